@@ -1,0 +1,194 @@
+//! The crate's error type: one enum grouped by whose fault it is (the peer's
+//! malformed bytes, the peer breaking the protocol, a failed login, an
+//! unsupported feature, or the caller), with each layer's own error converted
+//! upward. Messages name the rule and the place; they never carry a secret.
+
+use core::fmt;
+
+use crate::saslprep::SaslprepError;
+
+/// Which SCRAM message an error is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScramMessage {
+    /// `n,,n=<user>,r=<nonce>`
+    ClientFirst,
+    /// `r=<nonce>,s=<salt>,i=<count>`
+    ServerFirst,
+    /// `c=biws,r=<nonce>,p=<proof>`
+    ClientFinal,
+    /// `v=<signature>` or `e=<error>`
+    ServerFinal,
+}
+
+impl fmt::Display for ScramMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ClientFirst => "client-first-message",
+            Self::ServerFirst => "server-first-message",
+            Self::ClientFinal => "client-final-message",
+            Self::ServerFinal => "server-final-message",
+        })
+    }
+}
+
+/// Longest `e=` server-error value kept in [`Error::ServerError`]; a longer one
+/// is reported as malformed rather than cut.
+pub const MAX_SERVER_ERROR_LEN: usize = 64;
+
+/// An `e=` value from a SCRAM peer (RFC 5802 server-error-value): not secret,
+/// so it is kept for the caller to show.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerErrorText(heapless::String<MAX_SERVER_ERROR_LEN>);
+
+impl ServerErrorText {
+    /// Wrap a value; `None` if longer than [`MAX_SERVER_ERROR_LEN`].
+    pub fn new(text: &str) -> Option<Self> {
+        heapless::String::try_from(text).ok().map(ServerErrorText)
+    }
+    /// The value as sent, e.g. `invalid-proof`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ServerErrorText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0.as_str(), f)
+    }
+}
+
+/// Everything that can go wrong, grouped by fault. `#[non_exhaustive]`: match
+/// the groups you care about and treat the rest as failures.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    // ---- malformed bytes from the peer -------------------------------------
+    /// A SCRAM message broke the RFC 5802 grammar.
+    Malformed {
+        /// Which message.
+        message: ScramMessage,
+        /// The rule that failed, e.g. "expected attribute `s=`".
+        rule: &'static str,
+        /// Byte offset in that message.
+        offset: usize,
+    },
+
+    // ---- a well-formed peer breaking the protocol ---------------------------
+    /// The server's nonce does not strictly extend ours (RFC 5802 5.1).
+    NonceMismatch,
+    /// The server asked for fewer than 4096 iterations (MongoDB auth spec MUST).
+    IterationCountTooLow {
+        /// What the server sent.
+        iterations: u32,
+    },
+    /// The server asked for more iterations than the configured cap allows.
+    IterationCountTooHigh {
+        /// What the server sent.
+        iterations: u32,
+        /// The cap ([`crate::scram::ClientConfig::max_iterations`]).
+        max: u32,
+    },
+    /// The server signature did not verify: the server does not know the
+    /// password, so it is not the server we meant to talk to.
+    ServerSignatureMismatch,
+    /// The server answered `e=<value>`.
+    ServerError(ServerErrorText),
+    /// The server set a mandatory extension (`m=`), which SCRAM clients must reject.
+    MandatoryExtension,
+
+    // ---- a failed login (server side) ---------------------------------------
+    /// The client's proof did not verify, or the user is unknown. Which one is
+    /// deliberately not said.
+    AuthenticationFailed,
+    /// The client asked for channel binding (`p=`), which MongoDB does not offer.
+    ChannelBindingNotSupported,
+
+    // ---- the caller's input or use of the API ---------------------------------
+    /// A fixed-capacity limit was exceeded; the value names the limit.
+    Capacity {
+        /// What overflowed, e.g. "username".
+        what: &'static str,
+        /// The documented limit in bytes.
+        limit: usize,
+    },
+    /// An output buffer is too small; `required` bytes are needed.
+    BufferTooSmall {
+        /// The size needed.
+        required: usize,
+    },
+    /// Nonce input broke a rule (too little entropy, bad characters).
+    InvalidNonce {
+        /// The rule that failed.
+        rule: &'static str,
+    },
+    /// A credential field broke a rule (empty username, bad UTF-8, ...).
+    InvalidCredential {
+        /// The rule that failed.
+        rule: &'static str,
+    },
+    /// The password could not be SASLprep'd.
+    Saslprep(SaslprepError),
+    /// Provisioned keys were made for another salt or iteration count than the
+    /// server now uses: a password is needed again.
+    KeysDoNotMatchServer,
+    /// A step was called in a state that does not accept it.
+    UnexpectedStep {
+        /// What the state machine was waiting for.
+        expected: &'static str,
+    },
+}
+
+impl From<SaslprepError> for Error {
+    fn from(e: SaslprepError) -> Self {
+        Error::Saslprep(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed { message, rule, offset } => {
+                write!(f, "malformed {message}: {rule} at byte {offset}")
+            }
+            Self::NonceMismatch => {
+                f.write_str("server nonce does not strictly extend the client nonce")
+            }
+            Self::IterationCountTooLow { iterations } => write!(
+                f,
+                "server iteration count {iterations} is below the minimum of 4096"
+            ),
+            Self::IterationCountTooHigh { iterations, max } => write!(
+                f,
+                "server iteration count {iterations} exceeds the configured maximum of {max}"
+            ),
+            Self::ServerSignatureMismatch => {
+                f.write_str("server signature did not verify (server does not know the password)")
+            }
+            Self::ServerError(text) => write!(f, "server reported SCRAM error: {}", text.as_str()),
+            Self::MandatoryExtension => {
+                f.write_str("server-first-message requires an unsupported mandatory extension (m=)")
+            }
+            Self::AuthenticationFailed => f.write_str("authentication failed"),
+            Self::ChannelBindingNotSupported => {
+                f.write_str("client requested channel binding, which is not supported")
+            }
+            Self::Capacity { what, limit } => {
+                write!(f, "{what} exceeds the fixed limit of {limit} bytes")
+            }
+            Self::BufferTooSmall { required } => {
+                write!(f, "output buffer too small: {required} bytes needed")
+            }
+            Self::InvalidNonce { rule } => write!(f, "invalid nonce: {rule}"),
+            Self::InvalidCredential { rule } => write!(f, "invalid credential: {rule}"),
+            Self::Saslprep(e) => write!(f, "password: {e}"),
+            Self::KeysDoNotMatchServer => f.write_str(
+                "provisioned SCRAM keys were derived for a different salt or iteration count",
+            ),
+            Self::UnexpectedStep { expected } => {
+                write!(f, "unexpected call: the conversation is waiting for {expected}")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Error {}

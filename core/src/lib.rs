@@ -1,0 +1,43 @@
+//! # mongoauth
+//!
+//! The MongoDB authentication core: SCRAM-SHA-1 and SCRAM-SHA-256 (client and
+//! server), SASLprep, connection-string credentials, and the wire documents a
+//! driver needs to log in, for C drivers, firmware and language bindings that
+//! should not write SCRAM again.
+//!
+//! The crate is `#![no_std]` and, in its default build, never allocates: every
+//! protocol step is a pure state machine that reads the caller's bytes and
+//! keeps its own state in fixed-capacity buffers whose limits are named
+//! constants. Randomness comes from the caller ([`scram::ClientNonce`]), as do
+//! sockets and time. The `alloc` and `std` features add conveniences only.
+//!
+//! ```ignore
+//! use mongoauth::scram::{self, ClientNonce, Password, Sha256};
+//!
+//! // The caller supplies entropy (here fixed, for a reproducible example).
+//! let nonce = ClientNonce::from_random(&[7u8; 24])?;
+//! let password = Password::new("pencil");
+//! let client = scram::Client::<Sha256>::start("user", &password, &nonce, &scram::ClientConfig::default())?;
+//! assert!(client.message().starts_with(b"n,,n=user,r="));
+//! # Ok::<(), mongoauth::Error>(())
+//! ```ignore
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(unused_must_use)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod bson;
+pub mod crypto;
+mod error;
+pub mod reader;
+pub mod saslprep;
+pub mod scram;
+pub mod uri;
+pub mod wire;
+
+pub use error::Error;
