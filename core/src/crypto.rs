@@ -36,16 +36,13 @@ pub trait ScramHash: sealed::Sealed + Copy + Default + fmt::Debug + 'static {
     /// mongod's default iteration count for new users of this mechanism
     /// (`scramIterationCount` 10000, `scramSHA256IterationCount` 15000).
     const DEFAULT_ITERATIONS: u32;
+    /// Whether MongoDB replaces the password by `hex(MD5(user:mongo:password))`
+    /// (SCRAM-SHA-1) instead of SASLprep'ing it (SCRAM-SHA-256).
+    const MD5_PASSWORD_DIGEST: bool;
     /// The compression state (five or eight 32-bit words).
     type State: Copy + Zeroize;
     /// A digest-sized byte array.
-    type Output: Copy
-        + Default
-        + AsRef<[u8]>
-        + AsMut<[u8]>
-        + Zeroize
-        + Eq
-        + fmt::Debug;
+    type Output: Copy + Default + AsRef<[u8]> + AsMut<[u8]> + Zeroize + Eq + fmt::Debug;
     /// The initial state of the hash.
     const IV: Self::State;
     /// One compression-function call over one 64-byte block.
@@ -64,6 +61,7 @@ impl ScramHash for Sha256 {
     const OUTPUT_LEN: usize = 32;
     const SALT_LEN: usize = 28;
     const DEFAULT_ITERATIONS: u32 = 15000;
+    const MD5_PASSWORD_DIGEST: bool = false;
     type State = [u32; 8];
     type Output = [u8; 32];
     const IV: [u32; 8] = [
@@ -93,6 +91,7 @@ impl ScramHash for Sha1 {
     const OUTPUT_LEN: usize = 20;
     const SALT_LEN: usize = 16;
     const DEFAULT_ITERATIONS: u32 = 10000;
+    const MD5_PASSWORD_DIGEST: bool = true;
     type State = [u32; 5];
     type Output = [u8; 20];
     const IV: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];

@@ -153,10 +153,9 @@ impl fmt::Display for Error {
             Self::NonceMismatch => {
                 f.write_str("server nonce does not strictly extend the client nonce")
             }
-            Self::IterationCountTooLow { iterations } => write!(
-                f,
-                "server iteration count {iterations} is below the minimum of 4096"
-            ),
+            Self::IterationCountTooLow { iterations } => {
+                write!(f, "server iteration count {iterations} is below the minimum of 4096")
+            }
             Self::IterationCountTooHigh { iterations, max } => write!(
                 f,
                 "server iteration count {iterations} exceeds the configured maximum of {max}"

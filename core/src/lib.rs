@@ -8,19 +8,18 @@
 //! The crate is `#![no_std]` and, in its default build, never allocates: every
 //! protocol step is a pure state machine that reads the caller's bytes and
 //! keeps its own state in fixed-capacity buffers whose limits are named
-//! constants. Randomness comes from the caller ([`scram::ClientNonce`]), as do
+//! constants. Randomness comes from the caller ([`scram::Nonce`]), as do
 //! sockets and time. The `alloc` and `std` features add conveniences only.
 //!
-//! ```ignore
-//! use mongoauth::scram::{self, ClientNonce, Password, Sha256};
+//! ```
+//! use mongoauth::scram::{self, Nonce, Sha256};
 //!
 //! // The caller supplies entropy (here fixed, for a reproducible example).
-//! let nonce = ClientNonce::from_random(&[7u8; 24])?;
-//! let password = Password::new("pencil");
-//! let client = scram::Client::<Sha256>::start("user", &password, &nonce, &scram::ClientConfig::default())?;
+//! let nonce = Nonce::from_random(&[7u8; 24])?;
+//! let client = scram::Client::<Sha256>::start("user", "pencil", &nonce, &scram::ClientConfig::default())?;
 //! assert!(client.message().starts_with(b"n,,n=user,r="));
 //! # Ok::<(), mongoauth::Error>(())
-//! ```ignore
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(unused_must_use)]

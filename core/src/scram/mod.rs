@@ -1,4 +1,221 @@
-//! SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 5802, RFC 7677) as MongoDB uses them.
-pub use crate::crypto::Sha256;
+//! SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 5802, RFC 7677) as MongoDB uses them:
+//! client and server, one implementation generic over [`ScramHash`].
+//!
+//! Client, typestate API (each state accepts exactly one message):
+//!
+//! ```
+//! use mongoauth::scram::{Client, ClientConfig, Nonce, Sha256};
+//!
+//! // RFC 7677's published exchange, with its fixed nonce.
+//! let nonce = Nonce::from_text("rOprNGfwEbeRWgbNEkqO")?;
+//! let c = Client::<Sha256>::start("user", "pencil", &nonce, &ClientConfig::default())?;
+//! assert_eq!(c.message(), b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+//! let c = c.handle_server_first(
+//!     b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+//! )?;
+//! assert!(c.message().ends_with(b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="));
+//! let done = c.handle_server_final(b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")?;
+//! # let _ = done;
+//! # Ok::<(), mongoauth::Error>(())
+//! ```
+//!
+//! Limits are constants ([`MAX_USERNAME_LEN`], [`MAX_MESSAGE_LEN`], ...); a
+//! message or credential beyond them is an [`Error::Capacity`], never cut.
+
+mod cache;
+mod client;
+mod message;
+mod server;
+
+use core::fmt;
+
+use base64ct::{Base64, Encoding};
+
+use crate::crypto::HmacKey;
 #[cfg(feature = "sha1")]
 pub use crate::crypto::Sha1;
+pub use crate::crypto::{ScramHash, SecretKey, Sha256};
+pub use crate::error::{Error, ScramMessage};
+pub use cache::{CacheTag, CachedKeys, KeyCache, KeyStore};
+pub use client::{
+    AnyClient, Authenticated, Client, ClientMachine, ExpectServerFinal, ExpectServerFirst,
+    MAX_CLIENT_FINAL_LEN, MAX_CLIENT_FIRST_LEN, MAX_USERNAME_LEN, Step,
+};
+pub use message::{
+    ClientFinal, ClientFirst, MAX_MESSAGE_LEN, MAX_NONCE_LEN, MAX_SALT_LEN, ServerFirst,
+    parse_client_final, parse_client_first, parse_server_final, parse_server_first,
+    unescape_username,
+};
+pub use server::{
+    ClientFirstReceived, ExpectClientFinal, MAX_SERVER_FIRST_LEN, Server, ServerSuccess,
+    StoredCredentials, server_error_value,
+};
+
+/// RFC 7677 / MongoDB auth spec: a client MUST refuse fewer iterations.
+pub const MIN_ITERATIONS: u32 = 4096;
+
+/// Default cap on the server's iteration count. A hostile or misconfigured
+/// server could otherwise ask for 2^32-1 iterations and pin a device's CPU for
+/// hours. 100000 is 6.7x mongod's SCRAM-SHA-256 default (15000), leaving room
+/// for administrators who raise `scramSHA256IterationCount`, while bounding a
+/// login at about 9 ms on a desktop core and a few seconds on a Cortex-M4.
+pub const DEFAULT_MAX_ITERATIONS: u32 = 100_000;
+
+/// Longest accepted password, in bytes, before preparation.
+pub const MAX_PASSWORD_LEN: usize = 256;
+/// Room for a SASLprep'd password (NFKC can expand a string).
+pub const MAX_PREPARED_PASSWORD_LEN: usize = 1024;
+
+/// Fewest random bytes a client nonce is made from (192 bits).
+pub const MIN_NONCE_ENTROPY: usize = 24;
+/// Most random bytes a client nonce is made from.
+pub const MAX_NONCE_ENTROPY: usize = 48;
+/// Longest nonce we make (base64 of [`MAX_NONCE_ENTROPY`] bytes).
+pub const MAX_NONCE_TEXT_LEN: usize = 64;
+
+/// Client policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// The most iterations the client will compute; see [`DEFAULT_MAX_ITERATIONS`].
+    pub max_iterations: u32,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig { max_iterations: DEFAULT_MAX_ITERATIONS }
+    }
+}
+
+/// A SCRAM nonce (the client's, or the server's part): printable ASCII
+/// without `,`, made from caller entropy (the core never reads a random
+/// source itself).
+#[derive(Clone)]
+pub struct Nonce {
+    buf: [u8; MAX_NONCE_TEXT_LEN],
+    len: usize,
+}
+
+impl Nonce {
+    /// Make a nonce from 24 to 48 cryptographically random bytes (base64).
+    ///
+    /// # Errors
+    /// [`Error::InvalidNonce`] for fewer than 24 or more than 48 bytes.
+    pub fn from_random(entropy: &[u8]) -> Result<Self, Error> {
+        if entropy.len() < MIN_NONCE_ENTROPY {
+            return Err(Error::InvalidNonce { rule: "needs at least 24 random bytes" });
+        }
+        if entropy.len() > MAX_NONCE_ENTROPY {
+            return Err(Error::InvalidNonce { rule: "takes at most 48 random bytes" });
+        }
+        let mut buf = [0u8; MAX_NONCE_TEXT_LEN];
+        let len = Base64::encode(entropy, &mut buf)
+            .map_err(|_| Error::InvalidNonce { rule: "encoding failed" })?
+            .len();
+        Ok(Nonce { buf, len })
+    }
+
+    /// Use a given nonce text, to reproduce published vectors. Production
+    /// code should use [`from_random`](Self::from_random) or, with `std`,
+    /// [`generate`](Self::generate).
+    ///
+    /// # Errors
+    /// [`Error::InvalidNonce`] unless 4 to 64 printable ASCII bytes without `,`.
+    pub fn from_text(text: &str) -> Result<Self, Error> {
+        let b = text.as_bytes();
+        if b.len() < 4 || b.len() > MAX_NONCE_TEXT_LEN || !message::is_printable_nonce(b) {
+            return Err(Error::InvalidNonce {
+                rule: "must be 4 to 64 printable ASCII characters without `,`",
+            });
+        }
+        let mut buf = [0u8; MAX_NONCE_TEXT_LEN];
+        buf.get_mut(..b.len()).ok_or(Error::InvalidNonce { rule: "too long" })?.copy_from_slice(b);
+        Ok(Nonce { buf, len: b.len() })
+    }
+
+    /// 24 bytes from the operating system's random source.
+    ///
+    /// # Errors
+    /// [`Error::InvalidNonce`] if the OS has no randomness to give.
+    #[cfg(feature = "std")]
+    pub fn generate() -> Result<Self, Error> {
+        let mut e = [0u8; MIN_NONCE_ENTROPY];
+        getrandom::fill(&mut e)
+            .map_err(|_| Error::InvalidNonce { rule: "the OS random source failed" })?;
+        Self::from_random(&e)
+    }
+
+    /// The nonce text.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+}
+
+impl fmt::Debug for Nonce {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Nonce(..)")
+    }
+}
+
+/// ClientKey and ServerKey with the salt and iteration count they were
+/// derived for: what a login computes from the password, and all it needs.
+/// Export them to provision a device without its password; zeroized on drop.
+#[derive(Clone, Debug)]
+pub struct ScramKeys<H: ScramHash> {
+    salt: heapless::Vec<u8, MAX_SALT_LEN>,
+    /// The iteration count the keys were derived with.
+    pub iterations: u32,
+    /// `HMAC(SaltedPassword, "Client Key")`.
+    pub client_key: SecretKey<H>,
+    /// `HMAC(SaltedPassword, "Server Key")`.
+    pub server_key: SecretKey<H>,
+}
+
+impl<H: ScramHash> ScramKeys<H> {
+    /// Assemble keys (for importing provisioned keys).
+    ///
+    /// # Errors
+    /// [`Error::Capacity`] if the salt exceeds [`MAX_SALT_LEN`].
+    pub fn from_parts(
+        salt: &[u8],
+        iterations: u32,
+        client_key: SecretKey<H>,
+        server_key: SecretKey<H>,
+    ) -> Result<Self, Error> {
+        let salt = heapless::Vec::from_slice(salt)
+            .map_err(|_| Error::Capacity { what: "salt", limit: MAX_SALT_LEN })?;
+        Ok(ScramKeys { salt, iterations, client_key, server_key })
+    }
+
+    /// The salt the keys belong to.
+    pub fn salt(&self) -> &[u8] {
+        &self.salt
+    }
+}
+
+/// How a mechanism turns a MongoDB password into the `Hi()` input, reduced
+/// to HMAC pad states at once so the password need not be kept.
+pub(crate) fn password_key<H: ScramHash>(
+    username: &str,
+    password: &str,
+) -> Result<HmacKey<H>, Error> {
+    if password.len() > MAX_PASSWORD_LEN {
+        return Err(Error::Capacity { what: "password", limit: MAX_PASSWORD_LEN });
+    }
+    if H::MD5_PASSWORD_DIGEST {
+        // MongoDB SCRAM-SHA-1: hex(MD5(user ":mongo:" password)); never SASLprep'd.
+        #[cfg(feature = "sha1")]
+        {
+            let mut hex = [0u8; 32];
+            crate::crypto::mongodb_sha1_password_digest(username, password.as_bytes(), &mut hex);
+            let key = HmacKey::new(&hex);
+            zeroize::Zeroize::zeroize(&mut hex);
+            return Ok(key);
+        }
+    }
+    // SCRAM-SHA-256: the SASLprep'd password; the username is not involved.
+    let _ = username;
+    let mut buf = [0u8; MAX_PREPARED_PASSWORD_LEN];
+    let key = crate::saslprep::saslprep(password, &mut buf).map(|p| HmacKey::new(p.as_bytes()));
+    zeroize::Zeroize::zeroize(&mut buf);
+    Ok(key?)
+}

@@ -1,0 +1,371 @@
+//! The SCRAM server: verifies a client against stored credentials (salt,
+//! iterations, StoredKey, ServerKey) and generates those credentials the way
+//! MongoDB's `createUser` does. Verification needs no PBKDF2: a handful of
+//! compression calls.
+//!
+//! States: [`Server::handle_client_first`] → [`ClientFirstReceived`] (the
+//! caller looks the user up) → [`ExpectClientFinal`] → [`ServerSuccess`].
+
+use base64ct::{Base64, Encoding};
+use heapless::{String, Vec};
+
+use super::client::MAX_USERNAME_LEN;
+use super::message::{self, MAX_MESSAGE_LEN, MAX_SALT_LEN};
+use super::{Nonce, password_key};
+use crate::crypto::{HmacKey, ScramHash, SecretKey, ct_eq, hash};
+use crate::error::{Error, ScramMessage};
+
+/// Capacity of the server-first-message we build.
+pub const MAX_SERVER_FIRST_LEN: usize = 3 + message::MAX_NONCE_LEN + 3 + 172 + 13;
+
+/// What a server stores per user: never the password, and nothing that lets
+/// a thief log in without cracking it (RFC 5802 section 3).
+#[derive(Clone, Debug)]
+pub struct StoredCredentials<H: ScramHash> {
+    salt: Vec<u8, MAX_SALT_LEN>,
+    iterations: u32,
+    stored_key: SecretKey<H>,
+    server_key: SecretKey<H>,
+}
+
+impl<H: ScramHash> StoredCredentials<H> {
+    /// Derive stored credentials from a MongoDB password, as `createUser`
+    /// does: the password prepared per mechanism (MD5 digest for SHA-1,
+    /// SASLprep for SHA-256). `salt` should be [`ScramHash::SALT_LEN`] random
+    /// bytes and `iterations` [`ScramHash::DEFAULT_ITERATIONS`] unless you
+    /// have a reason.
+    ///
+    /// # Errors
+    /// A password SASLprep rejects, a salt over [`MAX_SALT_LEN`] or empty, or
+    /// fewer than 4096 iterations.
+    pub fn generate(
+        username: &str,
+        password: &str,
+        salt: &[u8],
+        iterations: u32,
+    ) -> Result<Self, Error> {
+        let key = password_key::<H>(username, password)?;
+        Self::derive(&key, salt, iterations)
+    }
+
+    /// As [`generate`](Self::generate) from an already-prepared password
+    /// (RFC 5802's generic SCRAM).
+    ///
+    /// # Errors
+    /// As [`generate`](Self::generate).
+    pub fn from_prepared_password(
+        prepared: &[u8],
+        salt: &[u8],
+        iterations: u32,
+    ) -> Result<Self, Error> {
+        Self::derive(&HmacKey::new(prepared), salt, iterations)
+    }
+
+    fn derive(key: &HmacKey<H>, salt: &[u8], iterations: u32) -> Result<Self, Error> {
+        if iterations < super::MIN_ITERATIONS {
+            return Err(Error::IterationCountTooLow { iterations });
+        }
+        if salt.is_empty() {
+            return Err(Error::InvalidCredential { rule: "salt must not be empty" });
+        }
+        let mut salted = key.pbkdf2(salt, iterations);
+        let k = HmacKey::<H>::new(salted.as_ref());
+        zeroize::Zeroize::zeroize(&mut salted);
+        let mut client_key = k.mac(&[b"Client Key"]);
+        let stored = hash::<H>(&[client_key.as_ref()]);
+        zeroize::Zeroize::zeroize(&mut client_key);
+        let server = k.mac(&[b"Server Key"]);
+        Self::from_parts(
+            salt,
+            iterations,
+            SecretKey::from_output(stored),
+            SecretKey::from_output(server),
+        )
+    }
+
+    /// Assemble credentials read from a user store.
+    ///
+    /// # Errors
+    /// [`Error::Capacity`] for a salt over [`MAX_SALT_LEN`].
+    pub fn from_parts(
+        salt: &[u8],
+        iterations: u32,
+        stored_key: SecretKey<H>,
+        server_key: SecretKey<H>,
+    ) -> Result<Self, Error> {
+        let salt = Vec::from_slice(salt)
+            .map_err(|_| Error::Capacity { what: "salt", limit: MAX_SALT_LEN })?;
+        Ok(StoredCredentials { salt, iterations, stored_key, server_key })
+    }
+
+    /// Credentials for a user that does not exist, so that the conversation
+    /// runs to the proof check and fails there, like a wrong password: the
+    /// salt is derived from `secret` (a per-server random value) and the
+    /// username, so repeated attempts see a stable salt.
+    pub fn decoy(secret: &[u8], username: &str) -> Self {
+        let k = HmacKey::<H>::new(secret);
+        let salt_full = k.mac(&[b"mongoauth-decoy-salt\0", username.as_bytes()]);
+        let salt = salt_full.as_ref().get(..H::SALT_LEN).unwrap_or(salt_full.as_ref());
+        let stored = k.mac(&[b"mongoauth-decoy-stored\0", username.as_bytes()]);
+        let server = k.mac(&[b"mongoauth-decoy-server\0", username.as_bytes()]);
+        StoredCredentials {
+            salt: Vec::from_slice(salt).unwrap_or_default(),
+            iterations: H::DEFAULT_ITERATIONS,
+            stored_key: SecretKey::from_output(stored),
+            server_key: SecretKey::from_output(server),
+        }
+    }
+
+    /// The salt.
+    pub fn salt(&self) -> &[u8] {
+        &self.salt
+    }
+    /// The iteration count.
+    pub fn iterations(&self) -> u32 {
+        self.iterations
+    }
+    /// `H(ClientKey)`.
+    pub fn stored_key(&self) -> &SecretKey<H> {
+        &self.stored_key
+    }
+    /// `HMAC(SaltedPassword, "Server Key")`.
+    pub fn server_key(&self) -> &SecretKey<H> {
+        &self.server_key
+    }
+}
+
+/// Entry point of the server side.
+pub struct Server<H: ScramHash>(core::marker::PhantomData<H>);
+
+impl<H: ScramHash> Server<H> {
+    /// Parse a client-first-message: gs2 header `n,,` or `y,,`; a
+    /// channel-binding request `p=` is [`Error::ChannelBindingNotSupported`].
+    ///
+    /// # Errors
+    /// Malformed message, username over [`MAX_USERNAME_LEN`].
+    pub fn handle_client_first(msg: &[u8]) -> Result<ClientFirstReceived<H>, Error> {
+        let cf = message::parse_client_first(msg)?;
+        let mut name = [0u8; MAX_MESSAGE_LEN];
+        let username =
+            message::unescape_username(cf.username_escaped, &mut name).ok_or(Error::Malformed {
+                message: ScramMessage::ClientFirst,
+                rule: "invalid username",
+                offset: 5,
+            })?;
+        let username = String::try_from(username)
+            .map_err(|_| Error::Capacity { what: "username", limit: MAX_USERNAME_LEN })?;
+        let mut auth = Vec::new();
+        auth.extend_from_slice(cf.bare).map_err(|_| Error::Capacity {
+            what: "client-first-message",
+            limit: MAX_MESSAGE_LEN,
+        })?;
+        let gs2_y = msg.first() == Some(&b'y');
+        Ok(ClientFirstReceived {
+            auth,
+            username,
+            nonce_len: cf.nonce.len(),
+            // bare = `n=<user>,r=<nonce>[,ext]`
+            nonce_end: 2 + cf.username_escaped.len() + 3 + cf.nonce.len(),
+            gs2_y,
+            _h: core::marker::PhantomData,
+        })
+    }
+}
+
+/// The client-first-message is parsed; the caller now looks up
+/// [`username`](Self::username) and answers with its credentials (or a
+/// [`StoredCredentials::decoy`]).
+#[derive(Debug)]
+pub struct ClientFirstReceived<H: ScramHash> {
+    auth: Vec<u8, MAX_MESSAGE_LEN>,
+    username: String<MAX_USERNAME_LEN>,
+    nonce_len: usize,
+    nonce_end: usize,
+    gs2_y: bool,
+    _h: core::marker::PhantomData<H>,
+}
+
+impl<H: ScramHash> ClientFirstReceived<H> {
+    /// The username the client sent, unescaped.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    fn client_nonce(&self) -> &[u8] {
+        self.auth.get(self.nonce_end.saturating_sub(self.nonce_len)..self.nonce_end).unwrap_or(&[])
+    }
+
+    /// Build the server-first-message from the user's credentials and 24 to
+    /// 48 random bytes for the server's part of the nonce.
+    ///
+    /// # Errors
+    /// [`Error::InvalidNonce`] for too little or too much entropy;
+    /// [`Error::Capacity`] if the message would exceed its limit.
+    pub fn respond(
+        self,
+        credentials: &StoredCredentials<H>,
+        entropy: &[u8],
+    ) -> Result<ExpectClientFinal<H>, Error> {
+        self.respond_with_nonce(credentials, &Nonce::from_random(entropy)?)
+    }
+
+    /// As [`respond`](Self::respond) with a given server nonce (to reproduce
+    /// published vectors).
+    ///
+    /// # Errors
+    /// [`Error::Capacity`] if the message would exceed its limit.
+    pub fn respond_with_nonce(
+        self,
+        credentials: &StoredCredentials<H>,
+        server_nonce: &Nonce,
+    ) -> Result<ExpectClientFinal<H>, Error> {
+        let cap = Error::Capacity { what: "server-first-message", limit: MAX_MESSAGE_LEN };
+        let mut auth = self.auth.clone();
+        let bare_len = auth.len();
+        let client_nonce = self.client_nonce();
+        let mut first: Vec<u8, MAX_SERVER_FIRST_LEN> = Vec::new();
+        let snonce = server_nonce.as_bytes();
+        let mut salt_b64 = [0u8; 172];
+        let salt = Base64::encode(&credentials.salt, &mut salt_b64).map_err(|_| cap.clone())?;
+        let mut digits = [0u8; 10];
+        let iterations = fmt_u32(credentials.iterations, &mut digits);
+        for part in
+            [b"r=" as &[u8], client_nonce, snonce, b",s=", salt.as_bytes(), b",i=", iterations]
+        {
+            first.extend_from_slice(part).map_err(|_| cap.clone())?;
+        }
+        auth.push(b',').map_err(|_| cap.clone())?;
+        auth.extend_from_slice(&first).map_err(|_| cap)?;
+        let combined_len = client_nonce.len() + snonce.len();
+        Ok(ExpectClientFinal {
+            auth,
+            bare_len,
+            combined_len,
+            gs2_y: self.gs2_y,
+            username: self.username,
+            stored_key: credentials.stored_key.clone(),
+            server_key: credentials.server_key.clone(),
+        })
+    }
+}
+
+fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    buf.get(i..).unwrap_or(&[])
+}
+
+/// The server-first-message is ready ([`message`](Self::message)); the
+/// client-final-message is awaited.
+#[derive(Debug)]
+pub struct ExpectClientFinal<H: ScramHash> {
+    /// client-first-message-bare `,` server-first-message
+    auth: Vec<u8, MAX_MESSAGE_LEN>,
+    bare_len: usize,
+    combined_len: usize,
+    gs2_y: bool,
+    username: String<MAX_USERNAME_LEN>,
+    stored_key: SecretKey<H>,
+    server_key: SecretKey<H>,
+}
+
+impl<H: ScramHash> ExpectClientFinal<H> {
+    /// The server-first-message to send.
+    pub fn message(&self) -> &[u8] {
+        self.auth.get(self.bare_len + 1..).unwrap_or(&[])
+    }
+
+    fn combined_nonce(&self) -> &[u8] {
+        let m = self.message();
+        m.get(2..2 + self.combined_len).unwrap_or(&[])
+    }
+
+    /// Verify the client's proof in constant time.
+    ///
+    /// # Errors
+    /// [`Error::AuthenticationFailed`] for a wrong proof (answer
+    /// `e=invalid-proof`, see [`server_error_value`]); malformed-message
+    /// errors; a nonce or channel-binding mismatch.
+    pub fn handle_client_final(self, msg: &[u8]) -> Result<ServerSuccess<H>, Error> {
+        let cf = message::parse_client_final(msg)?;
+        let expected_cb: &[u8] = if self.gs2_y { b"eSws" } else { b"biws" };
+        if cf.channel_binding != expected_cb {
+            return Err(Error::Malformed {
+                message: ScramMessage::ClientFinal,
+                rule: "channel binding `c=` does not repeat the gs2 header",
+                offset: 2,
+            });
+        }
+        if !ct_eq(cf.nonce, self.combined_nonce()) {
+            return Err(Error::NonceMismatch);
+        }
+        let mut proof_buf = [0u8; 64];
+        let proof = message::decode_b64(cf.proof_b64, &mut proof_buf)
+            .filter(|p| p.len() == H::OUTPUT_LEN)
+            .ok_or(Error::Malformed {
+                message: ScramMessage::ClientFinal,
+                rule: "proof must be base64 of one digest",
+                offset: cf.without_proof.len() + 3,
+            })?;
+        let auth: [&[u8]; 3] = [&self.auth, b",", cf.without_proof];
+        let mut client_key = HmacKey::<H>::new(self.stored_key.expose()).mac(&auth);
+        for (k, p) in client_key.as_mut().iter_mut().zip(proof) {
+            *k ^= p;
+        }
+        let candidate = hash::<H>(&[client_key.as_ref()]);
+        zeroize::Zeroize::zeroize(&mut client_key);
+        if !self.stored_key.ct_eq(candidate.as_ref()) {
+            return Err(Error::AuthenticationFailed);
+        }
+        let signature = HmacKey::<H>::new(self.server_key.expose()).mac(&auth);
+        let mut fin = Vec::new();
+        let mut b64 = [0u8; 44];
+        let v = Base64::encode(signature.as_ref(), &mut b64)
+            .map_err(|_| Error::Capacity { what: "server-final-message", limit: 64 })?;
+        let cap = Error::Capacity { what: "server-final-message", limit: 64 };
+        fin.extend_from_slice(b"v=").map_err(|_| cap.clone())?;
+        fin.extend_from_slice(v.as_bytes()).map_err(|_| cap)?;
+        Ok(ServerSuccess { fin, username: self.username, _h: core::marker::PhantomData })
+    }
+}
+
+/// The client proved it knows the password; send [`message`](Self::message)
+/// so it can verify us in turn.
+#[derive(Debug)]
+pub struct ServerSuccess<H: ScramHash> {
+    fin: Vec<u8, 64>,
+    username: String<MAX_USERNAME_LEN>,
+    _h: core::marker::PhantomData<H>,
+}
+
+impl<H: ScramHash> ServerSuccess<H> {
+    /// The server-final-message `v=<ServerSignature>`.
+    pub fn message(&self) -> &[u8] {
+        &self.fin
+    }
+    /// Who authenticated.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+}
+
+/// The RFC 5802 `server-error-value` to answer (`e=<value>`) for an error
+/// raised while handling a client message.
+pub fn server_error_value(err: &Error) -> &'static str {
+    match err {
+        Error::AuthenticationFailed => "invalid-proof",
+        Error::ChannelBindingNotSupported => "channel-binding-not-supported",
+        Error::MandatoryExtension => "extensions-not-supported",
+        Error::Malformed { .. } | Error::NonceMismatch => "invalid-encoding",
+        _ => "other-error",
+    }
+}
