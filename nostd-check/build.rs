@@ -1,0 +1,7 @@
+//! Link without the C runtime's start files: `_start` is ours. libc is linked
+//! only for `memcpy`/`memset`/`memcmp`, which `core` calls and
+//! `compiler_builtins` does not provide on `*-linux-gnu`.
+fn main() {
+    println!("cargo:rustc-link-arg-bins=-nostartfiles");
+    println!("cargo:rustc-link-arg-bins=-lc");
+}
