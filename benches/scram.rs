@@ -1,1 +1,194 @@
-fn main() {}
+//! SCRAM client cost against its anchors, measured in the same run:
+//! - the physical bound: PBKDF2 is two SHA compressions per iteration, so
+//!   `2 * iterations * (bulk compression time)` (bulk = many blocks in one
+//!   call, the fastest the hardware hashes);
+//! - OpenSSL's `PKCS5_PBKDF2_HMAC` (what pymongo reaches through hashlib);
+//! - the RustCrypto `pbkdf2` crate.
+//!
+//! Criterion measures each; a summary at the end prints ratios to the bound
+//! (absolute times drift 10-15% between runs, ratios do not). Nothing here
+//! asserts a time.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group};
+use mongoauth::crypto::HmacKey;
+use mongoauth::scram::{
+    Client, ClientConfig, Nonce, ScramHash, Server, Sha1, Sha256, StoredCredentials,
+};
+
+#[link(name = "crypto")]
+unsafe extern "C" {
+    fn EVP_sha256() -> *const core::ffi::c_void;
+    fn EVP_sha1() -> *const core::ffi::c_void;
+    fn PKCS5_PBKDF2_HMAC(
+        pass: *const u8,
+        passlen: i32,
+        salt: *const u8,
+        saltlen: i32,
+        iter: i32,
+        digest: *const core::ffi::c_void,
+        keylen: i32,
+        out: *mut u8,
+    ) -> i32;
+}
+
+fn openssl_pbkdf2(sha256: bool, pw: &[u8], salt: &[u8], iter: u32, out: &mut [u8]) {
+    // SAFETY: all pointers come from live slices with their true lengths.
+    let rc = unsafe {
+        PKCS5_PBKDF2_HMAC(
+            pw.as_ptr(),
+            pw.len() as i32,
+            salt.as_ptr(),
+            salt.len() as i32,
+            iter as i32,
+            if sha256 { EVP_sha256() } else { EVP_sha1() },
+            out.len() as i32,
+            out.as_mut_ptr(),
+        )
+    };
+    assert_eq!(rc, 1);
+}
+
+const BULK_BLOCKS: usize = 4096;
+
+/// Time of one compression when hashing in bulk.
+fn bulk_compression<H: ScramHash>() -> Duration {
+    let blocks = vec![[0x5au8; 64]; BULK_BLOCKS];
+    let run = || {
+        let t = Instant::now();
+        if H::OUTPUT_LEN == 32 {
+            let mut s = [0u32; 8];
+            sha2::block_api::compress256(&mut s, black_box(&blocks));
+            black_box(s);
+        } else {
+            let mut s = [0u32; 5];
+            sha1::block_api::compress(&mut s, black_box(&blocks));
+            black_box(s);
+        }
+        t.elapsed()
+    };
+    median(31, run) / BULK_BLOCKS as u32
+}
+
+fn median(n: usize, mut f: impl FnMut() -> Duration) -> Duration {
+    let mut v: Vec<Duration> = (0..n).map(|_| f()).collect();
+    v.sort();
+    v[n / 2]
+}
+
+/// A whole client conversation (client-first to verified server-final)
+/// against messages our server produced once, up front.
+struct Conversation<H: ScramHash> {
+    server_first: Vec<u8>,
+    server_final: Vec<u8>,
+    _h: std::marker::PhantomData<H>,
+}
+
+impl<H: ScramHash> Conversation<H> {
+    fn new(iterations: u32) -> Self {
+        let creds =
+            StoredCredentials::<H>::generate("user", "pencil", &[7; 28][..H::SALT_LEN], iterations)
+                .unwrap();
+        let nonce = Nonce::from_random(&[1; 24]).unwrap();
+        let c = Client::<H>::start("user", "pencil", &nonce, &ClientConfig::default()).unwrap();
+        let st = Server::<H>::handle_client_first(c.message())
+            .unwrap()
+            .respond(&creds, &[2; 24])
+            .unwrap();
+        let server_first = st.message().to_vec();
+        let c = c.handle_server_first(&server_first).unwrap();
+        let server_final = st.handle_client_final(c.message()).unwrap().message().to_vec();
+        Conversation { server_first, server_final, _h: std::marker::PhantomData }
+    }
+
+    fn run(&self) {
+        let nonce = Nonce::from_random(&[1; 24]).unwrap();
+        let c = Client::<H>::start("user", "pencil", &nonce, &ClientConfig::default()).unwrap();
+        let c = c.handle_server_first(black_box(&self.server_first)).unwrap();
+        black_box(c.handle_server_final(&self.server_final).unwrap());
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let salt = [7u8; 28];
+    for (name, iters, sha256) in [("SCRAM-SHA-256", 15000u32, true), ("SCRAM-SHA-1", 10000, false)]
+    {
+        let mut g = c.benchmark_group(format!("{name} @ {iters}"));
+        g.sample_size(30);
+        if sha256 {
+            let conv = Conversation::<Sha256>::new(iters);
+            g.bench_function("mongoauth client conversation", |b| b.iter(|| conv.run()));
+            let k = HmacKey::<Sha256>::new(b"pencil");
+            g.bench_function("mongoauth pbkdf2", |b| b.iter(|| black_box(k.pbkdf2(&salt, iters))));
+            g.bench_function("pbkdf2 crate", |b| {
+                b.iter(|| {
+                    let mut out = [0u8; 32];
+                    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"pencil", &salt, iters, &mut out);
+                    black_box(out)
+                })
+            });
+        } else {
+            let conv = Conversation::<Sha1>::new(iters);
+            g.bench_function("mongoauth client conversation", |b| b.iter(|| conv.run()));
+            let k = HmacKey::<Sha1>::new(b"1c33006ec1ffd90f9cadcbcc0e118200");
+            g.bench_function("mongoauth pbkdf2", |b| b.iter(|| black_box(k.pbkdf2(&salt, iters))));
+        }
+        g.bench_function("openssl PKCS5_PBKDF2_HMAC", |b| {
+            b.iter(|| {
+                let mut out = [0u8; 32];
+                let n = if sha256 { 32 } else { 20 };
+                openssl_pbkdf2(sha256, b"pencil", &salt, iters, &mut out[..n]);
+                black_box(out)
+            })
+        });
+        g.finish();
+    }
+}
+
+/// Ratios to the physical bound, measured now, in this process.
+fn summary() {
+    println!("\nratio to the physical bound (2 x iterations x bulk compression), same run:");
+    println!("{:<44} {:>10} {:>10} {:>8}", "", "time", "bound", "x bound");
+    let report = |what: &str, t: Duration, bound: Duration| {
+        println!(
+            "{what:<44} {:>10.3?} {:>10.3?} {:>8.2}",
+            t,
+            bound,
+            t.as_secs_f64() / bound.as_secs_f64()
+        );
+    };
+    let salt = [7u8; 28];
+    let b256 = bulk_compression::<Sha256>() * 2 * 15000;
+    let conv = Conversation::<Sha256>::new(15000);
+    report("SCRAM-SHA-256 @15000 client conversation", median(21, || time(|| conv.run())), b256);
+    report(
+        "SCRAM-SHA-256 @15000 OpenSSL PBKDF2 only",
+        median(21, || time(|| openssl_pbkdf2(true, b"pencil", &salt, 15000, &mut [0; 32]))),
+        b256,
+    );
+    let b1 = bulk_compression::<Sha1>() * 2 * 10000;
+    let conv = Conversation::<Sha1>::new(10000);
+    report("SCRAM-SHA-1 @10000 client conversation", median(21, || time(|| conv.run())), b1);
+    report(
+        "SCRAM-SHA-1 @10000 OpenSSL PBKDF2 only",
+        median(21, || time(|| openssl_pbkdf2(false, b"pencil", &salt, 10000, &mut [0; 20]))),
+        b1,
+    );
+}
+
+fn time(f: impl FnOnce()) -> Duration {
+    let t = Instant::now();
+    f();
+    t.elapsed()
+}
+
+criterion_group!(group, benches);
+
+fn main() {
+    group();
+    Criterion::default().configure_from_args().final_summary();
+    summary();
+}
