@@ -23,6 +23,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(unused_must_use)]
+#![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
@@ -33,6 +34,8 @@ extern crate std;
 pub mod bson;
 pub mod crypto;
 mod error;
+#[cfg(feature = "std")]
+pub mod os;
 pub mod reader;
 pub mod saslprep;
 pub mod scram;

@@ -116,7 +116,7 @@ impl Nonce {
 
     /// Use a given nonce text, to reproduce published vectors. Production
     /// code should use [`from_random`](Self::from_random) or, with `std`,
-    /// [`generate`](Self::generate).
+    /// `generate` (with the `std` feature).
     ///
     /// # Errors
     /// [`Error::InvalidNonce`] unless 4 to 64 printable ASCII bytes without `,`.
@@ -139,8 +139,7 @@ impl Nonce {
     #[cfg(feature = "std")]
     pub fn generate() -> Result<Self, Error> {
         let mut e = [0u8; MIN_NONCE_ENTROPY];
-        getrandom::fill(&mut e)
-            .map_err(|_| Error::InvalidNonce { rule: "the OS random source failed" })?;
+        crate::os::fill_random(&mut e)?;
         Self::from_random(&e)
     }
 
