@@ -326,13 +326,13 @@ impl Segment {
         }
         if self.len > 0 {
             self.compose();
-            if self.starter && self.len == 1 {
-                if let Some(first) = self.buf.first_mut() {
-                    if let Some(composite) = compose(first.c, p.c) {
-                        first.c = composite;
-                        return Ok(());
-                    }
-                }
+            if self.starter
+                && self.len == 1
+                && let Some(first) = self.buf.first_mut()
+                && let Some(composite) = compose(first.c, p.c)
+            {
+                first.c = composite;
+                return Ok(());
             }
             self.flush(out);
         }
@@ -382,11 +382,11 @@ impl Segment {
         let mut last_ccc = 0u8;
         for read in 0..rest.len() {
             let Some(&m) = rest.get(read) else { break };
-            if last_ccc == 0 || last_ccc < m.ccc {
-                if let Some(composite) = compose(first.c, m.c) {
-                    first.c = composite;
-                    continue;
-                }
+            if (last_ccc == 0 || last_ccc < m.ccc)
+                && let Some(composite) = compose(first.c, m.c)
+            {
+                first.c = composite;
+                continue;
             }
             if let Some(slot) = rest.get_mut(kept) {
                 *slot = m;
