@@ -92,10 +92,7 @@ fn error_kinds_and_indexes() {
     let bidi = |rule, index| Err(Bidi { rule, index });
     assert_eq!(prep("\u{627}1"), bidi(BidiRule::RandAlCatNotAtEnds, 1));
     assert_eq!(prep("1\u{627}"), bidi(BidiRule::RandAlCatNotAtEnds, 1));
-    assert_eq!(
-        prep("\u{5D0}a\u{5D0}"),
-        bidi(BidiRule::RandAlCatWithLCat, 1)
-    );
+    assert_eq!(prep("\u{5D0}a\u{5D0}"), bidi(BidiRule::RandAlCatWithLCat, 1));
     assert_eq!(prep("a\u{5D0}"), bidi(BidiRule::RandAlCatWithLCat, 1));
     // An Arabic letter composed with a following mark still ends the string.
     assert_eq!(prep("\u{627}\u{653}").as_deref(), Ok("\u{622}"));
@@ -110,9 +107,7 @@ fn error_kinds_and_indexes() {
     assert!(prep(&format!("a{marks}")).is_ok());
     assert_eq!(
         prep(&format!("a{marks}\u{301}")),
-        Err(TooManyCombiningMarks {
-            index: MAX_COMBINING_MARKS + 1
-        })
+        Err(TooManyCombiningMarks { index: MAX_COMBINING_MARKS + 1 })
     );
     // Errors never show the character.
     let shown = format!("{:?} {}", Prohibited { index: 3 }, Prohibited { index: 3 });
@@ -127,23 +122,15 @@ fn buffer_too_small_reports_exact_size_and_wipes() {
         let mut buf = vec![0xAAu8; n];
         assert_eq!(
             saslprep(input, &mut buf),
-            Err(SaslprepError::BufferTooSmall {
-                required: full.len()
-            })
+            Err(SaslprepError::BufferTooSmall { required: full.len() })
         );
-        assert!(
-            buf.iter().all(|&b| b == 0 || b == 0xAA),
-            "partial output wiped"
-        );
+        assert!(buf.iter().all(|&b| b == 0 || b == 0xAA), "partial output wiped");
     }
     let mut buf = vec![0u8; full.len()];
     assert_eq!(saslprep(input, &mut buf), Ok(full.as_str()));
     // Printable ASCII fast path.
     let mut small = [0u8; 3];
-    assert_eq!(
-        saslprep("pencil", &mut small),
-        Err(SaslprepError::BufferTooSmall { required: 6 })
-    );
+    assert_eq!(saslprep("pencil", &mut small), Err(SaslprepError::BufferTooSmall { required: 6 }));
     assert_eq!(small, [0; 3]);
 
     let mut s = heapless::String::<8>::new();
@@ -151,9 +138,7 @@ fn buffer_too_small_reports_exact_size_and_wipes() {
     assert_eq!(s.as_str(), "IX");
     assert_eq!(
         saslprep_heapless("\u{FDFA}", &mut s),
-        Err(SaslprepError::BufferTooSmall {
-            required: full.len()
-        })
+        Err(SaslprepError::BufferTooSmall { required: full.len() })
     );
     assert!(s.is_empty());
 }
@@ -241,14 +226,8 @@ fn compare(input: &str, expected: &serde_json::Value) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        let cps: Vec<String> = input
-            .chars()
-            .map(|c| format!("U+{:04X}", c as u32))
-            .collect();
-        Err(format!(
-            "[{}]: oracle {expected}, rust {got:?}",
-            cps.join(" ")
-        ))
+        let cps: Vec<String> = input.chars().map(|c| format!("U+{:04X}", c as u32)).collect();
+        Err(format!("[{}]: oracle {expected}, rust {got:?}", cps.join(" ")))
     }
 }
 
@@ -257,9 +236,7 @@ fn run_differential(name: &str, inputs: &[String]) {
     let mut failures = Vec::new();
     let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
     for (input, expected) in inputs.iter().zip(&answers) {
-        *kinds
-            .entry(expected[0].as_str().unwrap_or("?"))
-            .or_default() += 1;
+        *kinds.entry(expected[0].as_str().unwrap_or("?")).or_default() += 1;
         if let Err(msg) = compare(input, expected) {
             failures.push(msg);
         }
@@ -272,19 +249,13 @@ fn run_differential(name: &str, inputs: &[String]) {
     for f in failures.iter().take(40) {
         println!("  MISMATCH {f}");
     }
-    assert!(
-        failures.is_empty(),
-        "{name}: {} mismatches (first shown above)",
-        failures.len()
-    );
+    assert!(failures.is_empty(), "{name}: {} mismatches (first shown above)", failures.len());
 }
 
 #[test]
 fn differential_every_scalar_value() {
-    let inputs: Vec<String> = (0..=0x10FFFFu32)
-        .filter_map(char::from_u32)
-        .map(String::from)
-        .collect();
+    let inputs: Vec<String> =
+        (0..=0x10FFFFu32).filter_map(char::from_u32).map(String::from).collect();
     assert_eq!(inputs.len(), 0x110000 - 0x800);
     run_differential("every scalar value alone", &inputs);
 }
@@ -314,74 +285,16 @@ impl Rng {
 /// Pools of characters that exercise each stage.
 const POOLS: &[&[(u32, u32)]] = &[
     &[(0x61, 0x7A), (0x41, 0x5A), (0x30, 0x39), (0x20, 0x2F)], // ASCII
-    &[
-        (0x300, 0x36F),
-        (0x591, 0x5C4),
-        (0x64B, 0x655),
-        (0x93C, 0x94D),
-        (0xE31, 0xE4E),
-    ],
-    &[
-        (0x1D165, 0x1D1AD),
-        (0x20D0, 0x20EA),
-        (0x302A, 0x302F),
-        (0x3099, 0x309A),
-        (0x340, 0x345),
-    ],
-    &[
-        (0x1100, 0x1112),
-        (0x1161, 0x1175),
-        (0x11A8, 0x11C2),
-        (0xAC00, 0xD7A3),
-    ], // Hangul
-    &[
-        (0x5D0, 0x5EA),
-        (0x627, 0x64A),
-        (0xFB1D, 0xFB4F),
-        (0xFE70, 0xFEFC),
-        (0x660, 0x669),
-    ],
-    &[
-        (0xC0, 0x17F),
-        (0x1E00, 0x1FFF),
-        (0x390, 0x3CE),
-        (0x400, 0x4FF),
-        (0xB47, 0xB57),
-    ],
-    &[
-        (0xA0, 0xBF),
-        (0x2000, 0x200F),
-        (0x3000, 0x3000),
-        (0xFE00, 0xFE0F),
-        (0x1806, 0x180E),
-    ],
-    &[
-        (0xFB00, 0xFB06),
-        (0xFDFA, 0xFDFB),
-        (0x2160, 0x217F),
-        (0xFF01, 0xFF9F),
-        (0x3300, 0x33FF),
-    ],
-    &[
-        (0x1D400, 0x1D7FF),
-        (0xF900, 0xFAFF),
-        (0x2F800, 0x2FA1D),
-        (0x2460, 0x24FF),
-        (0x1F00, 0x1FFF),
-    ],
-    &[
-        (0x0, 0x1F),
-        (0x7F, 0x9F),
-        (0xE000, 0xE00F),
-        (0xFFF0, 0xFFFF),
-        (0xE0000, 0xE007F),
-    ],
-    &[
-        (0x221, 0x221),
-        (0x234, 0x24F),
-        (0x10000, 0x10FFFF),
-        (0x0, 0xFFFF),
-    ], // anything
+    &[(0x300, 0x36F), (0x591, 0x5C4), (0x64B, 0x655), (0x93C, 0x94D), (0xE31, 0xE4E)],
+    &[(0x1D165, 0x1D1AD), (0x20D0, 0x20EA), (0x302A, 0x302F), (0x3099, 0x309A), (0x340, 0x345)],
+    &[(0x1100, 0x1112), (0x1161, 0x1175), (0x11A8, 0x11C2), (0xAC00, 0xD7A3)], // Hangul
+    &[(0x5D0, 0x5EA), (0x627, 0x64A), (0xFB1D, 0xFB4F), (0xFE70, 0xFEFC), (0x660, 0x669)],
+    &[(0xC0, 0x17F), (0x1E00, 0x1FFF), (0x390, 0x3CE), (0x400, 0x4FF), (0xB47, 0xB57)],
+    &[(0xA0, 0xBF), (0x2000, 0x200F), (0x3000, 0x3000), (0xFE00, 0xFE0F), (0x1806, 0x180E)],
+    &[(0xFB00, 0xFB06), (0xFDFA, 0xFDFB), (0x2160, 0x217F), (0xFF01, 0xFF9F), (0x3300, 0x33FF)],
+    &[(0x1D400, 0x1D7FF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1D), (0x2460, 0x24FF), (0x1F00, 0x1FFF)],
+    &[(0x0, 0x1F), (0x7F, 0x9F), (0xE000, 0xE00F), (0xFFF0, 0xFFFF), (0xE0000, 0xE007F)],
+    &[(0x221, 0x221), (0x234, 0x24F), (0x10000, 0x10FFFF), (0x0, 0xFFFF)], // anything
 ];
 
 fn random_string(rng: &mut Rng) -> String {
@@ -407,20 +320,13 @@ fn differential_random_strings() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x5A51_9E9F_0000_4013);
-    let count: usize = std::env::var("SASLPREP_RANDOM_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(200_000);
+    let count: usize =
+        std::env::var("SASLPREP_RANDOM_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(200_000);
     println!("saslprep random strings: seed {seed} (SASLPREP_SEED), {count} cases");
     let mut rng = Rng(seed | 1);
     let mut inputs: Vec<String> = (0..count).map(|_| random_string(&mut rng)).collect();
     // Long runs of combining marks around the buffer limit.
-    for n in [
-        MAX_COMBINING_MARKS - 1,
-        MAX_COMBINING_MARKS,
-        MAX_COMBINING_MARKS + 1,
-        60,
-    ] {
+    for n in [MAX_COMBINING_MARKS - 1, MAX_COMBINING_MARKS, MAX_COMBINING_MARKS + 1, 60] {
         for pool in [&[(0x300, 0x314), (0x323, 0x328)][..], POOLS[1], POOLS[2]] {
             let marks: String = (0..n).map(|_| rng.pick(pool)).collect();
             inputs.push(format!("a{marks}"));
@@ -448,12 +354,7 @@ fn check_buffer_sizes(input: &str, cut: usize) -> Result<(), TestCaseError> {
             let mut buf = vec![0u8; n];
             let got = saslprep(input, &mut buf);
             if n < out.len() {
-                prop_assert_eq!(
-                    got,
-                    Err(SaslprepError::BufferTooSmall {
-                        required: out.len()
-                    })
-                );
+                prop_assert_eq!(got, Err(SaslprepError::BufferTooSmall { required: out.len() }));
                 prop_assert!(buf.iter().all(|&b| b == 0));
             } else {
                 prop_assert_eq!(got, Ok(out.as_str()));
@@ -463,12 +364,7 @@ fn check_buffer_sizes(input: &str, cut: usize) -> Result<(), TestCaseError> {
             if out.len() <= 64 {
                 prop_assert_eq!((h, hs.as_str()), (Ok(()), out.as_str()));
             } else {
-                prop_assert_eq!(
-                    h,
-                    Err(SaslprepError::BufferTooSmall {
-                        required: out.len()
-                    })
-                );
+                prop_assert_eq!(h, Err(SaslprepError::BufferTooSmall { required: out.len() }));
             }
         }
         Err(e) => {

@@ -176,15 +176,11 @@ impl fmt::Display for SaslprepError {
             Self::Prohibited { index } => {
                 write!(f, "SASLprep: prohibited character at code point {index}")
             }
-            Self::Unassigned { index } => write!(
-                f,
-                "SASLprep: character unassigned in Unicode 3.2 at code point {index}"
-            ),
+            Self::Unassigned { index } => {
+                write!(f, "SASLprep: character unassigned in Unicode 3.2 at code point {index}")
+            }
             Self::Bidi { rule, index } => {
-                write!(
-                    f,
-                    "SASLprep: bidi check failed at code point {index}: {rule}"
-                )
+                write!(f, "SASLprep: bidi check failed at code point {index}: {rule}")
             }
             Self::TooManyCombiningMarks { index } => write!(
                 f,

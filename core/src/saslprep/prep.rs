@@ -36,12 +36,7 @@ impl Props {
     fn of(c: u32) -> Self {
         let next = PROPS.partition_point(|&e| (e >> PROPS_START_SHIFT) <= c);
         // PROPS starts at U+0000, so `next >= 1`.
-        Props(
-            next.checked_sub(1)
-                .and_then(|i| PROPS.get(i))
-                .copied()
-                .unwrap_or(0),
-        )
+        Props(next.checked_sub(1).and_then(|i| PROPS.get(i)).copied().unwrap_or(0))
     }
     fn class(self) -> u32 {
         (self.0 >> 2) & 3
@@ -51,11 +46,7 @@ impl Props {
     }
     fn ccc(self) -> u8 {
         let i = (self.0 >> PROPS_CCC_SHIFT) & 0x7F;
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| CCC.get(i))
-            .copied()
-            .unwrap_or(0)
+        usize::try_from(i).ok().and_then(|i| CCC.get(i)).copied().unwrap_or(0)
     }
 }
 
@@ -63,11 +54,7 @@ impl Props {
 /// (the exhaustive differential test checks every one); were one ever wrong,
 /// U+FFFD (prohibited, table C.6) makes the call fail closed.
 fn to_char(v: u32) -> u32 {
-    if char::from_u32(v).is_some() {
-        v
-    } else {
-        0xFFFD
-    }
+    if char::from_u32(v).is_some() { v } else { 0xFFFD }
 }
 
 /// The full NFKD decomposition of one character, yielded lazily.
@@ -77,12 +64,7 @@ enum Decomposition {
     Short { chars: [u32; 3], len: u8, next: u8 },
     /// A multi-character decomposition from `DECOMP_DATA` (UTF-16); the
     /// character at `pos` is offset by `step`.
-    Data {
-        units: core::slice::Iter<'static, u16>,
-        pos: u8,
-        step: u32,
-        at: u8,
-    },
+    Data { units: core::slice::Iter<'static, u16>, pos: u8, step: u32, at: u8 },
 }
 
 impl Decomposition {
@@ -92,23 +74,13 @@ impl Decomposition {
             let v = V_BASE + (s % N_COUNT) / T_COUNT;
             let t = s % T_COUNT;
             let len = if t == 0 { 2 } else { 3 };
-            return Self::Short {
-                chars: [l, v, T_BASE + t],
-                len,
-                next: 0,
-            };
+            return Self::Short { chars: [l, v, T_BASE + t], len, next: 0 };
         }
-        Self::lookup(c).unwrap_or(Self::Short {
-            chars: [c, 0, 0],
-            len: 1,
-            next: 0,
-        })
+        Self::lookup(c).unwrap_or(Self::Short { chars: [c, 0, 0], len: 1, next: 0 })
     }
 
     fn lookup(c: u32) -> Option<Self> {
-        let k = DECOMP_KEYS
-            .partition_point(|&key| (key >> 7) <= c)
-            .checked_sub(1)?;
+        let k = DECOMP_KEYS.partition_point(|&key| (key >> 7) <= c).checked_sub(1)?;
         let key = *DECOMP_KEYS.get(k)?;
         let step = c.checked_sub(key >> 7)?;
         if step > key & 0x7F {
@@ -121,27 +93,14 @@ impl Decomposition {
         };
         if v & (1 << 23) == 0 {
             let base = v & 0x1F_FFFF;
-            let target = if v & (1 << 22) != 0 {
-                base.checked_add(step)?
-            } else {
-                base
-            };
-            return Some(Self::Short {
-                chars: [to_char(target), 0, 0],
-                len: 1,
-                next: 0,
-            });
+            let target = if v & (1 << 22) != 0 { base.checked_add(step)? } else { base };
+            return Some(Self::Short { chars: [to_char(target), 0, 0], len: 1, next: 0 });
         }
         let offset = usize::try_from(v & 0x3FFF).ok()?;
         let units = usize::try_from((v >> 14) & 0x1F).ok()?;
         let pos = u8::try_from((v >> 19) & 0xF).ok()?;
         let data = DECOMP_DATA.get(offset..offset.checked_add(units)?)?;
-        Some(Self::Data {
-            units: data.iter(),
-            pos,
-            step,
-            at: 0,
-        })
+        Some(Self::Data { units: data.iter(), pos, step, at: 0 })
     }
 }
 
@@ -157,12 +116,7 @@ impl Iterator for Decomposition {
                 *next = next.saturating_add(1);
                 c
             }
-            Self::Data {
-                units,
-                pos,
-                step,
-                at,
-            } => {
+            Self::Data { units, pos, step, at } => {
                 let first = u32::from(*units.next()?);
                 let mut c = first;
                 if (0xD800..0xDC00).contains(&first) {
@@ -188,8 +142,7 @@ fn compose(a: u32, b: u32) -> Option<u32> {
         return Some(S_BASE + (l * V_COUNT + v) * T_COUNT);
     }
     if let (Some(_), Some(t)) = (
-        a.checked_sub(S_BASE)
-            .filter(|&s| s < S_COUNT && s % T_COUNT == 0),
+        a.checked_sub(S_BASE).filter(|&s| s < S_COUNT && s % T_COUNT == 0),
         b.checked_sub(T_BASE).filter(|&t| 0 < t && t < T_COUNT),
     ) {
         return Some(a + t);
@@ -305,20 +258,12 @@ impl Drop for Segment {
 
 impl Segment {
     fn new() -> Self {
-        Self {
-            buf: [Pending::default(); SEGMENT],
-            len: 0,
-            starter: false,
-        }
+        Self { buf: [Pending::default(); SEGMENT], len: 0, starter: false }
     }
 
     fn feed(&mut self, p: Pending, out: &mut Emitter<'_>) -> Result<(), SaslprepError> {
         if p.ccc != 0 {
-            let marks = if self.starter {
-                self.len.saturating_sub(1)
-            } else {
-                self.len
-            };
+            let marks = if self.starter { self.len.saturating_sub(1) } else { self.len };
             if marks >= MAX_COMBINING_MARKS {
                 return Err(SaslprepError::TooManyCombiningMarks { index: p.index });
             }
@@ -370,10 +315,7 @@ impl Segment {
         if !self.starter {
             return;
         }
-        let Some((first, rest)) = self
-            .buf
-            .get_mut(..self.len)
-            .and_then(|s| s.split_first_mut())
+        let Some((first, rest)) = self.buf.get_mut(..self.len).and_then(|s| s.split_first_mut())
         else {
             return;
         };
@@ -414,12 +356,7 @@ impl Segment {
 /// Run the full profile over `input` into `sink`; `Ok` is the output length
 /// in bytes (more than the sink took if it ran out of room).
 pub(super) fn prepare(input: &str, sink: &mut dyn Sink) -> Result<usize, SaslprepError> {
-    let mut out = Emitter {
-        sink,
-        bidi: Bidi::default(),
-        required: 0,
-        full: false,
-    };
+    let mut out = Emitter { sink, bidi: Bidi::default(), required: 0, full: false };
     let mut segment = Segment::new();
     for (index, c) in input.chars().enumerate() {
         let c = u32::from(c);
@@ -438,11 +375,7 @@ pub(super) fn prepare(input: &str, sink: &mut dyn Sink) -> Result<usize, Saslpre
                 CLASS_UNASSIGNED => return Err(SaslprepError::Unassigned { index }),
                 _ => {}
             }
-            let pending = Pending {
-                c: d,
-                ccc: props.ccc(),
-                index,
-            };
+            let pending = Pending { c: d, ccc: props.ccc(), index };
             segment.feed(pending, &mut out)?;
         }
     }
