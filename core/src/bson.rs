@@ -400,7 +400,7 @@ impl Value<'_> {
 fn double_to_i64(d: f64) -> Option<i64> {
     // 2^63 as f64 is exact; every integral double in [-2^63, 2^63) fits.
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
-    if d.is_finite() && d >= -TWO_63 && d < TWO_63 {
+    if (-TWO_63..TWO_63).contains(&d) {
         #[allow(clippy::cast_possible_truncation)]
         let i = d as i64;
         #[allow(clippy::cast_precision_loss)]
