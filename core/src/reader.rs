@@ -300,7 +300,7 @@ mod tests {
         r.u8().ok();
         let mut s = r.sub(3).unwrap_or(Reader::new(&[]));
         assert_eq!(s.position(), 1);
-        assert_eq!(s.take(4).map(|_| ()).unwrap_err().offset(), 1);
+        assert_eq!(s.take(4).map(|_| ()).map_err(|e| e.offset()), Err(1));
         assert_eq!(s.take(3), Ok(&[1u8, 2, 3][..]));
         assert_eq!(r.position(), 4);
         assert!(r.sub(3).is_err());

@@ -640,13 +640,26 @@ impl ConversationId {
 /// `Err` if `ok` is missing, not a number, not 0 or 1, or if a failure's
 /// `code`, `codeName` or `errmsg` has the wrong type.
 pub fn check_ok<'a>(doc: &Document<'a>) -> Result<Result<(), CommandError<'a>>, WireError> {
-    let Integer(ok) = doc.get_as::<Integer>("ok")?;
+    let field = "ok";
+    let e = doc.get_element(field).ok_or(BsonError::Missing { field })?;
+    let ok = match e.value {
+        Value::Int32(_) | Value::Int64(_) | Value::Double(_) => e.value.as_integer(),
+        v => {
+            return Err(BsonError::WrongType {
+                field,
+                offset: e.offset,
+                expected: "a number (double, int32 or int64)",
+                found: v.element_type(),
+            }
+            .into());
+        }
+    };
     match ok {
-        1 => Ok(Ok(())),
-        0 => CommandError::parse(doc).map(Err),
+        Some(1) => Ok(Ok(())),
+        Some(0) => CommandError::parse(doc).map(Err),
         _ => Err(WireError::InvalidField {
-            field: "ok",
-            offset: doc.get_element("ok").map_or(0, |e| e.offset),
+            field,
+            offset: e.offset,
             rule: "must be 0 or 1",
         }),
     }
