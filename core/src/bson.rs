@@ -237,55 +237,35 @@ impl fmt::Display for BsonError {
             Self::Truncated { field, offset } => {
                 write!(f, "BSON input ends inside {field} at byte {offset}")
             }
-            Self::BadLength {
-                field,
-                offset,
-                length,
-            } => write!(f, "BSON {field} {length} at byte {offset} is out of range"),
+            Self::BadLength { field, offset, length } => {
+                write!(f, "BSON {field} {length} at byte {offset} is out of range")
+            }
             Self::MissingTerminator { field, offset } => {
                 write!(f, "BSON {field} lacks its NUL terminator at byte {offset}")
             }
-            Self::EarlyTerminator { offset } => write!(
-                f,
-                "BSON document terminator at byte {offset} comes before its declared end"
-            ),
+            Self::EarlyTerminator { offset } => {
+                write!(f, "BSON document terminator at byte {offset} comes before its declared end")
+            }
             Self::InvalidUtf8 { field, offset } => {
                 write!(f, "BSON {field} at byte {offset} is not valid UTF-8")
             }
-            Self::UnsupportedType {
-                element_type,
-                offset,
-            } => write!(
-                f,
-                "unsupported BSON element type 0x{element_type:02x} at byte {offset}"
-            ),
-            Self::InvalidBool { value, offset } => {
-                write!(
-                    f,
-                    "BSON boolean byte 0x{value:02x} at byte {offset} is not 0 or 1"
-                )
+            Self::UnsupportedType { element_type, offset } => {
+                write!(f, "unsupported BSON element type 0x{element_type:02x} at byte {offset}")
             }
-            Self::InvalidArrayIndex { offset } => write!(
-                f,
-                "BSON array element at byte {offset} is not keyed by the next index"
-            ),
-            Self::TooDeep { offset, max } => write!(
-                f,
-                "BSON document at byte {offset} is nested deeper than {max} levels"
-            ),
+            Self::InvalidBool { value, offset } => {
+                write!(f, "BSON boolean byte 0x{value:02x} at byte {offset} is not 0 or 1")
+            }
+            Self::InvalidArrayIndex { offset } => {
+                write!(f, "BSON array element at byte {offset} is not keyed by the next index")
+            }
+            Self::TooDeep { offset, max } => {
+                write!(f, "BSON document at byte {offset} is nested deeper than {max} levels")
+            }
             Self::TrailingData { offset } => {
-                write!(
-                    f,
-                    "unexpected bytes after the BSON document at byte {offset}"
-                )
+                write!(f, "unexpected bytes after the BSON document at byte {offset}")
             }
             Self::Missing { field } => write!(f, "BSON field `{field}` is missing"),
-            Self::WrongType {
-                field,
-                offset,
-                expected,
-                found,
-            } => write!(
+            Self::WrongType { field, offset, expected, found } => write!(
                 f,
                 "BSON field `{field}` at byte {offset} has type 0x{found:02x}, expected {expected}"
             ),
@@ -294,10 +274,7 @@ impl fmt::Display for BsonError {
             }
             Self::KeyContainsNul => f.write_str("BSON element name contains a NUL byte"),
             Self::TooLarge { size, max } => {
-                write!(
-                    f,
-                    "BSON document of {size} bytes exceeds the limit of {max}"
-                )
+                write!(f, "BSON document of {size} bytes exceeds the limit of {max}")
             }
         }
     }
@@ -448,10 +425,7 @@ impl fmt::Debug for Document<'_> {
 
 impl<'a> Document<'a> {
     /// The empty document `{}`, for callers that need a default.
-    pub const EMPTY: Document<'static> = Document {
-        bytes: &[5, 0, 0, 0, 0],
-        offset: 0,
-    };
+    pub const EMPTY: Document<'static> = Document { bytes: &[5, 0, 0, 0, 0], offset: 0 };
 
     /// Validate `bytes` as exactly one BSON document.
     ///
@@ -461,8 +435,7 @@ impl<'a> Document<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Self, BsonError> {
         let mut r = Reader::new(bytes);
         let doc = Self::read(&mut r)?;
-        r.expect_end()
-            .map_err(|e| BsonError::from_read(e, "document"))?;
+        r.expect_end().map_err(|e| BsonError::from_read(e, "document"))?;
         Ok(doc)
     }
 
@@ -536,14 +509,12 @@ impl<'a> Document<'a> {
     pub fn get_opt<T: FromValue<'a>>(&self, key: &'static str) -> Result<Option<T>, BsonError> {
         match self.get_element(key) {
             None => Ok(None),
-            Some(e) => T::from_value(e.value)
-                .map(Some)
-                .ok_or(BsonError::WrongType {
-                    field: key,
-                    offset: e.offset,
-                    expected: T::EXPECTED,
-                    found: e.value.element_type(),
-                }),
+            Some(e) => T::from_value(e.value).map(Some).ok_or(BsonError::WrongType {
+                field: key,
+                offset: e.offset,
+                expected: T::EXPECTED,
+                found: e.value.element_type(),
+            }),
         }
     }
 
@@ -677,9 +648,7 @@ impl fmt::Debug for Array<'_> {
 impl<'a> Array<'a> {
     /// The values in order.
     pub fn iter(&self) -> ArrayIter<'a> {
-        ArrayIter {
-            inner: self.doc.iter(),
-        }
+        ArrayIter { inner: self.doc.iter() }
     }
 
     /// The elements in order, with their offsets.
@@ -796,46 +765,30 @@ fn read_document_shallow<'a>(r: &mut Reader<'a>) -> Result<Document<'a>, BsonErr
     let start = *r;
     let offset = r.position();
     let length = read_i32(r, "document length")?;
-    let bad = BsonError::BadLength {
-        field: "document length",
-        offset,
-        length,
-    };
+    let bad = BsonError::BadLength { field: "document length", offset, length };
     let len = usize::try_from(length).map_err(|_| bad)?;
     if !(MIN_DOCUMENT_SIZE..=MAX_DOCUMENT_SIZE).contains(&len) {
         return Err(bad);
     }
     let body = r.take(len - 4).map_err(|_| bad)?;
     if body.last() != Some(&0) {
-        return Err(BsonError::MissingTerminator {
-            field: "document",
-            offset: offset + len - 1,
-        });
+        return Err(BsonError::MissingTerminator { field: "document", offset: offset + len - 1 });
     }
-    Ok(Document {
-        bytes: r.bytes_since(&start),
-        offset,
-    })
+    Ok(Document { bytes: r.bytes_since(&start), offset })
 }
 
 /// Read one element (type, name, value). Nested documents are checked only
 /// shallowly here; [`validate`] walks into them.
 fn read_element<'a>(r: &mut Reader<'a>) -> Result<Element<'a>, BsonError> {
     let offset = r.position();
-    let ty = r
-        .u8()
-        .map_err(|e| BsonError::from_read(e, "element type"))?;
+    let ty = r.u8().map_err(|e| BsonError::from_read(e, "element type"))?;
     if ty == 0 {
         return Err(BsonError::EarlyTerminator { offset });
     }
     let key_offset = r.position();
-    let key = r
-        .cstring()
-        .map_err(|e| BsonError::from_read(e, "element name"))?;
-    let key = core::str::from_utf8(key).map_err(|_| BsonError::InvalidUtf8 {
-        field: "element name",
-        offset: key_offset,
-    })?;
+    let key = r.cstring().map_err(|e| BsonError::from_read(e, "element name"))?;
+    let key = core::str::from_utf8(key)
+        .map_err(|_| BsonError::InvalidUtf8 { field: "element name", offset: key_offset })?;
     let value = read_value(r, ty, offset)?;
     Ok(Element { key, value, offset })
 }
@@ -843,11 +796,7 @@ fn read_element<'a>(r: &mut Reader<'a>) -> Result<Element<'a>, BsonError> {
 fn read_string<'a>(r: &mut Reader<'a>) -> Result<&'a str, BsonError> {
     let offset = r.position();
     let length = read_i32(r, "string length")?;
-    let bad = BsonError::BadLength {
-        field: "string length",
-        offset,
-        length,
-    };
+    let bad = BsonError::BadLength { field: "string length", offset, length };
     let len = usize::try_from(length).map_err(|_| bad)?;
     if len < 1 {
         return Err(bad);
@@ -855,15 +804,10 @@ fn read_string<'a>(r: &mut Reader<'a>) -> Result<&'a str, BsonError> {
     let bytes = r.take(len).map_err(|_| bad)?;
     let (last, text) = bytes.split_last().ok_or(bad)?;
     if *last != 0 {
-        return Err(BsonError::MissingTerminator {
-            field: "string",
-            offset: offset + 4 + len - 1,
-        });
+        return Err(BsonError::MissingTerminator { field: "string", offset: offset + 4 + len - 1 });
     }
-    core::str::from_utf8(text).map_err(|_| BsonError::InvalidUtf8 {
-        field: "string",
-        offset: offset + 4,
-    })
+    core::str::from_utf8(text)
+        .map_err(|_| BsonError::InvalidUtf8 { field: "string", offset: offset + 4 })
 }
 
 fn read_value<'a>(r: &mut Reader<'a>, ty: u8, offset: usize) -> Result<Value<'a>, BsonError> {
@@ -873,21 +817,13 @@ fn read_value<'a>(r: &mut Reader<'a>, ty: u8, offset: usize) -> Result<Value<'a>
         et::DOUBLE => Value::Double(r.f64_le().map_err(fixed)?),
         et::STRING => Value::String(read_string(r)?),
         et::DOCUMENT => Value::Document(read_document_shallow(r)?),
-        et::ARRAY => Value::Array(Array {
-            doc: read_document_shallow(r)?,
-        }),
+        et::ARRAY => Value::Array(Array { doc: read_document_shallow(r)? }),
         et::BINARY => {
             let at = r.position();
             let length = read_i32(r, "binary length")?;
-            let bad = BsonError::BadLength {
-                field: "binary length",
-                offset: at,
-                length,
-            };
+            let bad = BsonError::BadLength { field: "binary length", offset: at, length };
             let len = usize::try_from(length).map_err(|_| bad)?;
-            let subtype = r
-                .u8()
-                .map_err(|e| BsonError::from_read(e, "binary subtype"))?;
+            let subtype = r.u8().map_err(|e| BsonError::from_read(e, "binary subtype"))?;
             let bytes = r.take(len).map_err(|_| bad)?;
             Value::Binary(Binary { subtype, bytes })
         }
@@ -909,10 +845,8 @@ fn read_value<'a>(r: &mut Reader<'a>, ty: u8, offset: usize) -> Result<Value<'a>
             for _ in 0..2 {
                 let at = r.position();
                 let s = r.cstring().map_err(|e| BsonError::from_read(e, "regex"))?;
-                core::str::from_utf8(s).map_err(|_| BsonError::InvalidUtf8 {
-                    field: "regex",
-                    offset: at,
-                })?;
+                core::str::from_utf8(s)
+                    .map_err(|_| BsonError::InvalidUtf8 { field: "regex", offset: at })?;
             }
             other(ty, r, &start)
         }
@@ -926,19 +860,13 @@ fn read_value<'a>(r: &mut Reader<'a>, ty: u8, offset: usize) -> Result<Value<'a>
         }
         et::MIN_KEY | et::MAX_KEY => other(ty, r, &start),
         element_type => {
-            return Err(BsonError::UnsupportedType {
-                element_type,
-                offset,
-            });
+            return Err(BsonError::UnsupportedType { element_type, offset });
         }
     })
 }
 
 fn other<'a>(element_type: u8, r: &Reader<'a>, start: &Reader<'a>) -> Value<'a> {
-    Value::Other {
-        element_type,
-        raw: r.bytes_since(start),
-    }
+    Value::Other { element_type, raw: r.bytes_since(start) }
 }
 
 /// Decimal digits of `i` in `buf`, as a str: array keys without allocation.
@@ -958,9 +886,7 @@ fn index_key(i: u32, buf: &mut [u8; 10]) -> &str {
             break;
         }
     }
-    buf.get(at..)
-        .and_then(|d| core::str::from_utf8(d).ok())
-        .unwrap_or("")
+    buf.get(at..).and_then(|d| core::str::from_utf8(d).ok()).unwrap_or("")
 }
 
 #[derive(Clone, Copy)]
@@ -973,23 +899,12 @@ struct Frame<'a> {
 /// Walk every element of `doc` and of all documents nested in it, without
 /// recursion: one [`Frame`] per open level, at most [`MAX_DEPTH`].
 fn validate(doc: Document<'_>, max_depth: usize) -> Result<(), BsonError> {
-    let empty = Frame {
-        content: Reader::new(&[]),
-        next_index: None,
-    };
+    let empty = Frame { content: Reader::new(&[]), next_index: None };
     let mut stack = [empty; MAX_DEPTH];
     match stack.get_mut(0).filter(|_| max_depth > 0) {
-        Some(slot) => {
-            *slot = Frame {
-                content: doc.content(),
-                next_index: None,
-            }
-        }
+        Some(slot) => *slot = Frame { content: doc.content(), next_index: None },
         None => {
-            return Err(BsonError::TooDeep {
-                offset: doc.offset,
-                max: max_depth,
-            });
+            return Err(BsonError::TooDeep { offset: doc.offset, max: max_depth });
         }
     }
     let mut depth = 1usize;
@@ -1010,24 +925,15 @@ fn validate(doc: Document<'_>, max_depth: usize) -> Result<(), BsonError> {
             *i = i.saturating_add(1);
         }
         let child = match e.value {
-            Value::Document(d) => Frame {
-                content: d.content(),
-                next_index: None,
-            },
-            Value::Array(a) => Frame {
-                content: a.doc.content(),
-                next_index: Some(0),
-            },
+            Value::Document(d) => Frame { content: d.content(), next_index: None },
+            Value::Array(a) => Frame { content: a.doc.content(), next_index: Some(0) },
             _ => continue,
         };
         let nested_offset = child.content.position().saturating_sub(4);
         match stack.get_mut(depth).filter(|_| depth < max_depth) {
             Some(slot) => *slot = child,
             None => {
-                return Err(BsonError::TooDeep {
-                    offset: nested_offset,
-                    max: max_depth,
-                });
+                return Err(BsonError::TooDeep { offset: nested_offset, max: max_depth });
             }
         }
         depth += 1;
@@ -1073,12 +979,7 @@ pub struct DocWriter<'b> {
 impl<'b> DocWriter<'b> {
     /// Start a document at the beginning of `buf`.
     pub fn new(buf: &'b mut [u8]) -> Self {
-        let mut w = Self {
-            buf,
-            pos: 0,
-            depth: 1,
-            error: None,
-        };
+        let mut w = Self { buf, pos: 0, depth: 1, error: None };
         w.put(&[0; 4]);
         w
     }
@@ -1116,10 +1017,7 @@ impl<'b> DocWriter<'b> {
             return;
         }
         let Some(end) = self.pos.checked_add(bytes.len()) else {
-            self.fail(BsonError::TooLarge {
-                size: usize::MAX,
-                max: MAX_DOCUMENT_SIZE,
-            });
+            self.fail(BsonError::TooLarge { size: usize::MAX, max: MAX_DOCUMENT_SIZE });
             return;
         };
         if let Some(dst) = self.buf.get_mut(self.pos..end) {
@@ -1139,10 +1037,7 @@ impl<'b> DocWriter<'b> {
                     dst.copy_from_slice(&len32.to_le_bytes());
                 }
             }
-            _ => self.fail(BsonError::TooLarge {
-                size: len,
-                max: MAX_DOCUMENT_SIZE,
-            }),
+            _ => self.fail(BsonError::TooLarge { size: len, max: MAX_DOCUMENT_SIZE }),
         }
     }
 
@@ -1160,10 +1055,7 @@ impl<'b> DocWriter<'b> {
     fn put_len(&mut self, len: usize) {
         match i32::try_from(len) {
             Ok(l) if len <= MAX_DOCUMENT_SIZE => self.put(&l.to_le_bytes()),
-            _ => self.fail(BsonError::TooLarge {
-                size: len,
-                max: MAX_DOCUMENT_SIZE,
-            }),
+            _ => self.fail(BsonError::TooLarge { size: len, max: MAX_DOCUMENT_SIZE }),
         }
     }
 
@@ -1230,10 +1122,7 @@ impl<'b> DocWriter<'b> {
                     self.header(element_type, key);
                     self.put(raw);
                 } else {
-                    self.fail(BsonError::UnsupportedType {
-                        element_type,
-                        offset: self.pos,
-                    });
+                    self.fail(BsonError::UnsupportedType { element_type, offset: self.pos });
                 }
             }
         }
@@ -1242,10 +1131,7 @@ impl<'b> DocWriter<'b> {
     fn put_embedded(&mut self, ty: u8, key: &[u8], d: Document<'_>) {
         let room = MAX_DEPTH.saturating_sub(self.depth);
         if validate(d, room).is_err() {
-            self.fail(BsonError::TooDeep {
-                offset: self.pos,
-                max: MAX_DEPTH,
-            });
+            self.fail(BsonError::TooDeep { offset: self.pos, max: MAX_DEPTH });
             return;
         }
         self.header(ty, key);
@@ -1254,10 +1140,7 @@ impl<'b> DocWriter<'b> {
 
     fn put_nested<F: FnOnce(&mut Self)>(&mut self, ty: u8, key: &[u8], f: F) {
         if self.depth >= MAX_DEPTH {
-            self.fail(BsonError::TooDeep {
-                offset: self.pos,
-                max: MAX_DEPTH,
-            });
+            self.fail(BsonError::TooDeep { offset: self.pos, max: MAX_DEPTH });
             return;
         }
         self.header(ty, key);

@@ -53,14 +53,9 @@ impl ReadError {
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::UnexpectedEnd {
-                offset,
-                needed,
-                available,
-            } => write!(
-                f,
-                "input ends at byte {offset}: {needed} bytes needed, {available} left"
-            ),
+            Self::UnexpectedEnd { offset, needed, available } => {
+                write!(f, "input ends at byte {offset}: {needed} bytes needed, {available} left")
+            }
             Self::Unterminated { offset } => {
                 write!(f, "string starting at byte {offset} has no NUL terminator")
             }
@@ -122,11 +117,7 @@ impl<'a> Reader<'a> {
     }
 
     fn short(&self, needed: usize) -> ReadError {
-        ReadError::UnexpectedEnd {
-            offset: self.offset,
-            needed,
-            available: self.buf.len(),
-        }
+        ReadError::UnexpectedEnd { offset: self.offset, needed, available: self.buf.len() }
     }
 
     /// Take exactly `n` bytes.
@@ -218,9 +209,7 @@ impl<'a> Reader<'a> {
             .buf
             .iter()
             .position(|&b| b == 0)
-            .ok_or(ReadError::Unterminated {
-                offset: self.offset,
-            })?;
+            .ok_or(ReadError::Unterminated { offset: self.offset })?;
         let s = self.take(end)?;
         self.take(1)?;
         Ok(s)
@@ -252,10 +241,7 @@ impl<'a> Reader<'a> {
         if self.buf.is_empty() {
             Ok(())
         } else {
-            Err(ReadError::TrailingData {
-                offset: self.offset,
-                len: self.buf.len(),
-            })
+            Err(ReadError::TrailingData { offset: self.offset, len: self.buf.len() })
         }
     }
 }
@@ -274,20 +260,10 @@ mod tests {
         let mark = r;
         assert_eq!(r.cstring(), Ok(&b"ab"[..]));
         assert_eq!(r.bytes_since(&mark), b"ab\0");
-        assert_eq!(
-            r.expect_end(),
-            Err(ReadError::TrailingData {
-                offset: 108,
-                len: 1
-            })
-        );
+        assert_eq!(r.expect_end(), Err(ReadError::TrailingData { offset: 108, len: 1 }));
         assert_eq!(
             r.i32_le(),
-            Err(ReadError::UnexpectedEnd {
-                offset: 108,
-                needed: 4,
-                available: 1
-            })
+            Err(ReadError::UnexpectedEnd { offset: 108, needed: 4, available: 1 })
         );
         assert_eq!(r.u8(), Ok(9));
         assert!(r.expect_end().is_ok());

@@ -187,20 +187,18 @@ impl fmt::Display for WireError {
             Self::MessageTooLarge { length, limit } => {
                 write!(f, "message of {length} bytes exceeds the limit of {limit}")
             }
-            Self::LengthMismatch { declared, actual } => write!(
-                f,
-                "OP_MSG messageLength {declared} does not match the {actual} bytes given"
-            ),
+            Self::LengthMismatch { declared, actual } => {
+                write!(f, "OP_MSG messageLength {declared} does not match the {actual} bytes given")
+            }
             Self::UnsupportedOpCode { op_code } => {
                 write!(f, "unsupported opCode {op_code} (only OP_MSG 2013)")
             }
             Self::UnknownRequiredFlags { flags } => {
                 write!(f, "OP_MSG flagBits 0x{flags:08x} set unknown required bits")
             }
-            Self::DocumentSequence { offset } => write!(
-                f,
-                "OP_MSG document sequence section at byte {offset} is not supported"
-            ),
+            Self::DocumentSequence { offset } => {
+                write!(f, "OP_MSG document sequence section at byte {offset} is not supported")
+            }
             Self::UnknownSectionKind { kind, offset } => {
                 write!(f, "unknown OP_MSG section kind {kind} at byte {offset}")
             }
@@ -215,11 +213,9 @@ impl fmt::Display for WireError {
             Self::BufferTooSmall { required } => {
                 write!(f, "output buffer too small: {required} bytes needed")
             }
-            Self::InvalidField {
-                field,
-                offset,
-                rule,
-            } => write!(f, "field `{field}` at byte {offset}: {rule}"),
+            Self::InvalidField { field, offset, rule } => {
+                write!(f, "field `{field}` at byte {offset}: {rule}")
+            }
             Self::UnexpectedCommand { expected, offset } => {
                 write!(f, "expected a {expected} document at byte {offset}")
             }
@@ -267,20 +263,14 @@ pub fn frame_len(header: &[u8; HEADER_LEN]) -> Result<usize, WireError> {
     let mut r = Reader::new(header);
     let fields = (r.i32_le(), r.i32_le(), r.i32_le(), r.i32_le());
     let (Ok(length), Ok(_), Ok(_), Ok(op_code)) = fields else {
-        return Err(WireError::Truncated {
-            field: "message header",
-            offset: 0,
-        });
+        return Err(WireError::Truncated { field: "message header", offset: 0 });
     };
     let len = usize::try_from(length)
         .ok()
         .filter(|&l| l >= MIN_MESSAGE_LEN)
         .ok_or(WireError::BadMessageLength { length })?;
     if len > MAX_MESSAGE_SIZE {
-        return Err(WireError::MessageTooLarge {
-            length: len,
-            limit: MAX_MESSAGE_SIZE,
-        });
+        return Err(WireError::MessageTooLarge { length: len, limit: MAX_MESSAGE_SIZE });
     }
     if op_code != OP_MSG {
         return Err(WireError::UnsupportedOpCode { op_code });
@@ -297,10 +287,7 @@ pub fn frame_len(header: &[u8; HEADER_LEN]) -> Result<usize, WireError> {
 pub fn frame_len_in(header: &[u8; HEADER_LEN], capacity: usize) -> Result<usize, WireError> {
     let len = frame_len(header)?;
     if len > capacity {
-        return Err(WireError::MessageTooLarge {
-            length: len,
-            limit: capacity,
-        });
+        return Err(WireError::MessageTooLarge { length: len, limit: capacity });
     }
     Ok(len)
 }
@@ -316,37 +303,24 @@ pub fn frame_len_in(header: &[u8; HEADER_LEN], capacity: usize) -> Result<usize,
 /// Any [`WireError`], with the byte offset in the frame where one applies.
 pub fn parse_op_msg(frame: &[u8]) -> Result<OpMsg<'_>, WireError> {
     let mut r = Reader::new(frame);
-    let header: [u8; HEADER_LEN] = r.take_array().map_err(|_| WireError::Truncated {
-        field: "message header",
-        offset: 0,
-    })?;
+    let header: [u8; HEADER_LEN] =
+        r.take_array().map_err(|_| WireError::Truncated { field: "message header", offset: 0 })?;
     let length = frame_len(&header)?;
     if length != frame.len() {
-        return Err(WireError::LengthMismatch {
-            declared: length,
-            actual: frame.len(),
-        });
+        return Err(WireError::LengthMismatch { declared: length, actual: frame.len() });
     }
     let mut h = Reader::new(&header);
     let (_, request_id, response_to) = (h.i32_le(), h.i32_le(), h.i32_le());
     let (Ok(request_id), Ok(response_to)) = (request_id, response_to) else {
-        return Err(WireError::Truncated {
-            field: "message header",
-            offset: 0,
-        });
+        return Err(WireError::Truncated { field: "message header", offset: 0 });
     };
-    let flags = r.u32_le().map_err(|_| WireError::Truncated {
-        field: "flagBits",
-        offset: HEADER_LEN,
-    })?;
+    let flags =
+        r.u32_le().map_err(|_| WireError::Truncated { field: "flagBits", offset: HEADER_LEN })?;
     if flags & REQUIRED_FLAGS & !KNOWN_REQUIRED_FLAGS != 0 {
         return Err(WireError::UnknownRequiredFlags { flags });
     }
     let (mut sections, checksum) = if flags & FLAG_CHECKSUM_PRESENT != 0 {
-        let truncated = WireError::Truncated {
-            field: "checksum",
-            offset: r.position(),
-        };
+        let truncated = WireError::Truncated { field: "checksum", offset: r.position() };
         let sections_len = r.remaining().checked_sub(4).ok_or(truncated)?;
         let sections = r.sub(sections_len).map_err(|_| truncated)?;
         let expected = r.u32_le().map_err(|_| truncated)?;
@@ -375,13 +349,7 @@ pub fn parse_op_msg(frame: &[u8]) -> Result<OpMsg<'_>, WireError> {
         }
     }
     let body = body.ok_or(WireError::MissingBody)?;
-    Ok(OpMsg {
-        request_id,
-        response_to,
-        flags,
-        body,
-        checksum,
-    })
+    Ok(OpMsg { request_id, response_to, flags, body, checksum })
 }
 
 /// Write the 21 bytes before the body: header, flagBits 0, section kind 0.
@@ -403,10 +371,7 @@ fn write_prefix(out: &mut [u8], total: usize, request_id: i32, response_to: i32)
 fn check_total(body_len: usize) -> Result<usize, WireError> {
     let total = body_len.saturating_add(BODY_OFFSET);
     if total > MAX_MESSAGE_SIZE {
-        return Err(WireError::MessageTooLarge {
-            length: total,
-            limit: MAX_MESSAGE_SIZE,
-        });
+        return Err(WireError::MessageTooLarge { length: total, limit: MAX_MESSAGE_SIZE });
     }
     Ok(total)
 }
@@ -424,9 +389,8 @@ pub fn encode_op_msg(
     out: &mut [u8],
 ) -> Result<usize, WireError> {
     let total = check_total(body.len())?;
-    let dst = out
-        .get_mut(BODY_OFFSET..total)
-        .ok_or(WireError::BufferTooSmall { required: total })?;
+    let dst =
+        out.get_mut(BODY_OFFSET..total).ok_or(WireError::BufferTooSmall { required: total })?;
     dst.copy_from_slice(body.as_bytes());
     write_prefix(out, total, request_id, response_to);
     Ok(total)
@@ -504,11 +468,7 @@ const CRC32C_TABLE: [u32; 256] = {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 {
-                (c >> 1) ^ 0x82F6_3B78
-            } else {
-                c >> 1
-            };
+            c = if c & 1 != 0 { (c >> 1) ^ 0x82F6_3B78 } else { c >> 1 };
             k += 1;
         }
         table[i] = c;
@@ -535,27 +495,19 @@ fn expect_command<'a>(
     names: &[&'static str],
     expected: &'static str,
 ) -> Result<&'a str, WireError> {
-    let wrong = WireError::UnexpectedCommand {
-        expected,
-        offset: doc.offset(),
-    };
+    let wrong = WireError::UnexpectedCommand { expected, offset: doc.offset() };
     let first = doc.first().ok_or(wrong)?;
     if names.contains(&first.key) {
         Ok(first.key)
     } else {
-        Err(WireError::UnexpectedCommand {
-            expected,
-            offset: first.offset,
-        })
+        Err(WireError::UnexpectedCommand { expected, offset: first.offset })
     }
 }
 
 /// A SASL `payload`: binary subtype 0 only (a base64 string is a legacy
 /// form the auth spec says to refuse).
 fn read_payload<'a>(doc: &Document<'a>) -> Result<&'a [u8], WireError> {
-    let e = doc
-        .get_element("payload")
-        .ok_or(BsonError::Missing { field: "payload" })?;
+    let e = doc.get_element("payload").ok_or(BsonError::Missing { field: "payload" })?;
     match e.value {
         Value::Binary(b) if b.subtype == BINARY_SUBTYPE_GENERIC => Ok(b.bytes),
         Value::Binary(_) => Err(WireError::InvalidField {
@@ -577,13 +529,11 @@ fn read_payload<'a>(doc: &Document<'a>) -> Result<&'a [u8], WireError> {
 fn opt_i32(doc: &Document<'_>, field: &'static str) -> Result<Option<i32>, WireError> {
     match doc.get_opt::<Integer>(field)? {
         None => Ok(None),
-        Some(Integer(v)) => i32::try_from(v)
-            .map(Some)
-            .map_err(|_| WireError::InvalidField {
-                field,
-                offset: doc.get_element(field).map_or(0, |e| e.offset),
-                rule: "out of int32 range",
-            }),
+        Some(Integer(v)) => i32::try_from(v).map(Some).map_err(|_| WireError::InvalidField {
+            field,
+            offset: doc.get_element(field).map_or(0, |e| e.offset),
+            rule: "out of int32 range",
+        }),
     }
 }
 
@@ -657,11 +607,7 @@ pub fn check_ok<'a>(doc: &Document<'a>) -> Result<Result<(), CommandError<'a>>, 
     match ok {
         Some(1) => Ok(Ok(())),
         Some(0) => CommandError::parse(doc).map(Err),
-        _ => Err(WireError::InvalidField {
-            field,
-            offset: e.offset,
-            rule: "must be 0 or 1",
-        }),
+        _ => Err(WireError::InvalidField { field, offset: e.offset, rule: "must be 0 or 1" }),
     }
 }
 
@@ -701,11 +647,7 @@ impl<'a> Speculative<'a> {
     /// # Errors
     /// Not a saslStart or authenticate document, or one of their errors.
     pub fn parse(doc: Document<'a>) -> Result<Self, WireError> {
-        match expect_command(
-            &doc,
-            &["saslStart", "authenticate"],
-            "saslStart or authenticate",
-        )? {
+        match expect_command(&doc, &["saslStart", "authenticate"], "saslStart or authenticate")? {
             "saslStart" => SaslStart::parse_speculative(doc).map(Self::SaslStart),
             _ => Authenticate::parse_speculative(doc).map(Self::Authenticate),
         }
@@ -774,9 +716,7 @@ impl<'a> Hello<'a> {
             Some(s) => {
                 let (db, user) = s.split_once('.').ok_or(WireError::InvalidField {
                     field: "saslSupportedMechs",
-                    offset: doc
-                        .get_element("saslSupportedMechs")
-                        .map_or(0, |e| e.offset),
+                    offset: doc.get_element("saslSupportedMechs").map_or(0, |e| e.offset),
                     rule: "must be <db>.<user>",
                 })?;
                 Some(UserRef { db, user })
@@ -812,9 +752,11 @@ pub struct SaslStart<'a> {
 
 impl SaslStart<'_> {
     fn write_fields(&self, w: &mut DocWriter<'_>) {
-        w.int32("saslStart", 1)
-            .string("mechanism", self.mechanism)
-            .binary("payload", BINARY_SUBTYPE_GENERIC, self.payload);
+        w.int32("saslStart", 1).string("mechanism", self.mechanism).binary(
+            "payload",
+            BINARY_SUBTYPE_GENERIC,
+            self.payload,
+        );
         if self.skip_empty_exchange {
             w.document("options", |o| {
                 o.bool("skipEmptyExchange", true);
@@ -918,16 +860,11 @@ pub struct Authenticate<'a> {
 impl<'a> Authenticate<'a> {
     /// The X.509 command, to `$external`.
     pub fn x509(user: Option<&'a str>) -> Self {
-        Self {
-            mechanism: MONGODB_X509,
-            user,
-            db: "$external",
-        }
+        Self { mechanism: MONGODB_X509, user, db: "$external" }
     }
 
     fn write_fields(&self, w: &mut DocWriter<'_>) {
-        w.int32("authenticate", 1)
-            .string("mechanism", self.mechanism);
+        w.int32("authenticate", 1).string("mechanism", self.mechanism);
         if let Some(user) = self.user {
             w.string("user", user);
         }
@@ -941,11 +878,7 @@ impl<'a> Authenticate<'a> {
 
     fn parse_fields(doc: &Document<'a>, db: &'a str) -> Result<Self, WireError> {
         expect_command(doc, &["authenticate"], "authenticate")?;
-        Ok(Self {
-            mechanism: doc.get_str("mechanism")?,
-            user: doc.get_opt("user")?,
-            db,
-        })
+        Ok(Self { mechanism: doc.get_str("mechanism")?, user: doc.get_opt("user")?, db })
     }
 
     /// Read an authenticate command (server side).
@@ -1015,11 +948,7 @@ impl<'a> Command<'a> {
             offset: body.offset(),
             rule: "a command body must not be empty",
         })?;
-        Ok(Self {
-            name: first.key,
-            db: body.get_str("$db")?,
-            body,
-        })
+        Ok(Self { name: first.key, db: body.get_str("$db")?, body })
     }
 
     /// Which command this is.
@@ -1158,9 +1087,11 @@ impl<'a> SaslReply<'a> {
 
     /// Write the fields without `ok` (the speculative form).
     pub fn write_speculative(&self, w: &mut DocWriter<'_>) {
-        w.value("conversationId", &self.conversation_id.to_value())
-            .bool("done", self.done)
-            .binary("payload", BINARY_SUBTYPE_GENERIC, self.payload);
+        w.value("conversationId", &self.conversation_id.to_value()).bool("done", self.done).binary(
+            "payload",
+            BINARY_SUBTYPE_GENERIC,
+            self.payload,
+        );
     }
 }
 
@@ -1197,10 +1128,7 @@ impl<'a> AuthenticateReply<'a> {
     /// # Errors
     /// Mistyped `dbname`/`user`.
     pub fn parse_speculative(doc: Document<'a>) -> Result<Self, WireError> {
-        Ok(Self {
-            dbname: doc.get_opt("dbname")?,
-            user: doc.get_opt("user")?,
-        })
+        Ok(Self { dbname: doc.get_opt("dbname")?, user: doc.get_opt("user")? })
     }
 
     /// Write the fields without `ok` (the speculative form).
@@ -1288,11 +1216,7 @@ impl<'a> Iterator for MechIter<'a> {
 /// if the server lists it, otherwise SCRAM-SHA-1, including when the list is
 /// absent or holds only other or unknown names.
 pub fn default_mechanism(mechs: Option<&MechList<'_>>) -> &'static str {
-    if mechs.is_some_and(|m| m.contains("SCRAM-SHA-256")) {
-        "SCRAM-SHA-256"
-    } else {
-        "SCRAM-SHA-1"
-    }
+    if mechs.is_some_and(|m| m.contains("SCRAM-SHA-256")) { "SCRAM-SHA-256" } else { "SCRAM-SHA-1" }
 }
 
 /// A hello reply's `speculativeAuthenticate`.
@@ -1317,10 +1241,7 @@ impl<'a> SpeculativeReply<'a> {
         match *self {
             Self::Sasl(s) => Ok(s),
             Self::Document(d) => SaslReply::parse_speculative(d),
-            Self::Authenticate(_) => Err(BsonError::Missing {
-                field: "conversationId",
-            }
-            .into()),
+            Self::Authenticate(_) => Err(BsonError::Missing { field: "conversationId" }.into()),
         }
     }
 
@@ -1420,10 +1341,8 @@ impl<'a> HelloReply<'a> {
             Some(p) => (false, p),
             None => (true, doc.get_opt::<bool>("ismaster")?.unwrap_or(false)),
         };
-        let sasl_supported_mechs = doc
-            .get_opt::<Array<'a>>("saslSupportedMechs")?
-            .map(MechList::parse)
-            .transpose()?;
+        let sasl_supported_mechs =
+            doc.get_opt::<Array<'a>>("saslSupportedMechs")?.map(MechList::parse).transpose()?;
         Ok(Ok(Self {
             legacy,
             is_writable_primary,
@@ -1469,11 +1388,7 @@ impl WriteBody for HelloReply<'_> {
         if self.hello_ok {
             w.bool("helloOk", true);
         }
-        let primary_key = if self.legacy {
-            "ismaster"
-        } else {
-            "isWritablePrimary"
-        };
+        let primary_key = if self.legacy { "ismaster" } else { "isWritablePrimary" };
         w.bool(primary_key, self.is_writable_primary);
         if self.arbiter_only {
             w.bool("arbiterOnly", true);
@@ -1497,10 +1412,8 @@ impl WriteBody for HelloReply<'_> {
                 Err(_) => w.int64("connectionId", c),
             };
         }
-        let ints = [
-            ("minWireVersion", self.min_wire_version),
-            ("maxWireVersion", self.max_wire_version),
-        ];
+        let ints =
+            [("minWireVersion", self.min_wire_version), ("maxWireVersion", self.max_wire_version)];
         for (k, v) in ints {
             if let Some(v) = v {
                 w.int32(k, v);

@@ -55,10 +55,7 @@ fn client_commands_build_and_parse_without_allocating() {
         let client = Document::parse(&client[..n]).unwrap();
         let hello = Hello {
             legacy: false,
-            sasl_supported_mechs: Some(UserRef {
-                db: "admin",
-                user: "user",
-            }),
+            sasl_supported_mechs: Some(UserRef { db: "admin", user: "user" }),
             speculative_authenticate: Some(Speculative::SaslStart(start)),
             client: Some(client),
             db: "admin",
@@ -123,15 +120,9 @@ fn replies_build_and_parse_without_allocating() {
         let parsed = HelloReply::parse(d).unwrap().unwrap();
         assert_eq!(parsed.default_mechanism(), "SCRAM-SHA-256");
         assert!(parsed.sasl_supported_mechs.unwrap().iter().eq(mechs));
-        assert_eq!(
-            parsed.speculative_authenticate.unwrap().sasl().unwrap(),
-            sasl
-        );
+        assert_eq!(parsed.speculative_authenticate.unwrap().sasl().unwrap(), sasl);
 
-        let x = AuthenticateReply {
-            dbname: Some("$external"),
-            user: Some("CN=client"),
-        };
+        let x = AuthenticateReply { dbname: Some("$external"), user: Some("CN=client") };
         let mut buf = [0u8; 256];
         let d = round(&mut buf, &x);
         assert_eq!(AuthenticateReply::parse(d).unwrap().unwrap(), x);

@@ -47,13 +47,7 @@ fn frame(b: &impl WriteBody, request_id: i32, response_to: i32) -> Vec<u8> {
 }
 
 /// Commands first, as OP_MSG requires (serde_json's map is sorted).
-const COMMAND_KEYS: &[&str] = &[
-    "saslStart",
-    "saslContinue",
-    "authenticate",
-    "hello",
-    "isMaster",
-];
+const COMMAND_KEYS: &[&str] = &["saslStart", "saslContinue", "authenticate", "hello", "isMaster"];
 
 /// Write spec-JSON (extended JSON `$binary` only) as BSON.
 fn write_json_fields(w: &mut DocWriter<'_>, obj: &serde_json::Map<String, Json>) {
@@ -117,9 +111,7 @@ fn json_doc(v: &Json) -> Vec<u8> {
 fn assert_doc_matches_json(doc: Document<'_>, json: &Json, extra: &[&str]) {
     let obj = json.as_object().unwrap();
     for (k, v) in obj {
-        let got = doc
-            .get(k)
-            .unwrap_or_else(|| panic!("field {k} missing in {doc:?}"));
+        let got = doc.get(k).unwrap_or_else(|| panic!("field {k} missing in {doc:?}"));
         assert_value_matches_json(k, got, v);
     }
     for e in doc.iter() {
@@ -145,20 +137,12 @@ fn assert_value_matches_json(k: &str, got: Value<'_>, want: &Json) {
         Json::Bool(b) => assert_eq!(got, Value::Bool(*b), "{k}"),
         Json::String(s) => assert_eq!(got, Value::String(s), "{k}"),
         Json::Object(o) if o.contains_key("$binary") => {
-            let Value::Binary(b) = got else {
-                panic!("{k}: expected binary, got {got:?}")
-            };
-            assert_eq!(
-                b.bytes,
-                b64(o["$binary"]["base64"].as_str().unwrap()),
-                "{k}"
-            );
+            let Value::Binary(b) = got else { panic!("{k}: expected binary, got {got:?}") };
+            assert_eq!(b.bytes, b64(o["$binary"]["base64"].as_str().unwrap()), "{k}");
             assert_eq!(b.subtype, 0, "{k}");
         }
         Json::Object(_) => {
-            let Value::Document(d) = got else {
-                panic!("{k}: expected document, got {got:?}")
-            };
+            let Value::Document(d) = got else { panic!("{k}: expected document, got {got:?}") };
             assert_doc_matches_json(d, want, &[]);
         }
         other => panic!("{k}: unsupported JSON {other}"),
@@ -180,10 +164,7 @@ fn oidc_payloads_are_byte_exact() {
     let jwt = write_doc(|w| {
         w.string("jwt", "abcd1234");
     });
-    assert_eq!(
-        Base64::encode_string(&jwt),
-        "FwAAAAJqd3QACQAAAGFiY2QxMjM0AAA="
-    );
+    assert_eq!(Base64::encode_string(&jwt), "FwAAAAJqd3QACQAAAGFiY2QxMjM0AAA=");
     assert_eq!(jwt, payload_of(&oidc["one_step"]["cmd"]));
     let n = write_doc(|w| {
         w.string("n", "myidp");
@@ -193,9 +174,7 @@ fn oidc_payloads_are_byte_exact() {
     let empty = write_doc(|_| {});
     assert_eq!(
         Base64::encode_string(&empty),
-        oidc["principal_step_without_username"]["payload_bson_b64"]
-            .as_str()
-            .unwrap()
+        oidc["principal_step_without_username"]["payload_bson_b64"].as_str().unwrap()
     );
 
     // The IdP info reply payload parses, array and all.
@@ -235,8 +214,7 @@ fn aws_payloads_are_byte_exact() {
         let exp = &case["expected"];
         let json = &exp["client_second_payload_json"];
         let built = write_doc(|w| {
-            w.string("a", json["a"].as_str().unwrap())
-                .string("d", json["d"].as_str().unwrap());
+            w.string("a", json["a"].as_str().unwrap()).string("d", json["d"].as_str().unwrap());
             if let Some(t) = json.get("t") {
                 w.string("t", t.as_str().unwrap());
             }
@@ -292,11 +270,7 @@ fn scram_spec_commands_round_trip() {
                 continues += 1;
                 let id = ConversationId::Int32(cmd["conversationId"].as_i64().unwrap() as i32);
                 assert_eq!(Some(id), last_reply_id, "{conv}: echo the reply's id");
-                let cont = SaslContinue {
-                    conversation_id: id,
-                    payload: &payload,
-                    db: "admin",
-                };
+                let cont = SaslContinue { conversation_id: id, payload: &payload, db: "admin" };
                 let bytes = frame(&cont, 2, 0);
                 let msg = wire::parse_op_msg(&bytes).unwrap();
                 assert_eq!(SaslContinue::parse(msg.body).unwrap(), cont);
@@ -306,18 +280,13 @@ fn scram_spec_commands_round_trip() {
             assert_doc_matches_json(msg.body, cmd, &["$db"]);
             let c = Command::parse(msg.body).unwrap();
             assert_eq!(c.db, "admin");
-            assert!(matches!(
-                c.kind(),
-                CommandKind::SaslStart | CommandKind::SaslContinue
-            ));
+            assert!(matches!(c.kind(), CommandKind::SaslStart | CommandKind::SaslContinue));
         }
         if let Some(reply) = step.get("reply").filter(|c| c.is_object()) {
             replies += 1;
             // The spec's reply, as the server would send it, parses.
             let spec_bytes = json_doc(reply);
-            let parsed = SaslReply::parse(Document::parse(&spec_bytes).unwrap())
-                .unwrap()
-                .unwrap();
+            let parsed = SaslReply::parse(Document::parse(&spec_bytes).unwrap()).unwrap().unwrap();
             assert_eq!(parsed.done, reply["done"].as_bool().unwrap());
             assert_eq!(parsed.payload, payload_of(reply));
             last_reply_id = Some(parsed.conversation_id);
@@ -349,9 +318,7 @@ fn plain_and_oidc_commands_match_vectors() {
         assert_doc_matches_json(doc, cmd, &["$db"]);
         assert_eq!(SaslStart::parse(doc).unwrap(), start);
         let reply = json_doc(&case["reply"]);
-        let r = SaslReply::parse(Document::parse(&reply).unwrap())
-            .unwrap()
-            .unwrap();
+        let r = SaslReply::parse(Document::parse(&reply).unwrap()).unwrap().unwrap();
         assert!(r.done && r.payload.is_empty());
     }
     // OIDC's one-step command in the spec carries `db` (the speculative form).
@@ -367,10 +334,7 @@ fn plain_and_oidc_commands_match_vectors() {
     let doc = Document::parse(&spec).unwrap();
     assert_doc_matches_json(doc, cmd, &[]);
     assert_eq!(SaslStart::parse_speculative(doc).unwrap(), start);
-    assert!(
-        SaslStart::parse(doc).is_err(),
-        "no $db in the speculative form"
-    );
+    assert!(SaslStart::parse(doc).is_err(), "no $db in the speculative form");
 }
 
 #[test]
@@ -386,9 +350,7 @@ fn x509_commands_match_vectors() {
         assert_eq!(Authenticate::parse(msg.body).unwrap(), auth);
 
         let reply = json_doc(&case["reply"]);
-        let r = AuthenticateReply::parse(Document::parse(&reply).unwrap())
-            .unwrap()
-            .unwrap();
+        let r = AuthenticateReply::parse(Document::parse(&reply).unwrap()).unwrap().unwrap();
         assert_eq!(r.dbname, Some("$external"));
         assert_eq!(r.user, case["reply"]["user"].as_str());
         let ours = body_bytes(&r);
@@ -404,8 +366,7 @@ fn x509_commands_match_vectors() {
     assert!(!Document::parse(&no_user).unwrap().contains_key("user"));
     // The server defaults a missing speculative db to $external.
     let bare = write_doc(|w| {
-        w.int32("authenticate", 1)
-            .string("mechanism", "MONGODB-X509");
+        w.int32("authenticate", 1).string("mechanism", "MONGODB-X509");
     });
     let a = Authenticate::parse_speculative(Document::parse(&bare).unwrap()).unwrap();
     assert_eq!(a, Authenticate::x509(None));
@@ -418,10 +379,7 @@ fn hello_negotiation_example_matches() {
     let payload = payload_of(&want["speculativeAuthenticate"]);
     let hello = Hello {
         legacy: false,
-        sasl_supported_mechs: Some(UserRef {
-            db: "admin",
-            user: "user",
-        }),
+        sasl_supported_mechs: Some(UserRef { db: "admin", user: "user" }),
         speculative_authenticate: Some(Speculative::SaslStart(SaslStart {
             mechanism: "SCRAM-SHA-256",
             payload: &payload,
@@ -448,10 +406,7 @@ fn hello_negotiation_example_matches() {
             d.string("name", "mongoauth").string("version", "0.1");
         });
     });
-    let legacy = Hello {
-        client: Some(Document::parse(&client).unwrap()),
-        ..Hello::default()
-    };
+    let legacy = Hello { client: Some(Document::parse(&client).unwrap()), ..Hello::default() };
     let body = body_bytes(&legacy);
     let d = Document::parse(&body).unwrap();
     let keys: Vec<_> = d.iter().map(|e| e.key).collect();
@@ -462,10 +417,7 @@ fn hello_negotiation_example_matches() {
 #[test]
 fn default_mechanism_cases() {
     let v = spec_json("mechanism-vectors.json");
-    for case in v["handshake"]["default_mechanism_cases"]
-        .as_array()
-        .unwrap()
-    {
+    for case in v["handshake"]["default_mechanism_cases"].as_array().unwrap() {
         let names: Option<Vec<&str>> = case["saslSupportedMechs"]
             .as_array()
             .map(|a| a.iter().map(|s| s.as_str().unwrap()).collect());
@@ -530,25 +482,15 @@ fn hello_reply_round_trip() {
     assert_eq!(d.get_bool("ismaster"), Ok(true));
     let parsed = HelloReply::parse(d).unwrap().unwrap();
     assert!(parsed.legacy);
-    let a = parsed
-        .speculative_authenticate
-        .unwrap()
-        .authenticate()
-        .unwrap();
+    let a = parsed.speculative_authenticate.unwrap().authenticate().unwrap();
     assert_eq!(a.user, Some("CN=client"));
 }
 
 #[test]
 fn conversation_id_type_is_echoed() {
     for id in [ConversationId::Int32(1), ConversationId::Int64(1)] {
-        let reply = body_bytes(&SaslReply {
-            conversation_id: id,
-            done: false,
-            payload: b"x",
-        });
-        let r = SaslReply::parse(Document::parse(&reply).unwrap())
-            .unwrap()
-            .unwrap();
+        let reply = body_bytes(&SaslReply { conversation_id: id, done: false, payload: b"x" });
+        let r = SaslReply::parse(Document::parse(&reply).unwrap()).unwrap().unwrap();
         assert_eq!(r.conversation_id, id);
         let cont = body_bytes(&SaslContinue {
             conversation_id: r.conversation_id,
@@ -575,10 +517,7 @@ fn conversation_id_type_is_echoed() {
     });
     assert!(matches!(
         SaslReply::parse(Document::parse(&bad).unwrap()),
-        Err(WireError::Bson(BsonError::WrongType {
-            field: "conversationId",
-            ..
-        }))
+        Err(WireError::Bson(BsonError::WrongType { field: "conversationId", .. }))
     ));
 }
 
@@ -591,10 +530,7 @@ fn command_errors_are_values_not_parse_errors() {
     assert!(e.is_authentication_failed());
     assert_eq!(e.code_name, Some("AuthenticationFailed"));
     assert_eq!(e.errmsg, Some("Authentication failed."));
-    assert_eq!(
-        e.to_string(),
-        "command failed: AuthenticationFailed (18): Authentication failed."
-    );
+    assert_eq!(e.to_string(), "command failed: AuthenticationFailed (18): Authentication failed.");
     assert_eq!(HelloReply::parse(msg.body).unwrap().unwrap_err(), e);
     assert_eq!(AuthenticateReply::parse(msg.body).unwrap().unwrap_err(), e);
 
@@ -616,10 +552,7 @@ fn command_errors_are_values_not_parse_errors() {
             w.value("ok", &ok);
         });
         let r = wire::check_ok(&Document::parse(&d).unwrap());
-        assert_eq!(
-            matches!(r, Err(WireError::InvalidField { field: "ok", .. })),
-            want_invalid
-        );
+        assert_eq!(matches!(r, Err(WireError::InvalidField { field: "ok", .. })), want_invalid);
     }
     let d = write_doc(|w| {
         w.string("ok", "1");
@@ -640,35 +573,21 @@ fn command_errors_are_values_not_parse_errors() {
 #[test]
 fn payload_must_be_binary_subtype_zero() {
     let d = write_doc(|w| {
-        w.int32("conversationId", 1)
-            .bool("done", true)
-            .binary("payload", 4, b"xx")
-            .int32("ok", 1);
+        w.int32("conversationId", 1).bool("done", true).binary("payload", 4, b"xx").int32("ok", 1);
     });
     assert!(matches!(
         SaslReply::parse(Document::parse(&d).unwrap()),
-        Err(WireError::InvalidField {
-            field: "payload",
-            ..
-        })
+        Err(WireError::InvalidField { field: "payload", .. })
     ));
     let d = write_doc(|w| {
-        w.int32("conversationId", 1)
-            .bool("done", true)
-            .string("payload", "eHg=")
-            .int32("ok", 1);
+        w.int32("conversationId", 1).bool("done", true).string("payload", "eHg=").int32("ok", 1);
     });
     assert!(matches!(
         SaslReply::parse(Document::parse(&d).unwrap()),
-        Err(WireError::Bson(BsonError::WrongType {
-            field: "payload",
-            ..
-        }))
+        Err(WireError::Bson(BsonError::WrongType { field: "payload", .. }))
     ));
     let d = write_doc(|w| {
-        w.int32("saslStart", 1)
-            .string("mechanism", "PLAIN")
-            .string("$db", "x");
+        w.int32("saslStart", 1).string("mechanism", "PLAIN").string("$db", "x");
     });
     assert_eq!(
         SaslStart::parse(Document::parse(&d).unwrap()),
@@ -682,16 +601,10 @@ fn server_side_dispatch() {
         w.int32("ping", 1).string("$db", "admin");
     });
     let c = Command::parse(Document::parse(&d).unwrap()).unwrap();
-    assert_eq!(
-        (c.name, c.db, c.kind()),
-        ("ping", "admin", CommandKind::Other)
-    );
+    assert_eq!((c.name, c.db, c.kind()), ("ping", "admin", CommandKind::Other));
     assert!(matches!(
         SaslStart::parse(c.body),
-        Err(WireError::UnexpectedCommand {
-            expected: "saslStart",
-            ..
-        })
+        Err(WireError::UnexpectedCommand { expected: "saslStart", .. })
     ));
     let empty = write_doc(|_| {});
     assert!(Command::parse(Document::parse(&empty).unwrap()).is_err());
@@ -703,16 +616,11 @@ fn server_side_dispatch() {
         Err(WireError::Bson(BsonError::Missing { field: "$db" }))
     );
     let bad_mechs = write_doc(|w| {
-        w.int32("hello", 1)
-            .string("saslSupportedMechs", "nodot")
-            .string("$db", "admin");
+        w.int32("hello", 1).string("saslSupportedMechs", "nodot").string("$db", "admin");
     });
     assert!(matches!(
         Hello::parse(Document::parse(&bad_mechs).unwrap()),
-        Err(WireError::InvalidField {
-            field: "saslSupportedMechs",
-            ..
-        })
+        Err(WireError::InvalidField { field: "saslSupportedMechs", .. })
     ));
     let bad_list = write_doc(|w| {
         w.array("saslSupportedMechs", |a| {
@@ -722,10 +630,7 @@ fn server_side_dispatch() {
     });
     assert!(matches!(
         HelloReply::parse(Document::parse(&bad_list).unwrap()),
-        Err(WireError::Bson(BsonError::WrongType {
-            field: "saslSupportedMechs",
-            ..
-        }))
+        Err(WireError::Bson(BsonError::WrongType { field: "saslSupportedMechs", .. }))
     ));
 }
 
@@ -752,11 +657,7 @@ fn malformed_documents() {
     lie[0] += 1;
     assert!(matches!(
         Document::parse(&lie),
-        Err(BadLength {
-            field: "document length",
-            offset: 0,
-            ..
-        })
+        Err(BadLength { field: "document length", offset: 0, .. })
     ));
     let mut short = good.clone();
     short[0] -= 1;
@@ -766,30 +667,18 @@ fn malformed_documents() {
         Document::parse(&[0xff, 0xff, 0xff, 0xff, 0]),
         Err(BadLength { length: -1, .. })
     ));
-    assert!(matches!(
-        Document::parse(&[4, 0, 0, 0]),
-        Err(BadLength { length: 4, .. })
-    ));
+    assert!(matches!(Document::parse(&[4, 0, 0, 0]), Err(BadLength { length: 4, .. })));
     // Missing terminator.
     assert_eq!(
         Document::parse(&[5, 0, 0, 0, 1]),
-        Err(MissingTerminator {
-            field: "document",
-            offset: 4
-        })
+        Err(MissingTerminator { field: "document", offset: 4 })
     );
     // Trailing data.
     let mut trailing = good.clone();
     trailing.push(0);
-    assert_eq!(
-        Document::parse(&trailing),
-        Err(TrailingData { offset: good.len() })
-    );
+    assert_eq!(Document::parse(&trailing), Err(TrailingData { offset: good.len() }));
     // Early terminator: {} padded to 6 bytes.
-    assert_eq!(
-        Document::parse(&[6, 0, 0, 0, 0, 0]),
-        Err(EarlyTerminator { offset: 4 })
-    );
+    assert_eq!(Document::parse(&[6, 0, 0, 0, 0, 0]), Err(EarlyTerminator { offset: 4 }));
     // String length past the document / zero / missing NUL / bad UTF-8.
     let s = |len: i32, body: &[u8]| {
         let mut d = vec![0, 0, 0, 0, 2, b'k', 0];
@@ -803,41 +692,22 @@ fn malformed_documents() {
     assert!(Document::parse(&s(3, b"ab\0")).is_ok());
     assert!(matches!(
         Document::parse(&s(9, b"ab\0")),
-        Err(BadLength {
-            field: "string length",
-            offset: 7,
-            length: 9
-        })
+        Err(BadLength { field: "string length", offset: 7, length: 9 })
     ));
-    assert!(matches!(
-        Document::parse(&s(0, b"")),
-        Err(BadLength { length: 0, .. })
-    ));
-    assert!(matches!(
-        Document::parse(&s(-5, b"ab\0")),
-        Err(BadLength { length: -5, .. })
-    ));
+    assert!(matches!(Document::parse(&s(0, b"")), Err(BadLength { length: 0, .. })));
+    assert!(matches!(Document::parse(&s(-5, b"ab\0")), Err(BadLength { length: -5, .. })));
     assert_eq!(
         Document::parse(&s(3, b"abc")),
-        Err(MissingTerminator {
-            field: "string",
-            offset: 13
-        })
+        Err(MissingTerminator { field: "string", offset: 13 })
     );
     assert_eq!(
         Document::parse(&s(3, b"\xff\xfe\0")),
-        Err(InvalidUtf8 {
-            field: "string",
-            offset: 11
-        })
+        Err(InvalidUtf8 { field: "string", offset: 11 })
     );
     // Non-UTF-8 key.
     assert_eq!(
         Document::parse(&[8, 0, 0, 0, 10, 0xff, 0, 0]),
-        Err(InvalidUtf8 {
-            field: "element name",
-            offset: 5
-        })
+        Err(InvalidUtf8 { field: "element name", offset: 5 })
     );
     // Key runs to the end of the document.
     assert!(matches!(
@@ -847,21 +717,12 @@ fn malformed_documents() {
     // Unknown and deprecated element types.
     for ty in [0x06u8, 0x0C, 0x0E, 0x0F, 0x14, 0x80] {
         let d = [8, 0, 0, 0, ty, b'a', 0, 0];
-        assert_eq!(
-            Document::parse(&d),
-            Err(UnsupportedType {
-                element_type: ty,
-                offset: 4
-            })
-        );
+        assert_eq!(Document::parse(&d), Err(UnsupportedType { element_type: ty, offset: 4 }));
     }
     // Bool must be 0 or 1.
     assert_eq!(
         Document::parse(&[9, 0, 0, 0, 8, b'b', 0, 2, 0]),
-        Err(InvalidBool {
-            value: 2,
-            offset: 7
-        })
+        Err(InvalidBool { value: 2, offset: 7 })
     );
     // int32 cut short inside a document that claims to hold it.
     assert!(matches!(
@@ -878,17 +739,8 @@ fn malformed_documents() {
         d
     };
     assert!(Document::parse(&bin(2)).is_ok());
-    assert!(matches!(
-        Document::parse(&bin(3)),
-        Err(BadLength {
-            field: "binary length",
-            ..
-        })
-    ));
-    assert!(matches!(
-        Document::parse(&bin(-1)),
-        Err(BadLength { length: -1, .. })
-    ));
+    assert!(matches!(Document::parse(&bin(3)), Err(BadLength { field: "binary length", .. })));
+    assert!(matches!(Document::parse(&bin(-1)), Err(BadLength { length: -1, .. })));
     // Nested document length past its parent.
     let mut nested = write_doc(|w| {
         w.document("d", |d| {
@@ -896,10 +748,7 @@ fn malformed_documents() {
         });
     });
     nested[7] += 1; // the inner length
-    assert!(matches!(
-        Document::parse(&nested),
-        Err(BadLength { offset: 7, .. })
-    ));
+    assert!(matches!(Document::parse(&nested), Err(BadLength { offset: 7, .. })));
     // Array keys must be 0, 1, ...
     let arr = write_doc(|w| {
         w.document("a", |d| {
@@ -908,10 +757,7 @@ fn malformed_documents() {
     });
     let mut arr = arr;
     arr[4] = 4; // retype the document as an array
-    assert!(matches!(
-        Document::parse(&arr),
-        Err(InvalidArrayIndex { .. })
-    ));
+    assert!(matches!(Document::parse(&arr), Err(InvalidArrayIndex { .. })));
 }
 
 #[test]
@@ -935,10 +781,7 @@ fn nesting_limit() {
         Err(BsonError::TooDeep { max: MAX_DEPTH, .. })
     ));
     // Far deeper than the limit is still just an error (no recursion).
-    assert!(matches!(
-        Document::parse(&nested(10_000)),
-        Err(BsonError::TooDeep { .. })
-    ));
+    assert!(matches!(Document::parse(&nested(10_000)), Err(BsonError::TooDeep { .. })));
     // The writer refuses to embed a document that would exceed the limit.
     let deep = nested(MAX_DEPTH);
     let deep = Document::parse(&deep).unwrap();
@@ -967,28 +810,16 @@ fn malformed_frames() {
         with(&|b| set_i32(b, 12, 2004)),
         Err(WireError::UnsupportedOpCode { op_code: 2004 })
     );
-    assert_eq!(
-        with(&|b| set_i32(b, 0, -1)),
-        Err(WireError::BadMessageLength { length: -1 })
-    );
-    assert_eq!(
-        with(&|b| set_i32(b, 0, 20)),
-        Err(WireError::BadMessageLength { length: 20 })
-    );
+    assert_eq!(with(&|b| set_i32(b, 0, -1)), Err(WireError::BadMessageLength { length: -1 }));
+    assert_eq!(with(&|b| set_i32(b, 0, 20)), Err(WireError::BadMessageLength { length: 20 }));
     assert_eq!(
         with(&|b| set_i32(b, 0, 48_000_001)),
-        Err(WireError::MessageTooLarge {
-            length: 48_000_001,
-            limit: wire::MAX_MESSAGE_SIZE
-        })
+        Err(WireError::MessageTooLarge { length: 48_000_001, limit: wire::MAX_MESSAGE_SIZE })
     );
     let len = good.len();
     assert_eq!(
         with(&|b| b.push(0)),
-        Err(WireError::LengthMismatch {
-            declared: len,
-            actual: len + 1
-        })
+        Err(WireError::LengthMismatch { declared: len, actual: len + 1 })
     );
     assert_eq!(
         with(&|b| set_i32(b, 16, 1 << 5)),
@@ -999,17 +830,8 @@ fn malformed_frames() {
     let mut mtc = good.clone();
     set_i32(&mut mtc, 16, wire::FLAG_MORE_TO_COME as i32);
     assert!(wire::parse_op_msg(&mtc).unwrap().more_to_come());
-    assert_eq!(
-        with(&|b| b[20] = 1),
-        Err(WireError::DocumentSequence { offset: 20 })
-    );
-    assert_eq!(
-        with(&|b| b[20] = 7),
-        Err(WireError::UnknownSectionKind {
-            kind: 7,
-            offset: 20
-        })
-    );
+    assert_eq!(with(&|b| b[20] = 1), Err(WireError::DocumentSequence { offset: 20 }));
+    assert_eq!(with(&|b| b[20] = 7), Err(WireError::UnknownSectionKind { kind: 7, offset: 20 }));
     // Body errors carry frame offsets.
     assert!(matches!(
         with(&|b| b[21] = 0xff),
@@ -1020,10 +842,7 @@ fn malformed_frames() {
     two.extend_from_slice(&good[20..]);
     let n = two.len() as i32;
     set_i32(&mut two, 0, n);
-    assert_eq!(
-        wire::parse_op_msg(&two),
-        Err(WireError::DuplicateBody { offset: good.len() })
-    );
+    assert_eq!(wire::parse_op_msg(&two), Err(WireError::DuplicateBody { offset: good.len() }));
     // No body at all: header + flags + a kind-1... is rejected; header + flags + nothing is too short.
     let mut none = good[..20].to_vec();
     none.extend_from_slice(&[0; 6]);
@@ -1044,10 +863,7 @@ fn checksummed_frames() {
     assert_eq!(wire::check_ok(&msg.body), Ok(Ok(())));
     let last = b.len() - 1;
     b[last] ^= 1;
-    assert!(matches!(
-        wire::parse_op_msg(&b),
-        Err(WireError::ChecksumMismatch { .. })
-    ));
+    assert!(matches!(wire::parse_op_msg(&b), Err(WireError::ChecksumMismatch { .. })));
 }
 
 #[test]
@@ -1058,17 +874,11 @@ fn frame_len_checks_before_the_body() {
     assert_eq!(wire::frame_len_in(&header, good.len()), Ok(good.len()));
     assert_eq!(
         wire::frame_len_in(&header, 10),
-        Err(WireError::MessageTooLarge {
-            length: good.len(),
-            limit: 10
-        })
+        Err(WireError::MessageTooLarge { length: good.len(), limit: 10 })
     );
     let mut big = header;
     big[..4].copy_from_slice(&i32::MAX.to_le_bytes());
-    assert!(matches!(
-        wire::frame_len(&big),
-        Err(WireError::MessageTooLarge { .. })
-    ));
+    assert!(matches!(wire::frame_len(&big), Err(WireError::MessageTooLarge { .. })));
 }
 
 // ---------------------------------------------------------------------------
@@ -1082,9 +892,7 @@ fn assert_capacity_exact(what: &str, b: &impl WriteBody) {
         let mut out = vec![0xAAu8; cap];
         assert_eq!(
             wire::encode_message(1, 0, b, &mut out),
-            Err(WireError::BufferTooSmall {
-                required: full.len()
-            }),
+            Err(WireError::BufferTooSmall { required: full.len() }),
             "{what}: frame capacity {cap}"
         );
     }
@@ -1092,9 +900,7 @@ fn assert_capacity_exact(what: &str, b: &impl WriteBody) {
         let mut out = vec![0xAAu8; cap];
         assert_eq!(
             wire::encode_document(b, &mut out),
-            Err(WireError::BufferTooSmall {
-                required: body.len()
-            }),
+            Err(WireError::BufferTooSmall { required: body.len() }),
             "{what}: document capacity {cap}"
         );
     }
@@ -1106,29 +912,18 @@ fn assert_capacity_exact(what: &str, b: &impl WriteBody) {
 #[test]
 fn too_small_buffers_report_the_exact_size() {
     let payload = b"n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL";
-    let start = SaslStart {
-        mechanism: "SCRAM-SHA-1",
-        payload,
-        skip_empty_exchange: true,
-        db: "admin",
-    };
+    let start =
+        SaslStart { mechanism: "SCRAM-SHA-1", payload, skip_empty_exchange: true, db: "admin" };
     assert_capacity_exact("saslStart", &start);
     assert_capacity_exact(
         "saslContinue",
-        &SaslContinue {
-            conversation_id: ConversationId::Int32(1),
-            payload,
-            db: "admin",
-        },
+        &SaslContinue { conversation_id: ConversationId::Int32(1), payload, db: "admin" },
     );
     assert_capacity_exact("authenticate", &Authenticate::x509(Some("CN=x")));
     assert_capacity_exact(
         "hello",
         &Hello {
-            sasl_supported_mechs: Some(UserRef {
-                db: "admin",
-                user: "user",
-            }),
+            sasl_supported_mechs: Some(UserRef { db: "admin", user: "user" }),
             speculative_authenticate: Some(Speculative::SaslStart(start)),
             ..Hello::default()
         },
@@ -1147,9 +942,7 @@ fn too_small_buffers_report_the_exact_size() {
     let mut out = vec![0u8; body.len() + 20];
     assert_eq!(
         wire::encode_op_msg(1, 0, doc, &mut out),
-        Err(WireError::BufferTooSmall {
-            required: body.len() + 21
-        })
+        Err(WireError::BufferTooSmall { required: body.len() + 21 })
     );
     let mut out = vec![0u8; body.len() + 21];
     let n = wire::encode_op_msg(1, 0, doc, &mut out).unwrap();
@@ -1219,9 +1012,7 @@ fn top_doc() -> impl Strategy<Value = Vec<(String, T)>> {
 /// Unique keys (the bson crate's document is a map).
 fn dedup(kv: Vec<(String, T)>) -> Vec<(String, T)> {
     let mut seen = std::collections::HashSet::new();
-    kv.into_iter()
-        .filter(|(k, _)| seen.insert(k.clone()))
-        .collect()
+    kv.into_iter().filter(|(k, _)| seen.insert(k.clone())).collect()
 }
 
 fn write_tree_fields(w: &mut DocWriter<'_>, kv: &[(String, T)]) {
@@ -1324,9 +1115,7 @@ fn ours_matches(v: Value<'_>, t: &T) -> bool {
 
 fn doc_matches(d: Document<'_>, kv: &[(String, T)]) -> bool {
     d.iter().count() == kv.len()
-        && d.iter()
-            .zip(kv)
-            .all(|(e, (k, t))| e.key == k && ours_matches(e.value, t))
+        && d.iter().zip(kv).all(|(e, (k, t))| e.key == k && ours_matches(e.value, t))
 }
 
 fn to_bson(t: &T) -> ::bson::Bson {
@@ -1338,10 +1127,7 @@ fn to_bson(t: &T) -> ::bson::Bson {
         T::I64(i) => Bson::Int64(*i),
         T::Bool(b) => Bson::Boolean(*b),
         T::Null => Bson::Null,
-        T::Bin(s, b) => Bson::Binary(::bson::Binary {
-            subtype: (*s).into(),
-            bytes: b.clone(),
-        }),
+        T::Bin(s, b) => Bson::Binary(::bson::Binary { subtype: (*s).into(), bytes: b.clone() }),
         T::DateTime(ms) => Bson::DateTime(::bson::DateTime::from_millis(*ms)),
         T::Doc(kv) => Bson::Document(to_bson_doc(kv)),
         T::Arr(items) => Bson::Array(items.iter().map(to_bson).collect()),
@@ -1359,9 +1145,7 @@ fn bson_eq(a: &::bson::Bson, b: &::bson::Bson) -> bool {
         (Bson::Double(x), Bson::Double(y)) => x.to_bits() == y.to_bits(),
         (Bson::Document(x), Bson::Document(y)) => {
             x.len() == y.len()
-                && x.iter()
-                    .zip(y.iter())
-                    .all(|((ka, va), (kb, vb))| ka == kb && bson_eq(va, vb))
+                && x.iter().zip(y.iter()).all(|((ka, va), (kb, vb))| ka == kb && bson_eq(va, vb))
         }
         (Bson::Array(x), Bson::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| bson_eq(p, q))
