@@ -306,10 +306,9 @@ impl<'a> Credential<'a> {
         let gssapi_name = opts.gssapi_service_name();
         let Some(mechanism) = mechanism else {
             if props.is_some() || gssapi_name.is_some() {
-                let offset = props.map_or_else(
-                    || gssapi_name.map_or(0, |g| g.offset()),
-                    |p| p.as_pct().offset(),
-                );
+                let offset = props
+                    .map(|p| p.as_pct().offset())
+                    .or(gssapi_name.map(|g| g.offset()));
                 return Err(cred_err(
                     None,
                     CredentialRule::PropertiesWithoutMechanism,
@@ -344,7 +343,7 @@ impl<'a> Credential<'a> {
         let source = if mechanism.is_external() {
             if let Some(s) = explicit {
                 if !s.eq_decoded("$external") {
-                    return err(CredentialRule::SourceMustBeExternal, s.offset());
+                    return err(CredentialRule::SourceMustBeExternal, Some(s.offset()));
                 }
             }
             EXTERNAL
@@ -353,7 +352,7 @@ impl<'a> Credential<'a> {
         } else {
             explicit.or(uri.database()).unwrap_or(ADMIN)
         };
-        let props_offset = props.map_or(0, |p| p.as_pct().offset());
+        let props_offset = props.map(|p| p.as_pct().offset());
         let mut properties = MechanismProperties::None;
         match mechanism {
             Mechanism::ScramSha1 | Mechanism::ScramSha256 | Mechanism::Plain => {
@@ -361,13 +360,13 @@ impl<'a> Credential<'a> {
                     return err(CredentialRule::PropertiesNotAllowed, props_offset);
                 }
                 let Some(user) = username else {
-                    return err(CredentialRule::UsernameRequired, 0);
+                    return err(CredentialRule::UsernameRequired, None);
                 };
                 check_user_pass(m, user, password, true, true)?;
             }
             Mechanism::Gssapi => {
                 let Some(user) = username else {
-                    return err(CredentialRule::UsernameRequired, 0);
+                    return err(CredentialRule::UsernameRequired, None);
                 };
                 check_user_pass(m, user, password, true, false)?;
                 let mut g = GssapiProperties {
@@ -392,7 +391,7 @@ impl<'a> Credential<'a> {
                             } else {
                                 return err(
                                     CredentialRule::InvalidCanonicalizeHostName,
-                                    value.offset(),
+                                    Some(value.offset()),
                                 );
                             };
                     } else if name.eq_ignore_ascii_case("SERVICE_REALM") {
@@ -400,7 +399,7 @@ impl<'a> Credential<'a> {
                     } else if name.eq_ignore_ascii_case("SERVICE_HOST") {
                         g.service_host = Some(value);
                     } else {
-                        return err(CredentialRule::UnknownProperty, name.offset());
+                        return err(CredentialRule::UnknownProperty, Some(name.offset()));
                     }
                 }
                 properties = MechanismProperties::Gssapi(g);
@@ -412,12 +411,12 @@ impl<'a> Credential<'a> {
                 if let Some(user) = username {
                     check_user_pass(m, user, password, false, false)?;
                 } else if let Some(p) = password {
-                    return err(CredentialRule::PasswordNotAllowed, p.offset());
+                    return err(CredentialRule::PasswordNotAllowed, Some(p.offset()));
                 }
             }
             Mechanism::MongodbAws => {
                 if let Some(user) = username {
-                    return err(CredentialRule::UsernameNotAllowed, user.offset());
+                    return err(CredentialRule::UsernameNotAllowed, Some(user.offset()));
                 }
                 if gssapi_name.is_some() {
                     return err(CredentialRule::PropertiesNotAllowed, props_offset);
@@ -429,12 +428,12 @@ impl<'a> Credential<'a> {
                         // AWS_CREDENTIAL_PROVIDER is a programmatic object.
                         CredentialRule::PropertiesNotAllowed
                     };
-                    return err(rule, name.offset());
+                    return err(rule, Some(name.offset()));
                 }
             }
             Mechanism::MongodbOidc => {
                 if let Some(p) = password {
-                    return err(CredentialRule::PasswordNotAllowed, p.offset());
+                    return err(CredentialRule::PasswordNotAllowed, Some(p.offset()));
                 }
                 if gssapi_name.is_some() {
                     return err(CredentialRule::PropertiesNotAllowed, props_offset);
@@ -455,14 +454,19 @@ impl<'a> Credential<'a> {
                         .find(|e| value.eq_decoded(e.as_str()));
                         match env {
                             Some(e) => o.environment = Some(e),
-                            None => return err(CredentialRule::InvalidEnvironment, value.offset()),
+                            None => {
+                                return err(
+                                    CredentialRule::InvalidEnvironment,
+                                    Some(value.offset()),
+                                );
+                            }
                         }
                     } else if name.eq_ignore_ascii_case("TOKEN_RESOURCE") {
                         o.token_resource = Some(value);
                     } else if name.eq_ignore_ascii_case("ALLOWED_HOSTS") {
-                        return err(CredentialRule::AllowedHostsInUri, name.offset());
+                        return err(CredentialRule::AllowedHostsInUri, Some(name.offset()));
                     } else {
-                        return err(CredentialRule::UnknownProperty, name.offset());
+                        return err(CredentialRule::UnknownProperty, Some(name.offset()));
                     }
                 }
                 match (o.environment, ctx.oidc_callback) {
@@ -483,7 +487,7 @@ impl<'a> Credential<'a> {
                         return err(CredentialRule::TokenResourceRequired, props_offset);
                     }
                     (false, Some(t)) => {
-                        return err(CredentialRule::TokenResourceNotAllowed, t.offset());
+                        return err(CredentialRule::TokenResourceNotAllowed, Some(t.offset()));
                     }
                     _ => {}
                 }
@@ -495,7 +499,7 @@ impl<'a> Credential<'a> {
                     Some(OidcEnvironment::Test | OidcEnvironment::Gcp | OidcEnvironment::K8s),
                 ) = (username, o.environment)
                 {
-                    return err(CredentialRule::UsernameNotAllowed, user.offset());
+                    return err(CredentialRule::UsernameNotAllowed, Some(user.offset()));
                 }
                 if let Some(user) = username {
                     check_user_pass(m, user, None, true, false)?;
@@ -558,8 +562,12 @@ impl<'a> Credential<'a> {
     }
 }
 
-fn cred_err(mechanism: Option<Mechanism>, rule: CredentialRule, offset: usize) -> UriError {
-    UriError::at(UriErrorKind::Credential { mechanism, rule }, offset)
+/// `offset` is `None` for rules about something absent.
+fn cred_err(mechanism: Option<Mechanism>, rule: CredentialRule, offset: Option<usize>) -> UriError {
+    UriError {
+        kind: UriErrorKind::Credential { mechanism, rule },
+        offset,
+    }
 }
 
 fn explicit_source<'a>(
@@ -579,19 +587,33 @@ fn check_user_pass(
     pass_required: bool,
 ) -> Result<(), UriError> {
     if user_nonempty && user.is_empty() {
-        return Err(cred_err(m, CredentialRule::UsernameEmpty, user.offset()));
+        return Err(cred_err(
+            m,
+            CredentialRule::UsernameEmpty,
+            Some(user.offset()),
+        ));
     }
     if user.bytes().any(|b| b == 0) {
-        return Err(cred_err(m, CredentialRule::NulCharacter, user.offset()));
+        return Err(cred_err(
+            m,
+            CredentialRule::NulCharacter,
+            Some(user.offset()),
+        ));
     }
     match (pass, pass_required) {
         (Some(p), _) if p.expose_encoded().bytes().any(|b| b == 0) => {
-            Err(cred_err(m, CredentialRule::NulCharacter, p.offset()))
+            Err(cred_err(m, CredentialRule::NulCharacter, Some(p.offset())))
         }
-        (Some(p), _) if m.is_some_and(|m| m == Mechanism::MongodbX509) => {
-            Err(cred_err(m, CredentialRule::PasswordNotAllowed, p.offset()))
-        }
-        (None, true) => Err(cred_err(m, CredentialRule::PasswordRequired, user.offset())),
+        (Some(p), _) if m.is_some_and(|m| m == Mechanism::MongodbX509) => Err(cred_err(
+            m,
+            CredentialRule::PasswordNotAllowed,
+            Some(p.offset()),
+        )),
+        (None, true) => Err(cred_err(
+            m,
+            CredentialRule::PasswordRequired,
+            Some(user.offset()),
+        )),
         _ => Ok(()),
     }
 }
