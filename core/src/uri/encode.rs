@@ -33,6 +33,15 @@ fn invalid(rule: &'static str) -> UriError {
     UriError::new(UriErrorKind::InvalidPart { rule })
 }
 
+/// The address inside an IPv6 literal (`::1` or `[::1]`), if `h` is one.
+fn ip_literal(h: &str) -> Option<&str> {
+    let inner = h
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(h);
+    inner.contains(':').then_some(inner)
+}
+
 /// One host for [`UriBuilder`]: a hostname, IPv4 address, IPv6 address (with
 /// or without brackets) or Unix socket path (containing `/`, ending `.sock`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,11 +73,11 @@ impl<'p> HostSpec<'p> {
         if self.port == Some(0) {
             return Err(invalid("port 0"));
         }
-        let inner = h
-            .strip_prefix('[')
-            .and_then(|x| x.strip_suffix(']'))
-            .unwrap_or(h);
-        if inner.contains(':') {
+        if h.contains('/') {
+            if !h.ends_with(".sock") || h.bytes().any(|b| b < 0x20 || b == 0x7F) {
+                return Err(invalid("a Unix socket path must end in .sock"));
+            }
+        } else if let Some(inner) = ip_literal(h) {
             if !inner
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
@@ -76,10 +85,6 @@ impl<'p> HostSpec<'p> {
                 return Err(invalid(
                     "IP literal may contain only hex digits, `:` and `.`",
                 ));
-            }
-        } else if h.contains('/') {
-            if !h.ends_with(".sock") || h.bytes().any(|b| b < 0x20 || b == 0x7F) {
-                return Err(invalid("a Unix socket path must end in .sock"));
             }
         } else if h.bytes().any(bad_hostname_byte) {
             return Err(invalid(
@@ -91,14 +96,9 @@ impl<'p> HostSpec<'p> {
 
     fn write(&self, w: &mut dyn Write) -> fmt::Result {
         let h = self.host;
-        let inner = h
-            .strip_prefix('[')
-            .and_then(|x| x.strip_suffix(']'))
-            .unwrap_or(h);
-        if inner.contains(':') {
-            write!(w, "[{inner}]")?;
-        } else {
-            escape(w, h, b"")?;
+        match ip_literal(h) {
+            Some(inner) if !h.contains('/') => write!(w, "[{inner}]")?,
+            _ => escape(w, h, b"")?,
         }
         if let Some(p) = self.port {
             write!(w, ":{p}")?;
