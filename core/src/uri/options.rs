@@ -159,6 +159,9 @@ impl OptionKey {
             .find(|k| k.name().eq_ignore_ascii_case(name))
     }
     fn from_pct(name: PctStr<'_>) -> Option<OptionKey> {
+        if let Some(plain) = name.as_plain() {
+            return Self::from_name(plain);
+        }
         Self::ALL
             .iter()
             .copied()

@@ -195,11 +195,17 @@ impl<'a> PctStr<'a> {
 
     /// `true` if the decoded text equals `s` exactly.
     pub fn eq_decoded(&self, s: &str) -> bool {
+        if let Some(plain) = self.as_plain() {
+            return plain == s;
+        }
         self.bytes().eq(s.bytes())
     }
 
     /// `true` if the decoded text equals `s`, ignoring ASCII case.
     pub fn eq_ignore_ascii_case(&self, s: &str) -> bool {
+        if let Some(plain) = self.as_plain() {
+            return plain.eq_ignore_ascii_case(s);
+        }
         self.bytes()
             .map(|b| b.to_ascii_lowercase())
             .eq(s.bytes().map(|b| b.to_ascii_lowercase()))
