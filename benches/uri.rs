@@ -2,7 +2,7 @@
 //! encoding) for a few representative inputs.
 #![allow(missing_docs, clippy::unwrap_used)]
 
-use std::hint::black_box;
+use core::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mongoauth::uri::{ConnectionString, Credential, HostSpec, UriBuilder};

@@ -38,7 +38,7 @@ struct Tally {
     skipped: usize,
 }
 
-fn show(p: impl std::fmt::Display) -> String {
+fn show(p: impl core::fmt::Display) -> String {
     p.to_string()
 }
 
@@ -142,7 +142,9 @@ fn check_options(expected: &Map<String, Value>, opts: &Options<'_>) -> Result<()
 /// With `URI_SPEC_VERBOSE=1`, show why each invalid case was rejected.
 fn verbose(uri: &str, e: &mongoauth::uri::UriError) {
     if std::env::var_os("URI_SPEC_VERBOSE").is_some() {
-        writeln!(std::io::stderr(), "    rejected {uri:?}: {e}").unwrap();
+        // Straight to stderr (not `eprintln!`), so it shows without `--nocapture`.
+        let mut err = std::io::stderr();
+        writeln!(err, "    rejected {uri:?}: {e}").unwrap();
     }
 }
 

@@ -341,10 +341,8 @@ impl<'a> Credential<'a> {
         // authSource: explicit, else the URI database, else the default.
         let explicit = explicit_source(uri, ctx);
         let source = if mechanism.is_external() {
-            if let Some(s) = explicit {
-                if !s.eq_decoded("$external") {
-                    return err(CredentialRule::SourceMustBeExternal, Some(s.offset()));
-                }
+            if let Some(s) = explicit.filter(|s| !s.eq_decoded("$external")) {
+                return err(CredentialRule::SourceMustBeExternal, Some(s.offset()));
             }
             EXTERNAL
         } else if mechanism == Mechanism::Plain {
@@ -421,7 +419,7 @@ impl<'a> Credential<'a> {
                 if gssapi_name.is_some() {
                     return err(CredentialRule::PropertiesNotAllowed, props_offset);
                 }
-                for (name, _) in props.iter().flat_map(KeyValueList::iter) {
+                if let Some((name, _)) = props.iter().flat_map(KeyValueList::iter).next() {
                     let rule = if name.eq_ignore_ascii_case("AWS_SESSION_TOKEN") {
                         CredentialRule::AwsSessionTokenNotAllowed
                     } else {

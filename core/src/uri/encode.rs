@@ -197,15 +197,11 @@ impl<'p> UriBuilder<'p> {
                 }
             }
         }
-        if let Some(db) = self.database {
-            if db
-                .bytes()
-                .any(|b| matches!(b, b'/' | b'\\' | b' ' | b'"' | b'$' | 0))
-            {
-                return Err(invalid(
-                    "database name must not contain `/`, `\\`, space, `\"`, `$` or NUL",
-                ));
-            }
+        let bad_db = |b: u8| matches!(b, b'/' | b'\\' | b' ' | b'"' | b'$' | 0);
+        if self.database.is_some_and(|db| db.bytes().any(bad_db)) {
+            return Err(invalid(
+                "database name must not contain `/`, `\\`, space, `\"`, `$` or NUL",
+            ));
         }
         for (name, _) in self.options {
             if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {

@@ -609,7 +609,7 @@ pub struct RawOption<'a> {
     pub offset: usize,
 }
 
-/// Iterator over the query's pairs, in input order (what [`parse_query`]
+/// Iterator over the query's pairs, in input order (what the parser
 /// accepted, so it cannot fail).
 #[derive(Clone, Debug)]
 pub struct RawOptions<'a> {
@@ -1117,10 +1117,11 @@ fn check_rules(
             ));
         }
     }
-    if let (Some(min), Some(max)) = (opts.min_pool_size(), opts.max_pool_size()) {
-        if max != 0 && min > max {
-            return conflict(K::MinPoolSize, K::MaxPoolSize);
-        }
+    if let (Some(min), Some(max)) = (opts.min_pool_size(), opts.max_pool_size())
+        && max != 0
+        && min > max
+    {
+        return conflict(K::MinPoolSize, K::MaxPoolSize);
     }
     Ok(())
 }

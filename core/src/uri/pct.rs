@@ -26,13 +26,13 @@ const fn hex_val(b: u8) -> Option<u8> {
 #[inline]
 fn unit_at(raw: &[u8], i: usize) -> Option<(u8, usize)> {
     let b = *raw.get(i)?;
-    if b == b'%' {
-        if let (Some(h), Some(l)) = (
+    if b == b'%'
+        && let (Some(h), Some(l)) = (
             raw.get(i + 1).copied().and_then(hex_val),
             raw.get(i + 2).copied().and_then(hex_val),
-        ) {
-            return Some(((h << 4) | l, 3));
-        }
+        )
+    {
+        return Some(((h << 4) | l, 3));
     }
     Some((b, 1))
 }
