@@ -548,3 +548,16 @@ fn encoder() {
     b.write_to(&mut s).unwrap();
     assert_eq!(s.len(), len);
 }
+
+#[test]
+fn footprint_is_bounded() {
+    // Everything a parse stores lives in this one value; report its size.
+    let size = core::mem::size_of::<ConnectionString<'static>>();
+    let mut err = std::io::stderr();
+    std::io::Write::write_fmt(
+        &mut err,
+        format_args!("size_of::<ConnectionString>() = {size} bytes\n"),
+    )
+    .unwrap();
+    assert!(size < 4096, "{size}");
+}
