@@ -5,7 +5,9 @@
 
 use core::fmt;
 
+use crate::mechanism::Mechanism;
 use crate::saslprep::SaslprepError;
+use crate::wire::WireError;
 
 /// Which SCRAM message an error is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,11 +133,69 @@ pub enum Error {
     /// Provisioned keys were made for another salt or iteration count than the
     /// server now uses: a password is needed again.
     KeysDoNotMatchServer,
+    /// A wire message or BSON document was malformed.
+    Wire(WireError),
+    /// The server answered a command with `ok: 0`: for authentication
+    /// commands usually code 18 (AuthenticationFailed).
+    CommandFailed(CommandFailure),
+    /// The server broke the handshake protocol (e.g. claimed `done` before
+    /// proving itself, changed the conversationId, or never finished).
+    Protocol {
+        /// The rule that was broken.
+        rule: &'static str,
+    },
+    /// The mechanism exists but this build cannot run its conversation.
+    MechanismNotSupported(Mechanism),
     /// A step was called in a state that does not accept it.
     UnexpectedStep {
         /// What the state machine was waiting for.
         expected: &'static str,
     },
+}
+
+impl From<WireError> for Error {
+    fn from(e: WireError) -> Self {
+        Error::Wire(e)
+    }
+}
+
+impl From<crate::bson::BsonError> for Error {
+    fn from(e: crate::bson::BsonError) -> Self {
+        Error::Wire(e.into())
+    }
+}
+
+/// Longest `errmsg` kept from a failed command.
+pub const MAX_ERRMSG_LEN: usize = 192;
+
+/// What a server said when a command failed (`ok: 0`). Not secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandFailure {
+    /// The numeric code (18 = AuthenticationFailed), when present.
+    pub code: Option<i32>,
+    /// `codeName`, when present and at most 64 bytes.
+    pub code_name: Option<ServerErrorText>,
+    /// `errmsg`, when present and at most [`MAX_ERRMSG_LEN`] bytes; a longer
+    /// one is replaced by a note, never cut.
+    pub errmsg: heapless::String<MAX_ERRMSG_LEN>,
+}
+
+impl CommandFailure {
+    /// Copy a server's error reply.
+    pub fn from_reply(e: &crate::wire::CommandError<'_>) -> Self {
+        let errmsg = heapless::String::try_from(e.errmsg.unwrap_or("")).unwrap_or_else(|_| {
+            heapless::String::try_from("(server message longer than 192 bytes)").unwrap_or_default()
+        });
+        CommandFailure {
+            code: e.code,
+            code_name: e.code_name.and_then(ServerErrorText::new),
+            errmsg,
+        }
+    }
+    /// Whether this is AuthenticationFailed (18).
+    pub fn is_authentication_failed(&self) -> bool {
+        self.code == Some(18)
+    }
 }
 
 impl From<SaslprepError> for Error {
@@ -183,6 +243,24 @@ impl fmt::Display for Error {
             Self::KeysDoNotMatchServer => f.write_str(
                 "provisioned SCRAM keys were derived for a different salt or iteration count",
             ),
+            Self::Wire(e) => write!(f, "{e}"),
+            Self::CommandFailed(c) => {
+                match c.code {
+                    Some(code) => write!(f, "server error {code}")?,
+                    None => f.write_str("server error")?,
+                }
+                if let Some(n) = &c.code_name {
+                    write!(f, " ({})", n.as_str())?;
+                }
+                if !c.errmsg.is_empty() {
+                    write!(f, ": {}", c.errmsg)?;
+                }
+                Ok(())
+            }
+            Self::Protocol { rule } => write!(f, "server broke the auth protocol: {rule}"),
+            Self::MechanismNotSupported(m) => {
+                write!(f, "{m} conversations are not supported by this build")
+            }
             Self::UnexpectedStep { expected } => {
                 write!(f, "unexpected call: the conversation is waiting for {expected}")
             }

@@ -31,14 +31,18 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod auth;
 pub mod bson;
 pub mod crypto;
 mod error;
+pub mod io;
+pub mod mechanism;
 #[cfg(feature = "std")]
 pub mod os;
 pub mod reader;
 pub mod saslprep;
 pub mod scram;
+pub mod session;
 pub mod uri;
 pub mod wire;
 

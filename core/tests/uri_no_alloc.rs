@@ -23,10 +23,7 @@ struct Buf<const N: usize> {
 impl<const N: usize> core::fmt::Write for Buf<N> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         let end = self.len + s.len();
-        self.data
-            .get_mut(self.len..end)
-            .ok_or(core::fmt::Error)?
-            .copy_from_slice(s.as_bytes());
+        self.data.get_mut(self.len..end).ok_or(core::fmt::Error)?.copy_from_slice(s.as_bytes());
         self.len = end;
         Ok(())
     }
@@ -58,10 +55,7 @@ fn uri_layer_does_not_allocate() {
             for (_k, _v) in cs.options().iter() {
                 n += 1;
             }
-            let mut dbg = Buf::<4096> {
-                data: [0; 4096],
-                len: 0,
-            };
+            let mut dbg = Buf::<4096> { data: [0; 4096], len: 0 };
             write!(dbg, "{cs:?}").unwrap();
             for w in warnings.as_slice() {
                 write!(dbg, "{w}").unwrap();
@@ -88,16 +82,10 @@ fn uri_layer_does_not_allocate() {
     }
 
     alloc_guard::assert_no_alloc("errors and their messages", || {
-        let mut buf = Buf::<512> {
-            data: [0; 512],
-            len: 0,
-        };
-        for bad in [
-            "mongodb://u:p?x@h",
-            "mongodb://a@b@c",
-            "mongodb://h/?w",
-            "mongodb://h/?authSource=",
-        ] {
+        let mut buf = Buf::<512> { data: [0; 512], len: 0 };
+        for bad in
+            ["mongodb://u:p?x@h", "mongodb://a@b@c", "mongodb://h/?w", "mongodb://h/?authSource="]
+        {
             let e = ConnectionString::parse(bad, &mut ()).unwrap_err();
             buf.len = 0;
             write!(buf, "{e}").unwrap();
@@ -126,10 +114,7 @@ fn uri_layer_does_not_allocate() {
         assert_eq!(cs.username().unwrap(), "ü@:/");
         let mut small = [0u8; 8];
         assert!(b.encode_into(&mut small).is_err());
-        let mut w = Buf::<256> {
-            data: [0; 256],
-            len: 0,
-        };
+        let mut w = Buf::<256> { data: [0; 256], len: 0 };
         b.write_to(&mut w).unwrap();
     });
 }

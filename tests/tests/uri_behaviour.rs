@@ -32,32 +32,17 @@ fn errors_name_rule_and_offset() {
     let e = err("mongodb://alice:foo:bar@host");
     assert_eq!((e.kind, e.offset), (UriErrorKind::UnescapedColon, Some(19)));
     let e = err("mongodb://alice@@host");
-    assert_eq!(
-        (e.kind, e.offset),
-        (UriErrorKind::UnescapedAtSign, Some(15))
-    );
+    assert_eq!((e.kind, e.offset), (UriErrorKind::UnescapedAtSign, Some(15)));
     let e = err("mongodb://us%zzer:pw@host");
-    assert_eq!(
-        (e.kind, e.offset),
-        (UriErrorKind::InvalidPercentEscape, Some(12))
-    );
+    assert_eq!((e.kind, e.offset), (UriErrorKind::InvalidPercentEscape, Some(12)));
     let e = err("mongodb://us%C3er@host");
     assert_eq!(e.kind, UriErrorKind::InvalidUtf8);
     let e = err("mongodb://us er@host");
-    assert_eq!(
-        (e.kind, e.offset),
-        (UriErrorKind::UnescapedCharacter, Some(12))
-    );
+    assert_eq!((e.kind, e.offset), (UriErrorKind::UnescapedCharacter, Some(12)));
     let e = err("mongodb://üser@host");
-    assert_eq!(
-        (e.kind, e.offset),
-        (UriErrorKind::UnescapedCharacter, Some(10))
-    );
+    assert_eq!((e.kind, e.offset), (UriErrorKind::UnescapedCharacter, Some(10)));
     let e = err("mongodb://host/d$b");
-    assert_eq!(
-        (e.kind, e.offset),
-        (UriErrorKind::InvalidDatabaseName, Some(15))
-    );
+    assert_eq!((e.kind, e.offset), (UriErrorKind::InvalidDatabaseName, Some(15)));
     let e = err("mongodb://%2Ftmp%2Fmongo/");
     assert_eq!(e.kind, UriErrorKind::InvalidSocketPath);
     let e = ConnectionString::parse_bytes(b"mongodb://h\xff", &mut ()).unwrap_err();
@@ -71,28 +56,15 @@ fn errors_name_rule_and_offset() {
 fn port_with_letters_suggests_an_unescaped_password() {
     // `?` ends the authority, so "user:pa" is read as host:port.
     let e = err("mongodb://user:pa?ss@host/db");
-    assert_eq!(
-        e.kind,
-        UriErrorKind::PortNotNumeric {
-            maybe_password: true
-        }
-    );
+    assert_eq!(e.kind, UriErrorKind::PortNotNumeric { maybe_password: true });
     let msg = e.to_string();
     assert!(msg.contains("password"), "{msg}");
     assert!(!msg.contains("pa?ss") && !msg.contains("user:pa"), "{msg}");
     // With an `@`, a bad port is just a bad port.
     let e = err("mongodb://user:pass@host:abc");
-    assert_eq!(
-        e.kind,
-        UriErrorKind::PortNotNumeric {
-            maybe_password: false
-        }
-    );
+    assert_eq!(e.kind, UriErrorKind::PortNotNumeric { maybe_password: false });
     // A `/` inside the password shows up as `@` after the first `/`.
-    assert_eq!(
-        err("mongodb://user:pa/ss@host").kind,
-        UriErrorKind::UnescapedSlash
-    );
+    assert_eq!(err("mongodb://user:pa/ss@host").kind, UriErrorKind::UnescapedSlash);
 }
 
 #[test]
@@ -129,10 +101,7 @@ fn decoded_password_is_wiped_on_drop() {
         assert_eq!(p.len(), 7);
     }
     assert_eq!(&buf[..7], &[0u8; 7]);
-    assert_eq!(
-        buf[7], 0xAA,
-        "bytes past the password are not the password's"
-    );
+    assert_eq!(buf[7], 0xAA, "bytes past the password are not the password's");
 }
 
 #[test]
@@ -151,17 +120,9 @@ fn plus_is_literal_and_absent_differs_from_empty() {
     let cs = parse("mongodb://a+b:c%2Bd+@host");
     assert_eq!(cs.username().unwrap(), "a+b");
     let mut buf = [0u8; 8];
-    assert_eq!(
-        cs.password().unwrap().decode(&mut buf).unwrap().as_str(),
-        "c+d+"
-    );
+    assert_eq!(cs.password().unwrap().decode(&mut buf).unwrap().as_str(), "c+d+");
     assert!(parse("mongodb://alice@host").password().is_none());
-    assert!(
-        parse("mongodb://alice:@host")
-            .password()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(parse("mongodb://alice:@host").password().unwrap().is_empty());
     // Decoded exactly once: %2525 is "%25", not "%".
     assert_eq!(parse("mongodb://a%2525@h").username().unwrap(), "a%25");
 }
@@ -182,16 +143,8 @@ fn warnings_reach_the_sink() {
             (WarningKind::InvalidValue, "retryWrites"),
         ]
     );
-    assert_eq!(
-        cs.options().w(),
-        Some(WriteConcernW::Nodes(2)),
-        "last valid value wins"
-    );
-    assert_eq!(
-        cs.options().retry_writes(),
-        None,
-        "legacy booleans are ignored"
-    );
+    assert_eq!(cs.options().w(), Some(WriteConcernW::Nodes(2)), "last valid value wins");
+    assert_eq!(cs.options().retry_writes(), None, "legacy booleans are ignored");
     assert!(w.as_slice()[0].to_string().contains("byte 13"));
 
     // A closure sink, and a full list that counts what it could not keep.
@@ -200,10 +153,7 @@ fn warnings_reach_the_sink() {
     assert_eq!(n, 3);
     let mut one = Warnings::<1>::new();
     ConnectionString::parse("mongodb://h/?a=1&b=2&c=3", &mut one).unwrap();
-    assert_eq!(
-        (one.as_slice().len(), one.total(), one.dropped()),
-        (1, 3, 2)
-    );
+    assert_eq!((one.as_slice().len(), one.total(), one.dropped()), (1, 3, 2));
 }
 
 #[test]
@@ -221,12 +171,7 @@ fn typed_options() {
     assert_eq!(tags[0].get("rack").unwrap(), "1");
     assert!(tags[1].is_empty());
     assert_eq!(o.max_staleness_seconds(), Some(120));
-    let comp: Vec<String> = o
-        .compressors()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let comp: Vec<String> = o.compressors().unwrap().iter().map(|c| c.to_string()).collect();
     assert_eq!(comp, ["zstd", "zlib"]);
     assert_eq!(o.zlib_compression_level(), Some(-1));
     assert_eq!(o.w_timeout_ms(), Some(5_000_000_000));
@@ -242,17 +187,11 @@ fn option_rules() {
     let rule = |uri| err(uri).kind;
     assert!(matches!(
         rule("mongodb://h/?readPreferenceTags=dc:ny"),
-        UriErrorKind::OptionRule {
-            key: OptionKey::ReadPreferenceTags,
-            ..
-        }
+        UriErrorKind::OptionRule { key: OptionKey::ReadPreferenceTags, .. }
     ));
     assert!(matches!(
         rule("mongodb://h/?readPreference=primary&maxStalenessSeconds=100"),
-        UriErrorKind::OptionRule {
-            key: OptionKey::MaxStalenessSeconds,
-            ..
-        }
+        UriErrorKind::OptionRule { key: OptionKey::MaxStalenessSeconds, .. }
     ));
     assert!(matches!(
         rule("mongodb://h/?minPoolSize=5&maxPoolSize=2"),
@@ -262,34 +201,16 @@ fn option_rules() {
         rule("mongodb+srv://a.b.c/?directConnection=true"),
         UriErrorKind::OptionRule { .. }
     ));
-    assert_eq!(
-        rule("mongodb://h/?authMechanism=MONGODB-CR"),
-        UriErrorKind::UnsupportedMechanism
-    );
-    assert_eq!(
-        rule("mongodb://h/?authMechanism=scram-sha-1"),
-        UriErrorKind::UnknownMechanism
-    );
+    assert_eq!(rule("mongodb://h/?authMechanism=MONGODB-CR"), UriErrorKind::UnsupportedMechanism);
+    assert_eq!(rule("mongodb://h/?authMechanism=scram-sha-1"), UriErrorKind::UnknownMechanism);
     assert!(matches!(
         rule("mongodb+srv://a.b.c/?srvServiceName=bad_name"),
         UriErrorKind::InvalidOptionValue { .. }
     ));
-    let many: String = (0..=MAX_TAG_SETS)
-        .map(|i| format!("&readPreferenceTags=dc:{i}"))
-        .collect();
+    let many: String = (0..=MAX_TAG_SETS).map(|i| format!("&readPreferenceTags=dc:{i}")).collect();
     let uri = format!("mongodb://h/?readPreference=nearest{many}");
-    assert!(matches!(
-        rule(&uri),
-        UriErrorKind::LimitExceeded {
-            limit: MAX_TAG_SETS,
-            ..
-        }
-    ));
-    assert!(
-        err("mongodb://h/?authMechanism=MONGODB-CR")
-            .to_string()
-            .contains("SCRAM-SHA-256")
-    );
+    assert!(matches!(rule(&uri), UriErrorKind::LimitExceeded { limit: MAX_TAG_SETS, .. }));
+    assert!(err("mongodb://h/?authMechanism=MONGODB-CR").to_string().contains("SCRAM-SHA-256"));
 }
 
 #[test]
@@ -298,9 +219,7 @@ fn mechanism_properties() {
         "mongodb://u@h/?authMechanism=MONGODB-OIDC&authMechanismProperties=environment:azure,\
          TOKEN_RESOURCE:abcd%25ef%3Ag%26hi",
     );
-    let MechanismProperties::Oidc(o) = c.properties() else {
-        panic!()
-    };
+    let MechanismProperties::Oidc(o) = c.properties() else { panic!() };
     assert_eq!(o.environment, Some(OidcEnvironment::Azure));
     assert_eq!(o.token_resource.unwrap(), "abcd%ef:g&hi");
 
@@ -312,9 +231,7 @@ fn mechanism_properties() {
     )
     .unwrap();
     let c = Credential::from_uri(&cs).unwrap().unwrap();
-    let MechanismProperties::Gssapi(g) = c.properties() else {
-        panic!()
-    };
+    let MechanismProperties::Gssapi(g) = c.properties() else { panic!() };
     assert_eq!(g.service_name, "old");
     assert_eq!(w.total(), 1);
     let mut w = Warnings::<4>::new();
@@ -322,26 +239,15 @@ fn mechanism_properties() {
                &authMechanismProperties=SERVICE_NAME:new,CANONICALIZE_HOST_NAME:true";
     let cs = ConnectionString::parse(uri, &mut w).unwrap();
     let c = Credential::from_uri(&cs).unwrap().unwrap();
-    let MechanismProperties::Gssapi(g) = c.properties() else {
-        panic!()
-    };
+    let MechanismProperties::Gssapi(g) = c.properties() else { panic!() };
     assert_eq!(g.service_name, "new");
-    assert_eq!(
-        g.canonicalize_host_name,
-        CanonicalizeHostName::ForwardAndReverse
-    );
+    assert_eq!(g.canonicalize_host_name, CanonicalizeHostName::ForwardAndReverse);
     assert_eq!(w.as_slice()[1].kind, WarningKind::DeprecatedOptionIgnored);
 
     let mut w = Warnings::<4>::new();
     ConnectionString::parse("mongodb://h/?authMechanismProperties=A:1,a:2,junk", &mut w).unwrap();
     let kinds: Vec<_> = w.as_slice().iter().map(|w| w.kind).collect();
-    assert_eq!(
-        kinds,
-        [
-            WarningKind::RepeatedProperty,
-            WarningKind::MalformedListItem
-        ]
-    );
+    assert_eq!(kinds, [WarningKind::RepeatedProperty, WarningKind::MalformedListItem]);
 }
 
 fn rule_of(uri: &str) -> CredentialRule {
@@ -359,10 +265,7 @@ fn credential_decisions_where_the_spec_is_silent() {
         R::PropertiesWithoutMechanism
     );
     assert_eq!(rule_of("mongodb://alice@h"), R::PasswordRequired);
-    assert_eq!(
-        rule_of("mongodb://alice@h/?authMechanism=PLAIN"),
-        R::PasswordRequired
-    );
+    assert_eq!(rule_of("mongodb://alice@h/?authMechanism=PLAIN"), R::PasswordRequired);
     assert_eq!(rule_of("mongodb://al%00ice:pw@h"), R::NulCharacter);
     assert_eq!(
         rule_of(
@@ -409,16 +312,9 @@ fn credential_decisions_where_the_spec_is_silent() {
     assert!(Credential::from_uri_with(&cs, &ctx).is_err());
 
     // No @ and no authMechanism: no credential, even with a database or authSource.
-    assert!(
-        Credential::from_uri(&parse("mongodb://h/db?authSource=x"))
-            .unwrap()
-            .is_none()
-    );
+    assert!(Credential::from_uri(&parse("mongodb://h/db?authSource=x")).unwrap().is_none());
     assert_eq!(cred("mongodb://u:p@h/db").source(), "db");
-    assert_eq!(
-        cred("mongodb://u:p@h/db?authMechanism=PLAIN").mechanism(),
-        Some(Mechanism::Plain)
-    );
+    assert_eq!(cred("mongodb://u:p@h/db?authMechanism=PLAIN").mechanism(), Some(Mechanism::Plain));
 }
 
 #[test]
@@ -440,35 +336,19 @@ fn srv_and_txt() {
     assert!(parse("mongodb://h").srv_query_name().is_none());
     assert_eq!(
         err("mongodb+srv://[::1]").kind,
-        UriErrorKind::SrvHost {
-            rule: "the host must be a DNS name"
-        }
+        UriErrorKind::SrvHost { rule: "the host must be a DNS name" }
     );
 
     let txt = TxtOptions::parse("authSource=thesource&replicaSet=rs0").unwrap();
     assert_eq!(txt.replica_set().unwrap(), "rs0");
     let ctx = CredentialContext::new().with_txt(txt);
-    assert_eq!(
-        Credential::from_uri_with(&cs, &ctx)
-            .unwrap()
-            .unwrap()
-            .source(),
-        "thesource"
-    );
+    assert_eq!(Credential::from_uri_with(&cs, &ctx).unwrap().unwrap().source(), "thesource");
     // The URI's own authSource wins over the TXT record's.
     let cs2 = parse("mongodb+srv://u:p@cluster0.example.com/?authSource=mine");
-    assert_eq!(
-        Credential::from_uri_with(&cs2, &ctx)
-            .unwrap()
-            .unwrap()
-            .source(),
-        "mine"
-    );
+    assert_eq!(Credential::from_uri_with(&cs2, &ctx).unwrap().unwrap().source(), "mine");
     // A TXT authSource alone does not turn authentication on.
     assert!(
-        Credential::from_uri_with(&parse("mongodb+srv://c.example.com"), &ctx)
-            .unwrap()
-            .is_none()
+        Credential::from_uri_with(&parse("mongodb+srv://c.example.com"), &ctx).unwrap().is_none()
     );
 
     assert!(matches!(
@@ -477,14 +357,8 @@ fn srv_and_txt() {
     ));
     assert!(TxtOptions::parse_records(&["a=b", "c=d"]).is_err());
     let lb = TxtOptions::parse("loadBalanced=true").unwrap();
-    assert!(
-        lb.check_against(&parse("mongodb+srv://c.example.com/?srvMaxHosts=2"))
-            .is_err()
-    );
-    assert!(
-        lb.check_against(&parse("mongodb+srv://c.example.com/?srvMaxHosts=0"))
-            .is_ok()
-    );
+    assert!(lb.check_against(&parse("mongodb+srv://c.example.com/?srvMaxHosts=2")).is_err());
+    assert!(lb.check_against(&parse("mongodb+srv://c.example.com/?srvMaxHosts=0")).is_ok());
 }
 
 #[test]
@@ -501,10 +375,7 @@ fn encoder() {
         .options(&opts);
     let mut out = [0u8; 256];
     let e = b.encode_into(&mut out).unwrap_err();
-    assert!(
-        matches!(e.kind, UriErrorKind::InvalidPart { .. }),
-        "space in a database name"
-    );
+    assert!(matches!(e.kind, UriErrorKind::InvalidPart { .. }), "space in a database name");
     let b = b.database("my?db");
     let uri = b.encode_into(&mut out).unwrap();
     assert_eq!(
@@ -515,11 +386,7 @@ fn encoder() {
     let cs = parse(uri);
     assert_eq!(
         cs.hosts().map(|h| h.kind).collect::<Vec<_>>(),
-        [
-            HostKind::Hostname,
-            HostKind::IpLiteral,
-            HostKind::UnixSocket
-        ]
+        [HostKind::Hostname, HostKind::IpLiteral, HostKind::UnixSocket]
     );
     assert_eq!(cs.options().app_name().unwrap(), "a&b=c d");
 
@@ -529,19 +396,11 @@ fn encoder() {
         b.encode_into(&mut short).unwrap_err().kind,
         UriErrorKind::BufferTooSmall { required: len }
     );
-    assert!(
-        short.iter().all(|&x| x == 0),
-        "a partial URI (with the password) is wiped"
-    );
+    assert!(short.iter().all(|&x| x == 0), "a partial URI (with the password) is wiped");
 
     let srv_port = [HostSpec::with_port("a.example.com", 1)];
     let mut out2 = [0u8; 64];
-    assert!(
-        UriBuilder::new(&srv_port)
-            .srv()
-            .encode_into(&mut out2)
-            .is_err()
-    );
+    assert!(UriBuilder::new(&srv_port).srv().encode_into(&mut out2).is_err());
     assert!(UriBuilder::new(&[]).encode_into(&mut out2).is_err());
     assert!(!format!("{b:?}").contains("p:ss"));
     let mut s = String::new();

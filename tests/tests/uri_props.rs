@@ -7,11 +7,7 @@ use proptest::prelude::*;
 
 /// Touch every lazy view of a parsed URI (iteration, decoding, Display).
 fn exercise(cs: &ConnectionString<'_>) {
-    assert_eq!(
-        cs.hosts().count(),
-        cs.host_count(),
-        "hosts() must yield every validated host"
-    );
+    assert_eq!(cs.hosts().count(), cs.host_count(), "hosts() must yield every validated host");
     let mut buf = [0u8; 1024];
     for h in cs.hosts() {
         let s = h.host.decode(&mut buf).unwrap().to_owned();
@@ -77,15 +73,7 @@ fn uri_like() -> impl Strategy<Value = String> {
         ],
         0..24,
     );
-    (
-        prop_oneof![
-            Just("mongodb://"),
-            Just("mongodb+srv://"),
-            Just("MongoDB://"),
-            Just("")
-        ],
-        body,
-    )
+    (prop_oneof![Just("mongodb://"), Just("mongodb+srv://"), Just("MongoDB://"), Just("")], body)
         .prop_map(|(s, parts)| format!("{s}{}", parts.concat()))
 }
 
@@ -144,10 +132,8 @@ fn host_case() -> impl Strategy<Value = HostCase> {
     let name = prop_oneof![
         "[a-z][a-z0-9-]{0,10}(\\.[a-z]{2,6}){0,2}".prop_map(|h| (h, HostKind::Hostname)),
         "[a-zäöüé]{1,8}\\.example".prop_map(|h| (h, HostKind::Hostname)),
-        any::<[u8; 4]>().prop_map(|o| (
-            format!("{}.{}.{}.{}", o[0], o[1], o[2], o[3]),
-            HostKind::Ipv4
-        )),
+        any::<[u8; 4]>()
+            .prop_map(|o| (format!("{}.{}.{}.{}", o[0], o[1], o[2], o[3]), HostKind::Ipv4)),
         prop_oneof![Just("::1".to_owned()), "([0-9a-f]{1,4}:){7}[0-9a-f]{1,4}"]
             .prop_map(|h| (h, HostKind::IpLiteral)),
         "/?[a-z %@:,?#]{1,8}/[a-z0-9.-]{1,8}\\.sock".prop_map(|h| (h, HostKind::UnixSocket)),

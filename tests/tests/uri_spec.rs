@@ -69,9 +69,7 @@ fn option_json(opts: &Options<'_>, key: OptionKey) -> Option<Value> {
         if sets.is_empty() {
             return None;
         }
-        return Some(Value::Array(
-            sets.iter().map(|s| kv_object(s.iter())).collect(),
-        ));
+        return Some(Value::Array(sets.iter().map(|s| kv_object(s.iter())).collect()));
     }
     Some(match opts.get(key)? {
         OptionValue::Bool(b) => json!(b),
@@ -105,20 +103,13 @@ fn obj_matches(expected: &Map<String, Value>, actual: &Value, subset: bool) -> R
         return Err(format!("expected an object, got {actual}"));
     };
     for (k, v) in expected {
-        let found = actual
-            .iter()
-            .find(|(ak, _)| ak.eq_ignore_ascii_case(k))
-            .map(|(_, av)| av);
+        let found = actual.iter().find(|(ak, _)| ak.eq_ignore_ascii_case(k)).map(|(_, av)| av);
         if found != Some(v) {
             return Err(format!("property {k}: expected {v}, got {found:?}"));
         }
     }
     if !subset && actual.len() != expected.len() {
-        return Err(format!(
-            "expected {} properties, got {}",
-            expected.len(),
-            actual.len()
-        ));
+        return Err(format!("expected {} properties, got {}", expected.len(), actual.len()));
     }
     Ok(())
 }
@@ -165,10 +156,7 @@ fn check_syntax_case(t: &Value) -> Result<(), String> {
     match t["warning"].as_bool() {
         Some(true) if warnings.is_empty() => return Err("expected a warning, got none".into()),
         Some(false) if !warnings.is_empty() => {
-            return Err(format!(
-                "expected no warning, got {:?}",
-                warnings.as_slice()
-            ));
+            return Err(format!("expected no warning, got {:?}", warnings.as_slice()));
         }
         _ => {}
     }
@@ -209,10 +197,7 @@ fn properties_json(p: &MechanismProperties<'_>) -> Value {
     match p {
         MechanismProperties::Gssapi(g) => {
             m.insert("SERVICE_NAME".into(), json!(show(g.service_name)));
-            m.insert(
-                "CANONICALIZE_HOST_NAME".into(),
-                json!(g.canonicalize_host_name.as_str()),
-            );
+            m.insert("CANONICALIZE_HOST_NAME".into(), json!(g.canonicalize_host_name.as_str()));
             if let Some(r) = g.service_realm {
                 m.insert("SERVICE_REALM".into(), json!(show(r)));
             }
@@ -248,11 +233,7 @@ fn check_auth_case(t: &Value) -> Result<(), String> {
     };
     let want = &t["credential"];
     let Some(cred) = cred else {
-        return if want.is_null() {
-            Ok(())
-        } else {
-            Err("no credential built".into())
-        };
+        return if want.is_null() { Ok(()) } else { Err("no credential built".into()) };
     };
     if want.is_null() {
         return Err(format!("expected no credential, got {cred:?}"));
@@ -260,25 +241,16 @@ fn check_auth_case(t: &Value) -> Result<(), String> {
     let mut ubuf = [0u8; 256];
     let mut pbuf = [0u8; 256];
     let user = cred.decode_username(&mut ubuf).unwrap().map(str::to_owned);
-    let pass = cred
-        .decode_password(&mut pbuf)
-        .unwrap()
-        .map(|p| p.as_str().to_owned());
+    let pass = cred.decode_password(&mut pbuf).unwrap().map(|p| p.as_str().to_owned());
     let checks = [
         ("username", user.map(Value::String).unwrap_or(Value::Null)),
         ("password", pass.map(Value::String).unwrap_or(Value::Null)),
         ("source", json!(show(cred.source()))),
-        (
-            "mechanism",
-            cred.mechanism().map_or(Value::Null, |m| json!(m.as_str())),
-        ),
+        ("mechanism", cred.mechanism().map_or(Value::Null, |m| json!(m.as_str()))),
     ];
     for (field, got) in checks {
         if want[field] != got {
-            return Err(format!(
-                "credential.{field}: expected {}, got {got}",
-                want[field]
-            ));
+            return Err(format!("credential.{field}: expected {}, got {got}", want[field]));
         }
     }
     if let Value::Object(props) = &want["mechanism_properties"] {
@@ -301,20 +273,13 @@ fn run_file(
         if let Some((_, _, skip_desc, reason)) =
             SKIPS.iter().find(|(f, n, _, _)| *f == rel && *n == i)
         {
-            assert_eq!(
-                desc, *skip_desc,
-                "{rel} #{i}: the skip list names another case"
-            );
+            assert_eq!(desc, *skip_desc, "{rel} #{i}: the skip list names another case");
             writeln!(out, "    skip #{i} \"{desc}\": {reason}").unwrap();
             tally.skipped += 1;
             continue;
         }
         tally.ran += 1;
-        let res = if auth {
-            check_auth_case(t)
-        } else {
-            check_syntax_case(t)
-        };
+        let res = if auth { check_auth_case(t) } else { check_syntax_case(t) };
         match res {
             Ok(()) => tally.passed += 1,
             Err(e) => failures.push(format!("{rel} #{i} \"{desc}\" ({}): {e}", t["uri"])),
@@ -344,12 +309,7 @@ fn uri_spec_suites() {
     writeln!(out, "URI spec suites (ran / passed / skipped):").unwrap();
     for (rel, auth) in &files {
         let t = run_file(rel, *auth, &mut out, &mut failures);
-        writeln!(
-            out,
-            "  {rel:<52} {:>3} / {:>3} / {}",
-            t.ran, t.passed, t.skipped
-        )
-        .unwrap();
+        writeln!(out, "  {rel:<52} {:>3} / {:>3} / {}", t.ran, t.passed, t.skipped).unwrap();
         total.ran += t.ran;
         total.passed += t.passed;
         total.skipped += t.skipped;
@@ -367,10 +327,6 @@ fn uri_spec_suites() {
     for f in &failures {
         writeln!(out, "FAIL {f}").unwrap();
     }
-    assert!(
-        failures.is_empty(),
-        "{} spec case(s) failed",
-        failures.len()
-    );
+    assert!(failures.is_empty(), "{} spec case(s) failed", failures.len());
     assert_eq!(files.len(), 21, "expected 21 URI-parsing JSON files");
 }

@@ -14,70 +14,12 @@ use super::options::KeyValueList;
 use super::pct::{Password, PctStr, Secret};
 use super::srv::TxtOptions;
 
-/// An authentication mechanism named by `authMechanism`.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Mechanism {
-    /// SCRAM-SHA-1 (RFC 5802, with MongoDB's MD5 password digest).
-    ScramSha1,
-    /// SCRAM-SHA-256 (RFC 7677).
-    ScramSha256,
-    /// SASL PLAIN (LDAP proxy authentication).
-    Plain,
-    /// Kerberos.
-    Gssapi,
-    /// TLS client certificate.
-    MongodbX509,
-    /// AWS IAM.
-    MongodbAws,
-    /// OpenID Connect.
-    MongodbOidc,
-}
+pub use crate::mechanism::Mechanism;
 
-impl Mechanism {
-    /// Every mechanism, in the order the auth spec lists them.
-    pub const ALL: [Mechanism; 7] = [
-        Self::ScramSha1,
-        Self::ScramSha256,
-        Self::Plain,
-        Self::Gssapi,
-        Self::MongodbX509,
-        Self::MongodbAws,
-        Self::MongodbOidc,
-    ];
-    /// The registered name (matched exactly, case-sensitively).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::ScramSha1 => "SCRAM-SHA-1",
-            Self::ScramSha256 => "SCRAM-SHA-256",
-            Self::Plain => "PLAIN",
-            Self::Gssapi => "GSSAPI",
-            Self::MongodbX509 => "MONGODB-X509",
-            Self::MongodbAws => "MONGODB-AWS",
-            Self::MongodbOidc => "MONGODB-OIDC",
-        }
-    }
-    /// Look a registered name up (exact match; `MONGODB-CR` is not one).
-    pub fn from_name(name: PctStr<'_>) -> Option<Mechanism> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|m| name.eq_decoded(m.as_str()))
-    }
-    /// `true` for mechanisms whose credentials live outside MongoDB, which
-    /// always authenticate against `$external`.
-    pub const fn is_external(self) -> bool {
-        matches!(
-            self,
-            Self::Gssapi | Self::MongodbX509 | Self::MongodbAws | Self::MongodbOidc
-        )
-    }
-}
-
-impl fmt::Display for Mechanism {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+/// Look a registered mechanism name up in its (possibly percent-encoded)
+/// URI form: exact match, so `MONGODB-CR` and `scram-sha-1` are not names.
+pub fn mechanism_from_name(name: PctStr<'_>) -> Option<Mechanism> {
+    Mechanism::ALL.iter().copied().find(|m| name.eq_decoded(m.as_str()))
 }
 
 /// Which per-mechanism rule a credential broke.
@@ -247,10 +189,7 @@ pub struct CredentialContext<'a> {
 impl<'a> CredentialContext<'a> {
     /// Nothing beyond the URI.
     pub const fn new() -> Self {
-        CredentialContext {
-            txt: None,
-            oidc_callback: false,
-        }
+        CredentialContext { txt: None, oidc_callback: false }
     }
     /// Options from the SRV TXT record; its `authSource` counts as explicit
     /// (but never creates a credential on its own).
@@ -306,21 +245,13 @@ impl<'a> Credential<'a> {
         let gssapi_name = opts.gssapi_service_name();
         let Some(mechanism) = mechanism else {
             if props.is_some() || gssapi_name.is_some() {
-                let offset = props
-                    .map(|p| p.as_pct().offset())
-                    .or(gssapi_name.map(|g| g.offset()));
-                return Err(cred_err(
-                    None,
-                    CredentialRule::PropertiesWithoutMechanism,
-                    offset,
-                ));
+                let offset = props.map(|p| p.as_pct().offset()).or(gssapi_name.map(|g| g.offset()));
+                return Err(cred_err(None, CredentialRule::PropertiesWithoutMechanism, offset));
             }
             return match uri.userinfo_parts() {
                 None => Ok(None),
                 Some((user, pass)) => {
-                    let source = explicit_source(uri, ctx)
-                        .or(uri.database())
-                        .unwrap_or(ADMIN);
+                    let source = explicit_source(uri, ctx).or(uri.database()).unwrap_or(ADMIN);
                     check_user_pass(None, user, pass, true, true)?;
                     Ok(Some(Credential {
                         username: Some(user),
@@ -436,10 +367,7 @@ impl<'a> Credential<'a> {
                 if gssapi_name.is_some() {
                     return err(CredentialRule::PropertiesNotAllowed, props_offset);
                 }
-                let mut o = OidcProperties {
-                    environment: None,
-                    token_resource: None,
-                };
+                let mut o = OidcProperties { environment: None, token_resource: None };
                 for (name, value) in props.iter().flat_map(KeyValueList::iter) {
                     if name.eq_ignore_ascii_case("ENVIRONMENT") {
                         let env = [
@@ -476,10 +404,8 @@ impl<'a> Credential<'a> {
                     }
                     _ => {}
                 }
-                let needs_resource = matches!(
-                    o.environment,
-                    Some(OidcEnvironment::Azure | OidcEnvironment::Gcp)
-                );
+                let needs_resource =
+                    matches!(o.environment, Some(OidcEnvironment::Azure | OidcEnvironment::Gcp));
                 match (needs_resource, o.token_resource) {
                     (true, None) => {
                         return err(CredentialRule::TokenResourceRequired, props_offset);
@@ -505,13 +431,7 @@ impl<'a> Credential<'a> {
                 properties = MechanismProperties::Oidc(o);
             }
         }
-        Ok(Some(Credential {
-            username,
-            password,
-            source,
-            mechanism: m,
-            properties,
-        }))
+        Ok(Some(Credential { username, password, source, mechanism: m, properties }))
     }
 
     /// The username, still encoded (`None` for X509 from the certificate,
@@ -562,19 +482,14 @@ impl<'a> Credential<'a> {
 
 /// `offset` is `None` for rules about something absent.
 fn cred_err(mechanism: Option<Mechanism>, rule: CredentialRule, offset: Option<usize>) -> UriError {
-    UriError {
-        kind: UriErrorKind::Credential { mechanism, rule },
-        offset,
-    }
+    UriError { kind: UriErrorKind::Credential { mechanism, rule }, offset }
 }
 
 fn explicit_source<'a>(
     uri: &ConnectionString<'a>,
     ctx: &CredentialContext<'a>,
 ) -> Option<PctStr<'a>> {
-    uri.options()
-        .auth_source()
-        .or_else(|| ctx.txt.and_then(|t| t.auth_source()))
+    uri.options().auth_source().or_else(|| ctx.txt.and_then(|t| t.auth_source()))
 }
 
 fn check_user_pass(
@@ -585,33 +500,19 @@ fn check_user_pass(
     pass_required: bool,
 ) -> Result<(), UriError> {
     if user_nonempty && user.is_empty() {
-        return Err(cred_err(
-            m,
-            CredentialRule::UsernameEmpty,
-            Some(user.offset()),
-        ));
+        return Err(cred_err(m, CredentialRule::UsernameEmpty, Some(user.offset())));
     }
     if user.bytes().any(|b| b == 0) {
-        return Err(cred_err(
-            m,
-            CredentialRule::NulCharacter,
-            Some(user.offset()),
-        ));
+        return Err(cred_err(m, CredentialRule::NulCharacter, Some(user.offset())));
     }
     match (pass, pass_required) {
         (Some(p), _) if p.expose_encoded().bytes().any(|b| b == 0) => {
             Err(cred_err(m, CredentialRule::NulCharacter, Some(p.offset())))
         }
-        (Some(p), _) if m.is_some_and(|m| m == Mechanism::MongodbX509) => Err(cred_err(
-            m,
-            CredentialRule::PasswordNotAllowed,
-            Some(p.offset()),
-        )),
-        (None, true) => Err(cred_err(
-            m,
-            CredentialRule::PasswordRequired,
-            Some(user.offset()),
-        )),
+        (Some(p), _) if m.is_some_and(|m| m == Mechanism::MongodbX509) => {
+            Err(cred_err(m, CredentialRule::PasswordNotAllowed, Some(p.offset())))
+        }
+        (None, true) => Err(cred_err(m, CredentialRule::PasswordRequired, Some(user.offset()))),
         _ => Ok(()),
     }
 }

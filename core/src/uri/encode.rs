@@ -35,10 +35,7 @@ fn invalid(rule: &'static str) -> UriError {
 
 /// The address inside an IPv6 literal (`::1` or `[::1]`), if `h` is one.
 fn ip_literal(h: &str) -> Option<&str> {
-    let inner = h
-        .strip_prefix('[')
-        .and_then(|x| x.strip_suffix(']'))
-        .unwrap_or(h);
+    let inner = h.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(h);
     inner.contains(':').then_some(inner)
 }
 
@@ -59,10 +56,7 @@ impl<'p> HostSpec<'p> {
     }
     /// A host with a port.
     pub const fn with_port(host: &'p str, port: u16) -> Self {
-        HostSpec {
-            host,
-            port: Some(port),
-        }
+        HostSpec { host, port: Some(port) }
     }
 
     fn check(&self) -> Result<(), UriError> {
@@ -78,18 +72,11 @@ impl<'p> HostSpec<'p> {
                 return Err(invalid("a Unix socket path must end in .sock"));
             }
         } else if let Some(inner) = ip_literal(h) {
-            if !inner
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-            {
-                return Err(invalid(
-                    "IP literal may contain only hex digits, `:` and `.`",
-                ));
+            if !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+                return Err(invalid("IP literal may contain only hex digits, `:` and `.`"));
             }
         } else if h.bytes().any(bad_hostname_byte) {
-            return Err(invalid(
-                "hostname contains a character hosts cannot contain",
-            ));
+            return Err(invalid("hostname contains a character hosts cannot contain"));
         }
         Ok(())
     }
@@ -191,9 +178,7 @@ impl<'p> UriBuilder<'p> {
             match self.hosts {
                 [one] if one.port.is_none() && !one.host.contains([':', '/', '[']) => {}
                 _ => {
-                    return Err(invalid(
-                        "mongodb+srv needs exactly one hostname without a port",
-                    ));
+                    return Err(invalid("mongodb+srv needs exactly one hostname without a port"));
                 }
             }
         }
@@ -212,11 +197,7 @@ impl<'p> UriBuilder<'p> {
     }
 
     fn write(&self, w: &mut dyn Write) -> fmt::Result {
-        w.write_str(if self.srv {
-            "mongodb+srv://"
-        } else {
-            "mongodb://"
-        })?;
+        w.write_str(if self.srv { "mongodb+srv://" } else { "mongodb://" })?;
         if let Some(user) = self.username {
             escape(w, user, b"")?;
             if let Some(pass) = self.password {
@@ -254,8 +235,7 @@ impl<'p> UriBuilder<'p> {
     /// [`UriErrorKind::WriteFailed`] if `w` fails.
     pub fn write_to(&self, w: &mut impl Write) -> Result<(), UriError> {
         self.check()?;
-        self.write(w)
-            .map_err(|_| UriError::new(UriErrorKind::WriteFailed))
+        self.write(w).map_err(|_| UriError::new(UriErrorKind::WriteFailed))
     }
 
     /// Write the URI into `out` and return it. On any error `out` is wiped
@@ -267,8 +247,7 @@ impl<'p> UriBuilder<'p> {
     pub fn encode_into<'b>(&self, out: &'b mut [u8]) -> Result<&'b str, UriError> {
         self.check()?;
         let mut w = SliceWriter::new(out);
-        self.write(&mut w)
-            .map_err(|_| UriError::new(UriErrorKind::WriteFailed))?;
+        self.write(&mut w).map_err(|_| UriError::new(UriErrorKind::WriteFailed))?;
         w.finish()
     }
 
@@ -279,8 +258,7 @@ impl<'p> UriBuilder<'p> {
     pub fn encoded_len(&self) -> Result<usize, UriError> {
         self.check()?;
         let mut w = SliceWriter::new(&mut []);
-        self.write(&mut w)
-            .map_err(|_| UriError::new(UriErrorKind::WriteFailed))?;
+        self.write(&mut w).map_err(|_| UriError::new(UriErrorKind::WriteFailed))?;
         Ok(w.len)
     }
 }

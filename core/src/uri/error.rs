@@ -158,10 +158,7 @@ pub struct UriError {
 
 impl UriError {
     pub(crate) const fn at(kind: UriErrorKind, offset: usize) -> Self {
-        UriError {
-            kind,
-            offset: Some(offset),
-        }
+        UriError { kind, offset: Some(offset) }
     }
     pub(crate) const fn new(kind: UriErrorKind) -> Self {
         UriError { kind, offset: None }

@@ -60,10 +60,7 @@ fn is_ipv4(host: PctStr<'_>) -> bool {
 pub(crate) fn bad_hostname_byte(b: u8) -> bool {
     b <= 0x20
         || b == 0x7F
-        || matches!(
-            b,
-            b'@' | b'[' | b']' | b'\\' | b':' | b'/' | b'?' | b'#' | b',' | b'%'
-        )
+        || matches!(b, b'@' | b'[' | b']' | b'\\' | b':' | b'/' | b'?' | b'#' | b',' | b'%')
 }
 
 fn parse_port(raw: &str, offset: usize, maybe_password: bool) -> Result<u16, UriError> {
@@ -71,10 +68,7 @@ fn parse_port(raw: &str, offset: usize, maybe_password: bool) -> Result<u16, Uri
         return Err(UriError::at(UriErrorKind::PortOutOfRange, offset));
     }
     if let Some(i) = raw.bytes().position(|b| !b.is_ascii_digit()) {
-        return Err(UriError::at(
-            UriErrorKind::PortNotNumeric { maybe_password },
-            offset + i,
-        ));
+        return Err(UriError::at(UriErrorKind::PortNotNumeric { maybe_password }, offset + i));
     }
     let mut v: u32 = 0;
     for b in raw.bytes() {
@@ -103,9 +97,7 @@ pub(crate) fn parse_host(
         let inner = inner_and_rest.get(..close).unwrap_or_default();
         let ok = !inner.is_empty()
             && inner.contains(':')
-            && inner
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+            && inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
         if !ok {
             return Err(UriError::at(UriErrorKind::InvalidIpLiteral, offset + 1));
         }
@@ -119,20 +111,12 @@ pub(crate) fn parse_host(
             return Err(UriError::at(UriErrorKind::InvalidIpLiteral, after_offset));
         };
         let host = PctStr::new(inner, offset + 1)?;
-        return Ok(Host {
-            kind: HostKind::IpLiteral,
-            host,
-            port,
-        });
+        return Ok(Host { kind: HostKind::IpLiteral, host, port });
     }
     let (name, port) = match raw.find(':') {
         Some(i) => (
             raw.get(..i).unwrap_or_default(),
-            Some(parse_port(
-                raw.get(i + 1..).unwrap_or_default(),
-                offset + i + 1,
-                maybe_password,
-            )?),
+            Some(parse_port(raw.get(i + 1..).unwrap_or_default(), offset + i + 1, maybe_password)?),
         ),
         None => (raw, None),
     };
@@ -143,10 +127,7 @@ pub(crate) fn parse_host(
     let kind = if host.bytes().any(|b| b == b'/') {
         // A socket path: only `.sock` paths, and no NUL or controls.
         let len = host.decoded_len();
-        let ends_sock = host
-            .bytes()
-            .skip(len.saturating_sub(5))
-            .eq(b".sock".iter().copied());
+        let ends_sock = host.bytes().skip(len.saturating_sub(5)).eq(b".sock".iter().copied());
         if !ends_sock || host.bytes().any(|b| b < 0x20 || b == 0x7F) {
             return Err(UriError::at(UriErrorKind::InvalidSocketPath, offset));
         }
@@ -172,10 +153,7 @@ pub struct Hosts<'a> {
 
 impl<'a> Hosts<'a> {
     pub(crate) const fn new(section: &'a str, offset: usize) -> Self {
-        Hosts {
-            rest: Some(section),
-            offset,
-        }
+        Hosts { rest: Some(section), offset }
     }
 }
 

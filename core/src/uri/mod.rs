@@ -138,8 +138,7 @@ fn userinfo_byte_ok(b: u8) -> bool {
 }
 
 fn starts_with_ignore_case(s: &[u8], prefix: &str) -> bool {
-    s.get(..prefix.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
+    s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 impl<'a> ConnectionString<'a> {
@@ -173,10 +172,7 @@ impl<'a> ConnectionString<'a> {
         };
         if let Some(at) = path.find('@') {
             // `alice/@host` or `user:pa/ss@host`: the `/` was meant to be in the userinfo.
-            return Err(UriError::at(
-                UriErrorKind::UnescapedSlash,
-                after_offset + at,
-            ));
+            return Err(UriError::at(UriErrorKind::UnescapedSlash, after_offset + at));
         }
 
         // Userinfo: split the authority on its last `@`.
@@ -184,12 +180,7 @@ impl<'a> ConnectionString<'a> {
             Some(at) => {
                 let info = authority.get(..at).unwrap_or_default();
                 let (u, p) = parse_userinfo(info, start)?;
-                (
-                    Some(u),
-                    p,
-                    authority.get(at + 1..).unwrap_or_default(),
-                    start + at + 1,
-                )
+                (Some(u), p, authority.get(at + 1..).unwrap_or_default(), start + at + 1)
             }
             None => (None, None, authority, start),
         };
@@ -234,19 +225,13 @@ impl<'a> ConnectionString<'a> {
         } else {
             let db_offset = after_offset + 1;
             let db = PctStr::new(db_raw, db_offset)?;
-            if db
-                .bytes()
-                .any(|b| matches!(b, b'/' | b'\\' | b' ' | b'"' | b'$' | 0))
-            {
+            if db.bytes().any(|b| matches!(b, b'/' | b'\\' | b' ' | b'"' | b'$' | 0)) {
                 return Err(UriError::at(UriErrorKind::InvalidDatabaseName, db_offset));
             }
             Some(db)
         };
 
-        let ctx = options::Context {
-            srv: scheme == Scheme::MongodbSrv,
-            host_count,
-        };
+        let ctx = options::Context { srv: scheme == Scheme::MongodbSrv, host_count };
         let options = options::parse_query(query, query_offset, ctx, warnings)?;
         Ok(ConnectionString {
             scheme,
@@ -323,10 +308,7 @@ impl<'a> ConnectionString<'a> {
             return None;
         }
         let host = self.hosts().next()?.host;
-        let service = self
-            .options
-            .srv_service_name()
-            .unwrap_or(PctStr::literal("mongodb"));
+        let service = self.options.srv_service_name().unwrap_or(PctStr::literal("mongodb"));
         Some(SrvQueryName::new(service, host))
     }
     /// The credential this URI describes; see [`Credential::from_uri`].

@@ -153,19 +153,13 @@ pub const OPTION_COUNT: usize = OptionKey::ALL.len();
 impl OptionKey {
     /// Look up an option name, ignoring ASCII case.
     pub fn from_name(name: &str) -> Option<OptionKey> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|k| k.name().eq_ignore_ascii_case(name))
+        Self::ALL.iter().copied().find(|k| k.name().eq_ignore_ascii_case(name))
     }
     fn from_pct(name: PctStr<'_>) -> Option<OptionKey> {
         if let Some(plain) = name.as_plain() {
             return Self::from_name(plain);
         }
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|k| name.eq_ignore_ascii_case(k.name()))
+        Self::ALL.iter().copied().find(|k| name.eq_ignore_ascii_case(k.name()))
     }
     const fn index(self) -> usize {
         self as usize
@@ -357,17 +351,11 @@ pub struct KeyValueList<'a>(PctStr<'a>);
 impl<'a> KeyValueList<'a> {
     /// `(name, value)` pairs in input order.
     pub fn iter(&self) -> impl Iterator<Item = (PctStr<'a>, PctStr<'a>)> + 'a {
-        self.0
-            .split(b',')
-            .filter_map(|item| item.split_once(b':'))
-            .filter(|(k, _)| !k.is_empty())
+        self.0.split(b',').filter_map(|item| item.split_once(b':')).filter(|(k, _)| !k.is_empty())
     }
     /// The value for `name` (ASCII-case-insensitive); the last one if repeated.
     pub fn get(&self, name: &str) -> Option<PctStr<'a>> {
-        self.iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-            .last()
+        self.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v).last()
     }
     /// `true` if there are no well-formed pairs (the empty tag set).
     pub fn is_empty(&self) -> bool {
@@ -442,11 +430,7 @@ macro_rules! getters {
 
 impl<'a> Options<'a> {
     const fn empty() -> Self {
-        Options {
-            values: [None; OPTION_COUNT],
-            tag_sets: heapless::Vec::new(),
-            present: 0,
-        }
+        Options { values: [None; OPTION_COUNT], tag_sets: heapless::Vec::new(), present: 0 }
     }
 
     /// The value of `key`, if given with a valid value (`ssl` reads `tls`).
@@ -462,9 +446,7 @@ impl<'a> Options<'a> {
 
     /// Every option with a valid value, in [`OptionKey`] order.
     pub fn iter(&self) -> impl Iterator<Item = (OptionKey, OptionValue<'a>)> + '_ {
-        OptionKey::ALL
-            .iter()
-            .filter_map(|k| Some((*k, (*self.values.get(k.index())?)?)))
+        OptionKey::ALL.iter().filter_map(|k| Some((*k, (*self.values.get(k.index())?)?)))
     }
 
     /// The read preference tag sets, in URI order (an empty set matches any server).
@@ -619,10 +601,7 @@ pub struct RawOptions<'a> {
 
 impl<'a> RawOptions<'a> {
     pub(crate) const fn new(query: &'a str, offset: usize) -> Self {
-        RawOptions {
-            rest: query,
-            offset,
-        }
+        RawOptions { rest: query, offset }
     }
 }
 
@@ -736,9 +715,7 @@ fn parse_value<'a, S: WarningSink<'a>>(
     }
     let value = match key.kind() {
         Kind::Bool => parse_bool(v).map(OptionValue::Bool),
-        Kind::Int(lo, hi) => parse_int(v)
-            .filter(|i| (lo..=hi).contains(i))
-            .map(OptionValue::Int),
+        Kind::Int(lo, hi) => parse_int(v).filter(|i| (lo..=hi).contains(i)).map(OptionValue::Int),
         Kind::MaxStaleness => parse_int(v)
             .filter(|i| *i == -1 || (1..=i64::from(i32::MAX)).contains(i))
             .map(OptionValue::Int),
@@ -751,7 +728,7 @@ fn parse_value<'a, S: WarningSink<'a>>(
             }
             Some(OptionValue::Str(v))
         }
-        Kind::Mechanism => match Mechanism::from_name(v) {
+        Kind::Mechanism => match super::credential::mechanism_from_name(v) {
             Some(m) => Some(OptionValue::Mechanism(m)),
             None if v.eq_decoded("MONGODB-CR") => {
                 return invalid(UriErrorKind::UnsupportedMechanism);
@@ -769,14 +746,12 @@ fn parse_value<'a, S: WarningSink<'a>>(
             .copied()
             .find(|m| v.eq_decoded(m.as_str()))
             .map(OptionValue::ReadPreference),
-        Kind::ServerMonitoringMode => [
-            ServerMonitoringMode::Stream,
-            ServerMonitoringMode::Poll,
-            ServerMonitoringMode::Auto,
-        ]
-        .into_iter()
-        .find(|m| v.eq_decoded(m.as_str()))
-        .map(OptionValue::ServerMonitoringMode),
+        Kind::ServerMonitoringMode => {
+            [ServerMonitoringMode::Stream, ServerMonitoringMode::Poll, ServerMonitoringMode::Auto]
+                .into_iter()
+                .find(|m| v.eq_decoded(m.as_str()))
+                .map(OptionValue::ServerMonitoringMode)
+        }
         Kind::W => {
             let first = v.bytes().next();
             if first.is_some_and(|b| b.is_ascii_digit()) || first == Some(b'-') {
@@ -796,8 +771,7 @@ fn parse_value<'a, S: WarningSink<'a>>(
 
 /// Every item has a `:` with a non-empty name.
 fn well_formed_pairs(v: PctStr<'_>) -> bool {
-    v.split(b',')
-        .all(|item| item.split_once(b':').is_some_and(|(k, _)| !k.is_empty()))
+    v.split(b',').all(|item| item.split_once(b':').is_some_and(|(k, _)| !k.is_empty()))
 }
 
 /// Warn about malformed items and repeated names; bound the item count.
@@ -833,12 +807,7 @@ fn check_properties<'a, S: WarningSink<'a>>(
                     )
                 })?;
             }
-            _ => sink.warn(Warning::new(
-                WarningKind::MalformedListItem,
-                key,
-                name,
-                item.offset(),
-            )),
+            _ => sink.warn(Warning::new(WarningKind::MalformedListItem, key, name, item.offset())),
         }
     }
     Ok(())
@@ -859,11 +828,9 @@ pub(crate) fn parse_query<'a, S: WarningSink<'a>>(
     let mut offset = query_offset;
     while !rest.is_empty() {
         let (pair, tail, adv) = match rest.find('&') {
-            Some(i) => (
-                rest.get(..i).unwrap_or_default(),
-                rest.get(i + 1..).unwrap_or_default(),
-                i + 1,
-            ),
+            Some(i) => {
+                (rest.get(..i).unwrap_or_default(), rest.get(i + 1..).unwrap_or_default(), i + 1)
+            }
             None => (rest, "", rest.len()),
         };
         let pair_offset = offset;
@@ -878,12 +845,7 @@ pub(crate) fn parse_query<'a, S: WarningSink<'a>>(
         let name = PctStr::new(pair.get(..eq).unwrap_or_default(), pair_offset)?;
         let value = PctStr::new(pair.get(eq + 1..).unwrap_or_default(), pair_offset + eq + 1)?;
         let Some(key) = OptionKey::from_pct(name) else {
-            sink.warn(Warning::new(
-                WarningKind::UnknownOption,
-                None,
-                name,
-                pair_offset,
-            ));
+            sink.warn(Warning::new(WarningKind::UnknownOption, None, name, pair_offset));
             continue;
         };
         if let Some(slot) = offsets.get_mut(key.index()) {
@@ -895,10 +857,7 @@ pub(crate) fn parse_query<'a, S: WarningSink<'a>>(
                 | OptionKey::ProxyPort
                 | OptionKey::ProxyUsername
                 | OptionKey::ProxyPassword => {
-                    return Err(UriError::at(
-                        UriErrorKind::RepeatedOption { key },
-                        pair_offset,
-                    ));
+                    return Err(UriError::at(UriErrorKind::RepeatedOption { key }, pair_offset));
                 }
                 OptionKey::ReadPreferenceTags => {}
                 _ => sink.warn(Warning::new(
@@ -911,12 +870,7 @@ pub(crate) fn parse_query<'a, S: WarningSink<'a>>(
         }
         opts.present |= key.bit();
         if key == OptionKey::GssapiServiceName {
-            sink.warn(Warning::new(
-                WarningKind::DeprecatedOption,
-                Some(key),
-                name,
-                pair_offset,
-            ));
+            sink.warn(Warning::new(WarningKind::DeprecatedOption, Some(key), name, pair_offset));
         }
         match parse_value(key, name, value, sink)? {
             Ok(v) => {
@@ -947,26 +901,18 @@ pub(crate) fn parse_query<'a, S: WarningSink<'a>>(
                     *slot = Some(v);
                 }
             }
-            Err(Bad::Empty) => sink.warn(Warning::new(
-                WarningKind::EmptyValue,
-                Some(key),
-                name,
-                pair_offset,
-            )),
-            Err(Bad::Invalid) => sink.warn(Warning::new(
-                WarningKind::InvalidValue,
-                Some(key),
-                name,
-                pair_offset,
-            )),
+            Err(Bad::Empty) => {
+                sink.warn(Warning::new(WarningKind::EmptyValue, Some(key), name, pair_offset))
+            }
+            Err(Bad::Invalid) => {
+                sink.warn(Warning::new(WarningKind::InvalidValue, Some(key), name, pair_offset))
+            }
         }
     }
     let at = |k: OptionKey| offsets.get(k.index()).map_or(0, |o| *o as usize);
     check_rules(&opts, ctx, &at)?;
     if opts.is_present(OptionKey::GssapiServiceName)
-        && opts
-            .auth_mechanism_properties()
-            .is_some_and(|p| p.get("SERVICE_NAME").is_some())
+        && opts.auth_mechanism_properties().is_some_and(|p| p.get("SERVICE_NAME").is_some())
     {
         let k = OptionKey::GssapiServiceName;
         sink.warn(Warning {
@@ -987,15 +933,9 @@ fn check_rules(
     use OptionKey as K;
     use UriErrorKind as E;
     let conflict = |first: K, second: K| {
-        let (first, second) = if at(first) <= at(second) {
-            (first, second)
-        } else {
-            (second, first)
-        };
-        Err(UriError::at(
-            E::OptionConflict { first, second },
-            at(second),
-        ))
+        let (first, second) =
+            if at(first) <= at(second) { (first, second) } else { (second, first) };
+        Err(UriError::at(E::OptionConflict { first, second }, at(second)))
     };
     // Insecure TLS options (URI options spec, "Conflicting TLS options").
     const TLS_PAIRS: [(OptionKey, OptionKey); 7] = [
@@ -1003,18 +943,9 @@ fn check_rules(
         (K::TlsInsecure, K::TlsAllowInvalidHostnames),
         (K::TlsInsecure, K::TlsDisableOcspEndpointCheck),
         (K::TlsInsecure, K::TlsDisableCertificateRevocationCheck),
-        (
-            K::TlsAllowInvalidCertificates,
-            K::TlsDisableOcspEndpointCheck,
-        ),
-        (
-            K::TlsAllowInvalidCertificates,
-            K::TlsDisableCertificateRevocationCheck,
-        ),
-        (
-            K::TlsDisableOcspEndpointCheck,
-            K::TlsDisableCertificateRevocationCheck,
-        ),
+        (K::TlsAllowInvalidCertificates, K::TlsDisableOcspEndpointCheck),
+        (K::TlsAllowInvalidCertificates, K::TlsDisableCertificateRevocationCheck),
+        (K::TlsDisableOcspEndpointCheck, K::TlsDisableCertificateRevocationCheck),
     ];
     for (a, b) in TLS_PAIRS {
         if opts.is_present(a) && opts.is_present(b) {
@@ -1074,29 +1005,19 @@ fn check_rules(
     // SOCKS5 spec: every proxy option needs proxyHost; user and password go together.
     for key in [K::ProxyPort, K::ProxyUsername, K::ProxyPassword] {
         if opts.is_present(key) && !opts.is_present(K::ProxyHost) {
-            return Err(UriError::at(
-                E::OptionRequires {
-                    key,
-                    requires: K::ProxyHost,
-                },
-                at(key),
-            ));
+            return Err(UriError::at(E::OptionRequires { key, requires: K::ProxyHost }, at(key)));
         }
     }
-    for (key, requires) in [
-        (K::ProxyUsername, K::ProxyPassword),
-        (K::ProxyPassword, K::ProxyUsername),
-    ] {
+    for (key, requires) in
+        [(K::ProxyUsername, K::ProxyPassword), (K::ProxyPassword, K::ProxyUsername)]
+    {
         if opts.is_present(key) && !opts.is_present(requires) {
             return Err(UriError::at(E::OptionRequires { key, requires }, at(key)));
         }
     }
     // Server selection / max staleness specs: mode primary (given or default)
     // cannot take tag sets or a max staleness.
-    let primary = matches!(
-        opts.read_preference(),
-        None | Some(ReadPreferenceMode::Primary)
-    );
+    let primary = matches!(opts.read_preference(), None | Some(ReadPreferenceMode::Primary));
     if primary {
         if opts.read_preference_tags().iter().any(|t| !t.is_empty()) {
             return Err(UriError::at(

@@ -27,10 +27,8 @@ const fn hex_val(b: u8) -> Option<u8> {
 fn unit_at(raw: &[u8], i: usize) -> Option<(u8, usize)> {
     let b = *raw.get(i)?;
     if b == b'%'
-        && let (Some(h), Some(l)) = (
-            raw.get(i + 1).copied().and_then(hex_val),
-            raw.get(i + 2).copied().and_then(hex_val),
-        )
+        && let (Some(h), Some(l)) =
+            (raw.get(i + 1).copied().and_then(hex_val), raw.get(i + 2).copied().and_then(hex_val))
     {
         return Some(((h << 4) | l, 3));
     }
@@ -119,18 +117,12 @@ impl<'a> PctStr<'a> {
                 (b, 1)
             };
             if !utf8.push(v) {
-                return Err(UriError::at(
-                    UriErrorKind::InvalidUtf8,
-                    offset.saturating_add(i),
-                ));
+                return Err(UriError::at(UriErrorKind::InvalidUtf8, offset.saturating_add(i)));
             }
             i += n;
         }
         if !utf8.complete() {
-            return Err(UriError::at(
-                UriErrorKind::InvalidUtf8,
-                offset.saturating_add(i),
-            ));
+            return Err(UriError::at(UriErrorKind::InvalidUtf8, offset.saturating_add(i)));
         }
         Ok(PctStr { raw, offset })
     }
@@ -138,10 +130,7 @@ impl<'a> PctStr<'a> {
     /// A plain literal with no escapes to decode (defaults such as `admin`).
     /// A `%` in `text` is taken literally... so only use text without `%`.
     pub(crate) const fn literal(text: &'a str) -> Self {
-        PctStr {
-            raw: text,
-            offset: 0,
-        }
+        PctStr { raw: text, offset: 0 }
     }
 
     /// The text as written in the input, still percent-encoded.
@@ -161,19 +150,12 @@ impl<'a> PctStr<'a> {
 
     /// The text without decoding, when it has no escapes to decode.
     pub fn as_plain(&self) -> Option<&'a str> {
-        if self.raw.as_bytes().contains(&b'%') {
-            None
-        } else {
-            Some(self.raw)
-        }
+        if self.raw.as_bytes().contains(&b'%') { None } else { Some(self.raw) }
     }
 
     /// The decoded bytes, one at a time.
     pub fn bytes(&self) -> DecodedBytes<'a> {
-        DecodedBytes {
-            raw: self.raw.as_bytes(),
-            pos: 0,
-        }
+        DecodedBytes { raw: self.raw.as_bytes(), pos: 0 }
     }
 
     /// Length of the decoded text in bytes: the buffer size [`PctStr::decode`] needs.
@@ -206,18 +188,13 @@ impl<'a> PctStr<'a> {
         if let Some(plain) = self.as_plain() {
             return plain.eq_ignore_ascii_case(s);
         }
-        self.bytes()
-            .map(|b| b.to_ascii_lowercase())
-            .eq(s.bytes().map(|b| b.to_ascii_lowercase()))
+        self.bytes().map(|b| b.to_ascii_lowercase()).eq(s.bytes().map(|b| b.to_ascii_lowercase()))
     }
 
     /// Split on a decoded ASCII byte (`%2C` counts as `,`, because the whole
     /// value is decoded before it is split).
     pub(crate) fn split(&self, sep: u8) -> Split<'a> {
-        Split {
-            rest: Some(*self),
-            sep,
-        }
+        Split { rest: Some(*self), sep }
     }
 
     /// Split at the first decoded `sep`.
@@ -235,10 +212,7 @@ impl<'a> PctStr<'a> {
 
     /// A sub-slice at ASCII-aligned boundaries (a `%` or an ASCII separator).
     fn sub(&self, start: usize, end: usize) -> PctStr<'a> {
-        PctStr {
-            raw: self.raw.get(start..end).unwrap_or_default(),
-            offset: self.offset + start,
-        }
+        PctStr { raw: self.raw.get(start..end).unwrap_or_default(), offset: self.offset + start }
     }
 }
 
@@ -478,9 +452,7 @@ impl<'b> SliceWriter<'b> {
     pub(crate) fn finish(self) -> Result<&'b str, UriError> {
         if self.len > self.buf.len() {
             self.buf.zeroize();
-            return Err(UriError::new(UriErrorKind::BufferTooSmall {
-                required: self.len,
-            }));
+            return Err(UriError::new(UriErrorKind::BufferTooSmall { required: self.len }));
         }
         let len = self.len;
         let buf: &'b [u8] = self.buf;

@@ -102,9 +102,7 @@ impl<'a> TxtOptions<'a> {
         match records {
             [] => Ok(TxtOptions::default()),
             [one] => Self::parse(one),
-            _ => Err(UriError::new(UriErrorKind::TxtRecord {
-                rule: "more than one TXT record",
-            })),
+            _ => Err(UriError::new(UriErrorKind::TxtRecord { rule: "more than one TXT record" })),
         }
     }
 
@@ -129,9 +127,7 @@ impl<'a> TxtOptions<'a> {
             if name.eq_ignore_ascii_case(OptionKey::AuthSource.name()) {
                 if value.is_empty() {
                     return Err(UriError::at(
-                        UriErrorKind::InvalidOptionValue {
-                            key: OptionKey::AuthSource,
-                        },
+                        UriErrorKind::InvalidOptionValue { key: OptionKey::AuthSource },
                         value.offset(),
                     ));
                 }
@@ -145,9 +141,7 @@ impl<'a> TxtOptions<'a> {
                     false
                 } else {
                     return Err(UriError::at(
-                        UriErrorKind::InvalidOptionValue {
-                            key: OptionKey::LoadBalanced,
-                        },
+                        UriErrorKind::InvalidOptionValue { key: OptionKey::LoadBalanced },
                         value.offset(),
                     ));
                 });
@@ -186,12 +180,8 @@ impl<'a> TxtOptions<'a> {
         let o = uri.options();
         let replica_set = o.replica_set().is_some() || self.replica_set.is_some();
         let load_balanced = o.load_balanced().or(self.load_balanced) == Some(true);
-        let conflict = |first, second| {
-            Err(UriError::new(UriErrorKind::OptionConflict {
-                first,
-                second,
-            }))
-        };
+        let conflict =
+            |first, second| Err(UriError::new(UriErrorKind::OptionConflict { first, second }));
         if o.srv_max_hosts().is_some_and(|n| n > 0) {
             if replica_set {
                 return conflict(OptionKey::SrvMaxHosts, OptionKey::ReplicaSet);

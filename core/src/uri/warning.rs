@@ -68,23 +68,16 @@ impl<'a> Warning<'a> {
         name: PctStr<'a>,
         offset: usize,
     ) -> Self {
-        Warning {
-            kind,
-            key,
-            name: name.encoded(),
-            offset,
-        }
+        Warning { kind, key, name: name.encoded(), offset }
     }
 }
 
 impl fmt::Display for Warning<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.key {
-            Some(k) => write!(
-                f,
-                "connection string option `{k}` at byte {}: {}",
-                self.offset, self.kind
-            ),
+            Some(k) => {
+                write!(f, "connection string option `{k}` at byte {}: {}", self.offset, self.kind)
+            }
             None => write!(
                 f,
                 "connection string option `{}` at byte {}: {}",
@@ -124,10 +117,7 @@ pub struct Warnings<'a, const N: usize> {
 impl<'a, const N: usize> Warnings<'a, N> {
     /// An empty list.
     pub const fn new() -> Self {
-        Warnings {
-            kept: heapless::Vec::new(),
-            total: 0,
-        }
+        Warnings { kept: heapless::Vec::new(), total: 0 }
     }
     /// The warnings kept (at most `N`).
     pub fn as_slice(&self) -> &[Warning<'a>] {
