@@ -11,7 +11,7 @@
 #![no_std]
 #![no_main]
 // The footprint baseline build leaves the conversation code unused.
-#![cfg_attr(feature = "harness-only", allow(dead_code, unused_imports))]
+#![cfg_attr(feature = "harness-only", allow(dead_code, unused_imports, unused_assignments))]
 
 mod pending;
 mod rt;
