@@ -1,1 +1,193 @@
-//! tmp
+//! Handshake drivers over `embedded-io`: the [`Authenticator`] and the
+//! [`ServerSession`] are sans-I/O; these loops move their commands and
+//! replies over any byte stream (a firmware TCP stack, a TLS session, a
+//! `std::net::TcpStream` through [`FromStd`]). They use only the public
+//! API of `auth`, `session` and `wire`, and the caller's one buffer.
+//!
+//! Blocking: [`authenticate`], [`serve`]. Async (feature `async`):
+//! [`authenticate_async`].
+
+use embedded_io::{Read, ReadExactError, Write};
+
+use crate::auth::{Authenticator, Progress};
+use crate::error::Error;
+use crate::session::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
+use crate::wire::{self, HEADER_LEN, OP_QUERY};
+
+#[cfg(feature = "std")]
+pub use embedded_io_adapters::std::FromStd;
+
+/// A handshake failed: the stream, or the protocol.
+#[derive(Debug)]
+pub enum HandshakeError<E> {
+    /// The stream failed.
+    Io(E),
+    /// The peer closed the stream mid-conversation.
+    UnexpectedEof,
+    /// Authentication or the wire protocol failed.
+    Auth(Error),
+}
+
+impl<E> From<Error> for HandshakeError<E> {
+    fn from(e: Error) -> Self {
+        HandshakeError::Auth(e)
+    }
+}
+
+impl<E> From<wire::WireError> for HandshakeError<E> {
+    fn from(e: wire::WireError) -> Self {
+        HandshakeError::Auth(e.into())
+    }
+}
+
+impl<E> From<ReadExactError<E>> for HandshakeError<E> {
+    fn from(e: ReadExactError<E>) -> Self {
+        match e {
+            ReadExactError::UnexpectedEof => HandshakeError::UnexpectedEof,
+            ReadExactError::Other(e) => HandshakeError::Io(e),
+        }
+    }
+}
+
+impl<E: core::fmt::Debug> core::fmt::Display for HandshakeError<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "I/O error: {e:?}"),
+            Self::UnexpectedEof => f.write_str("the peer closed the connection mid-handshake"),
+            Self::Auth(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl<E: core::fmt::Debug> core::error::Error for HandshakeError<E> {}
+
+/// Read one frame into `buf`, checking its announced length against the
+/// buffer before reading the body. Returns its length and opcode.
+fn read_frame<T: Read>(
+    io: &mut T,
+    buf: &mut [u8],
+    server: bool,
+) -> Result<(usize, i32), HandshakeError<T::Error>> {
+    let capacity = buf.len();
+    let header: &mut [u8; HEADER_LEN] =
+        buf.get_mut(..HEADER_LEN)
+            .and_then(|h| h.try_into().ok())
+            .ok_or(Error::BufferTooSmall { required: wire::MIN_MESSAGE_LEN })?;
+    io.read_exact(header)?;
+    let (len, op) = if server {
+        wire::request_frame_len(header, capacity)?
+    } else {
+        (wire::frame_len_in(header, capacity)?, wire::OP_MSG)
+    };
+    let body = buf.get_mut(HEADER_LEN..len).ok_or(Error::BufferTooSmall { required: len })?;
+    io.read_exact(body)?;
+    Ok((len, op))
+}
+
+/// Log in over a blocking stream: send each command the authenticator
+/// wants as an OP_MSG, feed it each reply, until it is done. `buf` holds one
+/// message at a time (a few hundred bytes suffice; hello replies from real
+/// servers are under 1 KiB).
+///
+/// # Errors
+/// The stream's errors, an early close, or the authenticator's error (e.g.
+/// [`Error::CommandFailed`] with code 18 for a wrong password).
+pub fn authenticate<T: Read + Write>(
+    io: &mut T,
+    auth: &mut Authenticator<'_>,
+    buf: &mut [u8],
+) -> Result<(), HandshakeError<T::Error>> {
+    let mut request_id: i32 = 1;
+    while let Some(cmd) = auth.command() {
+        let n = wire::encode_message(request_id, 0, &cmd, buf)?;
+        io.write_all(buf.get(..n).unwrap_or(&[])).map_err(HandshakeError::Io)?;
+        io.flush().map_err(HandshakeError::Io)?;
+        let (len, _) = read_frame(io, buf, false)?;
+        let msg = wire::parse_op_msg(buf.get(..len).unwrap_or(&[]))?;
+        if msg.response_to != request_id {
+            return Err(Error::Protocol { rule: "reply does not answer our request" }.into());
+        }
+        if auth.handle_reply(msg.body.as_bytes())? == Progress::Done {
+            return Ok(());
+        }
+        request_id = request_id.wrapping_add(1);
+    }
+    Err(Error::UnexpectedStep { expected: "a command to send" }.into())
+}
+
+/// As [`authenticate`], over `embedded-io-async`.
+///
+/// # Errors
+/// As [`authenticate`].
+#[cfg(feature = "async")]
+pub async fn authenticate_async<T: embedded_io_async::Read + embedded_io_async::Write>(
+    io: &mut T,
+    auth: &mut Authenticator<'_>,
+    buf: &mut [u8],
+) -> Result<(), HandshakeError<T::Error>> {
+    let mut request_id: i32 = 1;
+    while let Some(cmd) = auth.command() {
+        let n = wire::encode_message(request_id, 0, &cmd, buf)?;
+        io.write_all(buf.get(..n).unwrap_or(&[])).await.map_err(HandshakeError::Io)?;
+        io.flush().await.map_err(HandshakeError::Io)?;
+        let capacity = buf.len();
+        let header: &mut [u8; HEADER_LEN] = buf
+            .get_mut(..HEADER_LEN)
+            .and_then(|h| h.try_into().ok())
+            .ok_or(Error::BufferTooSmall { required: wire::MIN_MESSAGE_LEN })?;
+        io.read_exact(header).await?;
+        let len = wire::frame_len_in(header, capacity)?;
+        let body = buf.get_mut(HEADER_LEN..len).ok_or(Error::BufferTooSmall { required: len })?;
+        io.read_exact(body).await?;
+        let msg = wire::parse_op_msg(buf.get(..len).unwrap_or(&[]))?;
+        if msg.response_to != request_id {
+            return Err(Error::Protocol { rule: "reply does not answer our request" }.into());
+        }
+        if auth.handle_reply(msg.body.as_bytes())? == Progress::Done {
+            return Ok(());
+        }
+        request_id = request_id.wrapping_add(1);
+    }
+    Err(Error::UnexpectedStep { expected: "a command to send" }.into())
+}
+
+/// Serve one connection until the peer closes it: read each request (OP_MSG,
+/// or a driver's opening OP_QUERY), let the session answer, write the reply.
+/// `entropy` fills a server nonce per request. `inbuf` and `outbuf` hold one
+/// message each.
+///
+/// # Errors
+/// The stream's errors, or a request the session cannot parse.
+pub fn serve<T: Read + Write, U: UserStore>(
+    io: &mut T,
+    session: &mut ServerSession<'_, U>,
+    entropy: &mut dyn FnMut(&mut [u8; SESSION_ENTROPY_LEN]),
+    inbuf: &mut [u8],
+    outbuf: &mut [u8],
+) -> Result<(), HandshakeError<T::Error>> {
+    let mut reply_id: i32 = 1;
+    loop {
+        let (len, op) = match read_frame(io, inbuf, true) {
+            Ok(x) => x,
+            Err(HandshakeError::UnexpectedEof) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let frame = inbuf.get(..len).unwrap_or(&[]);
+        let mut nonce = [0u8; SESSION_ENTROPY_LEN];
+        entropy(&mut nonce);
+        let n = if op == OP_QUERY {
+            let q = wire::parse_op_query(frame)?;
+            let body = outbuf.get_mut(wire::OP_REPLY_BODY_OFFSET..).unwrap_or(&mut []);
+            let m = session.handle_legacy(q.query.as_bytes(), q.db(), &nonce, body)?;
+            wire::finish_op_reply(reply_id, q.request_id, outbuf, m)?
+        } else {
+            let msg = wire::parse_op_msg(frame)?;
+            let body = outbuf.get_mut(wire::OP_MSG_BODY_OFFSET..).unwrap_or(&mut []);
+            let m = session.handle(msg.body.as_bytes(), &nonce, body)?;
+            wire::finish_op_msg(reply_id, msg.request_id, outbuf, m)?
+        };
+        io.write_all(outbuf.get(..n).unwrap_or(&[])).map_err(HandshakeError::Io)?;
+        io.flush().map_err(HandshakeError::Io)?;
+        reply_id = reply_id.wrapping_add(1);
+    }
+}
