@@ -135,6 +135,8 @@ pub enum Error {
     KeysDoNotMatchServer,
     /// A wire message or BSON document was malformed.
     Wire(WireError),
+    /// A connection string broke a rule (offset and rule inside).
+    Uri(crate::uri::UriError),
     /// The server answered a command with `ok: 0`: for authentication
     /// commands usually code 18 (AuthenticationFailed).
     CommandFailed(CommandFailure),
@@ -156,6 +158,12 @@ pub enum Error {
 impl From<WireError> for Error {
     fn from(e: WireError) -> Self {
         Error::Wire(e)
+    }
+}
+
+impl From<crate::uri::UriError> for Error {
+    fn from(e: crate::uri::UriError) -> Self {
+        Error::Uri(e)
     }
 }
 
@@ -244,6 +252,7 @@ impl fmt::Display for Error {
                 "provisioned SCRAM keys were derived for a different salt or iteration count",
             ),
             Self::Wire(e) => write!(f, "{e}"),
+            Self::Uri(e) => write!(f, "{e}"),
             Self::CommandFailed(c) => {
                 match c.code {
                     Some(code) => write!(f, "server error {code}")?,

@@ -1,73 +1,152 @@
-//! The README's demo: a SCRAM-SHA-256 login between the mongoauth client and
-//! the mongoauth server, printed step by step. Nothing to install; the
-//! randomness comes from the OS, everything else is in this process.
+//! The README's demo: a real login over TCP, printed step by step.
 //!
-//! `cargo run --release -p mongoauth-demo [USER PASSWORD]`
+//! `cargo run --release -p mongoauth-demo` starts mongoauth's loopback
+//! server in-process and authenticates to it; `cargo run --release -p
+//! mongoauth-demo -- 'mongodb://user:pass@host:27017/?authSource=admin'`
+//! authenticates to that server instead (a mongod without TLS).
 
-use std::time::Instant;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 
+use mongoauth::auth::{AuthConfig, Authenticator, Credential};
+use mongoauth::bson::Document;
+use mongoauth::io::{FromStd, authenticate};
 use mongoauth::os::fill_random;
-use mongoauth::scram::{Client, ClientConfig, Nonce, ScramHash, Server, Sha256, StoredCredentials};
+use mongoauth::uri::{ConnectionString, HostKind};
+use mongoauth::wire;
+use mongoauth_demo::LoopbackServer;
 
-fn show(who: &str, msg: &[u8]) {
-    println!("  {who:<7} {}", String::from_utf8_lossy(msg));
+/// Prints every frame that passes, as the command or reply it carries.
+struct Tap<T> {
+    inner: T,
+    out: Vec<u8>,
+    inp: Vec<u8>,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let user = args.next().unwrap_or_else(|| "alice".into());
-    let password = args.next().unwrap_or_else(|| "correct horse battery staple".into());
-
-    println!(
-        "mongoauth {} demo: SCRAM-SHA-256, client and server in one process\n",
-        env!("CARGO_PKG_VERSION")
-    );
-
-    // The server side stores what createUser would: salt, iterations, StoredKey, ServerKey.
-    let mut salt = [0u8; Sha256::SALT_LEN];
-    fill_random(&mut salt)?;
-    let t = Instant::now();
-    let creds =
-        StoredCredentials::<Sha256>::generate(&user, &password, &salt, Sha256::DEFAULT_ITERATIONS)?;
-    println!(
-        "server: created user {user:?} ({} iterations, {:?}); the password itself is not stored\n",
-        creds.iterations(),
-        t.elapsed()
-    );
-
-    let t = Instant::now();
-    let client =
-        Client::<Sha256>::start(&user, &password, &Nonce::generate()?, &ClientConfig::default())?;
-    show("client", client.message());
-
-    let received = Server::<Sha256>::handle_client_first(client.message())?;
-    let mut entropy = [0u8; 24];
-    fill_random(&mut entropy)?;
-    let server = received.respond(&creds, &entropy)?;
-    show("server", server.message());
-
-    let client = client.handle_server_first(server.message())?;
-    show("client", client.message());
-
-    let ok = server.handle_client_final(client.message())?;
-    show("server", ok.message());
-    println!("\nserver: {:?} proved knowledge of the password", ok.username());
-
-    client.handle_server_final(ok.message())?;
-    println!("client: server signature verified (the server knows the password too)");
-    println!("login took {:?}\n", t.elapsed());
-
-    // And a wrong password, for contrast.
-    let bad =
-        Client::<Sha256>::start(&user, "wrong", &Nonce::generate()?, &ClientConfig::default())?;
-    let server = Server::<Sha256>::handle_client_first(bad.message())?.respond(&creds, &entropy)?;
-    let bad = bad.handle_server_first(server.message())?;
-    match server.handle_client_final(bad.message()) {
-        Err(e) => println!(
-            "wrong password: server refuses ({e}); answers e={}",
-            mongoauth::scram::server_error_value(&e)
-        ),
-        Ok(_) => return Err("a wrong password was accepted".into()),
+impl<T> Tap<T> {
+    fn show(arrow: &str, buf: &mut Vec<u8>) {
+        while buf.len() >= 16 {
+            let len = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
+            if buf.len() < len {
+                return;
+            }
+            let frame: Vec<u8> = buf.drain(..len).collect();
+            match wire::parse_op_msg(&frame) {
+                Ok(m) => println!("{arrow} {}", describe(m.body)),
+                Err(e) => println!("{arrow} (unparsable frame: {e})"),
+            }
+        }
     }
+}
+
+fn describe(doc: Document<'_>) -> String {
+    let mut parts = Vec::new();
+    for e in doc.iter() {
+        let v = match e.value {
+            mongoauth::bson::Value::Binary(b) => format!("{:?}", String::from_utf8_lossy(b.bytes)),
+            mongoauth::bson::Value::Document(d) => format!("{{{}}}", describe(d)),
+            mongoauth::bson::Value::String(s) => format!("{s:?}"),
+            mongoauth::bson::Value::Array(a) => {
+                format!("[{}]", a.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", "))
+            }
+            other => format!("{other:?}"),
+        };
+        parts.push(format!("{}: {v}", e.key));
+    }
+    let s = parts.join(", ");
+    if s.len() > 400 { format!("{}...", &s[..400]) } else { s }
+}
+
+impl<T: Write> Write for Tap<T> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(b)?;
+        self.out.extend_from_slice(&b[..n]);
+        Self::show("client ->", &mut self.out);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<T: Read> Read for Tap<T> {
+    fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(b)?;
+        self.inp.extend_from_slice(&b[..n]);
+        Self::show("server <-", &mut self.inp);
+        Ok(n)
+    }
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let arg = std::env::args().nth(1);
+    let _server;
+    let uri = match arg {
+        Some(uri) => uri,
+        None => {
+            let server =
+                LoopbackServer::start(&[("admin", "alice", "correct horse battery staple")], 0)?;
+            println!(
+                "mongoauth {}: started the loopback server on {}",
+                env!("CARGO_PKG_VERSION"),
+                server.addr()
+            );
+            let hosts = [mongoauth::uri::HostSpec::with_port("127.0.0.1", server.addr().port())];
+            let mut uri = String::new();
+            mongoauth::uri::UriBuilder::new(&hosts)
+                .credentials("alice", Some("correct horse battery staple"))
+                .write_to(&mut uri)?;
+            _server = server;
+            uri
+        }
+    };
+
+    let cs = ConnectionString::parse(&uri, &mut |w| eprintln!("warning: {w}"))?;
+    let cred = mongoauth::uri::Credential::from_uri(&cs)?.ok_or("the URI has no credentials")?;
+    let (mut ubuf, mut pbuf, mut sbuf) = ([0u8; 256], [0u8; 256], [0u8; 128]);
+    let username = cred.decode_username(&mut ubuf)?;
+    let password = cred.decode_password(&mut pbuf)?;
+    let source = cred.source().decode(&mut sbuf)?;
+    let host = cs.hosts().next().ok_or("no host")?;
+    if host.kind == HostKind::UnixSocket {
+        return Err("the demo connects over TCP only".into());
+    }
+    let mut hbuf = [0u8; 256];
+    let hostname = host.host.decode(&mut hbuf)?;
+    let port = host.port.unwrap_or(27017);
+    println!(
+        "connecting to {hostname}:{port} as {:?} (source {source:?})\n",
+        username.unwrap_or("")
+    );
+
+    let stream = TcpStream::connect((hostname, port))?;
+    stream.set_nodelay(true)?;
+    let mut io = FromStd::new(Tap { inner: stream, out: Vec::new(), inp: Vec::new() });
+
+    let mut entropy = [0u8; 48];
+    fill_random(&mut entropy)?;
+    let credential = Credential {
+        mechanism: cred.mechanism(),
+        username,
+        password: password.as_ref().map(|p| p.as_str()),
+        source,
+    };
+    let mut auth = Authenticator::new(credential, AuthConfig::default(), &entropy)?;
+    let mut buf = [0u8; 16 * 1024];
+    let t = std::time::Instant::now();
+    authenticate(&mut io, &mut auth, &mut buf)?;
+    println!(
+        "\nauthenticated with {} in {:?}{}; the server's signature verified",
+        auth.mechanism().map_or("?", |m| m.as_str()),
+        t.elapsed(),
+        if auth.used_speculative() { " (speculative: one round trip saved)" } else { "" }
+    );
     Ok(())
 }

@@ -1,0 +1,91 @@
+//! A loopback MongoDB authentication server over `std::net`, built from the
+//! core's [`ServerSession`] and [`mongoauth::io::serve`]: the demo's default
+//! peer, and the server real drivers (pymongo, the C and Go drivers) log in
+//! to in the interop tests. It binds 127.0.0.1 only.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::thread::JoinHandle;
+
+use mongoauth::io::{FromStd, serve};
+use mongoauth::os::fill_random;
+use mongoauth::session::{ServerSession, StaticUsers};
+
+/// Up to this many users per loopback server.
+pub const MAX_USERS: usize = 8;
+
+/// A running loopback server; stops when dropped.
+pub struct LoopbackServer {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl LoopbackServer {
+    /// Start on 127.0.0.1 with an OS-chosen port (or `port`), serving these
+    /// users: `(db, user, password)`, each with SCRAM-SHA-1 and SCRAM-SHA-256
+    /// credentials at mongod's default iteration counts.
+    pub fn start(
+        users: &[(&str, &str, &str)],
+        port: u16,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        let mut store = StaticUsers::<MAX_USERS>::new();
+        for (db, user, password) in users {
+            let mut salt = [0u8; 28];
+            fill_random(&mut salt)?;
+            store = store.with_scram_user(db, user, password, &salt)?;
+        }
+        let store = Arc::new(store);
+        let mut secret = [0u8; 32];
+        fill_random(&mut secret)?;
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let ids = Arc::new(AtomicI64::new(1));
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let store = store.clone();
+                let id = ids.fetch_add(1, Ordering::SeqCst);
+                std::thread::spawn(move || handle(conn, &store, secret, id));
+            }
+        });
+        Ok(LoopbackServer { addr, stop, thread: Some(thread) })
+    }
+
+    /// The address to connect to.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+fn handle(conn: TcpStream, store: &StaticUsers<MAX_USERS>, secret: [u8; 32], id: i64) {
+    let _ = conn.set_nodelay(true);
+    let mut io = FromStd::new(conn);
+    let mut session = ServerSession::new(store, secret).with_connection_id(id);
+    let (mut inbuf, mut outbuf) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    let mut entropy = |b: &mut [u8; 24]| {
+        let _ = fill_random(b);
+    };
+    if let Err(e) = serve(&mut io, &mut session, &mut entropy, &mut inbuf, &mut outbuf) {
+        if std::env::var_os("MONGOAUTH_SERVER_LOG").is_some() {
+            eprintln!("loopback server: connection {id}: {e}");
+        }
+    }
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
