@@ -25,7 +25,9 @@
 mod cache;
 mod client;
 mod message;
+mod runtime_server;
 mod server;
+pub use runtime_server::{AnyServer, AnyStoredCredentials, ServerMachine};
 
 use core::fmt;
 

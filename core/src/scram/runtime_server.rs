@@ -1,0 +1,376 @@
+//! The runtime SCRAM server: one value that moves through the server
+//! typestates ([`Server::handle_client_first`] → [`ClientFirstReceived`] →
+//! [`ExpectClientFinal`] → [`ServerSuccess`]) for callers that cannot carry a
+//! different type per step: the C ABI and language bindings. Like
+//! [`ClientMachine`](super::ClientMachine) it adds no protocol logic of its
+//! own; it calls exactly the typestate methods and remembers the `e=` answer
+//! after a failure.
+
+use heapless::{String, Vec};
+
+use super::client::MAX_USERNAME_LEN;
+use super::server::{
+    ClientFirstReceived, ExpectClientFinal, Server, ServerSuccess, StoredCredentials,
+    server_error_value,
+};
+use super::{Nonce, ScramHash};
+use crate::error::Error;
+
+/// Room for `e=<server-error-value>` (the longest value is 29 bytes).
+const MAX_ERROR_MESSAGE_LEN: usize = 40;
+
+#[derive(Debug)]
+enum State<H: ScramHash> {
+    ExpectClientFirst,
+    ClientFirstReceived(ClientFirstReceived<H>),
+    ExpectClientFinal(ExpectClientFinal<H>),
+    Done(ServerSuccess<H>),
+    /// The conversation failed; the `e=` message to send, if any.
+    Failed(Vec<u8, MAX_ERROR_MESSAGE_LEN>),
+}
+
+/// The runtime SCRAM server over one hash.
+#[derive(Debug)]
+pub struct ServerMachine<H: ScramHash> {
+    state: State<H>,
+    /// Kept from the client-first-message (the later typestates do not
+    /// expose it until success).
+    username: String<MAX_USERNAME_LEN>,
+}
+
+impl<H: ScramHash> Default for ServerMachine<H> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn error_message(err: &Error) -> Vec<u8, MAX_ERROR_MESSAGE_LEN> {
+    let mut v = Vec::new();
+    // Cannot fail: every server-error-value fits (checked by a test).
+    let _ = v.extend_from_slice(b"e=");
+    let _ = v.extend_from_slice(server_error_value(err).as_bytes());
+    v
+}
+
+impl<H: ScramHash> ServerMachine<H> {
+    /// A server waiting for a client-first-message.
+    pub fn new() -> Self {
+        ServerMachine { state: State::ExpectClientFirst, username: String::new() }
+    }
+
+    /// Parse the client-first-message ([`Server::handle_client_first`]) and
+    /// return the username to look up. After an error the machine is failed
+    /// and [`message`](Self::message) holds the `e=` answer.
+    ///
+    /// # Errors
+    /// Whatever the typestate handler returns, or [`Error::UnexpectedStep`]
+    /// if the client-first-message was already handled.
+    pub fn handle_client_first(&mut self, msg: &[u8]) -> Result<&str, Error> {
+        if !matches!(self.state, State::ExpectClientFirst) {
+            return Err(self.unexpected());
+        }
+        match Server::<H>::handle_client_first(msg) {
+            Ok(received) => {
+                self.username.clear();
+                // Cannot fail: both hold MAX_USERNAME_LEN bytes.
+                let _ = self.username.push_str(received.username());
+                self.state = State::ClientFirstReceived(received);
+                Ok(&self.username)
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// The username the client sent, once the client-first-message is handled.
+    pub fn username(&self) -> Option<&str> {
+        match &self.state {
+            State::ClientFirstReceived(_) | State::ExpectClientFinal(_) | State::Done(_) => {
+                Some(&self.username)
+            }
+            State::ExpectClientFirst | State::Failed(_) => None,
+        }
+    }
+
+    /// Answer with the user's credentials (or a [`StoredCredentials::decoy`]
+    /// for an unknown user) and 24 to 48 random bytes for the server nonce;
+    /// the server-first-message is then [`message`](Self::message).
+    ///
+    /// # Errors
+    /// [`Error::InvalidNonce`] for bad entropy (the state is kept, so the
+    /// call can be repeated); [`Error::UnexpectedStep`] out of order.
+    pub fn respond(
+        &mut self,
+        credentials: &StoredCredentials<H>,
+        entropy: &[u8],
+    ) -> Result<&[u8], Error> {
+        let nonce = Nonce::from_random(entropy)?;
+        self.respond_with_nonce(credentials, &nonce)
+    }
+
+    /// As [`respond`](Self::respond) with a given server nonce (to reproduce
+    /// published vectors).
+    ///
+    /// # Errors
+    /// As [`respond`](Self::respond).
+    pub fn respond_with_nonce(
+        &mut self,
+        credentials: &StoredCredentials<H>,
+        nonce: &Nonce,
+    ) -> Result<&[u8], Error> {
+        if !matches!(self.state, State::ClientFirstReceived(_)) {
+            return Err(self.unexpected());
+        }
+        let State::ClientFirstReceived(received) =
+            core::mem::replace(&mut self.state, State::Failed(Vec::new()))
+        else {
+            return Err(self.unexpected());
+        };
+        match received.respond_with_nonce(credentials, nonce) {
+            Ok(next) => {
+                self.state = State::ExpectClientFinal(next);
+                Ok(self.message().unwrap_or(&[]))
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Verify the client-final-message ([`ExpectClientFinal::handle_client_final`]).
+    /// On success [`message`](Self::message) is the server-final-message
+    /// `v=...`; on failure it is the `e=` answer.
+    ///
+    /// # Errors
+    /// [`Error::AuthenticationFailed`] for a wrong proof, malformed-message
+    /// and nonce errors, [`Error::UnexpectedStep`] out of order.
+    pub fn handle_client_final(&mut self, msg: &[u8]) -> Result<&[u8], Error> {
+        if !matches!(self.state, State::ExpectClientFinal(_)) {
+            return Err(self.unexpected());
+        }
+        let State::ExpectClientFinal(expect) =
+            core::mem::replace(&mut self.state, State::Failed(Vec::new()))
+        else {
+            return Err(self.unexpected());
+        };
+        match expect.handle_client_final(msg) {
+            Ok(done) => {
+                self.state = State::Done(done);
+                Ok(self.message().unwrap_or(&[]))
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// The message to send now: the server-first-message, the
+    /// server-final-message, or after a failure `e=<server-error-value>`.
+    pub fn message(&self) -> Option<&[u8]> {
+        match &self.state {
+            State::ExpectClientFinal(s) => Some(s.message()),
+            State::Done(s) => Some(s.message()),
+            State::Failed(e) if !e.is_empty() => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the client proved it knows the password.
+    pub fn is_authenticated(&self) -> bool {
+        matches!(self.state, State::Done(_))
+    }
+
+    /// Whether the conversation failed.
+    pub fn is_failed(&self) -> bool {
+        matches!(self.state, State::Failed(_))
+    }
+
+    fn fail(&mut self, e: Error) -> Error {
+        self.state = State::Failed(error_message(&e));
+        e
+    }
+
+    fn unexpected(&self) -> Error {
+        Error::UnexpectedStep {
+            expected: match self.state {
+                State::ExpectClientFirst => "the client-first-message",
+                State::ClientFirstReceived(_) => "the user's credentials (respond)",
+                State::ExpectClientFinal(_) => "the client-final-message",
+                State::Done(_) => "nothing (already authenticated)",
+                State::Failed(_) => "nothing (conversation failed)",
+            },
+        }
+    }
+}
+
+/// Stored credentials for either hash, chosen at run time.
+#[derive(Clone, Debug)]
+pub enum AnyStoredCredentials {
+    /// SCRAM-SHA-1.
+    #[cfg(feature = "sha1")]
+    Sha1(StoredCredentials<crate::crypto::Sha1>),
+    /// SCRAM-SHA-256.
+    Sha256(StoredCredentials<crate::crypto::Sha256>),
+}
+
+impl AnyStoredCredentials {
+    /// The mechanism name the credentials are for.
+    pub fn mechanism(&self) -> &'static str {
+        match self {
+            #[cfg(feature = "sha1")]
+            Self::Sha1(_) => <crate::crypto::Sha1 as ScramHash>::MECHANISM,
+            Self::Sha256(_) => <crate::crypto::Sha256 as ScramHash>::MECHANISM,
+        }
+    }
+}
+
+/// A runtime server over either hash, chosen at run time (the C ABI).
+#[derive(Debug)]
+pub enum AnyServer {
+    /// SCRAM-SHA-1.
+    #[cfg(feature = "sha1")]
+    Sha1(ServerMachine<crate::crypto::Sha1>),
+    /// SCRAM-SHA-256.
+    Sha256(ServerMachine<crate::crypto::Sha256>),
+}
+
+macro_rules! each {
+    ($self:expr, $m:ident => $e:expr) => {
+        match $self {
+            #[cfg(feature = "sha1")]
+            AnyServer::Sha1($m) => $e,
+            AnyServer::Sha256($m) => $e,
+        }
+    };
+}
+
+impl AnyServer {
+    /// The mechanism name.
+    pub fn mechanism(&self) -> &'static str {
+        match self {
+            #[cfg(feature = "sha1")]
+            Self::Sha1(_) => <crate::crypto::Sha1 as ScramHash>::MECHANISM,
+            Self::Sha256(_) => <crate::crypto::Sha256 as ScramHash>::MECHANISM,
+        }
+    }
+    /// See [`ServerMachine::handle_client_first`].
+    ///
+    /// # Errors
+    /// As [`ServerMachine::handle_client_first`].
+    pub fn handle_client_first(&mut self, msg: &[u8]) -> Result<&str, Error> {
+        each!(self, m => m.handle_client_first(msg))
+    }
+    /// See [`ServerMachine::username`].
+    pub fn username(&self) -> Option<&str> {
+        each!(self, m => m.username())
+    }
+    /// See [`ServerMachine::respond`].
+    ///
+    /// # Errors
+    /// As [`ServerMachine::respond`], and [`Error::InvalidCredential`] for
+    /// credentials of another mechanism (the state is kept).
+    pub fn respond(
+        &mut self,
+        credentials: &AnyStoredCredentials,
+        entropy: &[u8],
+    ) -> Result<&[u8], Error> {
+        const OTHER: Error =
+            Error::InvalidCredential { rule: "credentials are for another SCRAM mechanism" };
+        match (self, credentials) {
+            #[cfg(feature = "sha1")]
+            (AnyServer::Sha1(m), AnyStoredCredentials::Sha1(c)) => m.respond(c, entropy),
+            (AnyServer::Sha256(m), AnyStoredCredentials::Sha256(c)) => m.respond(c, entropy),
+            #[allow(unreachable_patterns)]
+            _ => Err(OTHER),
+        }
+    }
+    /// See [`ServerMachine::handle_client_final`].
+    ///
+    /// # Errors
+    /// As [`ServerMachine::handle_client_final`].
+    pub fn handle_client_final(&mut self, msg: &[u8]) -> Result<&[u8], Error> {
+        each!(self, m => m.handle_client_final(msg))
+    }
+    /// See [`ServerMachine::message`].
+    pub fn message(&self) -> Option<&[u8]> {
+        each!(self, m => m.message())
+    }
+    /// See [`ServerMachine::is_authenticated`].
+    pub fn is_authenticated(&self) -> bool {
+        each!(self, m => m.is_authenticated())
+    }
+    /// See [`ServerMachine::is_failed`].
+    pub fn is_failed(&self) -> bool {
+        each!(self, m => m.is_failed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scram::{Client, ClientConfig, ClientMachine, Sha256, Step};
+
+    #[test]
+    fn every_error_message_fits() {
+        for e in [
+            Error::AuthenticationFailed,
+            Error::ChannelBindingNotSupported,
+            Error::MandatoryExtension,
+            Error::NonceMismatch,
+            Error::KeysDoNotMatchServer,
+        ] {
+            assert_eq!(&error_message(&e)[2..], server_error_value(&e).as_bytes());
+        }
+    }
+
+    fn run(password: &str) -> (ClientMachine<Sha256>, ServerMachine<Sha256>, Result<(), Error>) {
+        let creds = StoredCredentials::<Sha256>::generate("user", "pencil", &[9u8; 28], 4096)
+            .expect("credentials");
+        let nonce = Nonce::from_random(&[1u8; 24]).expect("nonce");
+        let first = Client::<Sha256>::start("user", password, &nonce, &ClientConfig::default())
+            .expect("start");
+        let mut client = ClientMachine::new(first);
+        let mut server = ServerMachine::<Sha256>::new();
+        let cf = client.message().expect("first").to_vec_for_test();
+        assert_eq!(server.handle_client_first(&cf), Ok("user"));
+        let sf = server.respond(&creds, &[2u8; 24]).expect("respond").to_vec_for_test();
+        let Ok(Step::Send(fin)) = client.step(&sf, None) else { panic!("client step") };
+        let fin = fin.to_vec_for_test();
+        let r = server.handle_client_final(&fin).map(|m| m.to_vec_for_test());
+        match r {
+            Ok(sfin) => {
+                assert_eq!(client.step(&sfin, None), Ok(Step::Done));
+                (client, server, Ok(()))
+            }
+            Err(e) => (client, server, Err(e)),
+        }
+    }
+
+    trait ToVec {
+        fn to_vec_for_test(&self) -> heapless::Vec<u8, 1024>;
+    }
+    impl ToVec for [u8] {
+        fn to_vec_for_test(&self) -> heapless::Vec<u8, 1024> {
+            heapless::Vec::from_slice(self).expect("fits")
+        }
+    }
+
+    #[test]
+    fn round_trip_and_wrong_password() {
+        let (c, s, r) = run("pencil");
+        assert_eq!(r, Ok(()));
+        assert!(c.is_authenticated() && s.is_authenticated());
+        let (_, s, r) = run("pencil!");
+        assert_eq!(r, Err(Error::AuthenticationFailed));
+        assert_eq!(s.message(), Some(&b"e=invalid-proof"[..]));
+        assert!(s.is_failed());
+    }
+
+    #[test]
+    fn out_of_order() {
+        let mut s = ServerMachine::<Sha256>::new();
+        assert!(matches!(s.handle_client_final(b"c=biws"), Err(Error::UnexpectedStep { .. })));
+        assert!(!s.is_failed());
+        let creds = StoredCredentials::<Sha256>::decoy(b"k", "u");
+        assert!(matches!(s.respond(&creds, &[0; 24]), Err(Error::UnexpectedStep { .. })));
+        s.handle_client_first(b"n,,n=u,r=abcdefgh").expect("first");
+        assert!(matches!(s.respond(&creds, &[0; 3]), Err(Error::InvalidNonce { .. })));
+        assert!(s.respond(&creds, &[0; 24]).is_ok());
+        assert!(matches!(s.handle_client_first(b"n,,n=u,r=x"), Err(Error::UnexpectedStep { .. })));
+    }
+}
