@@ -392,7 +392,7 @@ pub unsafe extern "C" fn mongoauth_scram_client_keys(
                 "keys are available once the server is verified",
             )
         };
-        let exported = match m {
+        let mut exported = match m {
             AnyClient::Sha1(m) => {
                 mongoauth_scram_keys::from_keys(*mech, m.keys().ok_or_else(unauth)?)
             }
@@ -401,7 +401,10 @@ pub unsafe extern "C" fn mongoauth_scram_client_keys(
             }
         };
         // SAFETY: caller contract.
-        *unsafe { ptr::out(keys, "keys") }? = exported;
-        Ok(())
+        let result = unsafe { ptr::out(keys, "keys") }.map(|out| *out = exported);
+        // Do not leave a copy of the keys on the stack.
+        zeroize::Zeroize::zeroize(&mut exported.client_key);
+        zeroize::Zeroize::zeroize(&mut exported.server_key);
+        result
     })
 }
