@@ -1,0 +1,3 @@
+module example.invalid/mongoauth/bindings/go
+
+go 1.22

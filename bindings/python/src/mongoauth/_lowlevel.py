@@ -1,0 +1,293 @@
+"""One-to-one layer over the C ABI (cffi, ABI mode): each function here calls
+exactly one C function, checks lengths, turns a non-OK status into an
+exception (by code, never by message text) and returns Python values.
+
+The shared library is found via $MONGOAUTH_LIB, else the repository's
+target/release/libmongoauth.so (cargo build -p mongoauth-ffi --release).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+from cffi import FFI
+
+from ._cdef import CDEF
+from .exceptions import BufferTooSmall, error_for
+
+ffi = FFI()
+ffi.cdef(CDEF)
+
+
+def _find_library() -> str:
+    env = os.environ.get("MONGOAUTH_LIB")
+    if env:
+        return env
+    here = pathlib.Path(__file__).resolve()
+    for parent in here.parents:
+        cand = parent / "target" / "release" / "libmongoauth.so"
+        if cand.exists():
+            return str(cand)
+    raise OSError(
+        "libmongoauth.so not found: set MONGOAUTH_LIB or run "
+        "`cargo build -p mongoauth-ffi --release`"
+    )
+
+
+lib = ffi.dlopen(_find_library())
+
+# Sizes, read from the library at import time (not hard-coded).
+SCRAM_MAX_MESSAGE_BYTES: int = lib.mongoauth_scram_max_message_bytes()
+MAX_USERNAME_BYTES: int = lib.mongoauth_max_username_bytes()
+MAX_PASSWORD_BYTES: int = lib.mongoauth_max_password_bytes()
+MIN_ENTROPY_BYTES: int = lib.mongoauth_min_entropy_bytes()
+MAX_ENTROPY_BYTES: int = lib.mongoauth_max_entropy_bytes()
+MIN_ITERATIONS: int = lib.mongoauth_min_iterations()
+DEFAULT_MAX_ITERATIONS: int = lib.mongoauth_default_max_iterations()
+MAX_SALT_BYTES: int = lib.mongoauth_max_salt_bytes()
+MAX_KEY_BYTES: int = lib.mongoauth_max_key_bytes()
+
+MECHANISM_SCRAM_SHA_1 = 1
+MECHANISM_SCRAM_SHA_256 = 2
+
+
+def _err():
+    return ffi.new("mongoauth_error *")
+
+
+def ensure(status: int, err=None, needed: int | None = None) -> None:
+    """Raise the exception for a non-OK status (keyed by the code)."""
+    if status == 0:
+        return
+    message = ""
+    if err is not None and err.status == status:
+        message = ffi.string(err.message, err.message_len).decode("utf-8", "replace")
+    if not message:
+        message = ffi.string(lib.mongoauth_strerror(status)).decode()
+    exc = error_for(status, message)
+    if isinstance(exc, BufferTooSmall) and needed is not None:
+        exc.needed = needed
+    raise exc
+
+
+def _in(data: bytes | None):
+    """(pointer, length) for an input; None → NULL, 0."""
+    if data is None:
+        return ffi.NULL, 0
+    return ffi.from_buffer("uint8_t[]", data), len(data)
+
+
+def _read(fn, obj, capacity: int) -> bytes:
+    """Call an (out, capacity, *written) function, retrying once with the
+    size the library says it needs."""
+    written = ffi.new("size_t *")
+    err = _err()
+    buf = ffi.new("uint8_t[]", max(capacity, 1))
+    st = fn(obj, buf, capacity, written, err)
+    if st == BufferTooSmall.code:
+        capacity = written[0]
+        buf = ffi.new("uint8_t[]", capacity)
+        st = fn(obj, buf, capacity, written, err)
+    ensure(st, err, written[0])
+    return bytes(ffi.buffer(buf, written[0]))
+
+
+# ---- library -----------------------------------------------------------------
+def version() -> str:
+    return ffi.string(lib.mongoauth_version()).decode()
+
+
+def version_number() -> int:
+    return lib.mongoauth_version_number()
+
+
+def status_name(code: int) -> str:
+    return ffi.string(lib.mongoauth_status_name(code)).decode()
+
+
+def strerror(code: int) -> str:
+    return ffi.string(lib.mongoauth_strerror(code)).decode()
+
+
+def mechanism_name(mechanism: int) -> str | None:
+    p = lib.mongoauth_mechanism_name(mechanism)
+    return None if p == ffi.NULL else ffi.string(p).decode()
+
+
+def mechanism_from_name(name: str) -> int:
+    out = ffi.new("uint32_t *")
+    err = _err()
+    p, n = _in(name.encode())
+    ensure(lib.mongoauth_mechanism_from_name(p, n, out, err), err)
+    return out[0]
+
+
+def random_bytes(n: int) -> bytes:
+    buf = ffi.new("uint8_t[]", max(n, 1))
+    err = _err()
+    ensure(lib.mongoauth_random_bytes(buf, n, err), err)
+    return bytes(ffi.buffer(buf, n))
+
+
+def memzero(ptr, size: int) -> None:
+    ensure(lib.mongoauth_memzero(ptr, size))
+
+
+# ---- key cache -------------------------------------------------------------------
+def key_cache_new():
+    out = ffi.new("mongoauth_key_cache **")
+    err = _err()
+    ensure(lib.mongoauth_key_cache_new(out, err), err)
+    return out[0]
+
+
+def key_cache_free(cache) -> None:
+    ensure(lib.mongoauth_key_cache_free(cache))
+
+
+def key_cache_purge(cache) -> None:
+    err = _err()
+    ensure(lib.mongoauth_key_cache_purge(cache, err), err)
+
+
+def key_cache_len(cache) -> int:
+    out = ffi.new("size_t *")
+    err = _err()
+    ensure(lib.mongoauth_key_cache_len(cache, out, err), err)
+    return out[0]
+
+
+# ---- client ------------------------------------------------------------------------
+def scram_client_new():
+    out = ffi.new("mongoauth_scram_client **")
+    err = _err()
+    ensure(lib.mongoauth_scram_client_new(out, err), err)
+    return out[0]
+
+
+def scram_client_free(client) -> None:
+    ensure(lib.mongoauth_scram_client_free(client))
+
+
+def scram_client_set_max_iterations(client, max_iterations: int) -> None:
+    err = _err()
+    ensure(lib.mongoauth_scram_client_set_max_iterations(client, max_iterations, err), err)
+
+
+def scram_client_start(client, mechanism: int, username: bytes, password: bytes, entropy: bytes) -> None:
+    err = _err()
+    u, ul = _in(username)
+    p, pl = _in(password)
+    e, el = _in(entropy)
+    ensure(lib.mongoauth_scram_client_start(client, mechanism, u, ul, p, pl, e, el, err), err)
+
+
+def scram_client_start_with_keys(client, username: bytes, keys, entropy: bytes) -> None:
+    err = _err()
+    u, ul = _in(username)
+    e, el = _in(entropy)
+    ensure(lib.mongoauth_scram_client_start_with_keys(client, u, ul, keys, e, el, err), err)
+
+
+def scram_client_message(client) -> bytes:
+    return _read(lib.mongoauth_scram_client_message, client, SCRAM_MAX_MESSAGE_BYTES)
+
+
+def scram_client_step(client, data: bytes, cache=ffi.NULL) -> bool:
+    err = _err()
+    done = ffi.new("bool *")
+    p, n = _in(data)
+    ensure(lib.mongoauth_scram_client_step(client, p, n, cache, done, err), err)
+    return bool(done[0])
+
+
+def scram_client_is_authenticated(client) -> bool:
+    out = ffi.new("bool *")
+    err = _err()
+    ensure(lib.mongoauth_scram_client_is_authenticated(client, out, err), err)
+    return bool(out[0])
+
+
+def scram_client_mechanism(client) -> int:
+    out = ffi.new("uint32_t *")
+    err = _err()
+    ensure(lib.mongoauth_scram_client_mechanism(client, out, err), err)
+    return out[0]
+
+
+def scram_client_keys(client):
+    keys = ffi.new("mongoauth_scram_keys *")
+    err = _err()
+    ensure(lib.mongoauth_scram_client_keys(client, keys, err), err)
+    return keys
+
+
+# ---- credentials -----------------------------------------------------------------------
+def scram_credentials_generate(mechanism: int, username: bytes, password: bytes, salt: bytes, iterations: int):
+    out = ffi.new("mongoauth_scram_credentials *")
+    err = _err()
+    u, ul = _in(username)
+    p, pl = _in(password)
+    s, sl = _in(salt)
+    ensure(lib.mongoauth_scram_credentials_generate(mechanism, u, ul, p, pl, s, sl, iterations, out, err), err)
+    return out
+
+
+def scram_credentials_decoy(mechanism: int, secret: bytes, username: bytes):
+    out = ffi.new("mongoauth_scram_credentials *")
+    err = _err()
+    s, sl = _in(secret)
+    u, ul = _in(username)
+    ensure(lib.mongoauth_scram_credentials_decoy(mechanism, s, sl, u, ul, out, err), err)
+    return out
+
+
+# ---- server ----------------------------------------------------------------------------
+def scram_server_new():
+    out = ffi.new("mongoauth_scram_server **")
+    err = _err()
+    ensure(lib.mongoauth_scram_server_new(out, err), err)
+    return out[0]
+
+
+def scram_server_free(server) -> None:
+    ensure(lib.mongoauth_scram_server_free(server))
+
+
+def scram_server_start(server, mechanism: int) -> None:
+    err = _err()
+    ensure(lib.mongoauth_scram_server_start(server, mechanism, err), err)
+
+
+def scram_server_handle_client_first(server, data: bytes) -> None:
+    err = _err()
+    p, n = _in(data)
+    ensure(lib.mongoauth_scram_server_handle_client_first(server, p, n, err), err)
+
+
+def scram_server_username(server) -> bytes:
+    return _read(lib.mongoauth_scram_server_username, server, MAX_USERNAME_BYTES)
+
+
+def scram_server_respond(server, credentials, entropy: bytes) -> None:
+    err = _err()
+    e, el = _in(entropy)
+    ensure(lib.mongoauth_scram_server_respond(server, credentials, e, el, err), err)
+
+
+def scram_server_handle_client_final(server, data: bytes) -> None:
+    err = _err()
+    p, n = _in(data)
+    ensure(lib.mongoauth_scram_server_handle_client_final(server, p, n, err), err)
+
+
+def scram_server_message(server) -> bytes:
+    return _read(lib.mongoauth_scram_server_message, server, SCRAM_MAX_MESSAGE_BYTES)
+
+
+def scram_server_is_authenticated(server) -> bool:
+    out = ffi.new("bool *")
+    err = _err()
+    ensure(lib.mongoauth_scram_server_is_authenticated(server, out, err), err)
+    return bool(out[0])

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Firmware-style use: every object in static caller memory, no malloc
+ * anywhere, linked against the no_std library
+ *   cargo build -p mongoauth-ffi --release --no-default-features --features panic-handler
+ * and compiled with -DMONGOAUTH_FREESTANDING (the heap and OS-random
+ * functions are then not even declared).
+ *
+ * The device is provisioned once: a login with the password exports the
+ * derived keys, the password is wiped, and later logins use the keys only.
+ * A key cache in static memory lets a repeated password login skip PBKDF2.
+ * The "server" here stands in for mongod so the example is self-contained.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mongoauth.h"
+
+/* Objects declared directly: the header gives them their size and alignment. */
+static mongoauth_scram_client client_mem;
+static mongoauth_scram_server server_mem;
+static mongoauth_key_cache cache_mem;
+/* Or carved from an arena with the _SIZE/_ALIGN constants. */
+static union {
+    uint64_t align; /* MONGOAUTH_SCRAM_CLIENT_ALIGN is 8 */
+    uint8_t bytes[MONGOAUTH_SCRAM_CLIENT_SIZE];
+} arena;
+
+static mongoauth_error err;
+static uint8_t msg[MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES];
+static mongoauth_scram_credentials creds;
+static mongoauth_scram_keys keys;
+
+/* Stand-in for a hardware TRNG. NOT random: real firmware reads its TRNG. */
+static void trng_fill(uint8_t *out, size_t len) {
+    static uint32_t x = 0x9e3779b9u;
+    size_t i;
+    for (i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        out[i] = (uint8_t)x;
+    }
+}
+
+#define CHECK(call)                                                                  \
+    do {                                                                             \
+        mongoauth_status st_ = (call);                                               \
+        if (st_ != MONGOAUTH_STATUS_OK) {                                            \
+            printf("%s:%d: %s: %s (%s)\n", __FILE__, __LINE__, #call,                \
+                   mongoauth_status_name(st_), err.message);                         \
+            return 1;                                                                \
+        }                                                                            \
+    } while (0)
+
+static const uint8_t user[] = "device-42";
+static const size_t user_len = sizeof user - 1;
+
+/* One login against the in-process server. `password` NULL: use `keys`. */
+static int login(mongoauth_scram_client *c, mongoauth_scram_server *s, const char *password,
+                 mongoauth_key_cache *cache) {
+    uint8_t entropy[MONGOAUTH_MIN_ENTROPY_BYTES];
+    size_t len;
+    bool done = false;
+
+    trng_fill(entropy, sizeof entropy);
+    if (password) {
+        CHECK(mongoauth_scram_client_start(c, MONGOAUTH_MECHANISM_SCRAM_SHA_256, user, user_len,
+                                           (const uint8_t *)password, strlen(password), entropy,
+                                           sizeof entropy, &err));
+    } else {
+        CHECK(mongoauth_scram_client_start_with_keys(c, user, user_len, &keys, entropy,
+                                                     sizeof entropy, &err));
+    }
+    CHECK(mongoauth_scram_server_start(s, MONGOAUTH_MECHANISM_SCRAM_SHA_256, &err));
+    CHECK(mongoauth_scram_client_message(c, msg, sizeof msg, &len, &err));
+    CHECK(mongoauth_scram_server_handle_client_first(s, msg, len, &err));
+    trng_fill(entropy, sizeof entropy);
+    CHECK(mongoauth_scram_server_respond(s, &creds, entropy, sizeof entropy, &err));
+    CHECK(mongoauth_scram_server_message(s, msg, sizeof msg, &len, &err));
+    CHECK(mongoauth_scram_client_step(c, msg, len, cache, &done, &err));
+    CHECK(mongoauth_scram_client_message(c, msg, sizeof msg, &len, &err));
+    CHECK(mongoauth_scram_server_handle_client_final(s, msg, len, &err));
+    CHECK(mongoauth_scram_server_message(s, msg, sizeof msg, &len, &err));
+    CHECK(mongoauth_scram_client_step(c, msg, len, cache, &done, &err));
+    return done ? 0 : 1;
+}
+
+int main(void) {
+    mongoauth_scram_client *client, *client2;
+    mongoauth_scram_server *server;
+    mongoauth_key_cache *cache;
+    uint8_t salt[28];
+    size_t cached = 0;
+    char password[] = "correct horse battery staple";
+
+    CHECK(mongoauth_scram_client_init_static(&client_mem, sizeof client_mem, &client, &err));
+    CHECK(mongoauth_scram_server_init_static(&server_mem, sizeof server_mem, &server, &err));
+    CHECK(mongoauth_key_cache_init_static(&cache_mem, sizeof cache_mem, &cache, &err));
+    CHECK(mongoauth_scram_client_init_static(arena.bytes, sizeof arena.bytes, &client2, &err));
+
+    trng_fill(salt, sizeof salt);
+    CHECK(mongoauth_scram_credentials_generate(MONGOAUTH_MECHANISM_SCRAM_SHA_256, user, user_len,
+                                               (const uint8_t *)password, strlen(password), salt,
+                                               sizeof salt, 15000, &creds, &err));
+
+    /* 1. Password login (PBKDF2 runs; the cache is filled). */
+    if (login(client, server, password, cache) != 0) return 1;
+    CHECK(mongoauth_key_cache_len(cache, &cached, &err));
+    printf("password login: ok (cache holds %u)\n", (unsigned)cached);
+
+    /* 2. Same password again: a cache hit, no PBKDF2. */
+    if (login(client, server, password, cache) != 0) return 1;
+    printf("cached login:   ok\n");
+
+    /* 3. Provision: export the keys, forget the password. */
+    CHECK(mongoauth_scram_client_keys(client, &keys, &err));
+    mongoauth_memzero(password, sizeof password);
+    CHECK(mongoauth_key_cache_purge(cache, &err));
+
+    /* 4. Keys-only login from the arena client. */
+    if (login(client2, server, NULL, NULL) != 0) return 1;
+    printf("keys login:     ok\n");
+
+    CHECK(mongoauth_scram_client_clear(client, &err));
+    CHECK(mongoauth_scram_client_clear(client2, &err));
+    CHECK(mongoauth_scram_server_clear(server, &err));
+    CHECK(mongoauth_key_cache_clear(cache, &err));
+    mongoauth_memzero(&keys, sizeof keys);
+    printf("ok\n");
+    return 0;
+}

@@ -1,0 +1,120 @@
+//! The caller-supplied `mongoauth_error` struct and the internal failure type
+//! every export returns through.
+
+use core::ffi::c_char;
+use core::fmt::{self, Write};
+
+use crate::status::mongoauth_status;
+
+/// Capacity of `mongoauth_error.message`, including the terminating NUL.
+pub const MONGOAUTH_ERROR_MESSAGE_SIZE: usize = 256;
+/// `sizeof(mongoauth_error)`.
+pub const MONGOAUTH_ERROR_SIZE: usize = 264;
+
+/// Details of a failed call, filled in by the library when the caller passes
+/// a non-NULL pointer as the last argument (`err`). Written only on failure;
+/// on success it is left untouched. The message is specific (it names the
+/// argument, rule or byte offset) and never contains a password, key or
+/// proof. Branch on `status`, never on the text.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+pub struct mongoauth_error {
+    /// The status the call returned.
+    pub status: u32,
+    /// Length of `message` in bytes, without the NUL.
+    pub message_len: u32,
+    /// NUL-terminated UTF-8 text, truncated at a character boundary to fit.
+    pub message: [c_char; MONGOAUTH_ERROR_MESSAGE_SIZE],
+}
+
+const _: () = assert!(core::mem::size_of::<mongoauth_error>() == MONGOAUTH_ERROR_SIZE);
+
+/// What went wrong inside an export: a status plus its detailed message.
+pub(crate) struct Fail {
+    pub(crate) status: mongoauth_status,
+    detail: Detail,
+}
+
+enum Detail {
+    Core(mongoauth::Error),
+    Text(&'static str),
+    Arg(&'static str, &'static str),
+    Needed(usize),
+}
+
+impl Fail {
+    /// A failure with a fixed message.
+    pub(crate) fn new(status: mongoauth_status, text: &'static str) -> Self {
+        Fail { status, detail: Detail::Text(text) }
+    }
+    /// A failure about one named argument: "`what`: `arg`".
+    pub(crate) fn arg(status: mongoauth_status, what: &'static str, arg: &'static str) -> Self {
+        Fail { status, detail: Detail::Arg(what, arg) }
+    }
+    /// A too-small output buffer.
+    pub(crate) fn buffer(needed: usize) -> Self {
+        Fail {
+            status: mongoauth_status::MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
+            detail: Detail::Needed(needed),
+        }
+    }
+}
+
+impl From<mongoauth::Error> for Fail {
+    fn from(e: mongoauth::Error) -> Self {
+        Fail { status: mongoauth_status::from(&e), detail: Detail::Core(e) }
+    }
+}
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.detail {
+            Detail::Core(e) => fmt::Display::fmt(e, f),
+            Detail::Text(t) => f.write_str(t),
+            Detail::Arg(what, arg) => write!(f, "{what}: `{arg}`"),
+            Detail::Needed(n) => write!(f, "output buffer too small: {n} bytes needed"),
+        }
+    }
+}
+
+/// Writes UTF-8 into the message array, truncating at a char boundary and
+/// always leaving room for the NUL.
+struct MessageWriter<'a> {
+    buf: &'a mut [c_char; MONGOAUTH_ERROR_MESSAGE_SIZE],
+    len: usize,
+}
+
+impl Write for MessageWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for ch in s.chars() {
+            let mut tmp = [0u8; 4];
+            let enc = ch.encode_utf8(&mut tmp).as_bytes();
+            if self.len + enc.len() >= MONGOAUTH_ERROR_MESSAGE_SIZE {
+                return Err(fmt::Error);
+            }
+            for (dst, b) in self.buf.iter_mut().skip(self.len).zip(enc) {
+                *dst = *b as c_char;
+            }
+            self.len += enc.len();
+        }
+        Ok(())
+    }
+}
+
+/// Fill `err` (if given) with `status` and the message.
+pub(crate) fn fill(
+    err: Option<&mut mongoauth_error>,
+    status: mongoauth_status,
+    msg: fmt::Arguments<'_>,
+) {
+    let Some(err) = err else { return };
+    err.status = status as u32;
+    let mut w = MessageWriter { buf: &mut err.message, len: 0 };
+    // A truncated message is still a message.
+    let _ = w.write_fmt(msg);
+    let len = w.len;
+    if let Some(nul) = err.message.get_mut(len) {
+        *nul = 0;
+    }
+    err.message_len = len as u32;
+}

@@ -1,0 +1,150 @@
+//! NULL-safe helpers for the raw pointers C hands us. Each turns a pointer
+//! (plus length) into a Rust reference or slice, or a `Fail` naming the
+//! argument, so an export checks each argument in one line.
+
+use core::ffi::c_void;
+
+use crate::error::Fail;
+use crate::status::mongoauth_status::{
+    MONGOAUTH_STATUS_INVALID_ARGUMENT, MONGOAUTH_STATUS_INVALID_UTF8, MONGOAUTH_STATUS_NULL_POINTER,
+};
+
+/// An optional out-parameter: `None` for NULL or a misaligned pointer.
+///
+/// # Safety
+/// `p` is NULL or valid for writes of a `T` for `'a`, not aliased.
+pub(crate) unsafe fn opt_mut<'a, T>(p: *mut T) -> Option<&'a mut T> {
+    if p.is_null() || !p.is_aligned() {
+        return None;
+    }
+    // SAFETY: non-NULL and aligned; validity is the caller's contract.
+    Some(unsafe { &mut *p })
+}
+
+/// A required out-parameter.
+///
+/// # Safety
+/// As [`opt_mut`].
+pub(crate) unsafe fn out<'a, T>(p: *mut T, name: &'static str) -> Result<&'a mut T, Fail> {
+    if p.is_null() {
+        return Err(Fail::arg(MONGOAUTH_STATUS_NULL_POINTER, "NULL pointer", name));
+    }
+    if !p.is_aligned() {
+        return Err(Fail::arg(MONGOAUTH_STATUS_INVALID_ARGUMENT, "misaligned pointer", name));
+    }
+    // SAFETY: checked non-NULL and aligned; validity is the caller's contract.
+    Ok(unsafe { &mut *p })
+}
+
+/// A required input struct.
+///
+/// # Safety
+/// `p` is NULL or valid for reads of a `T` for `'a`.
+pub(crate) unsafe fn input<'a, T>(p: *const T, name: &'static str) -> Result<&'a T, Fail> {
+    if p.is_null() {
+        return Err(Fail::arg(MONGOAUTH_STATUS_NULL_POINTER, "NULL pointer", name));
+    }
+    if !p.is_aligned() {
+        return Err(Fail::arg(MONGOAUTH_STATUS_INVALID_ARGUMENT, "misaligned pointer", name));
+    }
+    // SAFETY: checked non-NULL and aligned; validity is the caller's contract.
+    Ok(unsafe { &*p })
+}
+
+/// Input bytes `(p, len)`: NULL is allowed only with `len == 0`.
+///
+/// # Safety
+/// If non-NULL, `p` is valid for reads of `len` bytes for `'a`.
+pub(crate) unsafe fn bytes<'a>(
+    p: *const u8,
+    len: usize,
+    name: &'static str,
+) -> Result<&'a [u8], Fail> {
+    if p.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(Fail::arg(
+                MONGOAUTH_STATUS_NULL_POINTER,
+                "NULL pointer with a non-zero length",
+                name,
+            ))
+        };
+    }
+    if len > isize::MAX as usize {
+        return Err(Fail::arg(MONGOAUTH_STATUS_INVALID_ARGUMENT, "length too large", name));
+    }
+    // SAFETY: non-NULL, length bounded; validity is the caller's contract.
+    Ok(unsafe { core::slice::from_raw_parts(p, len) })
+}
+
+/// Input text `(p, len)`, not NUL-terminated, which must be UTF-8.
+///
+/// # Safety
+/// As [`bytes`].
+pub(crate) unsafe fn text<'a>(
+    p: *const u8,
+    len: usize,
+    name: &'static str,
+) -> Result<&'a str, Fail> {
+    // SAFETY: forwarded contract.
+    let b = unsafe { bytes(p, len, name) }?;
+    core::str::from_utf8(b)
+        .map_err(|_| Fail::arg(MONGOAUTH_STATUS_INVALID_UTF8, "not valid UTF-8", name))
+}
+
+/// Mutable bytes `(p, len)`: NULL is allowed only with `len == 0`.
+///
+/// # Safety
+/// If non-NULL, `p` is valid for writes of `len` bytes for `'a`, not aliased.
+pub(crate) unsafe fn bytes_mut<'a>(
+    p: *mut c_void,
+    len: usize,
+    name: &'static str,
+) -> Result<&'a mut [u8], Fail> {
+    if p.is_null() {
+        return if len == 0 {
+            Ok(&mut [])
+        } else {
+            Err(Fail::arg(
+                MONGOAUTH_STATUS_NULL_POINTER,
+                "NULL pointer with a non-zero length",
+                name,
+            ))
+        };
+    }
+    if len > isize::MAX as usize {
+        return Err(Fail::arg(MONGOAUTH_STATUS_INVALID_ARGUMENT, "length too large", name));
+    }
+    // SAFETY: non-NULL, length bounded; validity is the caller's contract.
+    Ok(unsafe { core::slice::from_raw_parts_mut(p.cast::<u8>(), len) })
+}
+
+/// Copy `src` into the caller's `(out, capacity, *written)` buffer. A
+/// too-small buffer (including `out == NULL, capacity == 0`, the size
+/// query) sets `*written` to the size needed and fails with
+/// `BUFFER_TOO_SMALL`; nothing else is written.
+///
+/// # Safety
+/// `out` is NULL or valid for writes of `capacity` bytes; `written` is NULL
+/// or valid for a write of one `size_t`.
+pub(crate) unsafe fn write_out(
+    src: &[u8],
+    out: *mut u8,
+    capacity: usize,
+    written: *mut usize,
+) -> Result<(), Fail> {
+    // SAFETY: forwarded contract.
+    let written = unsafe { self::out(written, "written") }?;
+    if capacity < src.len() {
+        *written = src.len();
+        return Err(Fail::buffer(src.len()));
+    }
+    // SAFETY: forwarded contract.
+    let dst = unsafe { bytes_mut(out.cast(), capacity, "out") }?;
+    if let Some(d) = dst.get_mut(..src.len()) {
+        d.copy_from_slice(src);
+    }
+    *written = src.len();
+    Ok(())
+}

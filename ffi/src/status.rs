@@ -1,0 +1,304 @@
+//! Status codes: pinned numbers grouped by range, a name and a message for
+//! every one, and the mapping from the core's [`mongoauth::Error`].
+
+use core::ffi::{CStr, c_char};
+
+use mongoauth::Error;
+
+/// The result of every fallible mongoauth call. The numbers are pinned: a
+/// code keeps its value forever, and retired values are never reused.
+///
+/// Ranges (test ranges, never individual messages):
+/// * `0`: success.
+/// * `1..=99`: the caller's input or use of the API (fix the call).
+/// * `100..=199`: SCRAM: the peer's message or the login itself failed.
+/// * `200..=299`: reserved for connection strings (URI parsing).
+/// * `300..=399`: reserved for BSON and OP_MSG framing.
+/// * `400..=499`: reserved for the authenticator and handshake driver (I/O).
+/// * `900..=999`: a bug in mongoauth.
+///
+/// In C the type is `uint32_t`; functions that take a code back
+/// (`mongoauth_status_name`) accept any `uint32_t`.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum mongoauth_status {
+    /// Success.
+    MONGOAUTH_STATUS_OK = 0,
+
+    /// A required pointer argument was NULL (or NULL with a non-zero length).
+    MONGOAUTH_STATUS_NULL_POINTER = 1,
+    /// An output buffer is too small; `*written` holds the size needed.
+    MONGOAUTH_STATUS_BUFFER_TOO_SMALL = 2,
+    /// An argument is out of range (e.g. an unknown mechanism number).
+    MONGOAUTH_STATUS_INVALID_ARGUMENT = 3,
+    /// A text argument (username, password) is not valid UTF-8.
+    MONGOAUTH_STATUS_INVALID_UTF8 = 4,
+    /// The object was never initialised, was cleared or freed, or is of
+    /// another type.
+    MONGOAUTH_STATUS_INVALID_OBJECT = 5,
+    /// Caller memory is smaller than the object's `_SIZE` constant.
+    MONGOAUTH_STATUS_MEMORY_TOO_SMALL = 6,
+    /// Caller memory is not aligned to the object's `_ALIGN` constant.
+    MONGOAUTH_STATUS_MEMORY_MISALIGNED = 7,
+    /// `_free` on caller memory, or `_clear` on a heap object.
+    MONGOAUTH_STATUS_WRONG_ALLOCATION = 8,
+    /// A call out of order: the conversation is not waiting for it.
+    MONGOAUTH_STATUS_UNEXPECTED_STEP = 9,
+    /// The mechanism is known but not built into this library.
+    MONGOAUTH_STATUS_UNSUPPORTED_MECHANISM = 10,
+    /// A fixed limit was exceeded (username, password, salt, message length).
+    MONGOAUTH_STATUS_CAPACITY = 11,
+    /// Entropy for a nonce is too short or too long (24 to 48 bytes).
+    MONGOAUTH_STATUS_INVALID_NONCE = 12,
+    /// A credential breaks a rule (empty username, empty salt, keys of
+    /// another mechanism).
+    MONGOAUTH_STATUS_INVALID_CREDENTIAL = 13,
+    /// The password could not be SASLprep'd (prohibited character).
+    MONGOAUTH_STATUS_SASLPREP = 14,
+    /// Provisioned keys were derived for another salt or iteration count
+    /// than the server now uses: a password is needed again.
+    MONGOAUTH_STATUS_KEYS_DO_NOT_MATCH_SERVER = 15,
+    /// The operating system's random source failed.
+    MONGOAUTH_STATUS_RANDOM_UNAVAILABLE = 16,
+    /// A heap allocation failed.
+    MONGOAUTH_STATUS_OUT_OF_MEMORY = 17,
+
+    /// A SCRAM message from the peer broke the RFC 5802 grammar.
+    MONGOAUTH_STATUS_MALFORMED_MESSAGE = 100,
+    /// The nonce does not match (server nonce not extending the client's,
+    /// or a client-final nonce that differs).
+    MONGOAUTH_STATUS_NONCE_MISMATCH = 101,
+    /// The server asked for fewer than 4096 iterations.
+    MONGOAUTH_STATUS_ITERATION_COUNT_TOO_LOW = 102,
+    /// The server asked for more iterations than the client's cap.
+    MONGOAUTH_STATUS_ITERATION_COUNT_TOO_HIGH = 103,
+    /// The server's signature did not verify: it does not know the password.
+    MONGOAUTH_STATUS_SERVER_SIGNATURE_MISMATCH = 104,
+    /// The server answered `e=<value>`; the value is in the error message.
+    MONGOAUTH_STATUS_SERVER_ERROR = 105,
+    /// The server required an unsupported extension (`m=`).
+    MONGOAUTH_STATUS_MANDATORY_EXTENSION = 106,
+    /// Server side: wrong password or unknown user (deliberately not said which).
+    MONGOAUTH_STATUS_AUTHENTICATION_FAILED = 107,
+    /// Server side: the client asked for channel binding.
+    MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED = 108,
+
+    /// A Rust panic was caught at the boundary: a bug, please report it.
+    MONGOAUTH_STATUS_PANIC = 900,
+    /// The core reported an error this version of the C ABI does not know: a bug.
+    MONGOAUTH_STATUS_INTERNAL = 901,
+}
+
+use mongoauth_status::*;
+
+/// Every status, in numeric order (for tests and name lookup).
+pub(crate) const ALL: [mongoauth_status; 28] = [
+    MONGOAUTH_STATUS_OK,
+    MONGOAUTH_STATUS_NULL_POINTER,
+    MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
+    MONGOAUTH_STATUS_INVALID_ARGUMENT,
+    MONGOAUTH_STATUS_INVALID_UTF8,
+    MONGOAUTH_STATUS_INVALID_OBJECT,
+    MONGOAUTH_STATUS_MEMORY_TOO_SMALL,
+    MONGOAUTH_STATUS_MEMORY_MISALIGNED,
+    MONGOAUTH_STATUS_WRONG_ALLOCATION,
+    MONGOAUTH_STATUS_UNEXPECTED_STEP,
+    MONGOAUTH_STATUS_UNSUPPORTED_MECHANISM,
+    MONGOAUTH_STATUS_CAPACITY,
+    MONGOAUTH_STATUS_INVALID_NONCE,
+    MONGOAUTH_STATUS_INVALID_CREDENTIAL,
+    MONGOAUTH_STATUS_SASLPREP,
+    MONGOAUTH_STATUS_KEYS_DO_NOT_MATCH_SERVER,
+    MONGOAUTH_STATUS_RANDOM_UNAVAILABLE,
+    MONGOAUTH_STATUS_OUT_OF_MEMORY,
+    MONGOAUTH_STATUS_MALFORMED_MESSAGE,
+    MONGOAUTH_STATUS_NONCE_MISMATCH,
+    MONGOAUTH_STATUS_ITERATION_COUNT_TOO_LOW,
+    MONGOAUTH_STATUS_ITERATION_COUNT_TOO_HIGH,
+    MONGOAUTH_STATUS_SERVER_SIGNATURE_MISMATCH,
+    MONGOAUTH_STATUS_SERVER_ERROR,
+    MONGOAUTH_STATUS_MANDATORY_EXTENSION,
+    MONGOAUTH_STATUS_AUTHENTICATION_FAILED,
+    MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED,
+    MONGOAUTH_STATUS_PANIC,
+];
+
+impl TryFrom<u32> for mongoauth_status {
+    type Error = u32;
+    fn try_from(code: u32) -> Result<Self, u32> {
+        if code == MONGOAUTH_STATUS_INTERNAL as u32 {
+            return Ok(MONGOAUTH_STATUS_INTERNAL);
+        }
+        ALL.iter().copied().find(|s| *s as u32 == code).ok_or(code)
+    }
+}
+
+impl mongoauth_status {
+    /// The C name of the code, e.g. `MONGOAUTH_STATUS_BUFFER_TOO_SMALL`.
+    pub fn name(self) -> &'static CStr {
+        match self {
+            MONGOAUTH_STATUS_OK => c"MONGOAUTH_STATUS_OK",
+            MONGOAUTH_STATUS_NULL_POINTER => c"MONGOAUTH_STATUS_NULL_POINTER",
+            MONGOAUTH_STATUS_BUFFER_TOO_SMALL => c"MONGOAUTH_STATUS_BUFFER_TOO_SMALL",
+            MONGOAUTH_STATUS_INVALID_ARGUMENT => c"MONGOAUTH_STATUS_INVALID_ARGUMENT",
+            MONGOAUTH_STATUS_INVALID_UTF8 => c"MONGOAUTH_STATUS_INVALID_UTF8",
+            MONGOAUTH_STATUS_INVALID_OBJECT => c"MONGOAUTH_STATUS_INVALID_OBJECT",
+            MONGOAUTH_STATUS_MEMORY_TOO_SMALL => c"MONGOAUTH_STATUS_MEMORY_TOO_SMALL",
+            MONGOAUTH_STATUS_MEMORY_MISALIGNED => c"MONGOAUTH_STATUS_MEMORY_MISALIGNED",
+            MONGOAUTH_STATUS_WRONG_ALLOCATION => c"MONGOAUTH_STATUS_WRONG_ALLOCATION",
+            MONGOAUTH_STATUS_UNEXPECTED_STEP => c"MONGOAUTH_STATUS_UNEXPECTED_STEP",
+            MONGOAUTH_STATUS_UNSUPPORTED_MECHANISM => c"MONGOAUTH_STATUS_UNSUPPORTED_MECHANISM",
+            MONGOAUTH_STATUS_CAPACITY => c"MONGOAUTH_STATUS_CAPACITY",
+            MONGOAUTH_STATUS_INVALID_NONCE => c"MONGOAUTH_STATUS_INVALID_NONCE",
+            MONGOAUTH_STATUS_INVALID_CREDENTIAL => c"MONGOAUTH_STATUS_INVALID_CREDENTIAL",
+            MONGOAUTH_STATUS_SASLPREP => c"MONGOAUTH_STATUS_SASLPREP",
+            MONGOAUTH_STATUS_KEYS_DO_NOT_MATCH_SERVER => {
+                c"MONGOAUTH_STATUS_KEYS_DO_NOT_MATCH_SERVER"
+            }
+            MONGOAUTH_STATUS_RANDOM_UNAVAILABLE => c"MONGOAUTH_STATUS_RANDOM_UNAVAILABLE",
+            MONGOAUTH_STATUS_OUT_OF_MEMORY => c"MONGOAUTH_STATUS_OUT_OF_MEMORY",
+            MONGOAUTH_STATUS_MALFORMED_MESSAGE => c"MONGOAUTH_STATUS_MALFORMED_MESSAGE",
+            MONGOAUTH_STATUS_NONCE_MISMATCH => c"MONGOAUTH_STATUS_NONCE_MISMATCH",
+            MONGOAUTH_STATUS_ITERATION_COUNT_TOO_LOW => c"MONGOAUTH_STATUS_ITERATION_COUNT_TOO_LOW",
+            MONGOAUTH_STATUS_ITERATION_COUNT_TOO_HIGH => {
+                c"MONGOAUTH_STATUS_ITERATION_COUNT_TOO_HIGH"
+            }
+            MONGOAUTH_STATUS_SERVER_SIGNATURE_MISMATCH => {
+                c"MONGOAUTH_STATUS_SERVER_SIGNATURE_MISMATCH"
+            }
+            MONGOAUTH_STATUS_SERVER_ERROR => c"MONGOAUTH_STATUS_SERVER_ERROR",
+            MONGOAUTH_STATUS_MANDATORY_EXTENSION => c"MONGOAUTH_STATUS_MANDATORY_EXTENSION",
+            MONGOAUTH_STATUS_AUTHENTICATION_FAILED => c"MONGOAUTH_STATUS_AUTHENTICATION_FAILED",
+            MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED => {
+                c"MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED"
+            }
+            MONGOAUTH_STATUS_PANIC => c"MONGOAUTH_STATUS_PANIC",
+            MONGOAUTH_STATUS_INTERNAL => c"MONGOAUTH_STATUS_INTERNAL",
+        }
+    }
+
+    /// A generic one-line message for the code (the `mongoauth_error` struct
+    /// carries the specific one).
+    pub fn message(self) -> &'static CStr {
+        match self {
+            MONGOAUTH_STATUS_OK => c"success",
+            MONGOAUTH_STATUS_NULL_POINTER => c"a required pointer argument is NULL",
+            MONGOAUTH_STATUS_BUFFER_TOO_SMALL => {
+                c"output buffer too small (the size needed is in *written)"
+            }
+            MONGOAUTH_STATUS_INVALID_ARGUMENT => c"an argument is out of range",
+            MONGOAUTH_STATUS_INVALID_UTF8 => c"a text argument is not valid UTF-8",
+            MONGOAUTH_STATUS_INVALID_OBJECT => {
+                c"object not initialised, already cleared or freed, or of another type"
+            }
+            MONGOAUTH_STATUS_MEMORY_TOO_SMALL => {
+                c"caller memory is smaller than the object's _SIZE constant"
+            }
+            MONGOAUTH_STATUS_MEMORY_MISALIGNED => {
+                c"caller memory is not aligned to the object's _ALIGN constant"
+            }
+            MONGOAUTH_STATUS_WRONG_ALLOCATION => {
+                c"_free called on caller memory, or _clear on a heap object"
+            }
+            MONGOAUTH_STATUS_UNEXPECTED_STEP => c"call out of order for the conversation's state",
+            MONGOAUTH_STATUS_UNSUPPORTED_MECHANISM => c"mechanism not supported by this build",
+            MONGOAUTH_STATUS_CAPACITY => c"a fixed size limit was exceeded",
+            MONGOAUTH_STATUS_INVALID_NONCE => c"nonce entropy must be 24 to 48 random bytes",
+            MONGOAUTH_STATUS_INVALID_CREDENTIAL => c"invalid credential",
+            MONGOAUTH_STATUS_SASLPREP => c"the password could not be SASLprep'd",
+            MONGOAUTH_STATUS_KEYS_DO_NOT_MATCH_SERVER => {
+                c"provisioned keys do not match the server's salt or iteration count"
+            }
+            MONGOAUTH_STATUS_RANDOM_UNAVAILABLE => c"the operating system's random source failed",
+            MONGOAUTH_STATUS_OUT_OF_MEMORY => c"out of memory",
+            MONGOAUTH_STATUS_MALFORMED_MESSAGE => c"malformed SCRAM message from the peer",
+            MONGOAUTH_STATUS_NONCE_MISMATCH => c"SCRAM nonce mismatch",
+            MONGOAUTH_STATUS_ITERATION_COUNT_TOO_LOW => {
+                c"server iteration count below the minimum of 4096"
+            }
+            MONGOAUTH_STATUS_ITERATION_COUNT_TOO_HIGH => {
+                c"server iteration count above the client's maximum"
+            }
+            MONGOAUTH_STATUS_SERVER_SIGNATURE_MISMATCH => {
+                c"server signature did not verify (server does not know the password)"
+            }
+            MONGOAUTH_STATUS_SERVER_ERROR => c"the server reported a SCRAM error",
+            MONGOAUTH_STATUS_MANDATORY_EXTENSION => {
+                c"the server requires an unsupported SCRAM extension"
+            }
+            MONGOAUTH_STATUS_AUTHENTICATION_FAILED => c"authentication failed",
+            MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED => {
+                c"the client requested channel binding, which is not supported"
+            }
+            MONGOAUTH_STATUS_PANIC => c"internal error: a panic was caught (a bug in mongoauth)",
+            MONGOAUTH_STATUS_INTERNAL => c"internal error: unknown error (a bug in mongoauth)",
+        }
+    }
+}
+
+impl From<&Error> for mongoauth_status {
+    fn from(e: &Error) -> Self {
+        match e {
+            Error::Malformed { .. } => MONGOAUTH_STATUS_MALFORMED_MESSAGE,
+            Error::NonceMismatch => MONGOAUTH_STATUS_NONCE_MISMATCH,
+            Error::IterationCountTooLow { .. } => MONGOAUTH_STATUS_ITERATION_COUNT_TOO_LOW,
+            Error::IterationCountTooHigh { .. } => MONGOAUTH_STATUS_ITERATION_COUNT_TOO_HIGH,
+            Error::ServerSignatureMismatch => MONGOAUTH_STATUS_SERVER_SIGNATURE_MISMATCH,
+            Error::ServerError(_) => MONGOAUTH_STATUS_SERVER_ERROR,
+            Error::MandatoryExtension => MONGOAUTH_STATUS_MANDATORY_EXTENSION,
+            Error::AuthenticationFailed => MONGOAUTH_STATUS_AUTHENTICATION_FAILED,
+            Error::ChannelBindingNotSupported => MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED,
+            Error::Capacity { .. } => MONGOAUTH_STATUS_CAPACITY,
+            Error::BufferTooSmall { .. } => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
+            Error::InvalidNonce { .. } => MONGOAUTH_STATUS_INVALID_NONCE,
+            Error::InvalidCredential { .. } => MONGOAUTH_STATUS_INVALID_CREDENTIAL,
+            Error::Saslprep(_) => MONGOAUTH_STATUS_SASLPREP,
+            Error::KeysDoNotMatchServer => MONGOAUTH_STATUS_KEYS_DO_NOT_MATCH_SERVER,
+            Error::UnexpectedStep { .. } => MONGOAUTH_STATUS_UNEXPECTED_STEP,
+            _ => MONGOAUTH_STATUS_INTERNAL,
+        }
+    }
+}
+
+fn lookup(code: u32) -> Option<mongoauth_status> {
+    mongoauth_status::try_from(code).ok()
+}
+
+/// The name of a status code as a static NUL-terminated string, e.g.
+/// `"MONGOAUTH_STATUS_BUFFER_TOO_SMALL"`; `"MONGOAUTH_STATUS_UNKNOWN"` for a
+/// number that is not a code. Never NULL; for logs, not for branching.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_status_name(code: u32) -> *const c_char {
+    lookup(code).map_or(c"MONGOAUTH_STATUS_UNKNOWN", mongoauth_status::name).as_ptr()
+}
+
+/// A generic English message for a status code, as a static NUL-terminated
+/// string; never NULL. The `mongoauth_error` struct filled by a failed call
+/// has the specific message.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_strerror(code: u32) -> *const c_char {
+    lookup(code).map_or(c"unknown status code", mongoauth_status::message).as_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_distinct_name_and_a_message() {
+        let mut seen = 0;
+        for code in 0..2000u32 {
+            let Ok(s) = mongoauth_status::try_from(code) else { continue };
+            seen += 1;
+            assert_eq!(s as u32, code);
+            let name = s.name().to_str().expect("ascii");
+            assert!(name.starts_with("MONGOAUTH_STATUS_"), "{name}");
+            assert!(!s.message().is_empty());
+            for other in ALL.iter().filter(|o| **o != s) {
+                assert_ne!(other.name(), s.name());
+            }
+        }
+        assert_eq!(seen, ALL.len() + 1);
+    }
+}

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# The C ABI test suite:
+#   * builds the hosted and the no_std libraries (the no_std build proves no
+#     std/alloc leaks into the firmware library), checks no malloc in it;
+#   * regenerates include/mongoauth.h with cbindgen 0.29.4 into a temp file
+#     and fails if the committed header is stale (no --verify: it overwrites);
+#   * compiles the header as C99, C11, C17 and C++17, -Wall -Wextra
+#     -pedantic -Werror (and freestanding);
+#   * constcheck: every MONGOAUTH_*_{SIZE,ALIGN,BYTES,...} macro equals its
+#     runtime function;
+#   * builds and runs every example and C test plainly, under ASan+UBSan, and
+#     under valgrind; runs the scram example against the shared library;
+#   * installs into target/c-install and builds against it with pkg-config
+#     and with a CMake find_package(mongoauth) project.
+# Installs cbindgen into target/tools (reused) and valgrind (apt, if root)
+# when missing. Prints "N passed, M failed"; exits non-zero on any failure.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+out=$root/target/c-tests
+rm -rf "$out"
+mkdir -p "$out"
+passed=0
+failed=0
+failures=()
+
+step() { # step NAME CMD...  (output to $out/log/NAME.log)
+    local name=$1
+    shift
+    mkdir -p "$out/log"
+    if "$@" >"$out/log/$name.log" 2>&1; then
+        passed=$((passed + 1))
+        echo "ok   $name"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        echo "FAIL $name (log: $out/log/$name.log)"
+        tail -n 20 "$out/log/$name.log" | sed 's/^/     | /'
+    fi
+}
+
+# ---- tools ------------------------------------------------------------------
+CBINDGEN=$root/target/tools/bin/cbindgen
+if ! { [ -x "$CBINDGEN" ] && "$CBINDGEN" --version | grep -q ' 0.29.4$'; }; then
+    echo "installing cbindgen 0.29.4 into target/tools (about 5 minutes)"
+    cargo install cbindgen --version 0.29.4 --locked --root "$root/target/tools" || exit 1
+fi
+if ! command -v valgrind >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get install -y valgrind >/dev/null || { apt-get update >/dev/null && apt-get install -y valgrind >/dev/null; }
+    fi
+fi
+CC=${CC:-gcc}
+CXX=${CXX:-g++}
+STRICT="-Wall -Wextra -pedantic -Werror"
+HOSTED_LIB=$root/target/release/libmongoauth.a
+NOSTD_LIB=$root/target/nostd/release/libmongoauth.a
+HOSTED_LIBS="-lpthread -ldl -lm -lrt -lutil"
+
+# ---- libraries --------------------------------------------------------------
+step build-hosted cargo build -p mongoauth-ffi --release
+step build-nostd cargo build -p mongoauth-ffi --release --no-default-features --features panic-handler \
+    --target-dir target/nostd
+nostd_clean() {
+    # no allocator symbols referenced, and no std/alloc feature in the tree
+    if nm -u "$NOSTD_LIB" 2>/dev/null | grep -E ' U (malloc|calloc|realloc|free|__rust_alloc|__rust_dealloc)$'; then
+        return 1
+    fi
+    ! cargo tree -p mongoauth-ffi --no-default-features --features panic-handler -e normal \
+        -f '{p} [{f}]' --prefix none | sort -u | grep -E '\[([^]]*,)?(std|alloc)(,[^]]*)?\]'
+}
+step nostd-no-alloc nostd_clean
+
+# ---- header -----------------------------------------------------------------
+header_fresh() {
+    local tmp
+    tmp=$(mktemp)
+    "$CBINDGEN" -q --config ffi/cbindgen.toml --crate mongoauth-ffi --output "$tmp" ffi || return 1
+    diff -u include/mongoauth.h "$tmp"
+    local rc=$?
+    rm -f "$tmp"
+    return $rc
+}
+step header-up-to-date header_fresh
+printf '#include "mongoauth.h"\nint main(void) { return mongoauth_version_number() == MONGOAUTH_VERSION_NUMBER ? 0 : 1; }\n' >"$out/header.c"
+cp "$out/header.c" "$out/header.cpp"
+for std in c99 c11 c17; do
+    step "header-$std" $CC -std=$std $STRICT -Iinclude -c "$out/header.c" -o "$out/header-$std.o"
+done
+step header-c99-freestanding $CC -std=c99 $STRICT -DMONGOAUTH_FREESTANDING -Iinclude -c "$out/header.c" -o "$out/header-fs.o"
+step header-c++17 $CXX -std=c++17 $STRICT -Iinclude -c "$out/header.cpp" -o "$out/header-cpp.o"
+step header-c++17-links $CXX -std=c++17 $STRICT -Iinclude "$out/header.cpp" "$HOSTED_LIB" $HOSTED_LIBS -o "$out/header-cpp"
+step header-c++17-runs "$out/header-cpp"
+
+# ---- constcheck -------------------------------------------------------------
+constcheck() {
+    local src=$out/constcheck.c n=0
+    {
+        echo '#include <stdio.h>'
+        echo '#include "mongoauth.h"'
+        echo 'int main(void) { int bad = 0;'
+        for m in $(sed -n 's/^#define \(MONGOAUTH_[A-Z0-9_]*_\(SIZE\|ALIGN\|BYTES\|SLOTS\|ITERATIONS\|NUMBER\)\) .*/\1/p' include/mongoauth.h); do
+            f=$(echo "$m" | tr 'A-Z' 'a-z')
+            if ! grep -q " $f(void);" include/mongoauth.h; then
+                echo "constcheck: $m has no runtime function $f()" >&2
+                return 1
+            fi
+            echo "  if ((unsigned long long)$m != (unsigned long long)$f()) { printf(\"$m mismatch\\n\"); bad++; }"
+            n=$((n + 1))
+        done
+        echo "  printf(\"%d constants checked, %d mismatched\\n\", $n, bad); return bad != 0; }"
+    } >"$src"
+    [ "$n" -gt 10 ] || { echo "constcheck: only $n constants found" >&2; return 1; }
+    $CC -std=c11 $STRICT -Iinclude "$src" "$HOSTED_LIB" $HOSTED_LIBS -o "$out/constcheck" && "$out/constcheck"
+}
+step constcheck constcheck
+
+# ---- examples and tests: plain, ASan+UBSan, valgrind ---------------------------
+# name:source:flavour (hosted | nostd)
+programs="scram:examples-c/scram.c:hosted firmware:examples-c/firmware.c:nostd misuse:tests/c/misuse.c:hosted roundtrip:tests/c/roundtrip.c:hosted misuse-nostd:tests/c/misuse.c:nostd"
+build_prog() { # build_prog NAME SRC FLAVOUR OUTSUFFIX EXTRA_FLAGS...
+    local name=$1 src=$2 flavour=$3 suffix=$4
+    shift 4
+    if [ "$flavour" = hosted ]; then
+        $CC -std=c11 -g -O1 $STRICT "$@" -Iinclude -Itests/c "$src" "$HOSTED_LIB" $HOSTED_LIBS -o "$out/$name$suffix"
+    else
+        $CC -std=c99 -g -O1 $STRICT "$@" -DMONGOAUTH_FREESTANDING -Iinclude -Itests/c "$src" "$NOSTD_LIB" -o "$out/$name$suffix"
+    fi
+}
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+for p in $programs; do
+    IFS=: read -r name src flavour <<<"$p"
+    step "build-$name" build_prog "$name" "$src" "$flavour" ""
+    step "run-$name" "$out/$name"
+    step "build-$name-asan" build_prog "$name" "$src" "$flavour" "-asan" $SAN
+    step "run-$name-asan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/$name-asan"
+    if command -v valgrind >/dev/null; then
+        step "valgrind-$name" valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+            --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 "$out/$name"
+    else
+        failed=$((failed + 1)); failures+=("valgrind-missing"); echo "FAIL valgrind not installed"
+    fi
+done
+# the sanitizer builds really are instrumented
+step asan-instrumented bash -c "nm '$out/misuse-asan' | grep -q __asan_init && nm '$out/misuse-asan' | grep -q __ubsan_handle"
+step examples-makefile make -C examples-c all OUT="$out/examples-make"
+
+# ---- install prefix: pkg-config and CMake ------------------------------------
+prefix=$root/target/c-install
+rm -rf "$prefix"
+step install ffi/packaging/install.sh "$prefix"
+pc() { PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config "$@"; }
+step pkgconfig-modversion bash -c "test \"\$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --modversion mongoauth)\" = 0.1.0"
+step pkgconfig-build-shared bash -c "$CC -std=c11 $STRICT examples-c/scram.c \$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags --libs mongoauth) -Wl,-rpath,$prefix/lib -o $out/scram-pc"
+step pkgconfig-run-shared "$out/scram-pc"
+step pkgconfig-build-static bash -c "$CC -std=c11 $STRICT examples-c/scram.c \$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --static --cflags --libs mongoauth | sed 's/-lmongoauth/-l:libmongoauth.a/') -o $out/scram-pc-static"
+step pkgconfig-run-static "$out/scram-pc-static"
+cmake_build() {
+    cmake -S tests/c/cmake -B "$out/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release &&
+        cmake --build "$out/cmake" -j2 && "$out/cmake/scram_shared" && "$out/cmake/scram_static"
+}
+step cmake-find-package cmake_build
+
+echo
+if [ "$failed" -gt 0 ]; then
+    echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
