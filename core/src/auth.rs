@@ -133,6 +133,8 @@ enum Phase {
 }
 
 /// The running conversation.
+// Not boxed: there is no allocator; the SCRAM state is the common case.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 enum Conversation {
     None,

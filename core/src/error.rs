@@ -35,7 +35,7 @@ impl fmt::Display for ScramMessage {
 
 /// Longest `e=` server-error value kept in [`Error::ServerError`]; a longer one
 /// is reported as malformed rather than cut.
-pub const MAX_SERVER_ERROR_LEN: usize = 64;
+pub const MAX_SERVER_ERROR_LEN: usize = 48;
 
 /// An `e=` value from a SCRAM peer (RFC 5802 server-error-value): not secret,
 /// so it is kept for the caller to show.
@@ -173,32 +173,22 @@ impl From<crate::bson::BsonError> for Error {
     }
 }
 
-/// Longest `errmsg` kept from a failed command.
-pub const MAX_ERRMSG_LEN: usize = 192;
-
-/// What a server said when a command failed (`ok: 0`). Not secret.
+/// What a server said when a command failed (`ok: 0`). Not secret. The
+/// free-text `errmsg` is not kept: it would double the size of every
+/// `Result` in the crate (and of the stack on firmware), and the code and
+/// `codeName` identify the failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandFailure {
     /// The numeric code (18 = AuthenticationFailed), when present.
     pub code: Option<i32>,
-    /// `codeName`, when present and at most 64 bytes.
+    /// `codeName`, when present and at most [`MAX_SERVER_ERROR_LEN`] bytes.
     pub code_name: Option<ServerErrorText>,
-    /// `errmsg`, when present and at most [`MAX_ERRMSG_LEN`] bytes; a longer
-    /// one is replaced by a note, never cut.
-    pub errmsg: heapless::String<MAX_ERRMSG_LEN>,
 }
 
 impl CommandFailure {
     /// Copy a server's error reply.
     pub fn from_reply(e: &crate::wire::CommandError<'_>) -> Self {
-        let errmsg = heapless::String::try_from(e.errmsg.unwrap_or("")).unwrap_or_else(|_| {
-            heapless::String::try_from("(server message longer than 192 bytes)").unwrap_or_default()
-        });
-        CommandFailure {
-            code: e.code,
-            code_name: e.code_name.and_then(ServerErrorText::new),
-            errmsg,
-        }
+        CommandFailure { code: e.code, code_name: e.code_name.and_then(ServerErrorText::new) }
     }
     /// Whether this is AuthenticationFailed (18).
     pub fn is_authentication_failed(&self) -> bool {
@@ -260,9 +250,6 @@ impl fmt::Display for Error {
                 }
                 if let Some(n) = &c.code_name {
                     write!(f, " ({})", n.as_str())?;
-                }
-                if !c.errmsg.is_empty() {
-                    write!(f, ": {}", c.errmsg)?;
                 }
                 Ok(())
             }

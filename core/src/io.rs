@@ -1,11 +1,11 @@
 //! Handshake drivers over `embedded-io`: the [`Authenticator`] and the
 //! [`ServerSession`] are sans-I/O; these loops move their commands and
 //! replies over any byte stream (a firmware TCP stack, a TLS session, a
-//! `std::net::TcpStream` through [`FromStd`]). They use only the public
+//! `std::net::TcpStream` through `FromStd`, re-exported with `std`). They use only the public
 //! API of `auth`, `session` and `wire`, and the caller's one buffer.
 //!
 //! Blocking: [`authenticate`], [`serve`]. Async (feature `async`):
-//! [`authenticate_async`].
+//! `authenticate_async`.
 
 use embedded_io::{Read, ReadExactError, Write};
 

@@ -72,10 +72,10 @@ fn handle(conn: TcpStream, store: &StaticUsers<MAX_USERS>, secret: [u8; 32], id:
     let mut entropy = |b: &mut [u8; 24]| {
         let _ = fill_random(b);
     };
-    if let Err(e) = serve(&mut io, &mut session, &mut entropy, &mut inbuf, &mut outbuf) {
-        if std::env::var_os("MONGOAUTH_SERVER_LOG").is_some() {
-            eprintln!("loopback server: connection {id}: {e}");
-        }
+    if let Err(e) = serve(&mut io, &mut session, &mut entropy, &mut inbuf, &mut outbuf)
+        && std::env::var_os("MONGOAUTH_SERVER_LOG").is_some()
+    {
+        eprintln!("loopback server: connection {id}: {e}");
     }
 }
 
