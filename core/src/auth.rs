@@ -152,6 +152,8 @@ pub struct Authenticator<'c> {
     conversation: Conversation,
     /// The mechanism tried inside hello, if any.
     speculated: Option<Mechanism>,
+    /// The server answered the speculative step (a round trip saved).
+    speculation_accepted: bool,
     /// The mechanism of the running conversation.
     mechanism: Option<Mechanism>,
     conversation_id: Option<ConversationId>,
@@ -184,6 +186,7 @@ impl<'c> Authenticator<'c> {
             phase: Phase::Hello,
             conversation: Conversation::None,
             speculated: None,
+            speculation_accepted: false,
             mechanism: None,
             conversation_id: None,
             replies: 0,
@@ -376,6 +379,7 @@ impl<'c> Authenticator<'c> {
         if let (Some(spec), Some(m)) = (reply.speculative_authenticate, self.speculated)
             && m == mechanism
         {
+            self.speculation_accepted = true;
             match &mut self.conversation {
                 Conversation::X509 => {
                     spec.authenticate()?;
