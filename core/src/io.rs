@@ -84,6 +84,34 @@ fn read_frame<T: Read>(
     Ok((len, op))
 }
 
+/// Frame the authenticator's next command into `buf`; `None` when it has
+/// nothing to send (the loops below treat that as a logic error).
+fn next_request(
+    auth: &Authenticator<'_>,
+    request_id: i32,
+    buf: &mut [u8],
+) -> Result<Option<usize>, Error> {
+    match auth.command() {
+        Some(cmd) => Ok(Some(wire::encode_message(request_id, 0, &cmd, buf)?)),
+        None => Ok(None),
+    }
+}
+
+/// Check a complete reply frame and hand its body to the authenticator.
+fn on_reply(
+    auth: &mut Authenticator<'_>,
+    frame: &[u8],
+    request_id: i32,
+) -> Result<Progress, Error> {
+    let msg = wire::parse_op_msg(frame)?;
+    if msg.response_to != request_id {
+        return Err(Error::Protocol { rule: "reply does not answer our request" });
+    }
+    auth.handle_reply(msg.body.as_bytes())
+}
+
+const NOTHING_TO_SEND: Error = Error::UnexpectedStep { expected: "a command to send" };
+
 /// Log in over a blocking stream: send each command the authenticator
 /// wants as an OP_MSG, feed it each reply, until it is done. `buf` holds one
 /// message at a time (a few hundred bytes suffice; hello replies from real
@@ -98,21 +126,16 @@ pub fn authenticate<T: Read + Write>(
     buf: &mut [u8],
 ) -> Result<(), HandshakeError<T::Error>> {
     let mut request_id: i32 = 1;
-    while let Some(cmd) = auth.command() {
-        let n = wire::encode_message(request_id, 0, &cmd, buf)?;
+    loop {
+        let n = next_request(auth, request_id, buf)?.ok_or(NOTHING_TO_SEND)?;
         io.write_all(buf.get(..n).unwrap_or(&[])).map_err(HandshakeError::Io)?;
         io.flush().map_err(HandshakeError::Io)?;
         let (len, _) = read_frame(io, buf, false)?;
-        let msg = wire::parse_op_msg(buf.get(..len).unwrap_or(&[]))?;
-        if msg.response_to != request_id {
-            return Err(Error::Protocol { rule: "reply does not answer our request" }.into());
-        }
-        if auth.handle_reply(msg.body.as_bytes())? == Progress::Done {
+        if on_reply(auth, buf.get(..len).unwrap_or(&[]), request_id)? == Progress::Done {
             return Ok(());
         }
         request_id = request_id.wrapping_add(1);
     }
-    Err(Error::UnexpectedStep { expected: "a command to send" }.into())
 }
 
 /// As [`authenticate`], over `embedded-io-async`.
@@ -126,8 +149,8 @@ pub async fn authenticate_async<T: embedded_io_async::Read + embedded_io_async::
     buf: &mut [u8],
 ) -> Result<(), HandshakeError<T::Error>> {
     let mut request_id: i32 = 1;
-    while let Some(cmd) = auth.command() {
-        let n = wire::encode_message(request_id, 0, &cmd, buf)?;
+    loop {
+        let n = next_request(auth, request_id, buf)?.ok_or(NOTHING_TO_SEND)?;
         io.write_all(buf.get(..n).unwrap_or(&[])).await.map_err(HandshakeError::Io)?;
         io.flush().await.map_err(HandshakeError::Io)?;
         let capacity = buf.len();
@@ -139,16 +162,11 @@ pub async fn authenticate_async<T: embedded_io_async::Read + embedded_io_async::
         let len = wire::frame_len_in(header, capacity)?;
         let body = buf.get_mut(HEADER_LEN..len).ok_or(Error::BufferTooSmall { required: len })?;
         io.read_exact(body).await?;
-        let msg = wire::parse_op_msg(buf.get(..len).unwrap_or(&[]))?;
-        if msg.response_to != request_id {
-            return Err(Error::Protocol { rule: "reply does not answer our request" }.into());
-        }
-        if auth.handle_reply(msg.body.as_bytes())? == Progress::Done {
+        if on_reply(auth, buf.get(..len).unwrap_or(&[]), request_id)? == Progress::Done {
             return Ok(());
         }
         request_id = request_id.wrapping_add(1);
     }
-    Err(Error::UnexpectedStep { expected: "a command to send" }.into())
 }
 
 /// Serve one connection until the peer closes it: read each request (OP_MSG,
