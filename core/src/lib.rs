@@ -21,7 +21,7 @@
 //! # Ok::<(), mongoauth::Error>(())
 //! ```
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(unused_must_use)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
