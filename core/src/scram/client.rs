@@ -227,12 +227,11 @@ fn derive_keys<H: ScramHash>(
 ) -> Result<ScramKeys<H>, Error> {
     let tag = cache_tag(pw, salt, iterations);
     if let Some(cache) = cache {
-        if let Some(hit) = cache.lookup(&tag) {
-            if let (Some(ck), Some(sk)) =
+        if let Some(hit) = cache.lookup(&tag)
+            && let (Some(ck), Some(sk)) =
                 (SecretKey::from_slice(hit.client_key()), SecretKey::from_slice(hit.server_key()))
-            {
-                return ScramKeys::from_parts(salt, iterations, ck, sk);
-            }
+        {
+            return ScramKeys::from_parts(salt, iterations, ck, sk);
         }
         let keys = salted_keys(pw, salt, iterations)?;
         cache.store(&tag, &CachedKeys::new(keys.client_key.expose(), keys.server_key.expose()));
