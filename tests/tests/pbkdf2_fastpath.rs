@@ -41,7 +41,7 @@ fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 2048, .. ProptestConfig::default() })]
 
     /// Small iteration counts, where every step of the loop is exercised many
     /// times over many keys; passwords up to 150 bytes cover keys hashed
@@ -54,13 +54,23 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
 
     /// The edges (one iteration: no loop at all; two: exactly one loop turn)
     /// and MongoDB's minimum count, 4096, for random keys and salts.
     #[test]
     fn fast_path_at_1_2_and_4096_iterations(pw in bytes(100), salt in bytes(40),
                                             i in prop::sample::select(vec![1u32, 2, 3, 4096])) {
+        check(&pw, &salt, i)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    /// Random counts up to beyond MongoDB's defaults (fewer cases: each is long).
+    #[test]
+    fn fast_path_at_random_large_counts(pw in bytes(100), salt in bytes(40), i in 65u32..20_000) {
         check(&pw, &salt, i)?;
     }
 }
