@@ -57,8 +57,8 @@ pub(super) fn pbkdf2_sha256(
     Some(unsafe { pbkdf2_sha256_shani(inner, outer, u, rounds) })
 }
 
-#[cfg(feature = "sha1")]
 /// Like [`pbkdf2_sha256`] for PBKDF2-HMAC-SHA-1 (five-word states).
+#[cfg(feature = "sha1")]
 #[inline]
 pub(super) fn pbkdf2_sha1(
     inner: &[u32; 5],
