@@ -2,7 +2,6 @@
 //! Unicode pipeline, every error, and a too-small buffer.
 
 // The shared guard uses std on purpose (it wraps the system allocator).
-#[allow(clippy::std_instead_of_core)]
 #[path = "common/alloc_guard.rs"]
 mod alloc_guard;
 

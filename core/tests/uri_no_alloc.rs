@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 // The shared guard predates the workspace lint set; lint levels stay local.
-#[allow(clippy::std_instead_of_core)]
 #[path = "common/alloc_guard.rs"]
 mod alloc_guard;
 

@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 // The shared guard is std code by nature.
-#[allow(clippy::std_instead_of_core)]
 #[path = "common/alloc_guard.rs"]
 mod alloc_guard;
 

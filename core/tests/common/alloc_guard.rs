@@ -4,7 +4,7 @@
 //! allocations made on the *current thread* while a closure runs, so libtest's
 //! own threads do not disturb the count, and a test fails when the count is
 //! not zero.
-#![allow(dead_code, clippy::std_instead_of_core)] // a std-only test helper
+#![allow(dead_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
