@@ -16,7 +16,15 @@ use crate::error::{Error, ScramMessage};
 /// three times as much in the client-first-message.
 pub const MAX_USERNAME_LEN: usize = 128;
 /// Capacity of the stored client-first-message (`n,,n=<escaped user>,r=<nonce>`).
-pub const MAX_CLIENT_FIRST_LEN: usize = 5 + 3 * MAX_USERNAME_LEN + 3 + super::MAX_NONCE_TEXT_LEN;
+///
+/// 256 bytes (before 0.2: 456, room for a [`MAX_USERNAME_LEN`] username made
+/// only of `,` and `=`, each escaped to three bytes). Every client state
+/// carries this buffer, and on a microcontroller the old size cost about
+/// 0.6 KB of stack over a conversation. Any username of up to 128 bytes still
+/// fits with up to 28 `,` or `=` in it (with the longest, 64-character nonce;
+/// 44 with the usual 32-character one); a longer message is
+/// [`Error::Capacity`], never cut.
+pub const MAX_CLIENT_FIRST_LEN: usize = 256;
 /// Capacity of the stored client-final-message (`c=biws,r=<nonce>,p=<proof>`):
 /// a [`MAX_NONCE_LEN`](message::MAX_NONCE_LEN) nonce and a SHA-256 proof.
 pub const MAX_CLIENT_FINAL_LEN: usize = 9 + message::MAX_NONCE_LEN + 3 + 44;
@@ -173,7 +181,10 @@ impl<H: ScramHash> ExpectServerFirst<H> {
         cache: Option<&mut dyn KeyStore>,
     ) -> Result<ExpectServerFinal<H>, Error> {
         let mut salt_buf = [0u8; MAX_SALT_LEN];
-        let (sf, salt) = message::parse_server_first_salt(msg, &mut salt_buf)?;
+        let (sf, salt) = match message::parse_server_first_salt(msg, &mut salt_buf) {
+            Ok(parsed) => parsed,
+            Err(stop) => return Err(stop.into()),
+        };
         let ours = self.nonce();
         let theirs = sf.nonce.get(..ours.len());
         if sf.nonce.len() <= ours.len() || !theirs.is_some_and(|t| ct_eq(t, ours)) {
@@ -196,7 +207,14 @@ impl<H: ScramHash> ExpectServerFirst<H> {
                 }
                 k
             }
-            KeySource::Password(pw) => derive_keys(&pw, salt, sf.iterations, cache)?,
+            KeySource::Password(pw) => {
+                let keys = match cache {
+                    None => salted_keys(&pw, salt, sf.iterations),
+                    Some(cache) => cached_keys(&pw, salt, sf.iterations, cache),
+                };
+                // `salt` came out of a MAX_SALT_LEN buffer, so keys are made.
+                keys.ok_or(Error::Capacity { what: "salt", limit: MAX_SALT_LEN })?
+            }
         };
         let bare = first.get(3..).unwrap_or(&[]);
         let mut next = ExpectServerFinal {
@@ -204,25 +222,29 @@ impl<H: ScramHash> ExpectServerFirst<H> {
             server_signature: SecretKey::from_output(H::Output::default()),
             keys,
         };
-        finish_client_final(&mut next, bare, msg, sf.nonce)?;
+        if !finish_client_final(&mut next, bare, msg, sf.nonce) {
+            return Err(final_too_long());
+        }
         Ok(next)
     }
 }
 
 /// Write the client-final-message and the expected server signature into
 /// `next` (whose keys are set): RFC 5802's AuthMessage, ClientProof and
-/// ServerSignature. Out of line so its digests are not in the caller's frame.
+/// ServerSignature; `false` if the message does not fit. Out of line so its
+/// digests are not in the caller's frame.
 #[inline(never)]
 fn finish_client_final<H: ScramHash>(
     next: &mut ExpectServerFinal<H>,
     bare: &[u8],
     server_first: &[u8],
     nonce: &[u8],
-) -> Result<(), Error> {
+) -> bool {
     // client-final-message-without-proof, then the AuthMessage.
     let fin = &mut next.fin;
-    fin.extend_from_slice(b"c=biws,r=").map_err(|_| final_too_long())?;
-    fin.extend_from_slice(nonce).map_err(|_| final_too_long())?;
+    if fin.extend_from_slice(b"c=biws,r=").is_err() || fin.extend_from_slice(nonce).is_err() {
+        return false;
+    }
     let auth: [&[u8]; 5] = [bare, b",", server_first, b",", fin];
 
     let keys = &next.keys;
@@ -238,46 +260,48 @@ fn finish_client_final<H: ScramHash>(
     let encoded = message::encode_b64(proof.as_ref(), &mut b64);
     zeroize::Zeroize::zeroize(&mut proof);
     let fin = &mut next.fin;
-    let fits = encoded
-        .is_some_and(|p| fin.extend_from_slice(b",p=").is_ok() && fin.extend_from_slice(p).is_ok());
-    if fits { Ok(()) } else { Err(final_too_long()) }
+    encoded
+        .is_some_and(|p| fin.extend_from_slice(b",p=").is_ok() && fin.extend_from_slice(p).is_ok())
 }
 
-/// SaltedPassword → (ClientKey, ServerKey), through the cache when given
-/// (the cache tag, one more HMAC, is computed only then).
+/// SaltedPassword → (ClientKey, ServerKey) through a key cache: the cache
+/// tag (one more HMAC) is computed only here, when a cache is given. Out of
+/// line, like [`salted_keys`], so that a build that never passes a cache
+/// drops it.
 #[inline(never)]
-fn derive_keys<H: ScramHash>(
+fn cached_keys<H: ScramHash>(
     pw: &HmacKey<H>,
     salt: &[u8],
     iterations: u32,
-    cache: Option<&mut dyn KeyStore>,
-) -> Result<ScramKeys<H>, Error> {
-    if let Some(cache) = cache {
-        let tag = cache_tag(pw, salt, iterations);
-        if let Some(hit) = cache.lookup(&tag)
-            && let (Some(ck), Some(sk)) =
-                (SecretKey::from_slice(hit.client_key()), SecretKey::from_slice(hit.server_key()))
-        {
-            return ScramKeys::from_parts(salt, iterations, ck, sk);
-        }
-        let keys = salted_keys(pw, salt, iterations)?;
-        cache.store(&tag, &CachedKeys::new(keys.client_key.expose(), keys.server_key.expose()));
-        return Ok(keys);
+    cache: &mut dyn KeyStore,
+) -> Option<ScramKeys<H>> {
+    let tag = cache_tag(pw, salt, iterations);
+    if let Some(hit) = cache.lookup(&tag)
+        && let (Some(ck), Some(sk)) =
+            (SecretKey::from_slice(hit.client_key()), SecretKey::from_slice(hit.server_key()))
+    {
+        return ScramKeys::from_parts(salt, iterations, ck, sk).ok();
     }
-    salted_keys(pw, salt, iterations)
+    let keys = salted_keys(pw, salt, iterations)?;
+    cache.store(&tag, &CachedKeys::new(keys.client_key.expose(), keys.server_key.expose()));
+    Some(keys)
 }
 
+/// SaltedPassword → (ClientKey, ServerKey): PBKDF2 and two HMACs; `None`
+/// only for a salt over [`MAX_SALT_LEN`]. Out of line so that the PBKDF2
+/// frames are not part of the caller's.
+#[inline(never)]
 fn salted_keys<H: ScramHash>(
     pw: &HmacKey<H>,
     salt: &[u8],
     iterations: u32,
-) -> Result<ScramKeys<H>, Error> {
+) -> Option<ScramKeys<H>> {
     let mut salted = pw.pbkdf2(salt, iterations);
     let k = HmacKey::<H>::new(salted.as_ref());
     zeroize::Zeroize::zeroize(&mut salted);
     let ck = SecretKey::from_output(k.mac(&[b"Client Key"]));
     let sk = SecretKey::from_output(k.mac(&[b"Server Key"]));
-    ScramKeys::from_parts(salt, iterations, ck, sk)
+    ScramKeys::from_parts(salt, iterations, ck, sk).ok()
 }
 
 /// The second client state: the client-final-message is ready to send and

@@ -6,7 +6,7 @@
 //! duplicates, printable nonces, canonical base64. Every error names the
 //! message, the rule and the byte offset.
 
-use crate::error::{Error, ScramMessage, ServerErrorText};
+use crate::error::{Error, MAX_SERVER_ERROR_LEN, ScramMessage, ServerErrorText};
 
 /// Longest SCRAM message, in either direction, that this crate reads or
 /// writes. Real messages are under 300 bytes.
@@ -142,7 +142,7 @@ pub struct ServerFirst<'a> {
 /// Parse a server-first-message: `r=...,s=...,i=...[,ext]`.
 pub fn parse_server_first(msg: &[u8]) -> Result<ServerFirst<'_>, Error> {
     let mut salt = [0u8; MAX_SALT_LEN];
-    parse_server_first_salt(msg, &mut salt).map(|(sf, _)| sf)
+    Ok(parse_server_first_salt(msg, &mut salt)?.0)
 }
 
 /// [`parse_server_first`], also returning the salt decoded into `salt`, so
@@ -150,34 +150,48 @@ pub fn parse_server_first(msg: &[u8]) -> Result<ServerFirst<'_>, Error> {
 pub(crate) fn parse_server_first_salt<'m, 's>(
     msg: &'m [u8],
     salt: &'s mut [u8; MAX_SALT_LEN],
-) -> Result<(ServerFirst<'m>, &'s [u8]), Error> {
+) -> Result<(ServerFirst<'m>, &'s [u8]), Stop<'m>> {
     if msg.len() > MAX_MESSAGE_LEN {
-        return Err(Error::Capacity { what: "server-first-message", limit: MAX_MESSAGE_LEN });
+        return Err(Stop::TooLong);
     }
     if msg.starts_with(b"m=") {
-        return Err(Error::MandatoryExtension);
+        return Err(Stop::MandatoryExtension);
     }
     if let Some(value) = msg.strip_prefix(b"e=") {
-        return Err(server_error(ScramMessage::ServerFirst, value));
+        return Err(Stop::ServerError(value));
     }
-    let mut a = Attrs::new(ScramMessage::ServerFirst, msg);
-    server_first_fields(&mut a, salt).map_err(|stop| match stop {
-        Stop::Malformed(fault) => a.error(fault),
-        Stop::MandatoryExtension => Error::MandatoryExtension,
-        Stop::NonceTooLong => Error::Capacity { what: "server nonce", limit: MAX_NONCE_LEN },
-    })
+    server_first_fields(&mut Attrs::new(ScramMessage::ServerFirst, msg), salt)
 }
 
-/// Why [`server_first_fields`] stopped: small, unlike [`Error`].
-enum Stop {
+/// Why a server-first-message was refused: a few words, unlike [`Error`],
+/// so the client's frames hold no `Error` until one is returned.
+pub(crate) enum Stop<'m> {
+    TooLong,
     Malformed(Fault),
     MandatoryExtension,
     NonceTooLong,
+    ServerError(&'m [u8]),
 }
 
-impl From<Fault> for Stop {
+impl From<Fault> for Stop<'_> {
     fn from(fault: Fault) -> Self {
         Stop::Malformed(fault)
+    }
+}
+
+impl From<Stop<'_>> for Error {
+    #[cold]
+    #[inline(never)]
+    fn from(stop: Stop<'_>) -> Self {
+        match stop {
+            Stop::TooLong => {
+                Error::Capacity { what: "server-first-message", limit: MAX_MESSAGE_LEN }
+            }
+            Stop::Malformed(fault) => fault.into_error(ScramMessage::ServerFirst),
+            Stop::MandatoryExtension => Error::MandatoryExtension,
+            Stop::NonceTooLong => Error::Capacity { what: "server nonce", limit: MAX_NONCE_LEN },
+            Stop::ServerError(value) => server_error(ScramMessage::ServerFirst, value),
+        }
     }
 }
 
@@ -185,7 +199,7 @@ impl From<Fault> for Stop {
 fn server_first_fields<'m, 's>(
     a: &mut Attrs<'m>,
     salt: &'s mut [u8; MAX_SALT_LEN],
-) -> Result<(ServerFirst<'m>, &'s [u8]), Stop> {
+) -> Result<(ServerFirst<'m>, &'s [u8]), Stop<'m>> {
     let nonce_at = a.offset();
     let nonce = a.expect(b'r', "expected attribute `r=` (nonce) first")?;
     if !is_printable_nonce(nonce) {
@@ -247,10 +261,9 @@ pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
 #[cold]
 #[inline(never)]
 fn server_error(msg: ScramMessage, value: &[u8]) -> Error {
-    core::str::from_utf8(value)
-        .ok()
+    utf8_text(value)
         .filter(|t| !t.is_empty() && !t.contains(','))
-        .and_then(ServerErrorText::new)
+        .and_then(|t| ServerErrorText::new(&t))
         .map_or(
             Error::Malformed {
                 message: msg,
@@ -259,6 +272,37 @@ fn server_error(msg: ScramMessage, value: &[u8]) -> Error {
             },
             Error::ServerError,
         )
+}
+
+/// `bytes` as text if it is valid UTF-8 (RFC 3629: no overlong forms, no
+/// surrogates, nothing past U+10FFFF) of at most `MAX_SERVER_ERROR_LEN`
+/// bytes. A small decoder in place of `core::str::from_utf8`, whose fast
+/// path costs several hundred bytes of flash for this one cold use.
+fn utf8_text(bytes: &[u8]) -> Option<heapless::String<MAX_SERVER_ERROR_LEN>> {
+    let mut text = heapless::String::new();
+    let mut rest = bytes;
+    while let [lead, tail @ ..] = rest {
+        let (len, min, mut cp) = match *lead {
+            0x00..=0x7f => (0, 0, u32::from(*lead)),
+            0xc0..=0xdf => (1, 0x80, u32::from(lead & 0x1f)),
+            0xe0..=0xef => (2, 0x800, u32::from(lead & 0x0f)),
+            0xf0..=0xf7 => (3, 0x1_0000, u32::from(lead & 0x07)),
+            _ => return None,
+        };
+        let (cont, after) = tail.split_at_checked(len)?;
+        for &b in cont {
+            if b & 0xc0 != 0x80 {
+                return None;
+            }
+            cp = (cp << 6) | u32::from(b & 0x3f);
+        }
+        if cp < min {
+            return None;
+        }
+        text.push(char::from_u32(cp)?).ok()?;
+        rest = after;
+    }
+    Some(text)
 }
 
 /// A parsed client-first-message (server side).
@@ -616,5 +660,36 @@ mod tests {
             let s: [u8; 12] = core::array::from_fn(|_| alphabet[(rnd() as usize) % alphabet.len()]);
             check(&s[..len.min(12)]);
         }
+    }
+
+    /// The `e=` decoder agrees with `core::str::from_utf8` on every 1- to
+    /// 3-byte string over boundary bytes, and on overlong and surrogate forms.
+    #[test]
+    fn utf8_text_matches_from_utf8() {
+        let bytes = [
+            0x00, 0x2c, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf,
+            0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xf7, 0xf8, 0xff,
+        ];
+        let check = |s: &[u8]| {
+            let ours = utf8_text(s);
+            assert_eq!(ours.as_deref(), core::str::from_utf8(s).ok(), "{s:x?}");
+        };
+        for &a in &bytes {
+            check(&[a]);
+            for &b in &bytes {
+                check(&[a, b]);
+                for &c in &bytes {
+                    check(&[a, b, c]);
+                    for d in [0x80, 0xbf, 0x41] {
+                        check(&[a, b, c, d]);
+                    }
+                }
+            }
+        }
+        for s in ["héllo", "日本", "😀x", "invalid-proof"] {
+            check(s.as_bytes());
+        }
+        assert!(utf8_text(&[b'a'; MAX_SERVER_ERROR_LEN]).is_some());
+        assert!(utf8_text(&[b'a'; MAX_SERVER_ERROR_LEN + 1]).is_none());
     }
 }

@@ -191,14 +191,31 @@ impl<H: ScramHash> ScramKeys<H> {
     }
 }
 
+/// Why [`password_key`] failed: a few bytes, where [`Error`] is hundreds,
+/// so that the callers' frames do not hold another `Error`.
+pub(crate) enum PasswordFault {
+    TooLong,
+    Saslprep(crate::saslprep::SaslprepError),
+}
+
+impl From<PasswordFault> for Error {
+    #[cold]
+    fn from(f: PasswordFault) -> Self {
+        match f {
+            PasswordFault::TooLong => Error::Capacity { what: "password", limit: MAX_PASSWORD_LEN },
+            PasswordFault::Saslprep(e) => Error::Saslprep(e),
+        }
+    }
+}
+
 /// How a mechanism turns a MongoDB password into the `Hi()` input, reduced
 /// to HMAC pad states at once so the password need not be kept.
 pub(crate) fn password_key<H: ScramHash>(
     username: &str,
     password: &str,
-) -> Result<HmacKey<H>, Error> {
+) -> Result<HmacKey<H>, PasswordFault> {
     if password.len() > MAX_PASSWORD_LEN {
-        return Err(Error::Capacity { what: "password", limit: MAX_PASSWORD_LEN });
+        return Err(PasswordFault::TooLong);
     }
     if H::MD5_PASSWORD_DIGEST {
         // MongoDB SCRAM-SHA-1: hex(MD5(user ":mongo:" password)); never SASLprep'd.
@@ -227,10 +244,10 @@ pub(crate) fn password_key<H: ScramHash>(
 /// [`MAX_PREPARED_PASSWORD_LEN`]-byte buffer is on the stack only while a
 /// non-ASCII password is being prepared.
 #[inline(never)]
-fn saslprep_password_key<H: ScramHash>(password: &str) -> Result<HmacKey<H>, Error> {
+fn saslprep_password_key<H: ScramHash>(password: &str) -> Result<HmacKey<H>, PasswordFault> {
     let mut prepared = heapless::String::<MAX_PREPARED_PASSWORD_LEN>::new();
     // On error the string is already wiped.
-    crate::saslprep::saslprep_heapless(password, &mut prepared)?;
+    crate::saslprep::saslprep_heapless(password, &mut prepared).map_err(PasswordFault::Saslprep)?;
     let key = HmacKey::new(prepared.as_bytes());
     zeroize::Zeroize::zeroize(&mut prepared);
     Ok(key)
