@@ -261,8 +261,9 @@ pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
 #[cold]
 #[inline(never)]
 fn server_error(msg: ScramMessage, value: &[u8]) -> Error {
-    utf8_text(value)
-        .filter(|t| !t.is_empty() && !t.contains(','))
+    Some(value)
+        .filter(|v| !v.is_empty() && !v.contains(&b','))
+        .and_then(utf8_text)
         .and_then(|t| ServerErrorText::new(&t))
         .map_or(
             Error::Malformed {
@@ -433,8 +434,8 @@ pub fn parse_client_final(msg: &[u8]) -> Result<ClientFinal<'_>, Error> {
 
 /// The base64 character for a 6-bit value, without branches or lookups.
 fn encode_6bits(v: u8) -> u8 {
-    let v = i16::from(v);
-    let mut diff: i16 = 0x41; // 'A'
+    let v = i32::from(v);
+    let mut diff: i32 = 0x41; // 'A'
     diff += ((25 - v) >> 8) & 6; // 'a' - 26
     diff -= ((51 - v) >> 8) & 75; // '0' - 52
     diff -= ((61 - v) >> 8) & 15; // '+' - 62
@@ -443,10 +444,10 @@ fn encode_6bits(v: u8) -> u8 {
 }
 
 /// The 6-bit value of a base64 character, or -1, without branches or lookups.
-fn decode_6bits(c: u8) -> i16 {
-    let c = i16::from(c);
-    let in_range = |lo: i16, hi: i16| ((lo - 1 - c) & (c - hi - 1)) >> 8;
-    let mut v: i16 = -1;
+fn decode_6bits(c: u8) -> i32 {
+    let c = i32::from(c);
+    let in_range = |lo: i32, hi: i32| ((lo - 1 - c) & (c - hi - 1)) >> 8;
+    let mut v: i32 = -1;
     v += in_range(0x41, 0x5a) & (c - 0x41 + 1); // A-Z
     v += in_range(0x61, 0x7a) & (c - 0x61 + 26 + 1); // a-z
     v += in_range(0x30, 0x39) & (c - 0x30 + 52 + 1); // 0-9
@@ -485,29 +486,26 @@ pub(crate) fn decode_b64<'o>(b64: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> 
         [.., b'='] => 1,
         _ => 0,
     };
-    let len = b64.len() / 4 * 3 - pad;
-    let out = out.get_mut(..len)?;
-    let mut bad: i16 = 0;
-    let mut written = 0;
-    for quad in b64.chunks_exact(4) {
-        let mut n: u32 = 0;
-        for (i, &c) in quad.iter().enumerate() {
-            // Padding only in the last `pad` places of the last quad.
-            let v = if written + 3 == len + pad && i >= 4 - pad { 0 } else { decode_6bits(c) };
-            bad |= v >> 8;
-            n = (n << 6) | u32::from(v as u8 & 0x3f);
-        }
-        for shift in [16, 8, 0] {
-            if let Some(o) = out.get_mut(written) {
-                *o = (n >> shift) as u8;
-                written += 1;
-            } else {
-                // Canonical: the bits that decode past the end are zero.
-                bad |= i16::from((n >> shift) as u8 != 0);
+    let out = out.get_mut(..b64.len() / 4 * 3 - pad)?;
+    let data = b64.get(..b64.len() - pad)?;
+    // A `=` left in `data` is outside the alphabet.
+    let (mut acc, mut bits, mut bad, mut n) = (0u32, 0u32, 0i32, 0usize);
+    for &c in data {
+        let v = decode_6bits(c);
+        bad |= v >> 8;
+        acc = (acc << 6) | u32::from(v as u8 & 0x3f);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            if let Some(o) = out.get_mut(n) {
+                *o = (acc >> bits) as u8;
             }
+            n += 1;
         }
     }
-    if bad != 0 || len == 0 { None } else { Some(out) }
+    // Canonical: the unused low bits of the last character are zero.
+    bad |= i32::from(acc & ((1 << bits) - 1) != 0);
+    if bad != 0 || n != out.len() { None } else { Some(out) }
 }
 
 fn parse_u32(digits: &[u8]) -> Option<u32> {
