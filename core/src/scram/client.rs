@@ -12,8 +12,8 @@ use super::{ClientConfig, Nonce, ScramKeys, password_key};
 use crate::crypto::{HmacKey, ScramHash, SecretKey, ct_eq, hash};
 use crate::error::{Error, ScramMessage};
 
-/// Longest raw username (UTF-8 bytes) the client accepts; escaped it may take
-/// three times as much in the client-first-message.
+/// Longest raw username (UTF-8 bytes) the client accepts. Escaped (`,` and
+/// `=` take three bytes each) it must also fit in [`MAX_CLIENT_FIRST_LEN`].
 pub const MAX_USERNAME_LEN: usize = 128;
 /// Capacity of the stored client-first-message (`n,,n=<escaped user>,r=<nonce>`).
 ///
@@ -181,10 +181,7 @@ impl<H: ScramHash> ExpectServerFirst<H> {
         cache: Option<&mut dyn KeyStore>,
     ) -> Result<ExpectServerFinal<H>, Error> {
         let mut salt_buf = [0u8; MAX_SALT_LEN];
-        let (sf, salt) = match message::parse_server_first_salt(msg, &mut salt_buf) {
-            Ok(parsed) => parsed,
-            Err(stop) => return Err(stop.into()),
-        };
+        let (sf, salt) = message::parse_server_first_salt(msg, &mut salt_buf)?;
         let ours = self.nonce();
         let theirs = sf.nonce.get(..ours.len());
         if sf.nonce.len() <= ours.len() || !theirs.is_some_and(|t| ct_eq(t, ours)) {
