@@ -4,7 +4,6 @@
 //! state is current and calls the very same methods, for the C ABI and the
 //! `Authenticator`.
 
-use base64ct::{Base64, Encoding};
 use heapless::Vec;
 
 use super::cache::{CachedKeys, KeyStore, cache_tag};
@@ -13,13 +12,29 @@ use super::{ClientConfig, Nonce, ScramKeys, password_key};
 use crate::crypto::{HmacKey, ScramHash, SecretKey, ct_eq, hash};
 use crate::error::{Error, ScramMessage};
 
-/// Longest raw username (UTF-8 bytes) the client accepts; escaped it may take
-/// three times as much in the client-first-message.
+/// Longest raw username (UTF-8 bytes) the client accepts. Escaped (`,` and
+/// `=` take three bytes each) it must also fit in [`MAX_CLIENT_FIRST_LEN`].
 pub const MAX_USERNAME_LEN: usize = 128;
 /// Capacity of the stored client-first-message (`n,,n=<escaped user>,r=<nonce>`).
-pub const MAX_CLIENT_FIRST_LEN: usize = 5 + 3 * MAX_USERNAME_LEN + 3 + super::MAX_NONCE_TEXT_LEN;
-/// Capacity of the stored client-final-message (`c=biws,r=<nonce>,p=<proof>`).
+///
+/// 256 bytes (before 0.2: 456, room for a [`MAX_USERNAME_LEN`] username made
+/// only of `,` and `=`, each escaped to three bytes). Every client state
+/// carries this buffer, and on a microcontroller the old size cost about
+/// 0.6 KB of stack over a conversation. Any username of up to 128 bytes still
+/// fits with up to 28 `,` or `=` in it (with the longest, 64-character nonce;
+/// 44 with the usual 32-character one); a longer message is
+/// [`Error::Capacity`], never cut.
+pub const MAX_CLIENT_FIRST_LEN: usize = 256;
+/// Capacity of the stored client-final-message (`c=biws,r=<nonce>,p=<proof>`):
+/// a [`MAX_NONCE_LEN`](message::MAX_NONCE_LEN) nonce and a SHA-256 proof.
 pub const MAX_CLIENT_FINAL_LEN: usize = 9 + message::MAX_NONCE_LEN + 3 + 44;
+
+/// `Error::Capacity` for the client-final-message (cannot happen: the nonce
+/// is checked against `MAX_NONCE_LEN` first).
+#[cold]
+fn final_too_long() -> Error {
+    Error::Capacity { what: "client-final-message", limit: MAX_CLIENT_FINAL_LEN }
+}
 
 /// Where the client's key material comes from.
 #[derive(Clone, Debug)]
@@ -105,13 +120,24 @@ impl<H: ScramHash> Client<H> {
         if username.len() > MAX_USERNAME_LEN {
             return Err(Error::Capacity { what: "username", limit: MAX_USERNAME_LEN });
         }
-        let cap = Error::Capacity { what: "client-first-message", limit: MAX_CLIENT_FIRST_LEN };
-        let mut first = Vec::new();
-        first.extend_from_slice(b"n,,n=").map_err(|_| cap.clone())?;
-        message::escape_username(username, &mut first, "client-first-message")?;
-        first.extend_from_slice(b",r=").map_err(|_| cap.clone())?;
-        first.extend_from_slice(nonce.as_bytes()).map_err(|_| cap)?;
-        Ok(ExpectServerFirst { first, nonce_len: nonce.as_bytes().len(), keys, config: *config })
+        let mut s = ExpectServerFirst {
+            first: Vec::new(),
+            nonce_len: nonce.as_bytes().len(),
+            keys,
+            config: *config,
+        };
+        let first = &mut s.first;
+        let fits = first.extend_from_slice(b"n,,n=").is_ok()
+            && message::escape_username(username, first)
+            && first.extend_from_slice(b",r=").is_ok()
+            && first.extend_from_slice(nonce.as_bytes()).is_ok();
+        if !fits {
+            return Err(Error::Capacity {
+                what: "client-first-message",
+                limit: MAX_CLIENT_FIRST_LEN,
+            });
+        }
+        Ok(s)
     }
 }
 
@@ -119,10 +145,6 @@ impl<H: ScramHash> ExpectServerFirst<H> {
     /// The client-first-message to send (the `saslStart` payload).
     pub fn message(&self) -> &[u8] {
         &self.first
-    }
-
-    fn bare(&self) -> &[u8] {
-        self.first.get(3..).unwrap_or(&[])
     }
 
     fn nonce(&self) -> &[u8] {
@@ -158,7 +180,8 @@ impl<H: ScramHash> ExpectServerFirst<H> {
         msg: &[u8],
         cache: Option<&mut dyn KeyStore>,
     ) -> Result<ExpectServerFinal<H>, Error> {
-        let sf = message::parse_server_first(msg)?;
+        let mut salt_buf = [0u8; MAX_SALT_LEN];
+        let (sf, salt) = message::parse_server_first_salt(msg, &mut salt_buf)?;
         let ours = self.nonce();
         let theirs = sf.nonce.get(..ours.len());
         if sf.nonce.len() <= ours.len() || !theirs.is_some_and(|t| ct_eq(t, ours)) {
@@ -173,84 +196,109 @@ impl<H: ScramHash> ExpectServerFirst<H> {
                 max: self.config.max_iterations,
             });
         }
-        let mut salt_buf = [0u8; MAX_SALT_LEN];
-        let salt = message::decode_b64(sf.salt_b64, &mut salt_buf).ok_or(Error::Malformed {
-            message: ScramMessage::ServerFirst,
-            rule: "invalid salt",
-            offset: 0,
-        })?;
-
-        let keys = match &self.keys {
+        let ExpectServerFirst { first, keys, .. } = self;
+        let keys = match keys {
             KeySource::Keys(k) => {
                 if k.salt() != salt || k.iterations != sf.iterations {
                     return Err(Error::KeysDoNotMatchServer);
                 }
-                k.clone()
+                k
             }
-            KeySource::Password(pw) => derive_keys(pw, salt, sf.iterations, cache)?,
+            KeySource::Password(pw) => {
+                let keys = match cache {
+                    None => salted_keys(&pw, salt, sf.iterations),
+                    Some(cache) => cached_keys(&pw, salt, sf.iterations, cache),
+                };
+                // `salt` came out of a MAX_SALT_LEN buffer, so keys are made.
+                keys.ok_or(Error::Capacity { what: "salt", limit: MAX_SALT_LEN })?
+            }
         };
-
-        // client-final-message-without-proof, then the AuthMessage.
-        let cap = Error::Capacity { what: "client-final-message", limit: MAX_CLIENT_FINAL_LEN };
-        let mut fin: Vec<u8, MAX_CLIENT_FINAL_LEN> = Vec::new();
-        fin.extend_from_slice(b"c=biws,r=").map_err(|_| cap.clone())?;
-        fin.extend_from_slice(sf.nonce).map_err(|_| cap.clone())?;
-        let auth: [&[u8]; 5] = [self.bare(), b",", msg, b",", &fin];
-
-        let stored_key = hash::<H>(&[keys.client_key.expose()]);
-        let mut proof = HmacKey::<H>::new(stored_key.as_ref()).mac(&auth);
-        for (p, k) in proof.as_mut().iter_mut().zip(keys.client_key.expose()) {
-            *p ^= k;
-        }
-        let server_signature = HmacKey::<H>::new(keys.server_key.expose()).mac(&auth);
-
-        fin.extend_from_slice(b",p=").map_err(|_| cap.clone())?;
-        let mut b64 = [0u8; 44];
-        let encoded = Base64::encode(proof.as_ref(), &mut b64).map_err(|_| cap.clone())?;
-        fin.extend_from_slice(encoded.as_bytes()).map_err(|_| cap)?;
-        zeroize::Zeroize::zeroize(&mut proof);
-
-        Ok(ExpectServerFinal {
-            fin,
-            server_signature: SecretKey::from_output(server_signature),
+        let bare = first.get(3..).unwrap_or(&[]);
+        let mut next = ExpectServerFinal {
+            fin: Vec::new(),
+            server_signature: SecretKey::from_output(H::Output::default()),
             keys,
-        })
+        };
+        if !finish_client_final(&mut next, bare, msg, sf.nonce) {
+            return Err(final_too_long());
+        }
+        Ok(next)
     }
 }
 
-/// SaltedPassword → (ClientKey, ServerKey), through the cache when given.
-fn derive_keys<H: ScramHash>(
+/// Write the client-final-message and the expected server signature into
+/// `next` (whose keys are set): RFC 5802's AuthMessage, ClientProof and
+/// ServerSignature; `false` if the message does not fit. Out of line so its
+/// digests are not in the caller's frame.
+#[inline(never)]
+fn finish_client_final<H: ScramHash>(
+    next: &mut ExpectServerFinal<H>,
+    bare: &[u8],
+    server_first: &[u8],
+    nonce: &[u8],
+) -> bool {
+    // client-final-message-without-proof, then the AuthMessage.
+    let fin = &mut next.fin;
+    if fin.extend_from_slice(b"c=biws,r=").is_err() || fin.extend_from_slice(nonce).is_err() {
+        return false;
+    }
+    let auth: [&[u8]; 5] = [bare, b",", server_first, b",", fin];
+
+    let keys = &next.keys;
+    let stored_key = hash::<H>(&[keys.client_key.expose()]);
+    let mut proof = HmacKey::<H>::new(stored_key.as_ref()).mac(&auth);
+    for (p, k) in proof.as_mut().iter_mut().zip(keys.client_key.expose()) {
+        *p ^= k;
+    }
+    next.server_signature =
+        SecretKey::from_output(HmacKey::<H>::new(keys.server_key.expose()).mac(&auth));
+
+    let mut b64 = [0u8; 44];
+    let encoded = message::encode_b64(proof.as_ref(), &mut b64);
+    zeroize::Zeroize::zeroize(&mut proof);
+    let fin = &mut next.fin;
+    encoded
+        .is_some_and(|p| fin.extend_from_slice(b",p=").is_ok() && fin.extend_from_slice(p).is_ok())
+}
+
+/// SaltedPassword → (ClientKey, ServerKey) through a key cache: the cache
+/// tag (one more HMAC) is computed only here, when a cache is given. Out of
+/// line, like [`salted_keys`], so that a build that never passes a cache
+/// drops it.
+#[inline(never)]
+fn cached_keys<H: ScramHash>(
     pw: &HmacKey<H>,
     salt: &[u8],
     iterations: u32,
-    cache: Option<&mut dyn KeyStore>,
-) -> Result<ScramKeys<H>, Error> {
+    cache: &mut dyn KeyStore,
+) -> Option<ScramKeys<H>> {
     let tag = cache_tag(pw, salt, iterations);
-    if let Some(cache) = cache {
-        if let Some(hit) = cache.lookup(&tag)
-            && let (Some(ck), Some(sk)) =
-                (SecretKey::from_slice(hit.client_key()), SecretKey::from_slice(hit.server_key()))
-        {
-            return ScramKeys::from_parts(salt, iterations, ck, sk);
-        }
-        let keys = salted_keys(pw, salt, iterations)?;
-        cache.store(&tag, &CachedKeys::new(keys.client_key.expose(), keys.server_key.expose()));
-        return Ok(keys);
+    if let Some(hit) = cache.lookup(&tag)
+        && let (Some(ck), Some(sk)) =
+            (SecretKey::from_slice(hit.client_key()), SecretKey::from_slice(hit.server_key()))
+    {
+        return ScramKeys::from_parts(salt, iterations, ck, sk).ok();
     }
-    salted_keys(pw, salt, iterations)
+    let keys = salted_keys(pw, salt, iterations)?;
+    cache.store(&tag, &CachedKeys::new(keys.client_key.expose(), keys.server_key.expose()));
+    Some(keys)
 }
 
+/// SaltedPassword → (ClientKey, ServerKey): PBKDF2 and two HMACs; `None`
+/// only for a salt over [`MAX_SALT_LEN`]. Out of line so that the PBKDF2
+/// frames are not part of the caller's.
+#[inline(never)]
 fn salted_keys<H: ScramHash>(
     pw: &HmacKey<H>,
     salt: &[u8],
     iterations: u32,
-) -> Result<ScramKeys<H>, Error> {
+) -> Option<ScramKeys<H>> {
     let mut salted = pw.pbkdf2(salt, iterations);
     let k = HmacKey::<H>::new(salted.as_ref());
     zeroize::Zeroize::zeroize(&mut salted);
     let ck = SecretKey::from_output(k.mac(&[b"Client Key"]));
     let sk = SecretKey::from_output(k.mac(&[b"Server Key"]));
-    ScramKeys::from_parts(salt, iterations, ck, sk)
+    ScramKeys::from_parts(salt, iterations, ck, sk).ok()
 }
 
 /// The second client state: the client-final-message is ready to send and
@@ -277,7 +325,7 @@ impl<H: ScramHash> ExpectServerFinal<H> {
     pub fn handle_server_final(self, msg: &[u8]) -> Result<Authenticated<H>, Error> {
         let ServerFinal::Verifier(v) = message::parse_server_final(msg)?;
         let mut buf = [0u8; 64];
-        let sig = message::decode_b64(v, &mut buf).ok_or(Error::Malformed {
+        let sig = message::decode_b64(v, &mut buf).ok_or_else(|| Error::Malformed {
             message: ScramMessage::ServerFinal,
             rule: "verifier is not valid base64 of at most 64 bytes",
             offset: 2,

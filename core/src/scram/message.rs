@@ -6,17 +6,38 @@
 //! duplicates, printable nonces, canonical base64. Every error names the
 //! message, the rule and the byte offset.
 
-use base64ct::{Base64, Encoding};
-
-use crate::error::{Error, ScramMessage, ServerErrorText};
+use crate::error::{Error, MAX_SERVER_ERROR_LEN, ScramMessage, ServerErrorText};
 
 /// Longest SCRAM message, in either direction, that this crate reads or
 /// writes. Real messages are under 300 bytes.
 pub const MAX_MESSAGE_LEN: usize = 1024;
-/// Longest combined (client + server) nonce accepted from a peer.
-pub const MAX_NONCE_LEN: usize = 256;
-/// Longest decoded salt accepted from a server (mongod uses 16 or 28 bytes).
-pub const MAX_SALT_LEN: usize = 128;
+/// Longest combined (client + server) nonce accepted from a peer: room for
+/// our longest client nonce ([`MAX_NONCE_TEXT_LEN`](super::MAX_NONCE_TEXT_LEN),
+/// 64 characters) plus a server part as long again. mongod and the drivers
+/// use 24 random bytes (32 characters) for each part. It was 256 before
+/// 0.2; halved because every client-final-message buffer is sized by it.
+pub const MAX_NONCE_LEN: usize = 2 * super::MAX_NONCE_TEXT_LEN;
+/// Longest decoded salt accepted from a server or held in keys and stored
+/// credentials. mongod's `createUser` uses 16 bytes (SCRAM-SHA-1) or 28 bytes
+/// (SCRAM-SHA-256); 64 leaves room for any salt of a 512-bit digest. It was
+/// 128 before 0.2; halved because every key set carries a salt buffer.
+pub const MAX_SALT_LEN: usize = 64;
+
+/// A grammar rule broken at a byte offset: what the parser helpers return
+/// instead of the (much larger) [`Error`], so that no helper frame holds one.
+/// The public parse functions turn it into [`Error::Malformed`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fault {
+    rule: &'static str,
+    offset: usize,
+}
+
+impl Fault {
+    #[cold]
+    pub(crate) fn into_error(self, message: ScramMessage) -> Error {
+        Error::Malformed { message, rule: self.rule, offset: self.offset }
+    }
+}
 
 /// A cursor over one message's attributes (`a=value` separated by `,`),
 /// tracking the byte offset for errors.
@@ -31,8 +52,14 @@ impl<'a> Attrs<'a> {
         Attrs { msg, rest: bytes, offset: 0 }
     }
 
-    pub(crate) fn err(&self, rule: &'static str) -> Error {
-        Error::Malformed { message: self.msg, rule, offset: self.offset }
+    pub(crate) fn err(&self, rule: &'static str) -> Fault {
+        Fault { rule, offset: self.offset }
+    }
+
+    /// `Error::Malformed` for this message.
+    #[cold]
+    pub(crate) fn error(&self, fault: Fault) -> Error {
+        fault.into_error(self.msg)
     }
 
     pub(crate) fn offset(&self) -> usize {
@@ -44,7 +71,7 @@ impl<'a> Attrs<'a> {
     }
 
     /// Take the next comma-separated field (possibly empty), consuming the comma.
-    pub(crate) fn field(&mut self) -> Result<(&'a [u8], usize), Error> {
+    pub(crate) fn field(&mut self) -> Result<(&'a [u8], usize), Fault> {
         let start = self.offset;
         if self.rest.is_empty() {
             return Err(self.err("unexpected end of message"));
@@ -67,17 +94,17 @@ impl<'a> Attrs<'a> {
     }
 
     /// Take the next field, which must be `name=value` with a non-empty value.
-    pub(crate) fn expect(&mut self, name: u8, rule: &'static str) -> Result<&'a [u8], Error> {
+    pub(crate) fn expect(&mut self, name: u8, rule: &'static str) -> Result<&'a [u8], Fault> {
         let (field, at) = self.field()?;
         match field {
             [n, b'=', value @ ..] if *n == name && !value.is_empty() => Ok(value),
-            _ => Err(Error::Malformed { message: self.msg, rule, offset: at }),
+            _ => Err(Fault { rule, offset: at }),
         }
     }
 
     /// Check the remaining optional extensions: each must be `a=value`.
     /// Returns whether a mandatory extension (`m=`) was present.
-    pub(crate) fn extensions(&mut self) -> Result<bool, Error> {
+    pub(crate) fn extensions(&mut self) -> Result<bool, Fault> {
         let mut mandatory = false;
         while !self.is_empty() {
             let (field, at) = self.field()?;
@@ -88,11 +115,7 @@ impl<'a> Attrs<'a> {
                     }
                 }
                 _ => {
-                    return Err(Error::Malformed {
-                        message: self.msg,
-                        rule: "extension must be `<letter>=<value>`",
-                        offset: at,
-                    });
+                    return Err(Fault { rule: "extension must be `<letter>=<value>`", offset: at });
                 }
             }
         }
@@ -118,49 +141,92 @@ pub struct ServerFirst<'a> {
 
 /// Parse a server-first-message: `r=...,s=...,i=...[,ext]`.
 pub fn parse_server_first(msg: &[u8]) -> Result<ServerFirst<'_>, Error> {
-    let mut a = Attrs::new(ScramMessage::ServerFirst, msg);
+    let mut salt = [0u8; MAX_SALT_LEN];
+    Ok(parse_server_first_salt(msg, &mut salt)?.0)
+}
+
+/// [`parse_server_first`], also returning the salt decoded into `salt`, so
+/// that the client decodes it once.
+pub(crate) fn parse_server_first_salt<'m, 's>(
+    msg: &'m [u8],
+    salt: &'s mut [u8; MAX_SALT_LEN],
+) -> Result<(ServerFirst<'m>, &'s [u8]), Stop<'m>> {
     if msg.len() > MAX_MESSAGE_LEN {
-        return Err(Error::Capacity { what: "server-first-message", limit: MAX_MESSAGE_LEN });
+        return Err(Stop::TooLong);
     }
     if msg.starts_with(b"m=") {
-        return Err(Error::MandatoryExtension);
+        return Err(Stop::MandatoryExtension);
     }
-    if msg.starts_with(b"e=") {
-        return Err(server_error(ScramMessage::ServerFirst, msg.get(2..).unwrap_or(&[]))?);
+    if let Some(value) = msg.strip_prefix(b"e=") {
+        return Err(Stop::ServerError(value));
     }
+    server_first_fields(&mut Attrs::new(ScramMessage::ServerFirst, msg), salt)
+}
+
+/// Why a server-first-message was refused: a few words, unlike [`Error`],
+/// so the client's frames hold no `Error` until one is returned.
+pub(crate) enum Stop<'m> {
+    TooLong,
+    Malformed(Fault),
+    MandatoryExtension,
+    NonceTooLong,
+    ServerError(&'m [u8]),
+}
+
+impl From<Fault> for Stop<'_> {
+    fn from(fault: Fault) -> Self {
+        Stop::Malformed(fault)
+    }
+}
+
+impl From<Stop<'_>> for Error {
+    #[cold]
+    #[inline(never)]
+    fn from(stop: Stop<'_>) -> Self {
+        match stop {
+            Stop::TooLong => {
+                Error::Capacity { what: "server-first-message", limit: MAX_MESSAGE_LEN }
+            }
+            Stop::Malformed(fault) => fault.into_error(ScramMessage::ServerFirst),
+            Stop::MandatoryExtension => Error::MandatoryExtension,
+            Stop::NonceTooLong => Error::Capacity { what: "server nonce", limit: MAX_NONCE_LEN },
+            Stop::ServerError(value) => server_error(ScramMessage::ServerFirst, value),
+        }
+    }
+}
+
+/// The grammar of [`parse_server_first`] past its first bytes.
+fn server_first_fields<'m, 's>(
+    a: &mut Attrs<'m>,
+    salt: &'s mut [u8; MAX_SALT_LEN],
+) -> Result<(ServerFirst<'m>, &'s [u8]), Stop<'m>> {
     let nonce_at = a.offset();
     let nonce = a.expect(b'r', "expected attribute `r=` (nonce) first")?;
     if !is_printable_nonce(nonce) {
-        return Err(Error::Malformed {
-            message: ScramMessage::ServerFirst,
+        return Err(Stop::Malformed(Fault {
             rule: "nonce must be printable ASCII without `,`",
             offset: nonce_at + 2,
-        });
+        }));
     }
     if nonce.len() > MAX_NONCE_LEN {
-        return Err(Error::Capacity { what: "server nonce", limit: MAX_NONCE_LEN });
+        return Err(Stop::NonceTooLong);
     }
     let salt_at = a.offset();
     let salt_b64 = a.expect(b's', "expected attribute `s=` (salt) second")?;
-    let mut salt = [0u8; MAX_SALT_LEN];
-    if decode_b64(salt_b64, &mut salt).is_none() {
-        return Err(Error::Malformed {
-            message: ScramMessage::ServerFirst,
-            rule: "salt is not valid base64 or exceeds 128 bytes",
-            offset: salt_at + 2,
-        });
-    }
+    let salt = decode_b64(salt_b64, salt).ok_or(Fault {
+        rule: "salt is not valid base64 or exceeds 64 bytes",
+        offset: salt_at + 2,
+    })?;
     let iter_at = a.offset();
     let digits = a.expect(b'i', "expected attribute `i=` (iteration count) third")?;
-    let iterations = parse_u32(digits).ok_or(Error::Malformed {
-        message: ScramMessage::ServerFirst,
+    let iterations = parse_u32(digits).ok_or(Fault {
         rule: "iteration count must be a decimal integer below 2^32",
         offset: iter_at + 2,
     })?;
     if a.extensions()? {
-        return Err(Error::MandatoryExtension);
+        return Err(Stop::MandatoryExtension);
     }
-    Ok(ServerFirst { nonce, salt_b64, iterations })
+    Ok((ServerFirst { nonce, salt_b64, iterations }, salt))
 }
 
 /// The verdict of a server-final-message.
@@ -177,26 +243,67 @@ pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
         return Err(Error::Capacity { what: "server-final-message", limit: MAX_MESSAGE_LEN });
     }
     let mut a = Attrs::new(ScramMessage::ServerFinal, msg);
-    if msg.starts_with(b"e=") {
-        let (field, _) = a.field()?;
-        return Err(server_error(ScramMessage::ServerFinal, field.get(2..).unwrap_or(&[]))?);
+    let fields = if msg.starts_with(b"e=") {
+        a.field().map(|(field, _)| Err(field.get(2..).unwrap_or(&[])))
+    } else {
+        a.expect(b'v', "expected `v=` (verifier) or `e=` (error)")
+            .and_then(|v| a.extensions().map(|_| Ok(v)))
+    };
+    match fields {
+        Ok(Ok(v)) => Ok(ServerFinal::Verifier(v)),
+        Ok(Err(e)) => Err(server_error(ScramMessage::ServerFinal, e)),
+        Err(fault) => Err(a.error(fault)),
     }
-    let v = a.expect(b'v', "expected `v=` (verifier) or `e=` (error)")?;
-    a.extensions()?;
-    Ok(ServerFinal::Verifier(v))
 }
 
-fn server_error(msg: ScramMessage, value: &[u8]) -> Result<Error, Error> {
-    let text = core::str::from_utf8(value)
-        .ok()
-        .filter(|t| !t.is_empty() && !t.contains(','))
-        .and_then(ServerErrorText::new)
-        .ok_or(Error::Malformed {
-            message: msg,
-            rule: "server-error-value must be 1 to 64 bytes of UTF-8 without `,`",
-            offset: 2,
-        })?;
-    Ok(Error::ServerError(text))
+/// [`Error::ServerError`] for an `e=` value, or [`Error::Malformed`] if the
+/// value is not 1 to 64 bytes of UTF-8 without `,`.
+#[cold]
+#[inline(never)]
+fn server_error(msg: ScramMessage, value: &[u8]) -> Error {
+    Some(value)
+        .filter(|v| !v.is_empty() && !v.contains(&b','))
+        .and_then(utf8_text)
+        .and_then(|t| ServerErrorText::new(&t))
+        .map_or(
+            Error::Malformed {
+                message: msg,
+                rule: "server-error-value must be 1 to 64 bytes of UTF-8 without `,`",
+                offset: 2,
+            },
+            Error::ServerError,
+        )
+}
+
+/// `bytes` as text if it is valid UTF-8 (RFC 3629: no overlong forms, no
+/// surrogates, nothing past U+10FFFF) of at most `MAX_SERVER_ERROR_LEN`
+/// bytes. A small decoder in place of `core::str::from_utf8`, whose fast
+/// path costs several hundred bytes of flash for this one cold use.
+fn utf8_text(bytes: &[u8]) -> Option<heapless::String<MAX_SERVER_ERROR_LEN>> {
+    let mut text = heapless::String::new();
+    let mut rest = bytes;
+    while let [lead, tail @ ..] = rest {
+        let (len, min, mut cp) = match *lead {
+            0x00..=0x7f => (0, 0, u32::from(*lead)),
+            0xc0..=0xdf => (1, 0x80, u32::from(lead & 0x1f)),
+            0xe0..=0xef => (2, 0x800, u32::from(lead & 0x0f)),
+            0xf0..=0xf7 => (3, 0x1_0000, u32::from(lead & 0x07)),
+            _ => return None,
+        };
+        let (cont, after) = tail.split_at_checked(len)?;
+        for &b in cont {
+            if b & 0xc0 != 0x80 {
+                return None;
+            }
+            cp = (cp << 6) | u32::from(b & 0x3f);
+        }
+        if cp < min {
+            return None;
+        }
+        text.push(char::from_u32(cp)?).ok()?;
+        rest = after;
+    }
+    Some(text)
 }
 
 /// A parsed client-first-message (server side).
@@ -220,7 +327,8 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
         return Err(Error::Capacity { what: "client-first-message", limit: MAX_MESSAGE_LEN });
     }
     let mut a = Attrs::new(ScramMessage::ClientFirst, msg);
-    let (flag, at) = a.field()?;
+    let m = |f: Fault| f.into_error(ScramMessage::ClientFirst);
+    let (flag, at) = a.field().map_err(m)?;
     match flag {
         b"n" | b"y" => {}
         [b'p', b'=', ..] => return Err(Error::ChannelBindingNotSupported),
@@ -232,7 +340,7 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
             });
         }
     }
-    let (authzid, at) = a.field()?;
+    let (authzid, at) = a.field().map_err(m)?;
     if !authzid.is_empty() {
         return Err(Error::Malformed {
             message: ScramMessage::ClientFirst,
@@ -246,7 +354,7 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
         return Err(Error::MandatoryExtension);
     }
     let user_at = a.offset();
-    let username_escaped = a.expect(b'n', "expected attribute `n=` (username)")?;
+    let username_escaped = a.expect(b'n', "expected attribute `n=` (username)").map_err(m)?;
     if unescape_username(username_escaped, &mut [0u8; MAX_MESSAGE_LEN]).is_none() {
         return Err(Error::Malformed {
             message: ScramMessage::ClientFirst,
@@ -255,7 +363,7 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
         });
     }
     let nonce_at = a.offset();
-    let nonce = a.expect(b'r', "expected attribute `r=` (nonce)")?;
+    let nonce = a.expect(b'r', "expected attribute `r=` (nonce)").map_err(m)?;
     if !is_printable_nonce(nonce) {
         return Err(Error::Malformed {
             message: ScramMessage::ClientFirst,
@@ -263,7 +371,7 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
             offset: nonce_at + 2,
         });
     }
-    if a.extensions()? {
+    if a.extensions().map_err(m)? {
         return Err(Error::MandatoryExtension);
     }
     Ok(ClientFirst { bare, username_escaped, nonce })
@@ -288,12 +396,14 @@ pub fn parse_client_final(msg: &[u8]) -> Result<ClientFinal<'_>, Error> {
         return Err(Error::Capacity { what: "client-final-message", limit: MAX_MESSAGE_LEN });
     }
     let mut a = Attrs::new(ScramMessage::ClientFinal, msg);
-    let channel_binding = a.expect(b'c', "expected attribute `c=` (channel binding) first")?;
-    let nonce = a.expect(b'r', "expected attribute `r=` (nonce) second")?;
+    let m = |f: Fault| f.into_error(ScramMessage::ClientFinal);
+    let channel_binding =
+        a.expect(b'c', "expected attribute `c=` (channel binding) first").map_err(m)?;
+    let nonce = a.expect(b'r', "expected attribute `r=` (nonce) second").map_err(m)?;
     // The proof is the last attribute; anything between is an extension.
     let mut without_proof_end = a.offset();
     loop {
-        let (field, at) = a.field()?;
+        let (field, at) = a.field().map_err(m)?;
         match field {
             [b'p', b'=', proof @ ..] if a.is_empty() && !proof.is_empty() => {
                 let without_proof = msg.get(..without_proof_end.saturating_sub(1)).unwrap_or(&[]);
@@ -314,11 +424,88 @@ pub fn parse_client_final(msg: &[u8]) -> Result<ClientFinal<'_>, Error> {
     }
 }
 
-/// Decode canonical base64 into `out`; `None` when invalid or too long.
+// ---- base64 (RFC 4648 section 4, padded) -----------------------------------
+//
+// Written here rather than taken from `base64ct` for size: this is about a
+// quarter of its code on a Cortex-M4. Like `base64ct`, the character mapping
+// has no secret-dependent branches or table lookups (the arithmetic of
+// `base64ct`'s `Base64` alphabet); only the position of the padding and the
+// final verdict branch.
+
+/// The base64 character for a 6-bit value, without branches or lookups.
+fn encode_6bits(v: u8) -> u8 {
+    let v = i32::from(v);
+    let mut diff: i32 = 0x41; // 'A'
+    diff += ((25 - v) >> 8) & 6; // 'a' - 26
+    diff -= ((51 - v) >> 8) & 75; // '0' - 52
+    diff -= ((61 - v) >> 8) & 15; // '+' - 62
+    diff += ((62 - v) >> 8) & 3; // '/' - 63
+    (v + diff) as u8
+}
+
+/// The 6-bit value of a base64 character, or -1, without branches or lookups.
+fn decode_6bits(c: u8) -> i32 {
+    let c = i32::from(c);
+    let in_range = |lo: i32, hi: i32| ((lo - 1 - c) & (c - hi - 1)) >> 8;
+    let mut v: i32 = -1;
+    v += in_range(0x41, 0x5a) & (c - 0x41 + 1); // A-Z
+    v += in_range(0x61, 0x7a) & (c - 0x61 + 26 + 1); // a-z
+    v += in_range(0x30, 0x39) & (c - 0x30 + 52 + 1); // 0-9
+    v += in_range(0x2b, 0x2b) & (62 + 1); // +
+    v += in_range(0x2f, 0x2f) & (63 + 1); // /
+    v
+}
+
+/// Encode `src` as padded base64 into `dst`; `None` if `dst` is too short.
+pub(crate) fn encode_b64<'o>(src: &[u8], dst: &'o mut [u8]) -> Option<&'o [u8]> {
+    let len = src.len().div_ceil(3).checked_mul(4)?;
+    let out = dst.get_mut(..len)?;
+    for (chunk, quad) in src.chunks(3).zip(out.chunks_exact_mut(4)) {
+        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = (b(0) << 16) | (b(1) << 8) | b(2);
+        for (i, q) in quad.iter_mut().enumerate() {
+            *q = if i <= chunk.len() {
+                encode_6bits(((n >> (18 - 6 * i)) & 0x3f) as u8)
+            } else {
+                b'='
+            };
+        }
+    }
+    Some(out)
+}
+
+/// Decode canonical padded base64 into `out`; `None` when invalid (a length
+/// that is not a multiple of 4, a character outside the alphabet, misplaced
+/// padding, non-zero unused bits), empty, or longer than `out`.
 pub(crate) fn decode_b64<'o>(b64: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> {
-    let s = core::str::from_utf8(b64).ok()?;
-    let decoded = Base64::decode(s, out).ok()?;
-    if decoded.is_empty() { None } else { Some(decoded) }
+    if b64.is_empty() || !b64.len().is_multiple_of(4) {
+        return None;
+    }
+    let pad = match b64 {
+        [.., b'=', b'='] => 2,
+        [.., b'='] => 1,
+        _ => 0,
+    };
+    let out = out.get_mut(..b64.len() / 4 * 3 - pad)?;
+    let data = b64.get(..b64.len() - pad)?;
+    // A `=` left in `data` is outside the alphabet.
+    let (mut acc, mut bits, mut bad, mut n) = (0u32, 0u32, 0i32, 0usize);
+    for &c in data {
+        let v = decode_6bits(c);
+        bad |= v >> 8;
+        acc = (acc << 6) | u32::from(v as u8 & 0x3f);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            if let Some(o) = out.get_mut(n) {
+                *o = (acc >> bits) as u8;
+            }
+            n += 1;
+        }
+    }
+    // Canonical: the unused low bits of the last character are zero.
+    bad |= i32::from(acc & ((1 << bits) - 1) != 0);
+    if bad != 0 || n != out.len() { None } else { Some(out) }
 }
 
 fn parse_u32(digits: &[u8]) -> Option<u32> {
@@ -337,22 +524,19 @@ fn parse_u32(digits: &[u8]) -> Option<u32> {
 }
 
 /// Escape a username as a SCRAM `saslname` (`,` → `=2C`, `=` → `=3D`),
-/// appending to `out`.
+/// appending to `out`; `false` if it does not fit.
 pub(crate) fn escape_username<const N: usize>(
     username: &str,
     out: &mut heapless::Vec<u8, N>,
-    limit_what: &'static str,
-) -> Result<(), Error> {
-    let cap = Error::Capacity { what: limit_what, limit: N };
-    for &b in username.as_bytes() {
+) -> bool {
+    username.as_bytes().iter().all(|&b| {
         let piece: &[u8] = match b {
             b',' => b"=2C",
             b'=' => b"=3D",
             _ => core::slice::from_ref(&b),
         };
-        out.extend_from_slice(piece).map_err(|_| cap.clone())?;
-    }
-    Ok(())
+        out.extend_from_slice(piece).is_ok()
+    })
 }
 
 /// Undo `saslname` escaping into `out`; `None` on a stray `=` or bad UTF-8.
@@ -383,7 +567,7 @@ mod tests {
     #[test]
     fn username_escape_round_trip() {
         let mut v = heapless::Vec::<u8, 64>::new();
-        escape_username("a=b,c", &mut v, "username").ok();
+        assert!(escape_username("a=b,c", &mut v));
         assert_eq!(&v[..], b"a=3Db=2Cc");
         let mut out = [0u8; 64];
         assert_eq!(unescape_username(&v, &mut out), Some("a=b,c"));
@@ -417,5 +601,93 @@ mod tests {
         assert_eq!(m.map(|m| m.proof_b64), Some(&b"AAAA"[..]));
         assert!(parse_client_final(b"c=biws,r=abc").is_err());
         assert!(parse_client_final(b"c=biws,r=abc,p=AAAA,x=1").is_err());
+    }
+
+    /// Our base64 against `base64ct` (the encoder it replaced): every length
+    /// up to 70 bytes for encoding; for decoding, every quad over an alphabet
+    /// of boundary characters, alone and after a full quad, and random strings.
+    #[test]
+    fn base64_matches_base64ct() {
+        use base64ct::{Base64, Encoding};
+        let mut x: u32 = 0x2545_f491;
+        let mut rnd = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for len in 0..=70 {
+            let src: [u8; 70] = core::array::from_fn(|_| rnd() as u8);
+            let src = &src[..len];
+            let (mut a, mut b) = ([0u8; 96], [0u8; 96]);
+            let ours = encode_b64(src, &mut a);
+            assert_eq!(ours, Base64::encode(src, &mut b).ok().map(str::as_bytes));
+            if len > 0 {
+                let short = len.div_ceil(3) * 4 - 1;
+                assert_eq!(encode_b64(src, &mut [0u8; 96][..short]), None, "dst too short");
+            }
+            let enc = ours.unwrap_or_default();
+            let mut out = [0u8; 70];
+            assert_eq!(
+                decode_b64(enc, &mut out).map(<[u8]>::to_vec),
+                (len > 0).then(|| src.to_vec())
+            );
+            if len > 0 {
+                assert_eq!(decode_b64(enc, &mut out[..len - 1]), None, "too long for out");
+            }
+        }
+        let alphabet = b"ABPQZaghwz019+/=-_ @[`{:";
+        let check = |s: &[u8]| {
+            let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
+            let theirs = Base64::decode(s, &mut b).ok().filter(|d| !d.is_empty());
+            assert_eq!(decode_b64(s, &mut a), theirs, "{:?}", core::str::from_utf8(s));
+        };
+        for &c0 in alphabet {
+            for &c1 in alphabet {
+                for &c2 in alphabet {
+                    for &c3 in alphabet {
+                        check(&[c0, c1, c2, c3]);
+                        check(&[b'Q', b'U', b'J', b'D', c0, c1, c2, c3]);
+                        check(&[c0, c1, c2, c3, b'Q', b'U', b'J', b'D']);
+                    }
+                }
+            }
+        }
+        for _ in 0..20_000 {
+            let len = (rnd() % 13) as usize;
+            let s: [u8; 12] = core::array::from_fn(|_| alphabet[(rnd() as usize) % alphabet.len()]);
+            check(&s[..len.min(12)]);
+        }
+    }
+
+    /// The `e=` decoder agrees with `core::str::from_utf8` on every 1- to
+    /// 3-byte string over boundary bytes, and on overlong and surrogate forms.
+    #[test]
+    fn utf8_text_matches_from_utf8() {
+        let bytes = [
+            0x00, 0x2c, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf,
+            0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xf7, 0xf8, 0xff,
+        ];
+        let check = |s: &[u8]| {
+            let ours = utf8_text(s);
+            assert_eq!(ours.as_deref(), core::str::from_utf8(s).ok(), "{s:x?}");
+        };
+        for &a in &bytes {
+            check(&[a]);
+            for &b in &bytes {
+                check(&[a, b]);
+                for &c in &bytes {
+                    check(&[a, b, c]);
+                    for d in [0x80, 0xbf, 0x41] {
+                        check(&[a, b, c, d]);
+                    }
+                }
+            }
+        }
+        for s in ["héllo", "日本", "😀x", "invalid-proof"] {
+            check(s.as_bytes());
+        }
+        assert!(utf8_text(&[b'a'; MAX_SERVER_ERROR_LEN]).is_some());
+        assert!(utf8_text(&[b'a'; MAX_SERVER_ERROR_LEN + 1]).is_none());
     }
 }

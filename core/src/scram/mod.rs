@@ -31,8 +31,6 @@ pub use runtime_server::{AnyServer, AnyStoredCredentials, ServerMachine};
 
 use core::fmt;
 
-use base64ct::{Base64, Encoding};
-
 use crate::crypto::HmacKey;
 #[cfg(feature = "sha1")]
 pub use crate::crypto::Sha1;
@@ -110,8 +108,8 @@ impl Nonce {
             return Err(Error::InvalidNonce { rule: "takes at most 48 random bytes" });
         }
         let mut buf = [0u8; MAX_NONCE_TEXT_LEN];
-        let len = Base64::encode(entropy, &mut buf)
-            .map_err(|_| Error::InvalidNonce { rule: "encoding failed" })?
+        let len = message::encode_b64(entropy, &mut buf)
+            .ok_or(Error::InvalidNonce { rule: "encoding failed" })?
             .len();
         Ok(Nonce { buf, len })
     }
@@ -193,14 +191,31 @@ impl<H: ScramHash> ScramKeys<H> {
     }
 }
 
+/// Why [`password_key`] failed: a few bytes, where [`Error`] is hundreds,
+/// so that the callers' frames do not hold another `Error`.
+pub(crate) enum PasswordFault {
+    TooLong,
+    Saslprep(crate::saslprep::SaslprepError),
+}
+
+impl From<PasswordFault> for Error {
+    #[cold]
+    fn from(f: PasswordFault) -> Self {
+        match f {
+            PasswordFault::TooLong => Error::Capacity { what: "password", limit: MAX_PASSWORD_LEN },
+            PasswordFault::Saslprep(e) => Error::Saslprep(e),
+        }
+    }
+}
+
 /// How a mechanism turns a MongoDB password into the `Hi()` input, reduced
 /// to HMAC pad states at once so the password need not be kept.
 pub(crate) fn password_key<H: ScramHash>(
     username: &str,
     password: &str,
-) -> Result<HmacKey<H>, Error> {
+) -> Result<HmacKey<H>, PasswordFault> {
     if password.len() > MAX_PASSWORD_LEN {
-        return Err(Error::Capacity { what: "password", limit: MAX_PASSWORD_LEN });
+        return Err(PasswordFault::TooLong);
     }
     if H::MD5_PASSWORD_DIGEST {
         // MongoDB SCRAM-SHA-1: hex(MD5(user ":mongo:" password)); never SASLprep'd.
@@ -215,8 +230,25 @@ pub(crate) fn password_key<H: ScramHash>(
     }
     // SCRAM-SHA-256: the SASLprep'd password; the username is not involved.
     let _ = username;
-    let mut buf = [0u8; MAX_PREPARED_PASSWORD_LEN];
-    let key = crate::saslprep::saslprep(password, &mut buf).map(|p| HmacKey::new(p.as_bytes()));
-    zeroize::Zeroize::zeroize(&mut buf);
-    Ok(key?)
+    // Printable ASCII (U+0020..U+007E) is its own SASLprep output (RFC 4013:
+    // nothing in that range is mapped, changed by NFKC or prohibited, and it
+    // has no bidi characters), so the key comes from the input directly and
+    // no buffer is needed. Anything else takes the out-of-line path below.
+    if password.bytes().all(|b| matches!(b, 0x20..=0x7E)) {
+        return Ok(HmacKey::new(password.as_bytes()));
+    }
+    saslprep_password_key(password)
+}
+
+/// The SASLprep path of [`password_key`], kept out of line so that its
+/// [`MAX_PREPARED_PASSWORD_LEN`]-byte buffer is on the stack only while a
+/// non-ASCII password is being prepared.
+#[inline(never)]
+fn saslprep_password_key<H: ScramHash>(password: &str) -> Result<HmacKey<H>, PasswordFault> {
+    let mut prepared = heapless::String::<MAX_PREPARED_PASSWORD_LEN>::new();
+    // On error the string is already wiped.
+    crate::saslprep::saslprep_heapless(password, &mut prepared).map_err(PasswordFault::Saslprep)?;
+    let key = HmacKey::new(prepared.as_bytes());
+    zeroize::Zeroize::zeroize(&mut prepared);
+    Ok(key)
 }

@@ -6,7 +6,6 @@
 //! States: [`Server::handle_client_first`] → [`ClientFirstReceived`] (the
 //! caller looks the user up) → [`ExpectClientFinal`] → [`ServerSuccess`].
 
-use base64ct::{Base64, Encoding};
 use heapless::{String, Vec};
 
 use super::client::MAX_USERNAME_LEN;
@@ -15,8 +14,10 @@ use super::{Nonce, password_key};
 use crate::crypto::{HmacKey, ScramHash, SecretKey, ct_eq, hash};
 use crate::error::{Error, ScramMessage};
 
-/// Capacity of the server-first-message we build.
-pub const MAX_SERVER_FIRST_LEN: usize = 3 + message::MAX_NONCE_LEN + 3 + 172 + 13;
+/// Capacity of the server-first-message we build:
+/// `r=<combined nonce>,s=<base64 salt>,i=<iterations>`.
+pub const MAX_SERVER_FIRST_LEN: usize =
+    2 + message::MAX_NONCE_LEN + 3 + 4 * MAX_SALT_LEN.div_ceil(3) + 3 + 10;
 
 /// What a server stores per user: never the password, and nothing that lets
 /// a thief log in without cracking it (RFC 5802 section 3).
@@ -219,23 +220,21 @@ impl<H: ScramHash> ClientFirstReceived<H> {
         credentials: &StoredCredentials<H>,
         server_nonce: &Nonce,
     ) -> Result<ExpectClientFinal<H>, Error> {
-        let cap = Error::Capacity { what: "server-first-message", limit: MAX_MESSAGE_LEN };
+        let cap = || Error::Capacity { what: "server-first-message", limit: MAX_MESSAGE_LEN };
         let mut auth = self.auth.clone();
         let bare_len = auth.len();
         let client_nonce = self.client_nonce();
         let mut first: Vec<u8, MAX_SERVER_FIRST_LEN> = Vec::new();
         let snonce = server_nonce.as_bytes();
-        let mut salt_b64 = [0u8; 172];
-        let salt = Base64::encode(&credentials.salt, &mut salt_b64).map_err(|_| cap.clone())?;
+        let mut salt_b64 = [0u8; 4 * MAX_SALT_LEN.div_ceil(3)];
+        let salt = message::encode_b64(&credentials.salt, &mut salt_b64).ok_or_else(cap)?;
         let mut digits = [0u8; 10];
         let iterations = fmt_u32(credentials.iterations, &mut digits);
-        for part in
-            [b"r=" as &[u8], client_nonce, snonce, b",s=", salt.as_bytes(), b",i=", iterations]
-        {
-            first.extend_from_slice(part).map_err(|_| cap.clone())?;
+        for part in [b"r=" as &[u8], client_nonce, snonce, b",s=", salt, b",i=", iterations] {
+            first.extend_from_slice(part).map_err(|_| cap())?;
         }
-        auth.push(b',').map_err(|_| cap.clone())?;
-        auth.extend_from_slice(&first).map_err(|_| cap)?;
+        auth.push(b',').map_err(|_| cap())?;
+        auth.extend_from_slice(&first).map_err(|_| cap())?;
         let combined_len = client_nonce.len() + snonce.len();
         Ok(ExpectClientFinal {
             auth,
@@ -329,11 +328,10 @@ impl<H: ScramHash> ExpectClientFinal<H> {
         let signature = HmacKey::<H>::new(self.server_key.expose()).mac(&auth);
         let mut fin = Vec::new();
         let mut b64 = [0u8; 44];
-        let v = Base64::encode(signature.as_ref(), &mut b64)
-            .map_err(|_| Error::Capacity { what: "server-final-message", limit: 64 })?;
-        let cap = Error::Capacity { what: "server-final-message", limit: 64 };
-        fin.extend_from_slice(b"v=").map_err(|_| cap.clone())?;
-        fin.extend_from_slice(v.as_bytes()).map_err(|_| cap)?;
+        let cap = || Error::Capacity { what: "server-final-message", limit: 64 };
+        let v = message::encode_b64(signature.as_ref(), &mut b64).ok_or_else(cap)?;
+        fin.extend_from_slice(b"v=").map_err(|_| cap())?;
+        fin.extend_from_slice(v).map_err(|_| cap())?;
         Ok(ServerSuccess { fin, username: self.username, _h: core::marker::PhantomData })
     }
 }
