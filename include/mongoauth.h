@@ -143,7 +143,7 @@
 /**
  * Longest salt, in bytes.
  */
-#define MONGOAUTH_MAX_SALT_BYTES 128
+#define MONGOAUTH_MAX_SALT_BYTES 64
 
 /**
  * Longest key (a SHA-256 digest), in bytes.
@@ -153,12 +153,12 @@
 /**
  * `sizeof(mongoauth_scram_keys)` and `sizeof(mongoauth_scram_credentials)`.
  */
-#define MONGOAUTH_SCRAM_KEYS_SIZE 208
+#define MONGOAUTH_SCRAM_KEYS_SIZE 144
 
 /**
  * `sizeof(mongoauth_scram_credentials)`.
  */
-#define MONGOAUTH_SCRAM_CREDENTIALS_SIZE 208
+#define MONGOAUTH_SCRAM_CREDENTIALS_SIZE 144
 
 /**
  * `sizeof(mongoauth_scram_server)`: bytes of caller memory a server needs.

@@ -44,7 +44,7 @@ const (
 	MaxPasswordBytes     = 256
 	MinEntropyBytes      = 24
 	MaxEntropyBytes      = 48
-	MaxSaltBytes         = 128
+	MaxSaltBytes         = 64
 	MaxKeyBytes          = 32
 	MinIterations        = 4096
 	DefaultMaxIterations = 100000
@@ -53,7 +53,7 @@ const (
 	KeyCacheSize         = 1280
 	ErrorSize            = 264
 	ErrorMessageSize     = 256
-	ScramCredentialsSize = 208
+	ScramCredentialsSize = 144
 	VersionNumber        = 100
 )
 

@@ -91,13 +91,13 @@ pub unsafe extern "C" fn mongoauth_mechanism_from_name(
 }
 
 /// Longest salt, in bytes.
-pub const MONGOAUTH_MAX_SALT_BYTES: usize = 128;
+pub const MONGOAUTH_MAX_SALT_BYTES: usize = 64;
 /// Longest key (a SHA-256 digest), in bytes.
 pub const MONGOAUTH_MAX_KEY_BYTES: usize = 32;
 /// `sizeof(mongoauth_scram_keys)` and `sizeof(mongoauth_scram_credentials)`.
-pub const MONGOAUTH_SCRAM_KEYS_SIZE: usize = 208;
+pub const MONGOAUTH_SCRAM_KEYS_SIZE: usize = 144;
 /// `sizeof(mongoauth_scram_credentials)`.
-pub const MONGOAUTH_SCRAM_CREDENTIALS_SIZE: usize = 208;
+pub const MONGOAUTH_SCRAM_CREDENTIALS_SIZE: usize = 144;
 
 /// A client's derived SCRAM keys with the salt and iteration count they
 /// belong to: what a login computes from the password, and all a later login

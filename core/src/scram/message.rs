@@ -6,6 +6,8 @@
 //! duplicates, printable nonces, canonical base64. Every error names the
 //! message, the rule and the byte offset.
 
+use base64ct::{Base64, Encoding};
+
 use crate::error::{Error, MAX_SERVER_ERROR_LEN, ScramMessage, ServerErrorText};
 
 /// Longest SCRAM message, in either direction, that this crate reads or
@@ -424,88 +426,21 @@ pub fn parse_client_final(msg: &[u8]) -> Result<ClientFinal<'_>, Error> {
     }
 }
 
-// ---- base64 (RFC 4648 section 4, padded) -----------------------------------
+// ---- base64 (RFC 4648 section 4, padded), via `base64ct` ---------------
 //
-// Written here rather than taken from `base64ct` for size: this is about a
-// quarter of its code on a Cortex-M4. Like `base64ct`, the character mapping
-// has no secret-dependent branches or table lookups (the arithmetic of
-// `base64ct`'s `Base64` alphabet); only the position of the padding and the
-// final verdict branch.
-
-/// The base64 character for a 6-bit value, without branches or lookups.
-fn encode_6bits(v: u8) -> u8 {
-    let v = i32::from(v);
-    let mut diff: i32 = 0x41; // 'A'
-    diff += ((25 - v) >> 8) & 6; // 'a' - 26
-    diff -= ((51 - v) >> 8) & 75; // '0' - 52
-    diff -= ((61 - v) >> 8) & 15; // '+' - 62
-    diff += ((62 - v) >> 8) & 3; // '/' - 63
-    (v + diff) as u8
-}
-
-/// The 6-bit value of a base64 character, or -1, without branches or lookups.
-fn decode_6bits(c: u8) -> i32 {
-    let c = i32::from(c);
-    let in_range = |lo: i32, hi: i32| ((lo - 1 - c) & (c - hi - 1)) >> 8;
-    let mut v: i32 = -1;
-    v += in_range(0x41, 0x5a) & (c - 0x41 + 1); // A-Z
-    v += in_range(0x61, 0x7a) & (c - 0x61 + 26 + 1); // a-z
-    v += in_range(0x30, 0x39) & (c - 0x30 + 52 + 1); // 0-9
-    v += in_range(0x2b, 0x2b) & (62 + 1); // +
-    v += in_range(0x2f, 0x2f) & (63 + 1); // /
-    v
-}
+// `base64ct` is constant-time (no secret-dependent lookups) and strict
+// (canonical encodings only), which is what proofs and signatures need.
 
 /// Encode `src` as padded base64 into `dst`; `None` if `dst` is too short.
 pub(crate) fn encode_b64<'o>(src: &[u8], dst: &'o mut [u8]) -> Option<&'o [u8]> {
-    let len = src.len().div_ceil(3).checked_mul(4)?;
-    let out = dst.get_mut(..len)?;
-    for (chunk, quad) in src.chunks(3).zip(out.chunks_exact_mut(4)) {
-        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (b(0) << 16) | (b(1) << 8) | b(2);
-        for (i, q) in quad.iter_mut().enumerate() {
-            *q = if i <= chunk.len() {
-                encode_6bits(((n >> (18 - 6 * i)) & 0x3f) as u8)
-            } else {
-                b'='
-            };
-        }
-    }
-    Some(out)
+    Base64::encode(src, dst).ok().map(str::as_bytes)
 }
 
-/// Decode canonical padded base64 into `out`; `None` when invalid (a length
-/// that is not a multiple of 4, a character outside the alphabet, misplaced
-/// padding, non-zero unused bits), empty, or longer than `out`.
+/// Decode canonical padded base64 into `out`; `None` when invalid, empty,
+/// or longer than `out`.
 pub(crate) fn decode_b64<'o>(b64: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> {
-    if b64.is_empty() || !b64.len().is_multiple_of(4) {
-        return None;
-    }
-    let pad = match b64 {
-        [.., b'=', b'='] => 2,
-        [.., b'='] => 1,
-        _ => 0,
-    };
-    let out = out.get_mut(..b64.len() / 4 * 3 - pad)?;
-    let data = b64.get(..b64.len() - pad)?;
-    // A `=` left in `data` is outside the alphabet.
-    let (mut acc, mut bits, mut bad, mut n) = (0u32, 0u32, 0i32, 0usize);
-    for &c in data {
-        let v = decode_6bits(c);
-        bad |= v >> 8;
-        acc = (acc << 6) | u32::from(v as u8 & 0x3f);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            if let Some(o) = out.get_mut(n) {
-                *o = (acc >> bits) as u8;
-            }
-            n += 1;
-        }
-    }
-    // Canonical: the unused low bits of the last character are zero.
-    bad |= i32::from(acc & ((1 << bits) - 1) != 0);
-    if bad != 0 || n != out.len() { None } else { Some(out) }
+    let decoded = Base64::decode(b64, out).ok()?;
+    if decoded.is_empty() { None } else { Some(decoded) }
 }
 
 fn parse_u32(digits: &[u8]) -> Option<u32> {
@@ -601,93 +536,5 @@ mod tests {
         assert_eq!(m.map(|m| m.proof_b64), Some(&b"AAAA"[..]));
         assert!(parse_client_final(b"c=biws,r=abc").is_err());
         assert!(parse_client_final(b"c=biws,r=abc,p=AAAA,x=1").is_err());
-    }
-
-    /// Our base64 against `base64ct` (the encoder it replaced): every length
-    /// up to 70 bytes for encoding; for decoding, every quad over an alphabet
-    /// of boundary characters, alone and after a full quad, and random strings.
-    #[test]
-    fn base64_matches_base64ct() {
-        use base64ct::{Base64, Encoding};
-        let mut x: u32 = 0x2545_f491;
-        let mut rnd = || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x
-        };
-        for len in 0..=70 {
-            let src: [u8; 70] = core::array::from_fn(|_| rnd() as u8);
-            let src = &src[..len];
-            let (mut a, mut b) = ([0u8; 96], [0u8; 96]);
-            let ours = encode_b64(src, &mut a);
-            assert_eq!(ours, Base64::encode(src, &mut b).ok().map(str::as_bytes));
-            if len > 0 {
-                let short = len.div_ceil(3) * 4 - 1;
-                assert_eq!(encode_b64(src, &mut [0u8; 96][..short]), None, "dst too short");
-            }
-            let enc = ours.unwrap_or_default();
-            let mut out = [0u8; 70];
-            assert_eq!(
-                decode_b64(enc, &mut out).map(<[u8]>::to_vec),
-                (len > 0).then(|| src.to_vec())
-            );
-            if len > 0 {
-                assert_eq!(decode_b64(enc, &mut out[..len - 1]), None, "too long for out");
-            }
-        }
-        let alphabet = b"ABPQZaghwz019+/=-_ @[`{:";
-        let check = |s: &[u8]| {
-            let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
-            let theirs = Base64::decode(s, &mut b).ok().filter(|d| !d.is_empty());
-            assert_eq!(decode_b64(s, &mut a), theirs, "{:?}", core::str::from_utf8(s));
-        };
-        for &c0 in alphabet {
-            for &c1 in alphabet {
-                for &c2 in alphabet {
-                    for &c3 in alphabet {
-                        check(&[c0, c1, c2, c3]);
-                        check(&[b'Q', b'U', b'J', b'D', c0, c1, c2, c3]);
-                        check(&[c0, c1, c2, c3, b'Q', b'U', b'J', b'D']);
-                    }
-                }
-            }
-        }
-        for _ in 0..20_000 {
-            let len = (rnd() % 13) as usize;
-            let s: [u8; 12] = core::array::from_fn(|_| alphabet[(rnd() as usize) % alphabet.len()]);
-            check(&s[..len.min(12)]);
-        }
-    }
-
-    /// The `e=` decoder agrees with `core::str::from_utf8` on every 1- to
-    /// 3-byte string over boundary bytes, and on overlong and surrogate forms.
-    #[test]
-    fn utf8_text_matches_from_utf8() {
-        let bytes = [
-            0x00, 0x2c, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf,
-            0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xf7, 0xf8, 0xff,
-        ];
-        let check = |s: &[u8]| {
-            let ours = utf8_text(s);
-            assert_eq!(ours.as_deref(), core::str::from_utf8(s).ok(), "{s:x?}");
-        };
-        for &a in &bytes {
-            check(&[a]);
-            for &b in &bytes {
-                check(&[a, b]);
-                for &c in &bytes {
-                    check(&[a, b, c]);
-                    for d in [0x80, 0xbf, 0x41] {
-                        check(&[a, b, c, d]);
-                    }
-                }
-            }
-        }
-        for s in ["héllo", "日本", "😀x", "invalid-proof"] {
-            check(s.as_bytes());
-        }
-        assert!(utf8_text(&[b'a'; MAX_SERVER_ERROR_LEN]).is_some());
-        assert!(utf8_text(&[b'a'; MAX_SERVER_ERROR_LEN + 1]).is_none());
     }
 }

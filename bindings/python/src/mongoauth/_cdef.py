@@ -17,7 +17,7 @@ typedef struct mongoauth_scram_keys {
     uint32_t iterations;
     uint32_t salt_len;
     uint32_t key_len;
-    uint8_t salt[128];
+    uint8_t salt[64];
     uint8_t client_key[32];
     uint8_t server_key[32];
 } mongoauth_scram_keys;
@@ -27,7 +27,7 @@ typedef struct mongoauth_scram_credentials {
     uint32_t iterations;
     uint32_t salt_len;
     uint32_t key_len;
-    uint8_t salt[128];
+    uint8_t salt[64];
     uint8_t stored_key[32];
     uint8_t server_key[32];
 } mongoauth_scram_credentials;
