@@ -1,14 +1,7 @@
-//! The parts of the firmware that wait for other layers of the core:
-//! parsing a connection string (`mongoauth::uri`) and building/parsing the
-//! OP_MSG `saslStart`/`saslContinue` documents (`mongoauth::wire`,
-//! `mongoauth::bson`). On this branch those modules are placeholders, so the
-//! firmware features `uri` and `wire` stop the build with an explanation
-//! instead of measuring nothing.
-//!
-//! To switch one on after its layer has merged: replace the `compile_error!`
-//! with a check that drives the real API (return `false` on failure and print
-//! why, as `main.rs` does), then flip its row in `scripts/embedded.sh` from
-//! `pending` to `measure`.
+//! The optional layers, each behind a firmware feature so the footprint
+//! table can show what it costs: parsing a connection string
+//! (`mongoauth::uri`, feature `uri`) and a whole login over BSON commands
+//! (`mongoauth::auth`, `bson`, `wire`, `session`, feature `wire`).
 
 /// Run the checks of the enabled pending features; `true` if all passed.
 #[allow(unused_mut)] // mutated only when a pending feature is on
@@ -29,24 +22,74 @@ pub fn run() -> bool {
     ok
 }
 
-/// Parse a `mongodb://user:pencil@host/?authMechanism=SCRAM-SHA-256` string
-/// and check the credential it yields.
+/// Parse a connection string and check the credential it yields.
 #[cfg(feature = "uri")]
 fn uri() -> bool {
-    compile_error!(
-        "feature `uri`: mongoauth::uri is still a placeholder on this branch; \
-         write the check in examples-embedded/src/pending.rs once it has merged"
-    );
-    false
+    use mongoauth::mechanism::Mechanism;
+    use mongoauth::uri::{ConnectionString, Credential};
+    const URI: &str =
+        "mongodb://user:pen%40cil@db.example:27017/admin?authMechanism=SCRAM-SHA-256&tls=true";
+    let Ok(cs) = ConnectionString::parse(URI, &mut ()) else {
+        crate::rt::write_line(b"  uri: parse failed");
+        return false;
+    };
+    let Ok(Some(cred)) = Credential::from_uri(&cs) else {
+        crate::rt::write_line(b"  uri: no credential");
+        return false;
+    };
+    let (mut u, mut p) = ([0u8; 32], [0u8; 32]);
+    let user_ok = matches!(cred.decode_username(&mut u), Ok(Some("user")));
+    let pw_ok = matches!(cred.decode_password(&mut p), Ok(Some(pw)) if pw.as_str() == "pen@cil");
+    let ok = user_ok
+        && pw_ok
+        && cred.mechanism() == Some(Mechanism::ScramSha256)
+        && cs.options().tls() == Some(true)
+        && cs.hosts().count() == 1;
+    crate::rt::write_line(if ok {
+        b"* connection string: ok"
+    } else {
+        b"* connection string: FAILED"
+    });
+    ok
 }
 
-/// Build the `saslStart` OP_MSG for the SCRAM-SHA-256 client-first-message
-/// and parse a canned `saslContinue` reply.
+/// A whole login on the target: the `Authenticator` builds `isMaster` (with
+/// a speculative SCRAM-SHA-256 saslStart) and `saslContinue` as BSON, and an
+/// in-memory `ServerSession` answers them, so BSON, the commands, reply
+/// parsing, negotiation and the server side all run here.
 #[cfg(feature = "wire")]
 fn wire() -> bool {
-    compile_error!(
-        "feature `wire`: mongoauth::wire / mongoauth::bson are still placeholders on this \
-         branch; write the check in examples-embedded/src/pending.rs once they have merged"
-    );
-    false
+    use mongoauth::auth::{AuthConfig, Authenticator, Credential, Progress};
+    use mongoauth::session::{ServerSession, StaticUsers};
+    let Ok(users) = StaticUsers::<1>::new().with_scram_user("admin", "user", "pencil", &[7; 28])
+    else {
+        crate::rt::write_line(b"  wire: user setup failed");
+        return false;
+    };
+    let mut server = ServerSession::new(&users, [9; 32]);
+    let cred = Credential::scram("user", "pencil", "admin");
+    let Ok(mut auth) = Authenticator::new(cred, AuthConfig::default(), &[5; 48]) else {
+        return false;
+    };
+    let (mut req, mut rep) = ([0u8; 512], [0u8; 512]);
+    let mut steps = 0;
+    while let Some(cmd) = auth.command() {
+        steps += 1;
+        let Ok(n) = mongoauth::wire::encode_document(&cmd, &mut req) else { return false };
+        let Ok(m) = server.handle(req.get(..n).unwrap_or(&[]), &[3; 24], &mut rep) else {
+            return false;
+        };
+        match auth.handle_reply(rep.get(..m).unwrap_or(&[])) {
+            Ok(Progress::Done) => break,
+            Ok(Progress::SendCommand) if steps < 4 => {}
+            _ => return false,
+        }
+    }
+    let ok = auth.is_authenticated() && auth.used_speculative();
+    crate::rt::write_line(if ok {
+        b"* login over BSON commands: ok"
+    } else {
+        b"* login over BSON commands: FAILED"
+    });
+    ok
 }
