@@ -10,6 +10,12 @@
  * derived keys, the password is wiped, and later logins use the keys only.
  * A key cache in static memory lets a repeated password login skip PBKDF2.
  * The "server" here stands in for mongod so the example is self-contained.
+ *
+ * Then the whole driver-side login: a connection string parsed in static
+ * memory, the authenticator started from its credential, and
+ * mongoauth_handshake run over read/write callbacks. The callbacks here are
+ * an in-memory transport to a mongoauth_server_session (again standing in
+ * for mongod); on a device they wrap the TCP or TLS stack.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +31,11 @@ static union {
     uint64_t align; /* MONGOAUTH_SCRAM_CLIENT_ALIGN is 8 */
     uint8_t bytes[MONGOAUTH_SCRAM_CLIENT_SIZE];
 } arena;
+
+static mongoauth_uri uri_mem;
+static mongoauth_authenticator auth_mem;
+static mongoauth_server_session session_mem;
+static uint8_t handshake_buf[MONGOAUTH_HANDSHAKE_BUFFER_BYTES];
 
 static mongoauth_error err;
 static uint8_t msg[MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES];
@@ -86,6 +97,90 @@ static int login(mongoauth_scram_client *c, mongoauth_scram_server *s, const cha
     return done ? 0 : 1;
 }
 
+/* The in-memory "network": requests go to the server session as whole
+ * frames; replies come back in chunks, like a socket's. */
+static struct {
+    mongoauth_server_session *server;
+    uint8_t req[MONGOAUTH_SESSION_REPLY_BYTES];
+    size_t req_len;
+    uint8_t rep[MONGOAUTH_SESSION_REPLY_BYTES];
+    size_t rep_len, rep_off;
+    int32_t reply_id;
+} net;
+
+static ptrdiff_t net_write(void *ctx, const uint8_t *buf, size_t len) {
+    uint32_t frame_len;
+    (void)ctx;
+    if (len > sizeof net.req - net.req_len) return -1;
+    memcpy(net.req + net.req_len, buf, len);
+    net.req_len += len;
+    if (net.req_len < 4) return (ptrdiff_t)len;
+    frame_len = (uint32_t)net.req[0] | (uint32_t)net.req[1] << 8 | (uint32_t)net.req[2] << 16 |
+                (uint32_t)net.req[3] << 24;
+    if (net.req_len >= frame_len) {
+        uint8_t entropy[MONGOAUTH_SESSION_ENTROPY_BYTES];
+        trng_fill(entropy, sizeof entropy);
+        if (mongoauth_server_session_handle_frame(net.server, net.req, frame_len, entropy,
+                                                  sizeof entropy, ++net.reply_id, net.rep,
+                                                  sizeof net.rep, &net.rep_len, NULL))
+            return -1;
+        net.rep_off = 0;
+        net.req_len = 0;
+    }
+    return (ptrdiff_t)len;
+}
+
+static ptrdiff_t net_read(void *ctx, uint8_t *buf, size_t len) {
+    size_t avail = net.rep_len - net.rep_off;
+    (void)ctx;
+    if (len > avail) len = avail;
+    if (len > 64) len = 64;
+    memcpy(buf, net.rep + net.rep_off, len);
+    net.rep_off += len;
+    return (ptrdiff_t)len; /* 0: the peer closed */
+}
+
+static int driver_login(void) {
+    static const char uri_text[] = "mongodb://device-42:s3cr%3At@10.0.0.5:27017/?authSource=admin";
+    static const uint8_t pw[] = "s3cr:t";
+    mongoauth_uri *uri;
+    mongoauth_authenticator *auth;
+    mongoauth_server_session *server;
+    uint8_t salt[MONGOAUTH_SESSION_SALT_BYTES], secret[MONGOAUTH_SESSION_SECRET_BYTES];
+    uint8_t entropy[MONGOAUTH_AUTH_ENTROPY_BYTES];
+    uint8_t host[64];
+    size_t host_len;
+    uint16_t port;
+    bool ok = false;
+    uint32_t mech = 0;
+
+    /* The server stand-in, with the device's user. */
+    CHECK(mongoauth_server_session_init_static(&session_mem, sizeof session_mem, &server, &err));
+    trng_fill(salt, sizeof salt);
+    CHECK(mongoauth_server_session_add_user(server, (const uint8_t *)"admin", 5, user, user_len, pw,
+                                            sizeof pw - 1, salt, sizeof salt, &err));
+    trng_fill(secret, sizeof secret);
+    CHECK(mongoauth_server_session_start(server, secret, sizeof secret, 1, &err));
+    net.server = server;
+
+    /* The device: parse its connection string, log in. */
+    CHECK(mongoauth_uri_init_static(&uri_mem, sizeof uri_mem, &uri, &err));
+    CHECK(mongoauth_uri_parse(uri, (const uint8_t *)uri_text, sizeof uri_text - 1, &err));
+    CHECK(mongoauth_uri_host(uri, 0, host, sizeof host, &host_len, &port, NULL, &err));
+    printf("connection string: host %.*s port %u\n", (int)host_len, (const char *)host, port);
+    CHECK(mongoauth_authenticator_init_static(&auth_mem, sizeof auth_mem, &auth, &err));
+    trng_fill(entropy, sizeof entropy);
+    CHECK(mongoauth_authenticator_start_uri(auth, uri, entropy, sizeof entropy, &err));
+    CHECK(mongoauth_uri_clear(uri, &err)); /* the credential was copied */
+    CHECK(mongoauth_handshake(auth, net_read, net_write, NULL, handshake_buf, sizeof handshake_buf, &err));
+    CHECK(mongoauth_authenticator_is_authenticated(auth, &ok, &err));
+    CHECK(mongoauth_authenticator_mechanism(auth, &mech, &err));
+    printf("handshake login: %s with %s\n", ok ? "ok" : "FAILED", mongoauth_mechanism_name(mech));
+    CHECK(mongoauth_authenticator_clear(auth, &err));
+    CHECK(mongoauth_server_session_clear(server, &err));
+    return ok ? 0 : 1;
+}
+
 int main(void) {
     mongoauth_scram_client *client, *client2;
     mongoauth_scram_server *server;
@@ -127,6 +222,9 @@ int main(void) {
     CHECK(mongoauth_scram_server_clear(server, &err));
     CHECK(mongoauth_key_cache_clear(cache, &err));
     mongoauth_memzero(&keys, sizeof keys);
+
+    /* 5. The driver's view: connection string, authenticator, handshake. */
+    if (driver_login() != 0) return 1;
     printf("ok\n");
     return 0;
 }

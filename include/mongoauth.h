@@ -5,8 +5,9 @@
  * Conventions
  * - Every fallible call returns a mongoauth_status (uint32_t): 0 is
  *   MONGOAUTH_STATUS_OK; codes are pinned and grouped by range (1-99 the
- *   caller's fault, 100-199 SCRAM peer/login, 200-499 reserved for the URI,
- *   BSON/OP_MSG and handshake layers, 900-999 bugs). mongoauth_status_name()
+ *   caller's fault, 100-199 SCRAM peer/login, 200-299 connection strings,
+ *   300-399 BSON/OP_MSG, 400-499 server replies and handshake I/O, 900-999
+ *   bugs). mongoauth_status_name()
  *   and mongoauth_strerror() describe any code. Branch on codes, never text.
  * - The last argument, mongoauth_error *err, may be NULL; when given it is
  *   filled on failure with the status and a specific message that never
@@ -14,7 +15,8 @@
  *   on MONGOAUTH_STATUS_BUFFER_TOO_SMALL, which holds the size needed.
  * - Inputs are (pointer, length) pairs, not NUL-terminated; usernames and
  *   passwords must be UTF-8. NULL is accepted only with length 0.
- * - Objects (client, server, key cache) live in caller memory
+ * - Objects (client, server, key cache, uri, authenticator, server
+ *   session) live in caller memory
  *   (MONGOAUTH_*_SIZE / _ALIGN, or just declare the struct; then
  *   _init_static and finally _clear) or on the heap (_new / _free, unless
  *   MONGOAUTH_FREESTANDING). They are not thread-safe; use one per thread.
@@ -106,6 +108,38 @@
 #define MONGOAUTH_DEFAULT_MAX_ITERATIONS 100000
 
 /**
+ * `sizeof(mongoauth_authenticator)`: bytes of caller memory one needs.
+ */
+#define MONGOAUTH_AUTHENTICATOR_SIZE 3072
+
+/**
+ * `_Alignof(mongoauth_authenticator)`.
+ */
+#define MONGOAUTH_AUTHENTICATOR_ALIGN 8
+
+/**
+ * Random bytes `mongoauth_authenticator_start` takes (two nonces).
+ */
+#define MONGOAUTH_AUTH_ENTROPY_BYTES 48
+
+/**
+ * Longest username the authenticator holds (an X.509 subject may be long;
+ * SCRAM and PLAIN allow `MONGOAUTH_MAX_USERNAME_BYTES`).
+ */
+#define MONGOAUTH_AUTH_MAX_USERNAME_BYTES 512
+
+/**
+ * Longest authentication database name (MongoDB's limit is 64).
+ */
+#define MONGOAUTH_AUTH_MAX_SOURCE_BYTES 64
+
+/**
+ * A `mongoauth_handshake` buffer this large holds any reply a MongoDB
+ * server sends during the handshake.
+ */
+#define MONGOAUTH_HANDSHAKE_BUFFER_BYTES 4096
+
+/**
  * Entries a `mongoauth_key_cache` holds (round-robin eviction).
  */
 #define MONGOAUTH_KEY_CACHE_SLOTS 8
@@ -138,7 +172,18 @@
 /**
  * `sizeof(mongoauth_error)`.
  */
-#define MONGOAUTH_ERROR_SIZE 264
+#define MONGOAUTH_ERROR_SIZE 280
+
+/**
+ * `mongoauth_error.offset` when the error points at no byte of the input.
+ */
+#define MONGOAUTH_NO_OFFSET -1
+
+/**
+ * No mechanism given: negotiate SCRAM-SHA-256 or SCRAM-SHA-1 (see
+ * `mongoauth_mechanism`).
+ */
+#define MONGOAUTH_MECHANISM_DEFAULT 0
 
 /**
  * Longest salt, in bytes.
@@ -171,6 +216,68 @@
 #define MONGOAUTH_SCRAM_SERVER_ALIGN 8
 
 /**
+ * Users a `mongoauth_server_session` holds.
+ */
+#define MONGOAUTH_SERVER_SESSION_MAX_USERS 4
+
+/**
+ * `sizeof(mongoauth_server_session)`.
+ */
+#define MONGOAUTH_SERVER_SESSION_SIZE 5120
+
+/**
+ * `_Alignof(mongoauth_server_session)`.
+ */
+#define MONGOAUTH_SERVER_SESSION_ALIGN 8
+
+/**
+ * Random bytes each `_handle` call takes (a server nonce).
+ */
+#define MONGOAUTH_SESSION_ENTROPY_BYTES 24
+
+/**
+ * Salt bytes `mongoauth_server_session_add_user` takes (SCRAM-SHA-1 uses
+ * the first 16).
+ */
+#define MONGOAUTH_SESSION_SALT_BYTES 28
+
+/**
+ * Bytes of the decoy secret `mongoauth_server_session_start` takes.
+ */
+#define MONGOAUTH_SESSION_SECRET_BYTES 32
+
+/**
+ * An output buffer this large always holds a reply (body or frame).
+ */
+#define MONGOAUTH_SESSION_REPLY_BYTES 2048
+
+/**
+ * Longest connection string a `mongoauth_uri` holds, in bytes.
+ */
+#define MONGOAUTH_URI_MAX_BYTES 2048
+
+/**
+ * `sizeof(mongoauth_uri)`: bytes of caller memory a connection string needs.
+ */
+#define MONGOAUTH_URI_SIZE 2112
+
+/**
+ * `_Alignof(mongoauth_uri)`.
+ */
+#define MONGOAUTH_URI_ALIGN 8
+
+/**
+ * Warnings kept per connection string (`mongoauth_uri_warning`); the count
+ * (`mongoauth_uri_warning_count`) includes any beyond.
+ */
+#define MONGOAUTH_URI_MAX_WARNINGS 16
+
+/**
+ * Most hosts, and most options, `mongoauth_uri_encode` takes.
+ */
+#define MONGOAUTH_URI_ENCODE_MAX_PARTS 32
+
+/**
  * The result of every fallible mongoauth call. The numbers are pinned: a
  * code keeps its value forever, and retired values are never reused.
  *
@@ -178,9 +285,10 @@
  * * `0`: success.
  * * `1..=99`: the caller's input or use of the API (fix the call).
  * * `100..=199`: SCRAM: the peer's message or the login itself failed.
- * * `200..=299`: reserved for connection strings (URI parsing).
- * * `300..=399`: reserved for BSON and OP_MSG framing.
- * * `400..=499`: reserved for the authenticator and handshake driver (I/O).
+ * * `200..=299`: connection strings (URI parsing, credentials, encoding).
+ * * `300..=399`: BSON documents and OP_MSG frames.
+ * * `400..=499`: the authenticator and handshake driver: server replies
+ *   and I/O.
  * * `900..=999`: a bug in mongoauth.
  *
  * In C the type is `uint32_t`; functions that take a code back
@@ -304,6 +412,67 @@ enum mongoauth_status
    */
   MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED = 108,
   /**
+   * A connection string breaks the URI syntax (scheme, userinfo escaping,
+   * hosts, port, database); `mongoauth_error.offset` is the byte.
+   */
+  MONGOAUTH_STATUS_URI_SYNTAX = 200,
+  /**
+   * A connection string option is invalid, conflicts with another or is
+   * not allowed here (e.g. an unknown `authMechanism`).
+   */
+  MONGOAUTH_STATUS_URI_OPTION = 201,
+  /**
+   * The connection string's credential breaks its mechanism's rules.
+   */
+  MONGOAUTH_STATUS_URI_CREDENTIAL = 202,
+  /**
+   * A `mongodb+srv` rule (host, SRV or TXT record) is broken.
+   */
+  MONGOAUTH_STATUS_URI_SRV = 203,
+  /**
+   * The URI encoder was given a part it cannot encode.
+   */
+  MONGOAUTH_STATUS_URI_ENCODE = 204,
+  /**
+   * A BSON document (a command or a reply body) is malformed, or a field
+   * has the wrong type or value.
+   */
+  MONGOAUTH_STATUS_BSON_MALFORMED = 300,
+  /**
+   * An OP_MSG (or OP_QUERY) frame is malformed: length, flags, sections.
+   */
+  MONGOAUTH_STATUS_FRAME_MALFORMED = 301,
+  /**
+   * A frame has an opCode this library does not handle.
+   */
+  MONGOAUTH_STATUS_UNSUPPORTED_OPCODE = 302,
+  /**
+   * A frame announces more bytes than the limit or the caller's buffer.
+   */
+  MONGOAUTH_STATUS_MESSAGE_TOO_LARGE = 303,
+  /**
+   * An OP_MSG checksum does not match its contents.
+   */
+  MONGOAUTH_STATUS_CHECKSUM_MISMATCH = 304,
+  /**
+   * The server answered a command with `ok: 0`; its numeric code is in
+   * `mongoauth_error.server_code` (18: AuthenticationFailed).
+   */
+  MONGOAUTH_STATUS_COMMAND_FAILED = 400,
+  /**
+   * The server broke the handshake protocol (claimed done too early,
+   * changed the conversation id, answered another request).
+   */
+  MONGOAUTH_STATUS_PROTOCOL = 401,
+  /**
+   * A read or write callback reported an error.
+   */
+  MONGOAUTH_STATUS_IO = 402,
+  /**
+   * The peer closed the connection in the middle of the handshake.
+   */
+  MONGOAUTH_STATUS_UNEXPECTED_EOF = 403,
+  /**
    * A Rust panic was caught at the boundary: a bug, please report it.
    */
   MONGOAUTH_STATUS_PANIC = 900,
@@ -322,8 +491,13 @@ typedef uint32_t mongoauth_status;
 
 /**
  * Authentication mechanisms, by pinned number. Functions take the number
- * as a `uint32_t` and reject unknown values with `INVALID_ARGUMENT`.
- * Numbers 3 and up are reserved for mechanisms to come.
+ * as a `uint32_t` and reject unknown values with `INVALID_ARGUMENT`. The
+ * SCRAM objects (`mongoauth_scram_*`) run 1 and 2 only (others are
+ * `UNSUPPORTED_MECHANISM`); the authenticator runs SCRAM, PLAIN and
+ * MONGODB-X509; connection strings name any of them. Where a mechanism is
+ * optional, `MONGOAUTH_MECHANISM_DEFAULT` (0) means "negotiate
+ * SCRAM-SHA-256 or SCRAM-SHA-1 with the server". Numbers 8 and up are
+ * reserved.
  */
 enum mongoauth_mechanism
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -338,12 +512,119 @@ enum mongoauth_mechanism
    * SCRAM-SHA-256 (RFC 7677), the default since MongoDB 4.0.
    */
   MONGOAUTH_MECHANISM_SCRAM_SHA_256 = 2,
+  /**
+   * SASL PLAIN (LDAP proxy authentication; the password travels in the clear:
+   * use TLS).
+   */
+  MONGOAUTH_MECHANISM_PLAIN = 3,
+  /**
+   * Kerberos (parsed from connection strings; not run by this library).
+   */
+  MONGOAUTH_MECHANISM_GSSAPI = 4,
+  /**
+   * TLS client certificate.
+   */
+  MONGOAUTH_MECHANISM_MONGODB_X509 = 5,
+  /**
+   * AWS IAM (parsed from connection strings; not run by this library).
+   */
+  MONGOAUTH_MECHANISM_MONGODB_AWS = 6,
+  /**
+   * OpenID Connect (parsed from connection strings; not run by this library).
+   */
+  MONGOAUTH_MECHANISM_MONGODB_OIDC = 7,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
 typedef enum mongoauth_mechanism mongoauth_mechanism;
 #else
 typedef uint32_t mongoauth_mechanism;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Host kinds reported by `mongoauth_uri_host`.
+ */
+enum mongoauth_host_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A DNS name.
+   */
+  MONGOAUTH_HOST_HOSTNAME = 1,
+  /**
+   * A dotted-quad IPv4 address.
+   */
+  MONGOAUTH_HOST_IPV4 = 2,
+  /**
+   * A bracketed IP literal (the text is without the brackets).
+   */
+  MONGOAUTH_HOST_IP_LITERAL = 3,
+  /**
+   * A Unix domain socket path.
+   */
+  MONGOAUTH_HOST_UNIX_SOCKET = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mongoauth_host_kind mongoauth_host_kind;
+#else
+typedef uint32_t mongoauth_host_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Warning kinds (`mongoauth_uri_warning`).
+ */
+enum mongoauth_uri_warning_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A kind this version does not name.
+   */
+  MONGOAUTH_URI_WARNING_OTHER = 0,
+  /**
+   * An unknown option, ignored.
+   */
+  MONGOAUTH_URI_WARNING_UNKNOWN_OPTION = 1,
+  /**
+   * An invalid value: the option is ignored.
+   */
+  MONGOAUTH_URI_WARNING_INVALID_VALUE = 2,
+  /**
+   * An empty value: the option is ignored.
+   */
+  MONGOAUTH_URI_WARNING_EMPTY_VALUE = 3,
+  /**
+   * An option repeated: the last valid value is used.
+   */
+  MONGOAUTH_URI_WARNING_REPEATED_OPTION = 4,
+  /**
+   * A deprecated option.
+   */
+  MONGOAUTH_URI_WARNING_DEPRECATED_OPTION = 5,
+  /**
+   * A deprecated option ignored because its replacement is given.
+   */
+  MONGOAUTH_URI_WARNING_DEPRECATED_OPTION_IGNORED = 6,
+  /**
+   * A malformed `key:value` list item, skipped.
+   */
+  MONGOAUTH_URI_WARNING_MALFORMED_LIST_ITEM = 7,
+  /**
+   * A mechanism property repeated: the last one is used.
+   */
+  MONGOAUTH_URI_WARNING_REPEATED_PROPERTY = 8,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mongoauth_uri_warning_kind mongoauth_uri_warning_kind;
+#else
+typedef uint32_t mongoauth_uri_warning_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -367,7 +648,38 @@ typedef struct mongoauth_error {
    * NUL-terminated UTF-8 text, truncated at a character boundary to fit.
    */
   char message[MONGOAUTH_ERROR_MESSAGE_SIZE];
+  /**
+   * The byte of the input the error points at (a connection string, a
+   * BSON document or frame, a SCRAM message), or `MONGOAUTH_NO_OFFSET`
+   * (-1).
+   */
+  int64_t offset;
+  /**
+   * For `MONGOAUTH_STATUS_COMMAND_FAILED`: the server's numeric error code
+   * (18 is AuthenticationFailed); 0 otherwise.
+   */
+  int32_t server_code;
+  /**
+   * Reserved, set to 0.
+   */
+  uint32_t reserved;
 } mongoauth_error;
+
+/**
+ * A connection's login: opening `hello` (with `saslSupportedMechs` and a
+ * speculative first step), mechanism negotiation, then SCRAM-SHA-256,
+ * SCRAM-SHA-1, PLAIN or MONGODB-X509 until the server is verified.
+ * Opaque: declare one or carve `MONGOAUTH_AUTHENTICATOR_SIZE` bytes
+ * aligned to `MONGOAUTH_AUTHENTICATOR_ALIGN`, `_init_static` (or `_new`),
+ * `_start` (or `_start_uri`), then loop { `_command` -> send; receive ->
+ * `_handle_reply` } until done, or hand it all to `mongoauth_handshake`.
+ * The object keeps a copy of the credential (wiped by `_clear`/`_free`
+ * and by the next `_start`) and must not be moved or copied while in use.
+ * Not thread-safe.
+ */
+typedef struct MONGOAUTH_ALIGNED(8) mongoauth_authenticator {
+  uint8_t _opaque[MONGOAUTH_AUTHENTICATOR_SIZE];
+} mongoauth_authenticator;
 
 /**
  * A fixed-capacity cache of derived SCRAM keys, shared by the logins that
@@ -380,6 +692,69 @@ typedef struct mongoauth_error {
 typedef struct MONGOAUTH_ALIGNED(8) mongoauth_key_cache {
   uint8_t _opaque[MONGOAUTH_KEY_CACHE_SIZE];
 } mongoauth_key_cache;
+
+/**
+ * A credential for `mongoauth_authenticator_start`. Strings are UTF-8, not
+ * NUL-terminated, and copied by the call.
+ */
+typedef struct mongoauth_credential {
+  /**
+   * A `mongoauth_mechanism` number, or `MONGOAUTH_MECHANISM_DEFAULT` (0)
+   * to negotiate SCRAM-SHA-256 or SCRAM-SHA-1 with the server.
+   */
+  uint32_t mechanism;
+  /**
+   * The username, or NULL for none (X.509 from the certificate).
+   */
+  const uint8_t *username;
+  /**
+   * Its length in bytes.
+   */
+  size_t username_len;
+  /**
+   * The password, or NULL for none (X.509).
+   */
+  const uint8_t *password;
+  /**
+   * Its length in bytes.
+   */
+  size_t password_len;
+  /**
+   * The database the auth commands go to (`admin` for SCRAM users,
+   * `$external` for PLAIN and X.509); required.
+   */
+  const uint8_t *source;
+  /**
+   * Its length in bytes.
+   */
+  size_t source_len;
+} mongoauth_credential;
+
+/**
+ * A parsed MongoDB connection string (`mongodb://` or `mongodb+srv://`).
+ * Opaque: declare one or carve `MONGOAUTH_URI_SIZE` bytes aligned to
+ * `MONGOAUTH_URI_ALIGN`, then `mongoauth_uri_init_static` (or `_new`),
+ * then `mongoauth_uri_parse`. The object keeps its own copy of the text
+ * (the password included, wiped by `_clear`/`_free`), so the caller's
+ * string may be freed after parsing. Not thread-safe.
+ */
+typedef struct MONGOAUTH_ALIGNED(8) mongoauth_uri {
+  uint8_t _opaque[MONGOAUTH_URI_SIZE];
+} mongoauth_uri;
+
+/**
+ * Read up to `len` bytes into `buf`: return how many (1 to `len`), 0 at
+ * end of stream, or a negative value for an error (reported as
+ * `MONGOAUTH_STATUS_IO` with the value in the message; keep an errno in
+ * `ctx` if needed). Block until at least one byte is available.
+ */
+typedef ptrdiff_t (*mongoauth_read_fn)(void *ctx, uint8_t *buf, size_t len);
+
+/**
+ * Write up to `len` bytes from `buf`: return how many (1 to `len`), or a
+ * negative value (or 0) for an error.
+ */
+typedef ptrdiff_t (*mongoauth_write_fn)(void *ctx, const uint8_t *buf, size_t len);
 
 /**
  * A SCRAM-SHA-1 or SCRAM-SHA-256 client conversation. Opaque: declare one
@@ -482,6 +857,115 @@ typedef struct MONGOAUTH_ALIGNED(8) mongoauth_scram_server {
   uint8_t _opaque[MONGOAUTH_SCRAM_SERVER_SIZE];
 } mongoauth_scram_server;
 
+/**
+ * The server side of one connection: answers `hello`/`isMaster` (with
+ * `saslSupportedMechs` and a speculative SCRAM step), `saslStart` /
+ * `saslContinue` for SCRAM-SHA-1 and SCRAM-SHA-256, and `ping`,
+ * `buildInfo`, `connectionStatus`, `endSessions`; every failed login is a
+ * reply with code 18. Opaque: `_init_static` (or `_new`), `_add_user` for
+ * each user, `_start` per connection, then `_handle` (or `_handle_frame`)
+ * for each request. Must not be moved or copied once started. Not
+ * thread-safe: one per connection.
+ */
+typedef struct MONGOAUTH_ALIGNED(8) mongoauth_server_session {
+  uint8_t _opaque[MONGOAUTH_SERVER_SESSION_SIZE];
+} mongoauth_server_session;
+
+/**
+ * One host for `mongoauth_uri_encode`: the name unescaped (UTF-8; an IPv6
+ * literal with or without brackets; a Unix socket path) and a port, 0 for
+ * none.
+ */
+typedef struct mongoauth_uri_host_spec {
+  /**
+   * The host name, not NUL-terminated.
+   */
+  const uint8_t *host;
+  /**
+   * Its length in bytes.
+   */
+  size_t host_len;
+  /**
+   * The port, or 0 for none.
+   */
+  uint16_t port;
+} mongoauth_uri_host_spec;
+
+/**
+ * One `key=value` option for `mongoauth_uri_encode` (both unescaped).
+ */
+typedef struct mongoauth_uri_option_pair {
+  /**
+   * The option name.
+   */
+  const uint8_t *key;
+  /**
+   * Its length in bytes.
+   */
+  size_t key_len;
+  /**
+   * The value.
+   */
+  const uint8_t *value;
+  /**
+   * Its length in bytes.
+   */
+  size_t value_len;
+} mongoauth_uri_option_pair;
+
+/**
+ * The parts of a connection string for `mongoauth_uri_encode`. Strings are
+ * UTF-8, unescaped (the encoder escapes them), not NUL-terminated; a NULL
+ * `username` means no credentials, a NULL `password` no password (an empty
+ * non-NULL one is `user:@`), a NULL `database` none.
+ */
+typedef struct mongoauth_uri_parts {
+  /**
+   * `mongodb+srv://` instead of `mongodb://`.
+   */
+  bool srv;
+  /**
+   * The hosts (at least one; at most `MONGOAUTH_URI_ENCODE_MAX_PARTS`).
+   */
+  const struct mongoauth_uri_host_spec *hosts;
+  /**
+   * How many hosts.
+   */
+  size_t host_count;
+  /**
+   * The username, or NULL.
+   */
+  const uint8_t *username;
+  /**
+   * Its length.
+   */
+  size_t username_len;
+  /**
+   * The password, or NULL.
+   */
+  const uint8_t *password;
+  /**
+   * Its length.
+   */
+  size_t password_len;
+  /**
+   * The database, or NULL.
+   */
+  const uint8_t *database;
+  /**
+   * Its length.
+   */
+  size_t database_len;
+  /**
+   * The options (at most `MONGOAUTH_URI_ENCODE_MAX_PARTS`), or NULL.
+   */
+  const struct mongoauth_uri_option_pair *options;
+  /**
+   * How many options.
+   */
+  size_t option_count;
+} mongoauth_uri_parts;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -564,6 +1048,297 @@ mongoauth_status mongoauth_memzero(void *p, size_t len);
  */
 mongoauth_status mongoauth_random_bytes(uint8_t *out, size_t len, struct mongoauth_error *err);
 #endif
+
+/**
+ * `MONGOAUTH_AUTHENTICATOR_SIZE` at run time.
+ */
+size_t mongoauth_authenticator_size(void);
+
+/**
+ * `MONGOAUTH_AUTHENTICATOR_ALIGN` at run time.
+ */
+size_t mongoauth_authenticator_align(void);
+
+/**
+ * `MONGOAUTH_AUTH_ENTROPY_BYTES` at run time.
+ */
+size_t mongoauth_auth_entropy_bytes(void);
+
+/**
+ * `MONGOAUTH_AUTH_MAX_USERNAME_BYTES` at run time.
+ */
+size_t mongoauth_auth_max_username_bytes(void);
+
+/**
+ * `MONGOAUTH_AUTH_MAX_SOURCE_BYTES` at run time.
+ */
+size_t mongoauth_auth_max_source_bytes(void);
+
+/**
+ * `MONGOAUTH_HANDSHAKE_BUFFER_BYTES` at run time.
+ */
+size_t mongoauth_handshake_buffer_bytes(void);
+
+/**
+ * Make an idle authenticator in caller memory (`mem_len` at least
+ * `MONGOAUTH_AUTHENTICATOR_SIZE`, aligned to
+ * `MONGOAUTH_AUTHENTICATOR_ALIGN`). Never allocates.
+ *
+ * # Safety
+ * `mem` is valid for `mem_len` writable bytes that outlive the object.
+ */
+mongoauth_status mongoauth_authenticator_init_static(void *mem,
+                                                     size_t mem_len,
+                                                     struct mongoauth_authenticator **out,
+                                                     struct mongoauth_error *err);
+
+/**
+ * Wipe a caller-memory authenticator (credential copy included); later
+ * use reports `INVALID_OBJECT`. Heap objects are refused (`WRONG_ALLOCATION`).
+ *
+ * # Safety
+ * `auth` is NULL or points to `MONGOAUTH_AUTHENTICATOR_SIZE` accessible bytes.
+ */
+mongoauth_status mongoauth_authenticator_clear(struct mongoauth_authenticator *auth,
+                                               struct mongoauth_error *err);
+
+#if defined(MONGOAUTH_FEATURE_ALLOC)
+/**
+ * Allocate an idle authenticator on the heap (release with
+ * `mongoauth_authenticator_free`). Only with the `alloc` feature.
+ *
+ * # Safety
+ * `out` is writable.
+ */
+mongoauth_status mongoauth_authenticator_new(struct mongoauth_authenticator **out,
+                                             struct mongoauth_error *err);
+#endif
+
+#if defined(MONGOAUTH_FEATURE_ALLOC)
+/**
+ * Wipe and release a heap authenticator; NULL is a no-op.
+ *
+ * # Safety
+ * `auth` is NULL or from `mongoauth_authenticator_new`, not yet freed.
+ */
+mongoauth_status mongoauth_authenticator_free(struct mongoauth_authenticator *auth);
+#endif
+
+/**
+ * Cap the SCRAM iteration count the client computes (default
+ * `MONGOAUTH_DEFAULT_MAX_ITERATIONS`). Applies from the next `_start`.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_set_max_iterations(struct mongoauth_authenticator *auth,
+                                                            uint32_t max_iterations,
+                                                            struct mongoauth_error *err);
+
+/**
+ * Whether to try the first auth step inside the `hello` (speculative
+ * authentication, one round trip less; default true). Applies from the
+ * next `_start`.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_set_speculative(struct mongoauth_authenticator *auth,
+                                                         bool speculative,
+                                                         struct mongoauth_error *err);
+
+/**
+ * Whether the opening command is the legacy `isMaster` with `helloOk`
+ * (default true, as the handshake spec says without a Stable API version
+ * or load balancing) or `hello`. Applies from the next `_start`.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_set_legacy_hello(struct mongoauth_authenticator *auth,
+                                                          bool legacy_hello,
+                                                          struct mongoauth_error *err);
+
+/**
+ * Use a key cache for SCRAM (a repeated login skips PBKDF2), or NULL for
+ * none. Applies from the next `_start`; the cache must stay alive (not
+ * cleared or freed) until this authenticator is cleared, freed or started
+ * again.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `cache` is NULL or a cache
+ * object; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_set_key_cache(struct mongoauth_authenticator *auth,
+                                                       struct mongoauth_key_cache *cache,
+                                                       struct mongoauth_error *err);
+
+/**
+ * Start (or restart) a login with `cred` (copied) and
+ * `MONGOAUTH_AUTH_ENTROPY_BYTES` (48) bytes from a cryptographic random
+ * source. Checks the credential against the mechanism (a SCRAM or PLAIN
+ * login needs a username and password; X.509 takes no password; GSSAPI,
+ * AWS and OIDC are `UNSUPPORTED_MECHANISM`) and SASLprep's the password.
+ * A previous login in the object is wiped first.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `cred` is readable, with its
+ * strings readable; `entropy` is readable for `entropy_len` bytes; `err`
+ * is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_start(struct mongoauth_authenticator *auth,
+                                               const struct mongoauth_credential *cred,
+                                               const uint8_t *entropy,
+                                               size_t entropy_len,
+                                               struct mongoauth_error *err);
+
+/**
+ * Start a login with the credential of a parsed connection string
+ * (username, password, `authSource`, `authMechanism`, decoded and checked
+ * by the auth spec's rules): `URI_CREDENTIAL` for a broken rule,
+ * `INVALID_CREDENTIAL` when the URI asks for no authentication. The
+ * credential is copied: the `mongoauth_uri` may be cleared afterwards.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `uri` to a parsed connection
+ * string object; `entropy` is readable for `entropy_len` bytes; `err` is
+ * NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_start_uri(struct mongoauth_authenticator *auth,
+                                                   const struct mongoauth_uri *uri,
+                                                   const uint8_t *entropy,
+                                                   size_t entropy_len,
+                                                   struct mongoauth_error *err);
+
+/**
+ * The next command to send as a BSON document (with `$db`), into `(out,
+ * capacity, *written)`; a short buffer gives `BUFFER_TOO_SMALL` with the
+ * size needed in `*written` (`out = NULL, capacity = 0` queries it).
+ * Repeatable until the reply is handled. `UNEXPECTED_STEP` when nothing is
+ * to be sent (not started, done or failed). For a PLAIN login the command
+ * holds the password: wipe the buffer after sending.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `out` is writable for
+ * `capacity` bytes; `written` is writable; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_command(const struct mongoauth_authenticator *auth,
+                                                 uint8_t *out,
+                                                 size_t capacity,
+                                                 size_t *written,
+                                                 struct mongoauth_error *err);
+
+/**
+ * As `mongoauth_authenticator_command`, framed as a whole OP_MSG message
+ * with `request_id` (the caller's counter; match the reply with
+ * `mongoauth_authenticator_handle_reply_frame`).
+ *
+ * # Safety
+ * As `mongoauth_authenticator_command`.
+ */
+mongoauth_status mongoauth_authenticator_command_frame(const struct mongoauth_authenticator *auth,
+                                                       int32_t request_id,
+                                                       uint8_t *out,
+                                                       size_t capacity,
+                                                       size_t *written,
+                                                       struct mongoauth_error *err);
+
+/**
+ * Handle the reply (its BSON body document) to the last command. On
+ * success `*done` (optional) is false if another command is to be sent,
+ * true once the login is complete: check
+ * `mongoauth_authenticator_is_authenticated` (an arbiter needs no login).
+ * A server error (`ok: 0`) is `COMMAND_FAILED` with the server's code in
+ * `err->server_code` (18: wrong username or password); a malformed reply
+ * `BSON_MALFORMED`; a server breaking the protocol `PROTOCOL` or a SCRAM
+ * status. Any failure ends the login.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `body` is readable for
+ * `body_len` bytes; `done` is NULL or writable; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_handle_reply(struct mongoauth_authenticator *auth,
+                                                      const uint8_t *body,
+                                                      size_t body_len,
+                                                      bool *done,
+                                                      struct mongoauth_error *err);
+
+/**
+ * As `mongoauth_authenticator_handle_reply`, for a whole OP_MSG reply
+ * frame, which must answer `request_id` (its `responseTo`; else
+ * `PROTOCOL`). A malformed frame (`FRAME_MALFORMED`,
+ * `UNSUPPORTED_OPCODE`, `CHECKSUM_MISMATCH`, ...) or a wrong `responseTo`
+ * leaves the login waiting for the right reply.
+ *
+ * # Safety
+ * As `mongoauth_authenticator_handle_reply`, with `frame` readable for
+ * `frame_len` bytes.
+ */
+mongoauth_status mongoauth_authenticator_handle_reply_frame(struct mongoauth_authenticator *auth,
+                                                            const uint8_t *frame,
+                                                            size_t frame_len,
+                                                            int32_t request_id,
+                                                            bool *done,
+                                                            struct mongoauth_error *err);
+
+/**
+ * Whether the login succeeded (`*authenticated`; for SCRAM, the server's
+ * signature verified).
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `authenticated` is writable.
+ */
+mongoauth_status mongoauth_authenticator_is_authenticated(const struct mongoauth_authenticator *auth,
+                                                          bool *authenticated,
+                                                          struct mongoauth_error *err);
+
+/**
+ * The mechanism in use (`*mechanism`, a `mongoauth_mechanism` number)
+ * once the hello reply is handled (negotiated, or as configured);
+ * `MONGOAUTH_MECHANISM_DEFAULT` (0) before.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `mechanism` is writable.
+ */
+mongoauth_status mongoauth_authenticator_mechanism(const struct mongoauth_authenticator *auth,
+                                                   uint32_t *mechanism,
+                                                   struct mongoauth_error *err);
+
+/**
+ * Whether the server took the speculative first step in the hello (a
+ * round trip saved) (`*used`).
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `used` is writable.
+ */
+mongoauth_status mongoauth_authenticator_used_speculative(const struct mongoauth_authenticator *auth,
+                                                          bool *used,
+                                                          struct mongoauth_error *err);
+
+/**
+ * Run a started authenticator's whole login over a blocking byte stream
+ * (a socket, a TLS session, a firmware TCP stack): each command is sent as
+ * an OP_MSG with `write_cb`, each reply read with `read_cb` and handled,
+ * until the login is done (the core's `mongoauth::io::authenticate`).
+ * `ctx` is passed to the callbacks. `buf` holds one message at a time
+ * (`MONGOAUTH_HANDSHAKE_BUFFER_BYTES` is ample; a reply announcing more
+ * than `capacity` is `MESSAGE_TOO_LARGE`). Errors: `IO` (a callback
+ * failed), `UNEXPECTED_EOF`, `COMMAND_FAILED` (`err->server_code` 18 for a
+ * wrong password), or the statuses of `_handle_reply`. On success check
+ * `mongoauth_authenticator_is_authenticated`.
+ *
+ * # Safety
+ * `auth` points to a started authenticator object; `read_cb` and
+ * `write_cb` are valid functions honouring their contracts for `ctx`;
+ * `buf` is writable for `capacity` bytes; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_handshake(struct mongoauth_authenticator *auth,
+                                     mongoauth_read_fn read_cb,
+                                     mongoauth_write_fn write_cb,
+                                     void *ctx,
+                                     uint8_t *buf,
+                                     size_t capacity,
+                                     struct mongoauth_error *err);
 
 /**
  * `MONGOAUTH_KEY_CACHE_SIZE` at run time.
@@ -830,8 +1605,8 @@ mongoauth_status mongoauth_scram_client_keys(const struct mongoauth_scram_client
                                              struct mongoauth_error *err);
 
 /**
- * The SASL name of a mechanism (`"SCRAM-SHA-256"`) as a static
- * NUL-terminated string, or NULL for an unknown number.
+ * The registered name of a mechanism (`"SCRAM-SHA-256"`, `"PLAIN"`) as a
+ * static NUL-terminated string, or NULL for an unknown number (or 0).
  */
 const char *mongoauth_mechanism_name(uint32_t mechanism);
 
@@ -1065,6 +1840,217 @@ mongoauth_status mongoauth_scram_server_is_authenticated(const struct mongoauth_
                                                          struct mongoauth_error *err);
 
 /**
+ * `MONGOAUTH_SERVER_SESSION_SIZE` at run time.
+ */
+size_t mongoauth_server_session_size(void);
+
+/**
+ * `MONGOAUTH_SERVER_SESSION_ALIGN` at run time.
+ */
+size_t mongoauth_server_session_align(void);
+
+/**
+ * `MONGOAUTH_SESSION_ENTROPY_BYTES` at run time.
+ */
+size_t mongoauth_session_entropy_bytes(void);
+
+/**
+ * `MONGOAUTH_SESSION_SALT_BYTES` at run time.
+ */
+size_t mongoauth_session_salt_bytes(void);
+
+/**
+ * `MONGOAUTH_SESSION_SECRET_BYTES` at run time.
+ */
+size_t mongoauth_session_secret_bytes(void);
+
+/**
+ * `MONGOAUTH_SESSION_REPLY_BYTES` at run time.
+ */
+size_t mongoauth_session_reply_bytes(void);
+
+/**
+ * Make an empty session (no users) in caller memory (`mem_len` at least
+ * `MONGOAUTH_SERVER_SESSION_SIZE`, aligned to
+ * `MONGOAUTH_SERVER_SESSION_ALIGN`). Never allocates.
+ *
+ * # Safety
+ * `mem` is valid for `mem_len` writable bytes that outlive the object.
+ */
+mongoauth_status mongoauth_server_session_init_static(void *mem,
+                                                      size_t mem_len,
+                                                      struct mongoauth_server_session **out,
+                                                      struct mongoauth_error *err);
+
+/**
+ * Wipe a caller-memory session (stored keys included); later use reports
+ * `INVALID_OBJECT`. Heap objects are refused (`WRONG_ALLOCATION`).
+ *
+ * # Safety
+ * `session` is NULL or points to `MONGOAUTH_SERVER_SESSION_SIZE` accessible bytes.
+ */
+mongoauth_status mongoauth_server_session_clear(struct mongoauth_server_session *session,
+                                                struct mongoauth_error *err);
+
+#if defined(MONGOAUTH_FEATURE_ALLOC)
+/**
+ * Allocate an empty session on the heap (release with
+ * `mongoauth_server_session_free`). Only with the `alloc` feature.
+ *
+ * # Safety
+ * `out` is writable.
+ */
+mongoauth_status mongoauth_server_session_new(struct mongoauth_server_session **out,
+                                              struct mongoauth_error *err);
+#endif
+
+#if defined(MONGOAUTH_FEATURE_ALLOC)
+/**
+ * Wipe and release a heap session; NULL is a no-op.
+ *
+ * # Safety
+ * `session` is NULL or from `mongoauth_server_session_new`, not yet freed.
+ */
+mongoauth_status mongoauth_server_session_free(struct mongoauth_server_session *session);
+#endif
+
+/**
+ * Add a user `user` in database `db` with `password`, as `createUser`
+ * does: SCRAM-SHA-1 and SCRAM-SHA-256 credentials at mongod's default
+ * iteration counts (PBKDF2: slow on purpose), from
+ * `MONGOAUTH_SESSION_SALT_BYTES` (28) random bytes of `salt`. Only the
+ * derived keys are kept. Before `_start` only (`UNEXPECTED_STEP` after);
+ * more than `MONGOAUTH_SERVER_SESSION_MAX_USERS` users is `CAPACITY`.
+ *
+ * # Safety
+ * `session` points to a session object; each `(pointer, length)` pair is
+ * readable; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_server_session_add_user(struct mongoauth_server_session *session,
+                                                   const uint8_t *db,
+                                                   size_t db_len,
+                                                   const uint8_t *user,
+                                                   size_t user_len,
+                                                   const uint8_t *password,
+                                                   size_t password_len,
+                                                   const uint8_t *salt,
+                                                   size_t salt_len,
+                                                   struct mongoauth_error *err);
+
+/**
+ * Start serving a connection (or the next one: a previous conversation is
+ * dropped; the users stay). `secret` is `MONGOAUTH_SESSION_SECRET_BYTES`
+ * (32) random bytes, fixed per server: unknown users get stable decoy
+ * credentials from it, failing exactly like a wrong password.
+ * `connection_id` is reported in hello replies.
+ *
+ * # Safety
+ * `session` points to a session object; `secret` is readable for
+ * `secret_len` bytes; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_server_session_start(struct mongoauth_server_session *session,
+                                                const uint8_t *secret,
+                                                size_t secret_len,
+                                                int64_t connection_id,
+                                                struct mongoauth_error *err);
+
+/**
+ * Handle one command body (the BSON document of an OP_MSG, whose `$db`
+ * names the database) and write the reply body into `(out, capacity,
+ * *written)`. `entropy` is `MONGOAUTH_SESSION_ENTROPY_BYTES` (24) fresh
+ * random bytes. A failed login is not an error: it is a reply with code
+ * 18. Errors: a body that is not a command (`BSON_MALFORMED`), or a short
+ * `out` (`BUFFER_TOO_SMALL`; not repeatable: the request was handled, so
+ * size `out` with `MONGOAUTH_SESSION_REPLY_BYTES`).
+ *
+ * # Safety
+ * `session` points to a session object; `body` and `entropy` are readable
+ * for their lengths; `out` is writable for `capacity` bytes; `written` is
+ * writable; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_server_session_handle(struct mongoauth_server_session *session,
+                                                 const uint8_t *body,
+                                                 size_t body_len,
+                                                 const uint8_t *entropy,
+                                                 size_t entropy_len,
+                                                 uint8_t *out,
+                                                 size_t capacity,
+                                                 size_t *written,
+                                                 struct mongoauth_error *err);
+
+/**
+ * As `mongoauth_server_session_handle`, for the body of a legacy OP_QUERY
+ * command (a driver's opening `isMaster`), whose database comes from the
+ * `<db>.$cmd` collection name: pass `db`.
+ *
+ * # Safety
+ * As `mongoauth_server_session_handle`; `db` is readable for `db_len` bytes.
+ */
+mongoauth_status mongoauth_server_session_handle_legacy(struct mongoauth_server_session *session,
+                                                        const uint8_t *body,
+                                                        size_t body_len,
+                                                        const uint8_t *db,
+                                                        size_t db_len,
+                                                        const uint8_t *entropy,
+                                                        size_t entropy_len,
+                                                        uint8_t *out,
+                                                        size_t capacity,
+                                                        size_t *written,
+                                                        struct mongoauth_error *err);
+
+/**
+ * Handle one whole request frame (an OP_MSG, or a driver's opening
+ * OP_QUERY) and write the whole reply frame (OP_MSG, or OP_REPLY to an
+ * OP_QUERY) with `reply_id` as its requestID into `(out, capacity,
+ * *written)` — what a server loop does with each message it reads.
+ * Errors as `mongoauth_server_session_handle`, plus `FRAME_MALFORMED`,
+ * `UNSUPPORTED_OPCODE`, `CHECKSUM_MISMATCH` for a bad frame.
+ *
+ * # Safety
+ * As `mongoauth_server_session_handle`, with `frame` readable for
+ * `frame_len` bytes.
+ */
+mongoauth_status mongoauth_server_session_handle_frame(struct mongoauth_server_session *session,
+                                                       const uint8_t *frame,
+                                                       size_t frame_len,
+                                                       const uint8_t *entropy,
+                                                       size_t entropy_len,
+                                                       int32_t reply_id,
+                                                       uint8_t *out,
+                                                       size_t capacity,
+                                                       size_t *written,
+                                                       struct mongoauth_error *err);
+
+/**
+ * Whether a user has logged in on this connection (`*authenticated`).
+ *
+ * # Safety
+ * `session` points to a session object; `authenticated` is writable.
+ */
+mongoauth_status mongoauth_server_session_is_authenticated(const struct mongoauth_server_session *session,
+                                                           bool *authenticated,
+                                                           struct mongoauth_error *err);
+
+/**
+ * Who logged in on this connection: the username into `(user, user_cap,
+ * *user_written)` and its database into `(db, db_cap, *db_written)`.
+ * `UNEXPECTED_STEP` when nobody has. `BUFFER_TOO_SMALL` sets both
+ * `*written` to the sizes needed.
+ *
+ * # Safety
+ * `session` points to a session object; each buffer is writable for its
+ * capacity; both `written` pointers are writable; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_server_session_user(const struct mongoauth_server_session *session,
+                                               uint8_t *user,
+                                               size_t user_cap,
+                                               size_t *user_written,
+                                               uint8_t *db,
+                                               size_t db_cap,
+                                               size_t *db_written,
+                                               struct mongoauth_error *err);
+
+/**
  * The name of a status code as a static NUL-terminated string, e.g.
  * `"MONGOAUTH_STATUS_BUFFER_TOO_SMALL"`; `"MONGOAUTH_STATUS_UNKNOWN"` for a
  * number that is not a code. Never NULL; for logs, not for branching.
@@ -1077,6 +2063,398 @@ const char *mongoauth_status_name(uint32_t code);
  * has the specific message.
  */
 const char *mongoauth_strerror(uint32_t code);
+
+/**
+ * `MONGOAUTH_URI_SIZE` at run time.
+ */
+size_t mongoauth_uri_size(void);
+
+/**
+ * `MONGOAUTH_URI_ALIGN` at run time.
+ */
+size_t mongoauth_uri_align(void);
+
+/**
+ * `MONGOAUTH_URI_MAX_BYTES` at run time.
+ */
+size_t mongoauth_uri_max_bytes(void);
+
+/**
+ * Make an empty connection string object in caller memory (`mem_len` at
+ * least `MONGOAUTH_URI_SIZE`, aligned to `MONGOAUTH_URI_ALIGN`). Never
+ * allocates. Wipe it with `mongoauth_uri_clear`.
+ *
+ * # Safety
+ * `mem` is valid for `mem_len` writable bytes that outlive the object.
+ */
+mongoauth_status mongoauth_uri_init_static(void *mem,
+                                           size_t mem_len,
+                                           struct mongoauth_uri **out,
+                                           struct mongoauth_error *err);
+
+/**
+ * Wipe a caller-memory connection string (the password in it too); later
+ * use reports `INVALID_OBJECT`. Heap objects are refused (`WRONG_ALLOCATION`).
+ *
+ * # Safety
+ * `uri` is NULL or points to `MONGOAUTH_URI_SIZE` accessible bytes.
+ */
+mongoauth_status mongoauth_uri_clear(struct mongoauth_uri *uri, struct mongoauth_error *err);
+
+#if defined(MONGOAUTH_FEATURE_ALLOC)
+/**
+ * Allocate an empty connection string object on the heap (release with
+ * `mongoauth_uri_free`). Only with the `alloc` feature.
+ *
+ * # Safety
+ * `out` is writable.
+ */
+mongoauth_status mongoauth_uri_new(struct mongoauth_uri **out, struct mongoauth_error *err);
+#endif
+
+#if defined(MONGOAUTH_FEATURE_ALLOC)
+/**
+ * Wipe and release a heap connection string; NULL is a no-op.
+ *
+ * # Safety
+ * `uri` is NULL or from `mongoauth_uri_new`, not yet freed.
+ */
+mongoauth_status mongoauth_uri_free(struct mongoauth_uri *uri);
+#endif
+
+/**
+ * Parse a connection string (`text`, UTF-8, not NUL-terminated, at most
+ * `MONGOAUTH_URI_MAX_BYTES`) into the object, replacing what it held. A
+ * syntax error returns `URI_SYNTAX` (or `URI_OPTION`, `URI_SRV`,
+ * `INVALID_UTF8`) with the byte in `err->offset`, and leaves the object
+ * empty. Warnings (unknown or ignored options) do not fail the parse: read
+ * them with `mongoauth_uri_warning_count` / `mongoauth_uri_warning`. The
+ * credential rules are checked later, by the credential functions.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `text` is readable for
+ * `text_len` bytes; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_uri_parse(struct mongoauth_uri *uri,
+                                     const uint8_t *text,
+                                     size_t text_len,
+                                     struct mongoauth_error *err);
+
+/**
+ * Whether the scheme is `mongodb+srv://` (`*srv`).
+ *
+ * # Safety
+ * `uri` points to a connection string object; `srv` is writable.
+ */
+mongoauth_status mongoauth_uri_is_srv(const struct mongoauth_uri *uri,
+                                      bool *srv,
+                                      struct mongoauth_error *err);
+
+/**
+ * How many hosts the connection string lists (`*count`; 1 for SRV).
+ *
+ * # Safety
+ * `uri` points to a connection string object; `count` is writable.
+ */
+mongoauth_status mongoauth_uri_host_count(const struct mongoauth_uri *uri,
+                                          size_t *count,
+                                          struct mongoauth_error *err);
+
+/**
+ * Host number `index` (from 0): its name, percent-decoded, into `(out,
+ * capacity)` with the length in `*written` (the usual size query);
+ * `*port` (optional) its port or 0 when none was given (the default is
+ * 27017); `*kind` (optional) a `mongoauth_host_kind`. An index past
+ * `mongoauth_uri_host_count` is `INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `out` is writable for
+ * `capacity` bytes; `written` is writable; `port` and `kind` are NULL or
+ * writable.
+ */
+mongoauth_status mongoauth_uri_host(const struct mongoauth_uri *uri,
+                                    size_t index,
+                                    uint8_t *out,
+                                    size_t capacity,
+                                    size_t *written,
+                                    uint16_t *port,
+                                    uint32_t *kind,
+                                    struct mongoauth_error *err);
+
+/**
+ * The database after the hosts (`/shop`), decoded, into `(out, capacity,
+ * *written)`; `*found` is false when the URI names none.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `out` is writable for
+ * `capacity` bytes; `written` and `found` are writable.
+ */
+mongoauth_status mongoauth_uri_database(const struct mongoauth_uri *uri,
+                                        uint8_t *out,
+                                        size_t capacity,
+                                        size_t *written,
+                                        bool *found,
+                                        struct mongoauth_error *err);
+
+/**
+ * How many options the connection string sets with a valid value
+ * (`*count`); read their names with `mongoauth_uri_option_name`.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `count` is writable.
+ */
+mongoauth_status mongoauth_uri_option_count(const struct mongoauth_uri *uri,
+                                            size_t *count,
+                                            struct mongoauth_error *err);
+
+/**
+ * The canonical name (`"authSource"`) of option number `index` (from 0,
+ * below `mongoauth_uri_option_count`), into `(out, capacity, *written)`.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `out` is writable for
+ * `capacity` bytes; `written` is writable.
+ */
+mongoauth_status mongoauth_uri_option_name(const struct mongoauth_uri *uri,
+                                           size_t index,
+                                           uint8_t *out,
+                                           size_t capacity,
+                                           size_t *written,
+                                           struct mongoauth_error *err);
+
+/**
+ * The value of option `name` (any case: `"authsource"` finds
+ * `authSource`; `ssl` reads `tls`) as text, decoded: booleans `true` /
+ * `false`, numbers in decimal, enums by name, lists as written. `*found`
+ * is false when the URI does not set it (or set it to an invalid value,
+ * which was a warning). An unknown name is `INVALID_ARGUMENT`.
+ * `readPreferenceTags` has no single value: it is never found here.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `name` is readable for
+ * `name_len` bytes; `out` is writable for `capacity` bytes; `written` and
+ * `found` are writable.
+ */
+mongoauth_status mongoauth_uri_option(const struct mongoauth_uri *uri,
+                                      const uint8_t *name,
+                                      size_t name_len,
+                                      uint8_t *out,
+                                      size_t capacity,
+                                      size_t *written,
+                                      bool *found,
+                                      struct mongoauth_error *err);
+
+/**
+ * A boolean option (`tls`, `tlsInsecure`, `tlsAllowInvalidCertificates`,
+ * `directConnection`, `retryWrites`, ...) by name: `*value` and `*found`.
+ * A name of a non-boolean option is `INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `name` is readable for
+ * `name_len` bytes; `value` and `found` are writable.
+ */
+mongoauth_status mongoauth_uri_option_bool(const struct mongoauth_uri *uri,
+                                           const uint8_t *name,
+                                           size_t name_len,
+                                           bool *value,
+                                           bool *found,
+                                           struct mongoauth_error *err);
+
+/**
+ * An integer option (`connectTimeoutMS`, `maxPoolSize`, `w` as a number,
+ * ...) by name: `*value` and `*found`. A name of a non-integer option is
+ * `INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `name` is readable for
+ * `name_len` bytes; `value` and `found` are writable.
+ */
+mongoauth_status mongoauth_uri_option_int(const struct mongoauth_uri *uri,
+                                          const uint8_t *name,
+                                          size_t name_len,
+                                          int64_t *value,
+                                          bool *found,
+                                          struct mongoauth_error *err);
+
+/**
+ * Whether to use TLS (`*tls`): the `tls`/`ssl` option, else the scheme's
+ * default (on for `mongodb+srv://`, off for `mongodb://`).
+ *
+ * # Safety
+ * `uri` points to a connection string object; `tls` is writable.
+ */
+mongoauth_status mongoauth_uri_tls(const struct mongoauth_uri *uri,
+                                   bool *tls,
+                                   struct mongoauth_error *err);
+
+/**
+ * The `authMechanism` option as a `mongoauth_mechanism` number
+ * (`*mechanism`), or `MONGOAUTH_MECHANISM_DEFAULT` (0) when not given.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `mechanism` is writable.
+ */
+mongoauth_status mongoauth_uri_auth_mechanism(const struct mongoauth_uri *uri,
+                                              uint32_t *mechanism,
+                                              struct mongoauth_error *err);
+
+/**
+ * For `mongodb+srv://`, the DNS SRV name to query
+ * (`_mongodb._tcp.<host>`, or with `srvServiceName`), into `(out,
+ * capacity, *written)`. `INVALID_ARGUMENT` for a `mongodb://` URI.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `out` is writable for
+ * `capacity` bytes; `written` is writable.
+ */
+mongoauth_status mongoauth_uri_srv_query_name(const struct mongoauth_uri *uri,
+                                              uint8_t *out,
+                                              size_t capacity,
+                                              size_t *written,
+                                              struct mongoauth_error *err);
+
+/**
+ * How many warnings parsing reported (`*count`), including any past the
+ * `MONGOAUTH_URI_MAX_WARNINGS` that `mongoauth_uri_warning` can read.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `count` is writable.
+ */
+mongoauth_status mongoauth_uri_warning_count(const struct mongoauth_uri *uri,
+                                             size_t *count,
+                                             struct mongoauth_error *err);
+
+/**
+ * Warning number `index` (from 0): its message (which names the option
+ * and the byte, never a value) into `(out, capacity, *written)`; `*kind`
+ * (optional) a `mongoauth_uri_warning_kind`; `*offset` (optional) its byte
+ * in the connection string.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `out` is writable for
+ * `capacity` bytes; `written` is writable; `kind` and `offset` are NULL or
+ * writable.
+ */
+mongoauth_status mongoauth_uri_warning(const struct mongoauth_uri *uri,
+                                       size_t index,
+                                       uint8_t *out,
+                                       size_t capacity,
+                                       size_t *written,
+                                       uint32_t *kind,
+                                       size_t *offset,
+                                       struct mongoauth_error *err);
+
+/**
+ * Whether the connection string asks for authentication (`*present`: a
+ * userinfo `@` or an `authMechanism`), after checking the credential
+ * against its mechanism's rules: a broken rule is `URI_CREDENTIAL` (e.g.
+ * SCRAM without a password).
+ *
+ * # Safety
+ * `uri` points to a connection string object; `present` is writable.
+ */
+mongoauth_status mongoauth_uri_has_credential(const struct mongoauth_uri *uri,
+                                              bool *present,
+                                              struct mongoauth_error *err);
+
+/**
+ * The credential's mechanism (`*mechanism`, a `mongoauth_mechanism`
+ * number), or `MONGOAUTH_MECHANISM_DEFAULT` (0): negotiate SCRAM.
+ * `INVALID_CREDENTIAL` when the URI has no credential.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `mechanism` is writable.
+ */
+mongoauth_status mongoauth_uri_credential_mechanism(const struct mongoauth_uri *uri,
+                                                    uint32_t *mechanism,
+                                                    struct mongoauth_error *err);
+
+/**
+ * The credential's username, decoded, into `(out, capacity, *written)`;
+ * `*found` false when the mechanism has none (X.509 from the certificate,
+ * AWS). `MONGOAUTH_MAX_USERNAME_BYTES` suffices for SCRAM.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `out` is writable for
+ * `capacity` bytes; `written` and `found` are writable.
+ */
+mongoauth_status mongoauth_uri_credential_username(const struct mongoauth_uri *uri,
+                                                   uint8_t *out,
+                                                   size_t capacity,
+                                                   size_t *written,
+                                                   bool *found,
+                                                   struct mongoauth_error *err);
+
+/**
+ * The credential's password, decoded, into the caller's `(out, capacity,
+ * *written)`; `*found` false when there is none (no `:`), true for an
+ * empty one (`user:@host`). Secret: wipe the buffer with
+ * `mongoauth_memzero` when done. `MONGOAUTH_MAX_PASSWORD_BYTES` suffices
+ * for SCRAM.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `out` is writable for
+ * `capacity` bytes; `written` and `found` are writable.
+ */
+mongoauth_status mongoauth_uri_credential_password(const struct mongoauth_uri *uri,
+                                                   uint8_t *out,
+                                                   size_t capacity,
+                                                   size_t *written,
+                                                   bool *found,
+                                                   struct mongoauth_error *err);
+
+/**
+ * The database the auth commands go to (`authSource`, the URI database,
+ * `admin` or `$external` as the auth spec says), into `(out, capacity,
+ * *written)`.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `out` is writable for
+ * `capacity` bytes; `written` is writable.
+ */
+mongoauth_status mongoauth_uri_credential_source(const struct mongoauth_uri *uri,
+                                                 uint8_t *out,
+                                                 size_t capacity,
+                                                 size_t *written,
+                                                 struct mongoauth_error *err);
+
+/**
+ * A mechanism property by name (`SERVICE_NAME`, `CANONICALIZE_HOST_NAME`,
+ * `SERVICE_REALM`, `SERVICE_HOST` for GSSAPI, with its defaults;
+ * `ENVIRONMENT`, `TOKEN_RESOURCE` for OIDC; any other name is looked up in
+ * `authMechanismProperties` as written, ASCII-case-insensitively), decoded,
+ * into `(out, capacity, *written)`; `*found` false when not set.
+ *
+ * # Safety
+ * `uri` points to a connection string object; `name` is readable for
+ * `name_len` bytes; `out` is writable for `capacity` bytes; `written` and
+ * `found` are writable.
+ */
+mongoauth_status mongoauth_uri_credential_property(const struct mongoauth_uri *uri,
+                                                   const uint8_t *name,
+                                                   size_t name_len,
+                                                   uint8_t *out,
+                                                   size_t capacity,
+                                                   size_t *written,
+                                                   bool *found,
+                                                   struct mongoauth_error *err);
+
+/**
+ * Build a connection string from its parts, escaping the username,
+ * password, database and options as RFC 3986 and the spec require, into
+ * `(out, capacity, *written)` (not NUL-terminated; the size query works).
+ * A part that cannot be encoded (no hosts, SRV with a port or several
+ * hosts, a host with forbidden characters) is `URI_ENCODE`.
+ *
+ * # Safety
+ * `parts` is readable, with each `(pointer, length)` in it readable; `out`
+ * is writable for `capacity` bytes; `written` is writable.
+ */
+mongoauth_status mongoauth_uri_encode(const struct mongoauth_uri_parts *parts,
+                                      uint8_t *out,
+                                      size_t capacity,
+                                      size_t *written,
+                                      struct mongoauth_error *err);
 
 #ifdef __cplusplus
 }  // extern "C"
@@ -1100,6 +2478,12 @@ MONGOAUTH_STATIC_ASSERT(sizeof(mongoauth_scram_server) == MONGOAUTH_SCRAM_SERVER
 MONGOAUTH_STATIC_ASSERT(MONGOAUTH_ALIGNOF(mongoauth_scram_server) == MONGOAUTH_SCRAM_SERVER_ALIGN, "mongoauth_scram_server alignment");
 MONGOAUTH_STATIC_ASSERT(sizeof(mongoauth_key_cache) == MONGOAUTH_KEY_CACHE_SIZE, "mongoauth_key_cache size");
 MONGOAUTH_STATIC_ASSERT(MONGOAUTH_ALIGNOF(mongoauth_key_cache) == MONGOAUTH_KEY_CACHE_ALIGN, "mongoauth_key_cache alignment");
+MONGOAUTH_STATIC_ASSERT(sizeof(mongoauth_uri) == MONGOAUTH_URI_SIZE, "mongoauth_uri size");
+MONGOAUTH_STATIC_ASSERT(MONGOAUTH_ALIGNOF(mongoauth_uri) == MONGOAUTH_URI_ALIGN, "mongoauth_uri alignment");
+MONGOAUTH_STATIC_ASSERT(sizeof(mongoauth_authenticator) == MONGOAUTH_AUTHENTICATOR_SIZE, "mongoauth_authenticator size");
+MONGOAUTH_STATIC_ASSERT(MONGOAUTH_ALIGNOF(mongoauth_authenticator) == MONGOAUTH_AUTHENTICATOR_ALIGN, "mongoauth_authenticator alignment");
+MONGOAUTH_STATIC_ASSERT(sizeof(mongoauth_server_session) == MONGOAUTH_SERVER_SESSION_SIZE, "mongoauth_server_session size");
+MONGOAUTH_STATIC_ASSERT(MONGOAUTH_ALIGNOF(mongoauth_server_session) == MONGOAUTH_SERVER_SESSION_ALIGN, "mongoauth_server_session alignment");
 MONGOAUTH_STATIC_ASSERT(sizeof(mongoauth_error) == MONGOAUTH_ERROR_SIZE, "mongoauth_error size");
 MONGOAUTH_STATIC_ASSERT(sizeof(mongoauth_scram_keys) == MONGOAUTH_SCRAM_KEYS_SIZE, "mongoauth_scram_keys size");
 MONGOAUTH_STATIC_ASSERT(sizeof(mongoauth_scram_credentials) == MONGOAUTH_SCRAM_CREDENTIALS_SIZE, "mongoauth_scram_credentials size");

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs the Python (cffi, pytest, scramp interop) and Go (cgo, go test)
+# Runs the Python (cffi, pytest, scramp and pymongo interop) and Go (cgo, go test)
 # binding suites against the freshly built C library. Creates target/venv
-# (python3 -m venv; pip install scramp pytest cffi) if needed. A missing peer
-# (python3, go, scramp, pytest, cffi) is a failure, never a skip.
+# (python3 -m venv; pip install scramp pytest cffi pymongo) if needed. A missing peer
+# (python3, go, scramp, pytest, cffi, pymongo) is a failure, never a skip.
 # Prints "N passed, M failed" (individual pytest and go tests, plus the build
 # and vet steps); exits non-zero on any failure.
 set -uo pipefail
@@ -21,9 +21,12 @@ if ! command -v python3 >/dev/null; then
     fail "python3 not found"
 else
     if [ ! -x "$venv/bin/python" ]; then
-        python3 -m venv "$venv" && "$venv/bin/pip" install -q scramp pytest cffi || fail "creating $venv"
+        python3 -m venv "$venv" || fail "creating $venv"
     fi
-    if "$venv/bin/python" -c 'import scramp, pytest, cffi' 2>/dev/null; then
+    if ! "$venv/bin/python" -c 'import scramp, pytest, cffi, pymongo' 2>/dev/null; then
+        "$venv/bin/pip" install -q scramp pytest cffi pymongo || fail "pip install into $venv"
+    fi
+    if "$venv/bin/python" -c 'import scramp, pytest, cffi, pymongo' 2>/dev/null; then
         log=$(mktemp)
         MONGOAUTH_LIB=$root/target/release/libmongoauth.so "$venv/bin/python" -m pytest -q -p no:cacheprovider bindings/python | tee "$log"
         rc=${PIPESTATUS[0]}
@@ -34,7 +37,7 @@ else
         if [ "$rc" -ne 0 ] && [ "${nf:-0}" -eq 0 ]; then fail "pytest exited $rc"; fi
         rm -f "$log"
     else
-        fail "python peers missing in $venv (pip install scramp pytest cffi)"
+        fail "python peers missing in $venv (pip install scramp pytest cffi pymongo)"
     fi
 fi
 

@@ -9,7 +9,9 @@
 #   * constcheck: every MONGOAUTH_*_{SIZE,ALIGN,BYTES,...} macro equals its
 #     runtime function;
 #   * builds and runs every example and C test plainly, under ASan+UBSan, and
-#     under valgrind; runs the scram example against the shared library;
+#     under valgrind (connect.c against the loopback server of
+#     tests/c/loopback-server); runs the scram example against the shared
+#     library;
 #   * installs into target/c-install and builds against it with pkg-config
 #     and with a CMake find_package(mongoauth) project.
 # Installs cbindgen into target/tools (reused) and valgrind (apt, if root)
@@ -115,9 +117,38 @@ constcheck() {
 }
 step constcheck constcheck
 
+# ---- the loopback server connect.c logs in to --------------------------------------
+# tests/c/loopback-server: mongoauth_demo::LoopbackServer as a binary (its own
+# workspace); it prints "PORT <n>" and serves until its stdin closes.
+LOOPBACK=$root/target/loopback-server/release/mongoauth-loopback-server
+step build-loopback-server env CARGO_TARGET_DIR="$root/target/loopback-server" \
+    cargo build --release --locked --manifest-path tests/c/loopback-server/Cargo.toml
+lb_pid=
+start_loopback() {
+    rm -f "$out/loopback.in" "$out/loopback.out"
+    mkfifo "$out/loopback.in" || return 1
+    "$LOOPBACK" admin:alice:pencil <"$out/loopback.in" >"$out/loopback.out" &
+    lb_pid=$!
+    exec 7>"$out/loopback.in"
+    local i
+    for i in $(seq 1 100); do
+        grep -q '^PORT ' "$out/loopback.out" 2>/dev/null && break
+        sleep 0.1
+    done
+    lb_port=$(awk '/^PORT /{print $2}' "$out/loopback.out")
+    [ -n "$lb_port" ] || return 1
+    export MONGOAUTH_TEST_URI="mongodb://alice:pencil@127.0.0.1:$lb_port/?authSource=admin"
+    echo "loopback server on port $lb_port"
+}
+if [ -x "$LOOPBACK" ]; then
+    # (a function: it runs in this shell, so MONGOAUTH_TEST_URI stays set)
+    step start-loopback-server start_loopback
+fi
+
 # ---- examples and tests: plain, ASan+UBSan, valgrind ---------------------------
 # name:source:flavour (hosted | nostd)
 programs="scram:examples-c/scram.c:hosted firmware:examples-c/firmware.c:nostd misuse:tests/c/misuse.c:hosted roundtrip:tests/c/roundtrip.c:hosted misuse-nostd:tests/c/misuse.c:nostd"
+programs="$programs uri:examples-c/uri.c:hosted connect:examples-c/connect.c:hosted uri-auth:tests/c/uri_auth.c:hosted uri-auth-nostd:tests/c/uri_auth.c:nostd"
 build_prog() { # build_prog NAME SRC FLAVOUR OUTSUFFIX EXTRA_FLAGS...
     local name=$1 src=$2 flavour=$3 suffix=$4
     shift 4
@@ -141,6 +172,21 @@ for p in $programs; do
         failed=$((failed + 1)); failures+=("valgrind-missing"); echo "FAIL valgrind not installed"
     fi
 done
+# connect.c really logged in (above, via $MONGOAUTH_TEST_URI), and a wrong
+# password is the server's code 18 (exit status 2)
+connect_checks() {
+    [ -n "${MONGOAUTH_TEST_URI:-}" ] || { echo "no loopback server"; return 1; }
+    "$out/connect" | tee /dev/stderr | grep -q 'authenticated with SCRAM-SHA-256' || return 1
+    "$out/connect" "mongodb://alice:wrong@127.0.0.1:$lb_port/?authSource=admin"
+    [ $? -eq 2 ] || return 1
+    "$out/connect" "mongodb://127.0.0.1:1/" && return 1
+    env -u MONGOAUTH_TEST_URI "$out/connect" | grep -q usage
+}
+step connect-loopback connect_checks
+if [ -n "$lb_pid" ]; then
+    exec 7>&-
+    wait "$lb_pid"
+fi
 # the sanitizer builds really are instrumented
 step asan-instrumented bash -c "nm '$out/misuse-asan' | grep -q __asan_init && nm '$out/misuse-asan' | grep -q __ubsan_handle"
 step examples-makefile make -C examples-c all OUT="$out/examples-make"

@@ -36,6 +36,20 @@ const (
 	StatusMandatoryExtension         Status = 106
 	StatusAuthenticationFailed       Status = 107
 	StatusChannelBindingNotSupported Status = 108
+	StatusURISyntax                  Status = 200
+	StatusURIOption                  Status = 201
+	StatusURICredential              Status = 202
+	StatusURISrv                     Status = 203
+	StatusURIEncode                  Status = 204
+	StatusBSONMalformed              Status = 300
+	StatusFrameMalformed             Status = 301
+	StatusUnsupportedOpcode          Status = 302
+	StatusMessageTooLarge            Status = 303
+	StatusChecksumMismatch           Status = 304
+	StatusCommandFailed              Status = 400
+	StatusProtocol                   Status = 401
+	StatusIO                         Status = 402
+	StatusUnexpectedEOF              Status = 403
 	StatusPanic                      Status = 900
 	StatusInternal                   Status = 901
 )
@@ -49,10 +63,17 @@ func (s Status) IsCallerError() bool { return s >= 1 && s <= 99 }
 // IsScramError reports a code in the SCRAM range (100-199).
 func (s Status) IsScramError() bool { return s >= 100 && s <= 199 }
 
-// Error is a failed call: the numeric code and the library's message.
+// IsURIError reports a connection string code (200-299).
+func (s Status) IsURIError() bool { return s >= 200 && s <= 299 }
+
+// Error is a failed call: the numeric code and the library's message;
+// Offset is the byte of the input it points at (-1 when none), ServerCode
+// the server's code for StatusCommandFailed (18: AuthenticationFailed).
 type Error struct {
-	Code    Status
-	Message string
+	Code       Status
+	Message    string
+	Offset     int64
+	ServerCode int32
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("mongoauth: %s: %s", e.Code, e.Message) }
@@ -70,4 +91,6 @@ var (
 	ErrServerError             = &Error{Code: StatusServerError}
 	ErrUnexpectedStep          = &Error{Code: StatusUnexpectedStep}
 	ErrInvalidUTF8             = &Error{Code: StatusInvalidUTF8}
+	ErrCommandFailed           = &Error{Code: StatusCommandFailed}
+	ErrURISyntax               = &Error{Code: StatusURISyntax}
 )

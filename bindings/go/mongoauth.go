@@ -51,7 +51,7 @@ const (
 	ScramClientSize      = 1024
 	ScramServerSize      = 2048
 	KeyCacheSize         = 1280
-	ErrorSize            = 264
+	ErrorSize            = 280
 	ErrorMessageSize     = 256
 	ScramCredentialsSize = 144
 	VersionNumber        = 100
@@ -110,13 +110,15 @@ func check(st C.mongoauth_status, e *C.mongoauth_error) error {
 		return nil
 	}
 	msg := ""
+	offset, code := int64(-1), int32(0)
 	if e != nil && uint32(e.status) == uint32(st) {
 		msg = C.GoStringN(&e.message[0], C.int(e.message_len))
+		offset, code = int64(e.offset), int32(e.server_code)
 	}
 	if msg == "" {
 		msg = C.GoString(C.mongoauth_strerror(C.uint32_t(st)))
 	}
-	return &Error{Code: Status(st), Message: msg}
+	return &Error{Code: Status(st), Message: msg, Offset: offset, ServerCode: code}
 }
 
 // readOut calls an (out, capacity, *written) C function, growing the buffer

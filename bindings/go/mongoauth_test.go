@@ -48,7 +48,13 @@ func TestStatusNames(t *testing.T) {
 		StatusServerSignatureMismatch: "SERVER_SIGNATURE_MISMATCH", StatusServerError: "SERVER_ERROR",
 		StatusMandatoryExtension: "MANDATORY_EXTENSION", StatusAuthenticationFailed: "AUTHENTICATION_FAILED",
 		StatusChannelBindingNotSupported: "CHANNEL_BINDING_NOT_SUPPORTED", StatusPanic: "PANIC",
-		StatusInternal: "INTERNAL",
+		StatusInternal:  "INTERNAL",
+		StatusURISyntax: "URI_SYNTAX", StatusURIOption: "URI_OPTION", StatusURICredential: "URI_CREDENTIAL",
+		StatusURISrv: "URI_SRV", StatusURIEncode: "URI_ENCODE", StatusBSONMalformed: "BSON_MALFORMED",
+		StatusFrameMalformed: "FRAME_MALFORMED", StatusUnsupportedOpcode: "UNSUPPORTED_OPCODE",
+		StatusMessageTooLarge: "MESSAGE_TOO_LARGE", StatusChecksumMismatch: "CHECKSUM_MISMATCH",
+		StatusCommandFailed: "COMMAND_FAILED", StatusProtocol: "PROTOCOL", StatusIO: "IO",
+		StatusUnexpectedEOF: "UNEXPECTED_EOF",
 	}
 	known := 0
 	for code := Status(0); code < 1000; code++ {

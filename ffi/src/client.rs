@@ -9,7 +9,7 @@ use mongoauth::scram::{
 
 use crate::cache::{CacheState, mongoauth_key_cache};
 use crate::error::{Fail, mongoauth_error};
-use crate::mechanism::{mongoauth_mechanism, mongoauth_scram_keys};
+use crate::mechanism::{mongoauth_mechanism, mongoauth_scram_keys, not_scram};
 use crate::object::{self, Object};
 use crate::panic::boundary;
 use crate::ptr;
@@ -197,6 +197,7 @@ pub unsafe extern "C" fn mongoauth_scram_client_start(
             mongoauth_mechanism::MONGOAUTH_MECHANISM_SCRAM_SHA_256 => AnyClient::Sha256(
                 ClientMachine::new(Client::<Sha256>::start(username, password, &nonce, &c.config)?),
             ),
+            _ => return Err(not_scram()),
         };
         c.machine = Some((mech, m));
         Ok(())
@@ -250,6 +251,7 @@ pub unsafe extern "C" fn mongoauth_scram_client_start_with_keys(
                     &c.config,
                 )?))
             }
+            _ => return Err(not_scram()),
         };
         c.machine = Some((mech, m));
         Ok(())

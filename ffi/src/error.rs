@@ -9,7 +9,9 @@ use crate::status::mongoauth_status;
 /// Capacity of `mongoauth_error.message`, including the terminating NUL.
 pub const MONGOAUTH_ERROR_MESSAGE_SIZE: usize = 256;
 /// `sizeof(mongoauth_error)`.
-pub const MONGOAUTH_ERROR_SIZE: usize = 264;
+pub const MONGOAUTH_ERROR_SIZE: usize = 280;
+/// `mongoauth_error.offset` when the error points at no byte of the input.
+pub const MONGOAUTH_NO_OFFSET: i64 = -1;
 
 /// Details of a failed call, filled in by the library when the caller passes
 /// a non-NULL pointer as the last argument (`err`). Written only on failure;
@@ -25,6 +27,15 @@ pub struct mongoauth_error {
     pub message_len: u32,
     /// NUL-terminated UTF-8 text, truncated at a character boundary to fit.
     pub message: [c_char; MONGOAUTH_ERROR_MESSAGE_SIZE],
+    /// The byte of the input the error points at (a connection string, a
+    /// BSON document or frame, a SCRAM message), or `MONGOAUTH_NO_OFFSET`
+    /// (-1).
+    pub offset: i64,
+    /// For `MONGOAUTH_STATUS_COMMAND_FAILED`: the server's numeric error code
+    /// (18 is AuthenticationFailed); 0 otherwise.
+    pub server_code: i32,
+    /// Reserved, set to 0.
+    pub reserved: u32,
 }
 
 const _: () = assert!(core::mem::size_of::<mongoauth_error>() == MONGOAUTH_ERROR_SIZE);
@@ -35,11 +46,13 @@ pub(crate) struct Fail {
     detail: Detail,
 }
 
+#[allow(clippy::large_enum_variant)]
 enum Detail {
     Core(mongoauth::Error),
     Text(&'static str),
     Arg(&'static str, &'static str),
     Needed(usize),
+    Io(&'static str, isize),
 }
 
 impl Fail {
@@ -51,12 +64,54 @@ impl Fail {
     pub(crate) fn arg(status: mongoauth_status, what: &'static str, arg: &'static str) -> Self {
         Fail { status, detail: Detail::Arg(what, arg) }
     }
+    /// A read or write callback failed with `value`.
+    pub(crate) fn io(what: &'static str, value: isize) -> Self {
+        Fail { status: mongoauth_status::MONGOAUTH_STATUS_IO, detail: Detail::Io(what, value) }
+    }
+    /// The byte offset the failure points at, if any.
+    pub(crate) fn offset(&self) -> Option<usize> {
+        use mongoauth::wire::WireError as W;
+        let wire = |w: &W| match *w {
+            W::Truncated { offset, .. }
+            | W::DocumentSequence { offset }
+            | W::UnknownSectionKind { offset, .. }
+            | W::DuplicateBody { offset }
+            | W::InvalidField { offset, .. }
+            | W::UnexpectedCommand { offset, .. } => Some(offset),
+            _ => None,
+        };
+        match &self.detail {
+            Detail::Core(mongoauth::Error::Uri(u)) => u.offset(),
+            Detail::Core(mongoauth::Error::Malformed { offset, .. }) => Some(*offset),
+            Detail::Core(mongoauth::Error::Wire(w)) => wire(w),
+            _ => None,
+        }
+    }
+    /// The server's error code, for a failed command.
+    pub(crate) fn server_code(&self) -> i32 {
+        match &self.detail {
+            Detail::Core(mongoauth::Error::CommandFailed(c)) => c.code.unwrap_or(0),
+            _ => 0,
+        }
+    }
     /// A too-small output buffer.
     pub(crate) fn buffer(needed: usize) -> Self {
         Fail {
             status: mongoauth_status::MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
             detail: Detail::Needed(needed),
         }
+    }
+}
+
+impl From<mongoauth::uri::UriError> for Fail {
+    fn from(e: mongoauth::uri::UriError) -> Self {
+        Fail::from(mongoauth::Error::from(e))
+    }
+}
+
+impl From<mongoauth::wire::WireError> for Fail {
+    fn from(e: mongoauth::wire::WireError) -> Self {
+        Fail::from(mongoauth::Error::from(e))
     }
 }
 
@@ -73,6 +128,7 @@ impl fmt::Display for Fail {
             Detail::Text(t) => f.write_str(t),
             Detail::Arg(what, arg) => write!(f, "{what}: `{arg}`"),
             Detail::Needed(n) => write!(f, "output buffer too small: {n} bytes needed"),
+            Detail::Io(what, v) => write!(f, "the {what} callback failed (returned {v})"),
         }
     }
 }
@@ -101,14 +157,20 @@ impl Write for MessageWriter<'_> {
     }
 }
 
-/// Fill `err` (if given) with `status` and the message.
+/// Fill `err` (if given) with `status`, the message, the input offset and
+/// the server's code.
 pub(crate) fn fill(
     err: Option<&mut mongoauth_error>,
     status: mongoauth_status,
+    offset: Option<usize>,
+    server_code: i32,
     msg: fmt::Arguments<'_>,
 ) {
     let Some(err) = err else { return };
     err.status = status as u32;
+    err.offset = offset.and_then(|o| i64::try_from(o).ok()).unwrap_or(MONGOAUTH_NO_OFFSET);
+    err.server_code = server_code;
+    err.reserved = 0;
     let mut w = MessageWriter { buf: &mut err.message, len: 0 };
     // A truncated message is still a message.
     let _ = w.write_fmt(msg);

@@ -19,10 +19,13 @@
 //!   `mongoauth_random_bytes` when built with `std`;
 //! * NULL is checked everywhere, and no panic crosses the boundary.
 #![no_std]
+// The core's `Error` carries a server's message in place (no heap in no_std).
+#![allow(clippy::result_large_err)]
 
 #[cfg(feature = "std")]
 extern crate std;
 
+mod auth;
 mod cache;
 mod client;
 mod error;
@@ -31,16 +34,23 @@ mod object;
 mod panic;
 mod ptr;
 mod server;
+mod session;
 mod status;
+mod uri;
 
 use core::ffi::{CStr, c_char, c_void};
 
+pub use auth::*;
 pub use cache::*;
 pub use client::*;
-pub use error::{MONGOAUTH_ERROR_MESSAGE_SIZE, MONGOAUTH_ERROR_SIZE, mongoauth_error};
+pub use error::{
+    MONGOAUTH_ERROR_MESSAGE_SIZE, MONGOAUTH_ERROR_SIZE, MONGOAUTH_NO_OFFSET, mongoauth_error,
+};
 pub use mechanism::*;
 pub use server::*;
+pub use session::*;
 pub use status::{mongoauth_status, mongoauth_status_name, mongoauth_strerror};
+pub use uri::*;
 
 use crate::panic::boundary;
 

@@ -12,8 +12,13 @@ use crate::ptr;
 use crate::status::mongoauth_status::{self, *};
 
 /// Authentication mechanisms, by pinned number. Functions take the number
-/// as a `uint32_t` and reject unknown values with `INVALID_ARGUMENT`.
-/// Numbers 3 and up are reserved for mechanisms to come.
+/// as a `uint32_t` and reject unknown values with `INVALID_ARGUMENT`. The
+/// SCRAM objects (`mongoauth_scram_*`) run 1 and 2 only (others are
+/// `UNSUPPORTED_MECHANISM`); the authenticator runs SCRAM, PLAIN and
+/// MONGODB-X509; connection strings name any of them. Where a mechanism is
+/// optional, `MONGOAUTH_MECHANISM_DEFAULT` (0) means "negotiate
+/// SCRAM-SHA-256 or SCRAM-SHA-1 with the server". Numbers 8 and up are
+/// reserved.
 #[allow(non_camel_case_types)]
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,23 +27,79 @@ pub enum mongoauth_mechanism {
     MONGOAUTH_MECHANISM_SCRAM_SHA_1 = 1,
     /// SCRAM-SHA-256 (RFC 7677), the default since MongoDB 4.0.
     MONGOAUTH_MECHANISM_SCRAM_SHA_256 = 2,
+    /// SASL PLAIN (LDAP proxy authentication; the password travels in the clear:
+    /// use TLS).
+    MONGOAUTH_MECHANISM_PLAIN = 3,
+    /// Kerberos (parsed from connection strings; not run by this library).
+    MONGOAUTH_MECHANISM_GSSAPI = 4,
+    /// TLS client certificate.
+    MONGOAUTH_MECHANISM_MONGODB_X509 = 5,
+    /// AWS IAM (parsed from connection strings; not run by this library).
+    MONGOAUTH_MECHANISM_MONGODB_AWS = 6,
+    /// OpenID Connect (parsed from connection strings; not run by this library).
+    MONGOAUTH_MECHANISM_MONGODB_OIDC = 7,
 }
+
+/// No mechanism given: negotiate SCRAM-SHA-256 or SCRAM-SHA-1 (see
+/// `mongoauth_mechanism`).
+pub const MONGOAUTH_MECHANISM_DEFAULT: u32 = 0;
 
 use mongoauth_mechanism::*;
 
+const ALL_MECHANISMS: [mongoauth_mechanism; 7] = [
+    MONGOAUTH_MECHANISM_SCRAM_SHA_1,
+    MONGOAUTH_MECHANISM_SCRAM_SHA_256,
+    MONGOAUTH_MECHANISM_PLAIN,
+    MONGOAUTH_MECHANISM_GSSAPI,
+    MONGOAUTH_MECHANISM_MONGODB_X509,
+    MONGOAUTH_MECHANISM_MONGODB_AWS,
+    MONGOAUTH_MECHANISM_MONGODB_OIDC,
+];
+
 impl mongoauth_mechanism {
-    /// Check a number from C (an out-of-range value in a Rust enum is UB).
+    /// Check a number from C (an out-of-range value in a Rust enum is UB):
+    /// any known mechanism.
+    pub(crate) fn any_from_u32(v: u32) -> Result<Self, Fail> {
+        ALL_MECHANISMS.iter().copied().find(|m| *m as u32 == v).ok_or(Fail::arg(
+            MONGOAUTH_STATUS_INVALID_ARGUMENT,
+            "unknown mechanism number",
+            "mechanism",
+        ))
+    }
+    /// A SCRAM mechanism number (for the `mongoauth_scram_*` objects).
     pub(crate) fn from_u32(v: u32) -> Result<Self, Fail> {
-        match v {
-            1 => Ok(MONGOAUTH_MECHANISM_SCRAM_SHA_1),
-            2 => Ok(MONGOAUTH_MECHANISM_SCRAM_SHA_256),
-            _ => Err(Fail::arg(
-                MONGOAUTH_STATUS_INVALID_ARGUMENT,
-                "unknown mechanism number",
-                "mechanism",
-            )),
+        match Self::any_from_u32(v)? {
+            m @ (MONGOAUTH_MECHANISM_SCRAM_SHA_1 | MONGOAUTH_MECHANISM_SCRAM_SHA_256) => Ok(m),
+            _ => Err(not_scram()),
         }
     }
+    /// The core's mechanism.
+    pub(crate) fn to_core(self) -> mongoauth::mechanism::Mechanism {
+        use mongoauth::mechanism::Mechanism as M;
+        match self {
+            MONGOAUTH_MECHANISM_SCRAM_SHA_1 => M::ScramSha1,
+            MONGOAUTH_MECHANISM_SCRAM_SHA_256 => M::ScramSha256,
+            MONGOAUTH_MECHANISM_PLAIN => M::Plain,
+            MONGOAUTH_MECHANISM_GSSAPI => M::Gssapi,
+            MONGOAUTH_MECHANISM_MONGODB_X509 => M::MongodbX509,
+            MONGOAUTH_MECHANISM_MONGODB_AWS => M::MongodbAws,
+            MONGOAUTH_MECHANISM_MONGODB_OIDC => M::MongodbOidc,
+        }
+    }
+    /// The number of a core mechanism (0 for a mechanism this ABI does not
+    /// know yet; the core's enum is non-exhaustive).
+    pub(crate) fn number_of(m: mongoauth::mechanism::Mechanism) -> u32 {
+        ALL_MECHANISMS.iter().find(|x| x.to_core() == m).map_or(0, |x| *x as u32)
+    }
+}
+
+/// A mechanism the `mongoauth_scram_*` objects do not run.
+pub(crate) fn not_scram() -> Fail {
+    Fail::arg(
+        MONGOAUTH_STATUS_UNSUPPORTED_MECHANISM,
+        "not a SCRAM mechanism (use the authenticator)",
+        "mechanism",
+    )
 }
 
 impl mongoauth_mechanism {
@@ -46,16 +107,22 @@ impl mongoauth_mechanism {
         match self {
             MONGOAUTH_MECHANISM_SCRAM_SHA_1 => c"SCRAM-SHA-1",
             MONGOAUTH_MECHANISM_SCRAM_SHA_256 => c"SCRAM-SHA-256",
+            MONGOAUTH_MECHANISM_PLAIN => c"PLAIN",
+            MONGOAUTH_MECHANISM_GSSAPI => c"GSSAPI",
+            MONGOAUTH_MECHANISM_MONGODB_X509 => c"MONGODB-X509",
+            MONGOAUTH_MECHANISM_MONGODB_AWS => c"MONGODB-AWS",
+            MONGOAUTH_MECHANISM_MONGODB_OIDC => c"MONGODB-OIDC",
         }
     }
 }
 
-/// The SASL name of a mechanism (`"SCRAM-SHA-256"`) as a static
-/// NUL-terminated string, or NULL for an unknown number.
+/// The registered name of a mechanism (`"SCRAM-SHA-256"`, `"PLAIN"`) as a
+/// static NUL-terminated string, or NULL for an unknown number (or 0).
 #[unsafe(no_mangle)]
 pub extern "C" fn mongoauth_mechanism_name(mechanism: u32) -> *const c_char {
     boundary_value(core::ptr::null(), || {
-        mongoauth_mechanism::from_u32(mechanism).map_or(core::ptr::null(), |m| m.name().as_ptr())
+        mongoauth_mechanism::any_from_u32(mechanism)
+            .map_or(core::ptr::null(), |m| m.name().as_ptr())
     })
 }
 
@@ -247,6 +314,7 @@ impl mongoauth_scram_credentials {
         Ok(match mongoauth_mechanism::from_u32(self.mechanism)? {
             MONGOAUTH_MECHANISM_SCRAM_SHA_1 => AnyStoredCredentials::Sha1(self.as_stored()?),
             MONGOAUTH_MECHANISM_SCRAM_SHA_256 => AnyStoredCredentials::Sha256(self.as_stored()?),
+            _ => return Err(not_scram()),
         })
     }
 }
@@ -293,6 +361,7 @@ pub unsafe extern "C" fn mongoauth_scram_credentials_generate(
                 mech,
                 &StoredCredentials::<Sha256>::generate(username, password, salt, iterations)?,
             ),
+            _ => return Err(not_scram()),
         };
         Ok(())
     })
@@ -332,6 +401,7 @@ pub unsafe extern "C" fn mongoauth_scram_credentials_decoy(
                 mech,
                 &StoredCredentials::<Sha256>::decoy(secret, username),
             ),
+            _ => return Err(not_scram()),
         };
         Ok(())
     })

@@ -22,7 +22,13 @@ where
             // SAFETY: `err` is NULL or points to a caller-owned
             // `mongoauth_error` (the documented contract); `opt_mut` checks
             // NULL and alignment.
-            fill(unsafe { ptr::opt_mut(err) }, fail.status, format_args!("{fail}"));
+            fill(
+                unsafe { ptr::opt_mut(err) },
+                fail.status,
+                fail.offset(),
+                fail.server_code(),
+                format_args!("{fail}"),
+            );
             fail.status
         }
         None => {
@@ -31,6 +37,8 @@ where
             fill(
                 unsafe { ptr::opt_mut(err) },
                 status,
+                None,
+                0,
                 format_args!(
                     "internal error: a panic was caught at the mongoauth C boundary (a bug)"
                 ),

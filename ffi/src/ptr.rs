@@ -148,3 +148,87 @@ pub(crate) unsafe fn write_out(
     *written = src.len();
     Ok(())
 }
+
+/// Counts the bytes a `fmt::Arguments` renders to.
+struct Count(usize);
+impl core::fmt::Write for Count {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0 = self.0.saturating_add(s.len());
+        Ok(())
+    }
+}
+
+/// Writes into a slice that was sized by [`Count`].
+struct Fill<'a>(&'a mut [u8], usize);
+impl core::fmt::Write for Fill<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.1 + s.len();
+        let dst = self.0.get_mut(self.1..end).ok_or(core::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.1 = end;
+        Ok(())
+    }
+}
+
+/// Render `args` into the caller's `(out, capacity, *written)` buffer, with
+/// the size query of [`write_out`].
+///
+/// # Safety
+/// As [`write_out`].
+pub(crate) unsafe fn write_fmt_out(
+    args: core::fmt::Arguments<'_>,
+    out: *mut u8,
+    capacity: usize,
+    written: *mut usize,
+) -> Result<(), Fail> {
+    // SAFETY: forwarded contract.
+    let written = unsafe { self::out(written, "written") }?;
+    let mut count = Count(0);
+    let _ = core::fmt::write(&mut count, args);
+    if capacity < count.0 {
+        *written = count.0;
+        return Err(Fail::buffer(count.0));
+    }
+    // SAFETY: forwarded contract.
+    let dst = unsafe { bytes_mut(out.cast(), capacity, "out") }?;
+    let mut fill = Fill(dst, 0);
+    core::fmt::write(&mut fill, args)
+        .map_err(|_| Fail::new(MONGOAUTH_STATUS_INVALID_ARGUMENT, "text changed while written"))?;
+    *written = fill.1;
+    Ok(())
+}
+
+/// Decode a percent-encoded view into the caller's `(out, capacity,
+/// *written)` buffer, with the size query of [`write_out`]. On a decoding
+/// error the bytes written are wiped.
+///
+/// # Safety
+/// As [`write_out`].
+pub(crate) unsafe fn write_pct_out(
+    p: mongoauth::uri::PctStr<'_>,
+    out: *mut u8,
+    capacity: usize,
+    written: *mut usize,
+) -> Result<(), Fail> {
+    // SAFETY: forwarded contract.
+    let written = unsafe { self::out(written, "written") }?;
+    let needed = p.decoded_len();
+    if capacity < needed {
+        *written = needed;
+        return Err(Fail::buffer(needed));
+    }
+    // SAFETY: forwarded contract.
+    let dst = unsafe { bytes_mut(out.cast(), capacity, "out") }?;
+    match p.decode(dst) {
+        Ok(s) => {
+            *written = s.len();
+            Ok(())
+        }
+        Err(e) => {
+            if let Some(d) = dst.get_mut(..needed) {
+                zeroize::Zeroize::zeroize(d);
+            }
+            Err(e.into())
+        }
+    }
+}

@@ -6,7 +6,7 @@ use core::ffi::c_void;
 use mongoauth::scram::{AnyServer, ServerMachine};
 
 use crate::error::{Fail, mongoauth_error};
-use crate::mechanism::{mongoauth_mechanism, mongoauth_scram_credentials};
+use crate::mechanism::{mongoauth_mechanism, mongoauth_scram_credentials, not_scram};
 use crate::object::{self, Object};
 use crate::panic::boundary;
 use crate::ptr;
@@ -153,6 +153,7 @@ pub unsafe extern "C" fn mongoauth_scram_server_start(
             mongoauth_mechanism::MONGOAUTH_MECHANISM_SCRAM_SHA_256 => {
                 AnyServer::Sha256(ServerMachine::new())
             }
+            _ => return Err(not_scram()),
         });
         Ok(())
     })

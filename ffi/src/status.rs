@@ -4,6 +4,8 @@
 use core::ffi::{CStr, c_char};
 
 use mongoauth::Error;
+use mongoauth::uri::{UriError, UriErrorKind};
+use mongoauth::wire::WireError;
 
 /// The result of every fallible mongoauth call. The numbers are pinned: a
 /// code keeps its value forever, and retired values are never reused.
@@ -12,9 +14,10 @@ use mongoauth::Error;
 /// * `0`: success.
 /// * `1..=99`: the caller's input or use of the API (fix the call).
 /// * `100..=199`: SCRAM: the peer's message or the login itself failed.
-/// * `200..=299`: reserved for connection strings (URI parsing).
-/// * `300..=399`: reserved for BSON and OP_MSG framing.
-/// * `400..=499`: reserved for the authenticator and handshake driver (I/O).
+/// * `200..=299`: connection strings (URI parsing, credentials, encoding).
+/// * `300..=399`: BSON documents and OP_MSG frames.
+/// * `400..=499`: the authenticator and handshake driver: server replies
+///   and I/O.
 /// * `900..=999`: a bug in mongoauth.
 ///
 /// In C the type is `uint32_t`; functions that take a code back
@@ -84,6 +87,42 @@ pub enum mongoauth_status {
     /// Server side: the client asked for channel binding.
     MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED = 108,
 
+    /// A connection string breaks the URI syntax (scheme, userinfo escaping,
+    /// hosts, port, database); `mongoauth_error.offset` is the byte.
+    MONGOAUTH_STATUS_URI_SYNTAX = 200,
+    /// A connection string option is invalid, conflicts with another or is
+    /// not allowed here (e.g. an unknown `authMechanism`).
+    MONGOAUTH_STATUS_URI_OPTION = 201,
+    /// The connection string's credential breaks its mechanism's rules.
+    MONGOAUTH_STATUS_URI_CREDENTIAL = 202,
+    /// A `mongodb+srv` rule (host, SRV or TXT record) is broken.
+    MONGOAUTH_STATUS_URI_SRV = 203,
+    /// The URI encoder was given a part it cannot encode.
+    MONGOAUTH_STATUS_URI_ENCODE = 204,
+
+    /// A BSON document (a command or a reply body) is malformed, or a field
+    /// has the wrong type or value.
+    MONGOAUTH_STATUS_BSON_MALFORMED = 300,
+    /// An OP_MSG (or OP_QUERY) frame is malformed: length, flags, sections.
+    MONGOAUTH_STATUS_FRAME_MALFORMED = 301,
+    /// A frame has an opCode this library does not handle.
+    MONGOAUTH_STATUS_UNSUPPORTED_OPCODE = 302,
+    /// A frame announces more bytes than the limit or the caller's buffer.
+    MONGOAUTH_STATUS_MESSAGE_TOO_LARGE = 303,
+    /// An OP_MSG checksum does not match its contents.
+    MONGOAUTH_STATUS_CHECKSUM_MISMATCH = 304,
+
+    /// The server answered a command with `ok: 0`; its numeric code is in
+    /// `mongoauth_error.server_code` (18: AuthenticationFailed).
+    MONGOAUTH_STATUS_COMMAND_FAILED = 400,
+    /// The server broke the handshake protocol (claimed done too early,
+    /// changed the conversation id, answered another request).
+    MONGOAUTH_STATUS_PROTOCOL = 401,
+    /// A read or write callback reported an error.
+    MONGOAUTH_STATUS_IO = 402,
+    /// The peer closed the connection in the middle of the handshake.
+    MONGOAUTH_STATUS_UNEXPECTED_EOF = 403,
+
     /// A Rust panic was caught at the boundary: a bug, please report it.
     MONGOAUTH_STATUS_PANIC = 900,
     /// The core reported an error this version of the C ABI does not know: a bug.
@@ -93,7 +132,7 @@ pub enum mongoauth_status {
 use mongoauth_status::*;
 
 /// Every status, in numeric order (for tests and name lookup).
-pub(crate) const ALL: [mongoauth_status; 28] = [
+pub(crate) const ALL: [mongoauth_status; 42] = [
     MONGOAUTH_STATUS_OK,
     MONGOAUTH_STATUS_NULL_POINTER,
     MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
@@ -121,6 +160,20 @@ pub(crate) const ALL: [mongoauth_status; 28] = [
     MONGOAUTH_STATUS_MANDATORY_EXTENSION,
     MONGOAUTH_STATUS_AUTHENTICATION_FAILED,
     MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED,
+    MONGOAUTH_STATUS_URI_SYNTAX,
+    MONGOAUTH_STATUS_URI_OPTION,
+    MONGOAUTH_STATUS_URI_CREDENTIAL,
+    MONGOAUTH_STATUS_URI_SRV,
+    MONGOAUTH_STATUS_URI_ENCODE,
+    MONGOAUTH_STATUS_BSON_MALFORMED,
+    MONGOAUTH_STATUS_FRAME_MALFORMED,
+    MONGOAUTH_STATUS_UNSUPPORTED_OPCODE,
+    MONGOAUTH_STATUS_MESSAGE_TOO_LARGE,
+    MONGOAUTH_STATUS_CHECKSUM_MISMATCH,
+    MONGOAUTH_STATUS_COMMAND_FAILED,
+    MONGOAUTH_STATUS_PROTOCOL,
+    MONGOAUTH_STATUS_IO,
+    MONGOAUTH_STATUS_UNEXPECTED_EOF,
     MONGOAUTH_STATUS_PANIC,
 ];
 
@@ -173,6 +226,20 @@ impl mongoauth_status {
             MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED => {
                 c"MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED"
             }
+            MONGOAUTH_STATUS_URI_SYNTAX => c"MONGOAUTH_STATUS_URI_SYNTAX",
+            MONGOAUTH_STATUS_URI_OPTION => c"MONGOAUTH_STATUS_URI_OPTION",
+            MONGOAUTH_STATUS_URI_CREDENTIAL => c"MONGOAUTH_STATUS_URI_CREDENTIAL",
+            MONGOAUTH_STATUS_URI_SRV => c"MONGOAUTH_STATUS_URI_SRV",
+            MONGOAUTH_STATUS_URI_ENCODE => c"MONGOAUTH_STATUS_URI_ENCODE",
+            MONGOAUTH_STATUS_BSON_MALFORMED => c"MONGOAUTH_STATUS_BSON_MALFORMED",
+            MONGOAUTH_STATUS_FRAME_MALFORMED => c"MONGOAUTH_STATUS_FRAME_MALFORMED",
+            MONGOAUTH_STATUS_UNSUPPORTED_OPCODE => c"MONGOAUTH_STATUS_UNSUPPORTED_OPCODE",
+            MONGOAUTH_STATUS_MESSAGE_TOO_LARGE => c"MONGOAUTH_STATUS_MESSAGE_TOO_LARGE",
+            MONGOAUTH_STATUS_CHECKSUM_MISMATCH => c"MONGOAUTH_STATUS_CHECKSUM_MISMATCH",
+            MONGOAUTH_STATUS_COMMAND_FAILED => c"MONGOAUTH_STATUS_COMMAND_FAILED",
+            MONGOAUTH_STATUS_PROTOCOL => c"MONGOAUTH_STATUS_PROTOCOL",
+            MONGOAUTH_STATUS_IO => c"MONGOAUTH_STATUS_IO",
+            MONGOAUTH_STATUS_UNEXPECTED_EOF => c"MONGOAUTH_STATUS_UNEXPECTED_EOF",
             MONGOAUTH_STATUS_PANIC => c"MONGOAUTH_STATUS_PANIC",
             MONGOAUTH_STATUS_INTERNAL => c"MONGOAUTH_STATUS_INTERNAL",
         }
@@ -231,6 +298,26 @@ impl mongoauth_status {
             MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED => {
                 c"the client requested channel binding, which is not supported"
             }
+            MONGOAUTH_STATUS_URI_SYNTAX => {
+                c"invalid connection string syntax (offset in the error)"
+            }
+            MONGOAUTH_STATUS_URI_OPTION => c"invalid or conflicting connection string option",
+            MONGOAUTH_STATUS_URI_CREDENTIAL => {
+                c"the connection string's credential breaks its mechanism's rules"
+            }
+            MONGOAUTH_STATUS_URI_SRV => c"mongodb+srv rule broken (host, SRV or TXT record)",
+            MONGOAUTH_STATUS_URI_ENCODE => c"cannot encode the connection string from these parts",
+            MONGOAUTH_STATUS_BSON_MALFORMED => c"malformed BSON document or unexpected field",
+            MONGOAUTH_STATUS_FRAME_MALFORMED => c"malformed OP_MSG frame",
+            MONGOAUTH_STATUS_UNSUPPORTED_OPCODE => c"unsupported wire protocol opCode",
+            MONGOAUTH_STATUS_MESSAGE_TOO_LARGE => c"message larger than the limit or the buffer",
+            MONGOAUTH_STATUS_CHECKSUM_MISMATCH => c"OP_MSG checksum mismatch",
+            MONGOAUTH_STATUS_COMMAND_FAILED => {
+                c"the server answered the command with an error (code in server_code)"
+            }
+            MONGOAUTH_STATUS_PROTOCOL => c"the server broke the authentication protocol",
+            MONGOAUTH_STATUS_IO => c"a read or write callback failed",
+            MONGOAUTH_STATUS_UNEXPECTED_EOF => c"the peer closed the connection mid-handshake",
             MONGOAUTH_STATUS_PANIC => c"internal error: a panic was caught (a bug in mongoauth)",
             MONGOAUTH_STATUS_INTERNAL => c"internal error: unknown error (a bug in mongoauth)",
         }
@@ -256,8 +343,49 @@ impl From<&Error> for mongoauth_status {
             Error::Saslprep(_) => MONGOAUTH_STATUS_SASLPREP,
             Error::KeysDoNotMatchServer => MONGOAUTH_STATUS_KEYS_DO_NOT_MATCH_SERVER,
             Error::UnexpectedStep { .. } => MONGOAUTH_STATUS_UNEXPECTED_STEP,
+            Error::Wire(w) => wire_status(w),
+            Error::Uri(u) => uri_status(u),
+            Error::CommandFailed(_) => MONGOAUTH_STATUS_COMMAND_FAILED,
+            Error::Protocol { .. } => MONGOAUTH_STATUS_PROTOCOL,
+            Error::MechanismNotSupported(_) => MONGOAUTH_STATUS_UNSUPPORTED_MECHANISM,
             _ => MONGOAUTH_STATUS_INTERNAL,
         }
+    }
+}
+
+/// The status of a BSON / OP_MSG error.
+pub(crate) fn wire_status(e: &WireError) -> mongoauth_status {
+    match e {
+        WireError::BufferTooSmall { .. } => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
+        WireError::Bson(_)
+        | WireError::InvalidField { .. }
+        | WireError::UnexpectedCommand { .. } => MONGOAUTH_STATUS_BSON_MALFORMED,
+        WireError::UnsupportedOpCode { .. } => MONGOAUTH_STATUS_UNSUPPORTED_OPCODE,
+        WireError::MessageTooLarge { .. } => MONGOAUTH_STATUS_MESSAGE_TOO_LARGE,
+        WireError::ChecksumMismatch { .. } => MONGOAUTH_STATUS_CHECKSUM_MISMATCH,
+        _ => MONGOAUTH_STATUS_FRAME_MALFORMED,
+    }
+}
+
+/// The status of a connection string error.
+pub(crate) fn uri_status(e: &UriError) -> mongoauth_status {
+    use UriErrorKind as K;
+    match e.kind {
+        K::InvalidUtf8 => MONGOAUTH_STATUS_INVALID_UTF8,
+        K::BufferTooSmall { .. } => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
+        K::LimitExceeded { .. } => MONGOAUTH_STATUS_CAPACITY,
+        K::InvalidOptionValue { .. }
+        | K::UnknownMechanism
+        | K::UnsupportedMechanism
+        | K::OptionConflict { .. }
+        | K::RepeatedOption { .. }
+        | K::OptionRequires { .. }
+        | K::OptionRequiresSrv { .. }
+        | K::OptionRule { .. } => MONGOAUTH_STATUS_URI_OPTION,
+        K::Credential { .. } => MONGOAUTH_STATUS_URI_CREDENTIAL,
+        K::SrvHost { .. } | K::TxtRecord { .. } => MONGOAUTH_STATUS_URI_SRV,
+        K::InvalidPart { .. } | K::WriteFailed => MONGOAUTH_STATUS_URI_ENCODE,
+        _ => MONGOAUTH_STATUS_URI_SYNTAX,
     }
 }
 

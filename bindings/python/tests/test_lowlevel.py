@@ -61,7 +61,9 @@ def test_exceptions_are_keyed_by_code():
     assert isinstance(ex.error_for(107, "anything at all"), ex.AuthenticationFailed)
     e = ex.error_for(150, "future SCRAM code")
     assert type(e) is ex.ScramError and e.code == 150
-    assert type(ex.error_for(250, "uri")) is ex.MongoauthError
+    assert type(ex.error_for(250, "uri")) is ex.UriError
+    assert type(ex.error_for(499, "io")) is ex.HandshakeError
+    assert type(ex.error_for(550, "future")) is ex.MongoauthError
 
 
 def test_version():
@@ -119,7 +121,8 @@ def test_misuse_raises_by_code():
 def test_mechanisms():
     assert ll.mechanism_name(1) == "SCRAM-SHA-1"
     assert ll.mechanism_name(2) == "SCRAM-SHA-256"
-    assert ll.mechanism_name(3) is None
+    assert ll.mechanism_name(3) == "PLAIN"
+    assert ll.mechanism_name(8) is None
     assert ll.mechanism_from_name("SCRAM-SHA-256") == 2
     with pytest.raises(ex.UnsupportedMechanism):
         ll.mechanism_from_name("PLAIN")

@@ -21,8 +21,14 @@ from dataclasses import dataclass
 from . import _lowlevel as _ll
 from .exceptions import *  # noqa: F401,F403
 from .exceptions import AuthenticationFailed, MongoauthError, ScramError, Status  # noqa: F401
+from .connection import Authenticator, ConnectionString, Credential, ServerSession, encode_uri  # noqa: F401
 
 __all__ = [
+    "ConnectionString",
+    "Credential",
+    "encode_uri",
+    "Authenticator",
+    "ServerSession",
     "ScramClient",
     "ScramServer",
     "StoredCredentials",

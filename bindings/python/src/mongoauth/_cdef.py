@@ -10,6 +10,9 @@ typedef struct mongoauth_error {
     uint32_t status;
     uint32_t message_len;
     char message[256];
+    int64_t offset;
+    int32_t server_code;
+    uint32_t reserved;
 } mongoauth_error;
 
 typedef struct mongoauth_scram_keys {
@@ -97,6 +100,122 @@ mongoauth_status mongoauth_scram_server_respond(mongoauth_scram_server *server, 
 mongoauth_status mongoauth_scram_server_handle_client_final(mongoauth_scram_server *server, const uint8_t *input, size_t input_len, mongoauth_error *err);
 mongoauth_status mongoauth_scram_server_message(const mongoauth_scram_server *server, uint8_t *out, size_t capacity, size_t *written, mongoauth_error *err);
 mongoauth_status mongoauth_scram_server_is_authenticated(const mongoauth_scram_server *server, bool *authenticated, mongoauth_error *err);
+
+
+typedef struct mongoauth_uri mongoauth_uri;
+typedef struct mongoauth_authenticator mongoauth_authenticator;
+typedef struct mongoauth_server_session mongoauth_server_session;
+
+typedef struct mongoauth_credential {
+    uint32_t mechanism;
+    const uint8_t *username;
+    size_t username_len;
+    const uint8_t *password;
+    size_t password_len;
+    const uint8_t *source;
+    size_t source_len;
+} mongoauth_credential;
+
+typedef struct mongoauth_uri_host_spec {
+    const uint8_t *host;
+    size_t host_len;
+    uint16_t port;
+} mongoauth_uri_host_spec;
+
+typedef struct mongoauth_uri_option_pair {
+    const uint8_t *key;
+    size_t key_len;
+    const uint8_t *value;
+    size_t value_len;
+} mongoauth_uri_option_pair;
+
+typedef struct mongoauth_uri_parts {
+    bool srv;
+    const mongoauth_uri_host_spec *hosts;
+    size_t host_count;
+    const uint8_t *username;
+    size_t username_len;
+    const uint8_t *password;
+    size_t password_len;
+    const uint8_t *database;
+    size_t database_len;
+    const mongoauth_uri_option_pair *options;
+    size_t option_count;
+} mongoauth_uri_parts;
+
+typedef ptrdiff_t (*mongoauth_read_fn)(void *ctx, uint8_t *buf, size_t len);
+typedef ptrdiff_t (*mongoauth_write_fn)(void *ctx, const uint8_t *buf, size_t len);
+
+size_t mongoauth_authenticator_size(void);
+size_t mongoauth_authenticator_align(void);
+size_t mongoauth_auth_entropy_bytes(void);
+size_t mongoauth_auth_max_username_bytes(void);
+size_t mongoauth_auth_max_source_bytes(void);
+size_t mongoauth_handshake_buffer_bytes(void);
+mongoauth_status mongoauth_authenticator_init_static(void *mem, size_t mem_len, struct mongoauth_authenticator **out, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_clear(struct mongoauth_authenticator *auth, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_new(struct mongoauth_authenticator **out, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_free(struct mongoauth_authenticator *auth);
+mongoauth_status mongoauth_authenticator_set_max_iterations(struct mongoauth_authenticator *auth, uint32_t max_iterations, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_set_speculative(struct mongoauth_authenticator *auth, bool speculative, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_set_legacy_hello(struct mongoauth_authenticator *auth, bool legacy_hello, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_set_key_cache(struct mongoauth_authenticator *auth, struct mongoauth_key_cache *cache, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_start(struct mongoauth_authenticator *auth, const struct mongoauth_credential *cred, const uint8_t *entropy, size_t entropy_len, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_start_uri(struct mongoauth_authenticator *auth, const struct mongoauth_uri *uri, const uint8_t *entropy, size_t entropy_len, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_command(const struct mongoauth_authenticator *auth, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_command_frame(const struct mongoauth_authenticator *auth, int32_t request_id, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_handle_reply(struct mongoauth_authenticator *auth, const uint8_t *body, size_t body_len, bool *done, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_handle_reply_frame(struct mongoauth_authenticator *auth, const uint8_t *frame, size_t frame_len, int32_t request_id, bool *done, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_is_authenticated(const struct mongoauth_authenticator *auth, bool *authenticated, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_mechanism(const struct mongoauth_authenticator *auth, uint32_t *mechanism, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_used_speculative(const struct mongoauth_authenticator *auth, bool *used, struct mongoauth_error *err);
+mongoauth_status mongoauth_handshake(struct mongoauth_authenticator *auth, mongoauth_read_fn read_cb, mongoauth_write_fn write_cb, void *ctx, uint8_t *buf, size_t capacity, struct mongoauth_error *err);
+size_t mongoauth_server_session_size(void);
+size_t mongoauth_server_session_align(void);
+size_t mongoauth_session_entropy_bytes(void);
+size_t mongoauth_session_salt_bytes(void);
+size_t mongoauth_session_secret_bytes(void);
+size_t mongoauth_session_reply_bytes(void);
+mongoauth_status mongoauth_server_session_init_static(void *mem, size_t mem_len, struct mongoauth_server_session **out, struct mongoauth_error *err);
+mongoauth_status mongoauth_server_session_clear(struct mongoauth_server_session *session, struct mongoauth_error *err);
+mongoauth_status mongoauth_server_session_new(struct mongoauth_server_session **out, struct mongoauth_error *err);
+mongoauth_status mongoauth_server_session_free(struct mongoauth_server_session *session);
+mongoauth_status mongoauth_server_session_add_user(struct mongoauth_server_session *session, const uint8_t *db, size_t db_len, const uint8_t *user, size_t user_len, const uint8_t *password, size_t password_len, const uint8_t *salt, size_t salt_len, struct mongoauth_error *err);
+mongoauth_status mongoauth_server_session_start(struct mongoauth_server_session *session, const uint8_t *secret, size_t secret_len, int64_t connection_id, struct mongoauth_error *err);
+mongoauth_status mongoauth_server_session_handle(struct mongoauth_server_session *session, const uint8_t *body, size_t body_len, const uint8_t *entropy, size_t entropy_len, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
+mongoauth_status mongoauth_server_session_handle_legacy(struct mongoauth_server_session *session, const uint8_t *body, size_t body_len, const uint8_t *db, size_t db_len, const uint8_t *entropy, size_t entropy_len, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
+mongoauth_status mongoauth_server_session_handle_frame(struct mongoauth_server_session *session, const uint8_t *frame, size_t frame_len, const uint8_t *entropy, size_t entropy_len, int32_t reply_id, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
+mongoauth_status mongoauth_server_session_is_authenticated(const struct mongoauth_server_session *session, bool *authenticated, struct mongoauth_error *err);
+mongoauth_status mongoauth_server_session_user(const struct mongoauth_server_session *session, uint8_t *user, size_t user_cap, size_t *user_written, uint8_t *db, size_t db_cap, size_t *db_written, struct mongoauth_error *err);
+size_t mongoauth_uri_size(void);
+size_t mongoauth_uri_align(void);
+size_t mongoauth_uri_max_bytes(void);
+mongoauth_status mongoauth_uri_init_static(void *mem, size_t mem_len, struct mongoauth_uri **out, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_clear(struct mongoauth_uri *uri, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_new(struct mongoauth_uri **out, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_free(struct mongoauth_uri *uri);
+mongoauth_status mongoauth_uri_parse(struct mongoauth_uri *uri, const uint8_t *text, size_t text_len, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_is_srv(const struct mongoauth_uri *uri, bool *srv, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_host_count(const struct mongoauth_uri *uri, size_t *count, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_host(const struct mongoauth_uri *uri, size_t index, uint8_t *out, size_t capacity, size_t *written, uint16_t *port, uint32_t *kind, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_database(const struct mongoauth_uri *uri, uint8_t *out, size_t capacity, size_t *written, bool *found, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_option_count(const struct mongoauth_uri *uri, size_t *count, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_option_name(const struct mongoauth_uri *uri, size_t index, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_option(const struct mongoauth_uri *uri, const uint8_t *name, size_t name_len, uint8_t *out, size_t capacity, size_t *written, bool *found, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_option_bool(const struct mongoauth_uri *uri, const uint8_t *name, size_t name_len, bool *value, bool *found, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_option_int(const struct mongoauth_uri *uri, const uint8_t *name, size_t name_len, int64_t *value, bool *found, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_tls(const struct mongoauth_uri *uri, bool *tls, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_auth_mechanism(const struct mongoauth_uri *uri, uint32_t *mechanism, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_srv_query_name(const struct mongoauth_uri *uri, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_warning_count(const struct mongoauth_uri *uri, size_t *count, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_warning(const struct mongoauth_uri *uri, size_t index, uint8_t *out, size_t capacity, size_t *written, uint32_t *kind, size_t *offset, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_has_credential(const struct mongoauth_uri *uri, bool *present, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_credential_mechanism(const struct mongoauth_uri *uri, uint32_t *mechanism, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_credential_username(const struct mongoauth_uri *uri, uint8_t *out, size_t capacity, size_t *written, bool *found, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_credential_password(const struct mongoauth_uri *uri, uint8_t *out, size_t capacity, size_t *written, bool *found, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_credential_source(const struct mongoauth_uri *uri, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_credential_property(const struct mongoauth_uri *uri, const uint8_t *name, size_t name_len, uint8_t *out, size_t capacity, size_t *written, bool *found, struct mongoauth_error *err);
+mongoauth_status mongoauth_uri_encode(const struct mongoauth_uri_parts *parts, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
 
 const char *mongoauth_status_name(uint32_t code);
 const char *mongoauth_strerror(uint32_t code);

@@ -66,6 +66,9 @@ def ensure(status: int, err=None, needed: int | None = None) -> None:
     if not message:
         message = ffi.string(lib.mongoauth_strerror(status)).decode()
     exc = error_for(status, message)
+    if err is not None and err.status == status:
+        exc.offset = None if err.offset < 0 else int(err.offset)
+        exc.server_code = int(err.server_code)
     if isinstance(exc, BufferTooSmall) and needed is not None:
         exc.needed = needed
     raise exc

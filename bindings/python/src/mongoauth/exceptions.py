@@ -41,6 +41,20 @@ class Status(IntEnum):
     MANDATORY_EXTENSION = 106
     AUTHENTICATION_FAILED = 107
     CHANNEL_BINDING_NOT_SUPPORTED = 108
+    URI_SYNTAX = 200
+    URI_OPTION = 201
+    URI_CREDENTIAL = 202
+    URI_SRV = 203
+    URI_ENCODE = 204
+    BSON_MALFORMED = 300
+    FRAME_MALFORMED = 301
+    UNSUPPORTED_OPCODE = 302
+    MESSAGE_TOO_LARGE = 303
+    CHECKSUM_MISMATCH = 304
+    COMMAND_FAILED = 400
+    PROTOCOL = 401
+    IO = 402
+    UNEXPECTED_EOF = 403
     PANIC = 900
     INTERNAL = 901
 
@@ -55,6 +69,8 @@ class MongoauthError(Exception):
         if code is not None:
             self.code = code
         self.message = message
+        self.offset: int | None = None  # byte of the input, when known
+        self.server_code: int = 0  # the server's code, for CommandFailed
         super().__init__(f"{self.status_name}: {message}")
 
     @property
@@ -71,6 +87,18 @@ class CallerError(MongoauthError, ValueError):
 
 class ScramError(MongoauthError):
     """The peer's message or the login failed (codes 100-199)."""
+
+
+class UriError(MongoauthError, ValueError):
+    """A connection string is invalid (codes 200-299); `offset` is the byte."""
+
+
+class WireError(MongoauthError):
+    """A BSON document or OP_MSG frame is malformed (codes 300-399)."""
+
+
+class HandshakeError(MongoauthError):
+    """The server refused or broke the handshake, or I/O failed (400-499)."""
 
 
 class InternalError(MongoauthError):
@@ -108,6 +136,20 @@ ServerError = _cls("ServerError", ScramError, 105, "The server answered e=<value
 MandatoryExtension = _cls("MandatoryExtension", ScramError, 106, "Unsupported m= extension.")
 AuthenticationFailed = _cls("AuthenticationFailed", ScramError, 107, "Wrong password or unknown user.")
 ChannelBindingNotSupported = _cls("ChannelBindingNotSupported", ScramError, 108, "Channel binding requested.")
+UriSyntax = _cls("UriSyntax", UriError, 200, "Connection string syntax error.")
+UriOption = _cls("UriOption", UriError, 201, "Invalid connection string option.")
+UriCredential = _cls("UriCredential", UriError, 202, "The credential breaks its mechanism's rules.")
+UriSrv = _cls("UriSrv", UriError, 203, "A mongodb+srv rule is broken.")
+UriEncode = _cls("UriEncode", UriError, 204, "Cannot encode these parts.")
+BsonMalformed = _cls("BsonMalformed", WireError, 300, "Malformed BSON.")
+FrameMalformed = _cls("FrameMalformed", WireError, 301, "Malformed OP_MSG frame.")
+UnsupportedOpcode = _cls("UnsupportedOpcode", WireError, 302, "Unsupported opCode.")
+MessageTooLarge = _cls("MessageTooLarge", WireError, 303, "Message too large.")
+ChecksumMismatch = _cls("ChecksumMismatch", WireError, 304, "OP_MSG checksum mismatch.")
+CommandFailed = _cls("CommandFailed", HandshakeError, 400, "The server answered ok: 0; see `server_code`.")
+ProtocolViolation = _cls("ProtocolViolation", HandshakeError, 401, "The server broke the protocol.")
+IoError = _cls("IoError", HandshakeError, 402, "A read or write failed.")
+UnexpectedEof = _cls("UnexpectedEof", HandshakeError, 403, "The peer closed mid-handshake.")
 Panic = _cls("Panic", InternalError, 900, "A panic was caught in the library.")
 Internal = _cls("Internal", InternalError, 901, "An unknown internal error.")
 
@@ -119,7 +161,9 @@ BY_CODE: dict[int, type] = {
         InvalidNonce, InvalidCredential, SaslprepError, KeysDoNotMatchServer, RandomUnavailable,
         OutOfMemory, MalformedMessage, NonceMismatch, IterationCountTooLow, IterationCountTooHigh,
         ServerSignatureMismatch, ServerError, MandatoryExtension, AuthenticationFailed,
-        ChannelBindingNotSupported, Panic, Internal,
+        ChannelBindingNotSupported, UriSyntax, UriOption, UriCredential, UriSrv, UriEncode,
+        BsonMalformed, FrameMalformed, UnsupportedOpcode, MessageTooLarge, ChecksumMismatch,
+        CommandFailed, ProtocolViolation, IoError, UnexpectedEof, Panic, Internal,
     )
 }
 
@@ -133,6 +177,12 @@ def error_for(code: int, message: str) -> MongoauthError:
         return CallerError(message, code)
     if 100 <= code <= 199:
         return ScramError(message, code)
+    if 200 <= code <= 299:
+        return UriError(message, code)
+    if 300 <= code <= 399:
+        return WireError(message, code)
+    if 400 <= code <= 499:
+        return HandshakeError(message, code)
     if 900 <= code <= 999:
         return InternalError(message, code)
     return MongoauthError(message, code)

@@ -1,0 +1,447 @@
+"""Connection strings, the driver-side Authenticator (with a blocking
+handshake over a Python socket) and the server-side ServerSession, over
+the C objects `mongoauth_uri`, `mongoauth_authenticator` and
+`mongoauth_server_session`.
+
+    cs = ConnectionString("mongodb://alice:pencil@db.example.com/?authSource=admin")
+    auth = Authenticator.from_uri(cs)
+    with socket.create_connection(cs.hosts[0]) as sock:
+        auth.handshake(sock)            # raises CommandFailed (server_code 18) on a bad password
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from dataclasses import dataclass
+
+from . import _lowlevel as _ll
+from .exceptions import BufferTooSmall
+
+ffi, lib = _ll.ffi, _ll.lib
+ensure, _err = _ll.ensure, _ll._err
+
+MECHANISM_NAMES = {
+    1: "SCRAM-SHA-1",
+    2: "SCRAM-SHA-256",
+    3: "PLAIN",
+    4: "GSSAPI",
+    5: "MONGODB-X509",
+    6: "MONGODB-AWS",
+    7: "MONGODB-OIDC",
+}
+MECHANISM_NUMBERS = {v: k for k, v in MECHANISM_NAMES.items()}
+
+
+def _bytes(v) -> bytes:
+    return v.encode("utf-8") if isinstance(v, str) else bytes(v)
+
+
+def _cbuf(data: bytes):
+    return ffi.from_buffer("uint8_t[]", data) if data else ffi.NULL
+
+
+def _out(call, capacity: int = 256) -> bytes:
+    """Run `call(out, capacity, written, err)`, growing the buffer once to
+    the size the library asks for."""
+    written = ffi.new("size_t *")
+    err = _err()
+    buf = ffi.new("uint8_t[]", max(capacity, 1))
+    st = call(buf, capacity, written, err)
+    if st == BufferTooSmall.code:
+        capacity = written[0]
+        buf = ffi.new("uint8_t[]", max(capacity, 1))
+        st = call(buf, capacity, written, err)
+    ensure(st, err, written[0])
+    return bytes(ffi.buffer(buf, written[0]))
+
+
+def _opt_out(call, capacity: int = 256):
+    """As `_out` for functions with a `found` flag: None when not found."""
+    found = ffi.new("bool *")
+    data = _out(lambda b, c, w, e: call(b, c, w, found, e), capacity)
+    return data.decode("utf-8") if found[0] else None
+
+
+def _mech_name(n: int) -> str | None:
+    return MECHANISM_NAMES.get(n) if n else None
+
+
+@dataclass(frozen=True)
+class Credential:
+    """The credential a connection string describes (decoded)."""
+
+    mechanism: str | None  # None: negotiate SCRAM-SHA-256 / SCRAM-SHA-1
+    username: str | None
+    password: str | None
+    source: str
+
+    def __repr__(self) -> str:  # never show the password
+        return (
+            f"Credential(mechanism={self.mechanism!r}, username={self.username!r}, "
+            f"password={'<redacted>' if self.password is not None else None}, source={self.source!r})"
+        )
+
+
+class ConnectionString:
+    """A parsed `mongodb://` or `mongodb+srv://` connection string. Raises a
+    `UriError` subclass (with `.offset`, the byte) for an invalid one."""
+
+    def __init__(self, uri: str | bytes):
+        out = ffi.new("mongoauth_uri **")
+        err = _err()
+        ensure(lib.mongoauth_uri_new(out, err), err)
+        self._u = ffi.gc(out[0], lib.mongoauth_uri_free)
+        data = _bytes(uri)
+        err = _err()
+        ensure(lib.mongoauth_uri_parse(self._u, _cbuf(data), len(data), err), err)
+
+    def _call(self, fn, *args):
+        err = _err()
+        ensure(fn(self._u, *args, err), err)
+
+    @property
+    def is_srv(self) -> bool:
+        v = ffi.new("bool *")
+        self._call(lib.mongoauth_uri_is_srv, v)
+        return bool(v[0])
+
+    @property
+    def tls(self) -> bool:
+        v = ffi.new("bool *")
+        self._call(lib.mongoauth_uri_tls, v)
+        return bool(v[0])
+
+    @property
+    def hosts(self) -> list[tuple[str, int]]:
+        """(host, port) pairs; the port defaults to 27017."""
+        n = ffi.new("size_t *")
+        self._call(lib.mongoauth_uri_host_count, n)
+        hosts = []
+        for i in range(n[0]):
+            port = ffi.new("uint16_t *")
+            name = _out(lambda b, c, w, e: lib.mongoauth_uri_host(self._u, i, b, c, w, port, ffi.NULL, e))
+            hosts.append((name.decode("utf-8"), port[0] or 27017))
+        return hosts
+
+    @property
+    def database(self) -> str | None:
+        return _opt_out(lambda b, c, w, f, e: lib.mongoauth_uri_database(self._u, b, c, w, f, e))
+
+    def option(self, name: str) -> str | None:
+        """An option's value as text (None when not set); any name case."""
+        k = _bytes(name)
+        return _opt_out(
+            lambda b, c, w, f, e: lib.mongoauth_uri_option(self._u, _cbuf(k), len(k), b, c, w, f, e)
+        )
+
+    def option_bool(self, name: str) -> bool | None:
+        k = _bytes(name)
+        v, f = ffi.new("bool *"), ffi.new("bool *")
+        self._call(lib.mongoauth_uri_option_bool, _cbuf(k), len(k), v, f)
+        return bool(v[0]) if f[0] else None
+
+    def option_int(self, name: str) -> int | None:
+        k = _bytes(name)
+        v, f = ffi.new("int64_t *"), ffi.new("bool *")
+        self._call(lib.mongoauth_uri_option_int, _cbuf(k), len(k), v, f)
+        return int(v[0]) if f[0] else None
+
+    @property
+    def options(self) -> dict[str, str]:
+        """Every option set with a valid value, by canonical name."""
+        n = ffi.new("size_t *")
+        self._call(lib.mongoauth_uri_option_count, n)
+        out = {}
+        for i in range(n[0]):
+            name = _out(lambda b, c, w, e: lib.mongoauth_uri_option_name(self._u, i, b, c, w, e)).decode()
+            out[name] = self.option(name)
+        return out
+
+    @property
+    def warnings(self) -> list[str]:
+        n = ffi.new("size_t *")
+        self._call(lib.mongoauth_uri_warning_count, n)
+        count = min(n[0], 16)  # MONGOAUTH_URI_MAX_WARNINGS
+        return [
+            _out(lambda b, c, w, e: lib.mongoauth_uri_warning(self._u, i, b, c, w, ffi.NULL, ffi.NULL, e)).decode()
+            for i in range(count)
+        ]
+
+    @property
+    def srv_query_name(self) -> str:
+        return _out(lambda b, c, w, e: lib.mongoauth_uri_srv_query_name(self._u, b, c, w, e)).decode()
+
+    @property
+    def credential(self) -> Credential | None:
+        """The credential (checked against its mechanism's rules: raises
+        UriCredential), or None when the URI asks for no authentication."""
+        has = ffi.new("bool *")
+        self._call(lib.mongoauth_uri_has_credential, has)
+        if not has[0]:
+            return None
+        mech = ffi.new("uint32_t *")
+        self._call(lib.mongoauth_uri_credential_mechanism, mech)
+        user = _opt_out(lambda b, c, w, f, e: lib.mongoauth_uri_credential_username(self._u, b, c, w, f, e))
+        pw = _opt_out(lambda b, c, w, f, e: lib.mongoauth_uri_credential_password(self._u, b, c, w, f, e))
+        src = _out(lambda b, c, w, e: lib.mongoauth_uri_credential_source(self._u, b, c, w, e)).decode()
+        return Credential(_mech_name(mech[0]), user, pw, src)
+
+    def mechanism_property(self, name: str) -> str | None:
+        k = _bytes(name)
+        return _opt_out(
+            lambda b, c, w, f, e: lib.mongoauth_uri_credential_property(self._u, _cbuf(k), len(k), b, c, w, f, e)
+        )
+
+
+def encode_uri(
+    hosts: list[tuple[str, int | None]] | list[str],
+    username: str | None = None,
+    password: str | None = None,
+    database: str | None = None,
+    options: dict[str, str] | None = None,
+    srv: bool = False,
+) -> str:
+    """Build a correctly escaped connection string from its parts."""
+    keep = []  # keep the cdata alive
+
+    def c(v):
+        if v is None:
+            return ffi.NULL, 0
+        b = _bytes(v)
+        p = ffi.new("uint8_t[]", b) if b else ffi.new("uint8_t[]", 1)
+        keep.append(p)
+        return p, len(b)
+
+    hs = ffi.new("mongoauth_uri_host_spec[]", max(len(hosts), 1))
+    for i, h in enumerate(hosts):
+        name, port = (h, None) if isinstance(h, str) else h
+        hs[i].host, hs[i].host_len = c(name)
+        hs[i].port = port or 0
+    opts = list((options or {}).items())
+    os_ = ffi.new("mongoauth_uri_option_pair[]", max(len(opts), 1))
+    for i, (k, v) in enumerate(opts):
+        os_[i].key, os_[i].key_len = c(k)
+        os_[i].value, os_[i].value_len = c(v)
+    parts = ffi.new("mongoauth_uri_parts *")
+    parts.srv = srv
+    parts.hosts, parts.host_count = hs, len(hosts)
+    parts.username, parts.username_len = c(username)
+    parts.password, parts.password_len = c(password)
+    parts.database, parts.database_len = c(database)
+    parts.options, parts.option_count = os_, len(opts)
+    return _out(lambda b, cap, w, e: lib.mongoauth_uri_encode(parts, b, cap, w, e)).decode()
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise EOFError("connection closed")
+        data += chunk
+    return data
+
+
+class Authenticator:
+    """A connection's login (hello, negotiation, SCRAM / PLAIN / X.509).
+    Sans-I/O: `command()` gives the next BSON command, `handle_reply(body)`
+    takes the reply; or `handshake(sock)` runs it all over a socket."""
+
+    def __init__(
+        self,
+        username: str | None,
+        password: str | None,
+        source: str = "admin",
+        mechanism: str | None = None,
+        *,
+        speculative: bool = True,
+        legacy_hello: bool = True,
+        _start: bool = True,
+    ):
+        out = ffi.new("mongoauth_authenticator **")
+        err = _err()
+        ensure(lib.mongoauth_authenticator_new(out, err), err)
+        self._a = ffi.gc(out[0], lib.mongoauth_authenticator_free)
+        err = _err()
+        ensure(lib.mongoauth_authenticator_set_speculative(self._a, speculative, err), err)
+        ensure(lib.mongoauth_authenticator_set_legacy_hello(self._a, legacy_hello, err), err)
+        if not _start:
+            return
+        cred = ffi.new("mongoauth_credential *")
+        keep = []
+        for field, v in (("username", username), ("password", password), ("source", source)):
+            if v is not None:
+                b = _bytes(v)
+                p = ffi.new("uint8_t[]", b or b"\0")
+                keep.append(p)
+                setattr(cred, field, p)
+                setattr(cred, field + "_len", len(b))
+        cred.mechanism = MECHANISM_NUMBERS[mechanism] if mechanism else 0
+        entropy = _ll.random_bytes(lib.mongoauth_auth_entropy_bytes())
+        err = _err()
+        st = lib.mongoauth_authenticator_start(self._a, cred, entropy, len(entropy), err)
+        for p in keep:
+            lib.mongoauth_memzero(p, len(p))
+        ensure(st, err)
+
+    @classmethod
+    def from_uri(cls, uri: ConnectionString | str) -> Authenticator:
+        cs = uri if isinstance(uri, ConnectionString) else ConnectionString(uri)
+        a = cls(None, None, _start=False)
+        entropy = _ll.random_bytes(lib.mongoauth_auth_entropy_bytes())
+        err = _err()
+        ensure(lib.mongoauth_authenticator_start_uri(a._a, cs._u, entropy, len(entropy), err), err)
+        return a
+
+    def command(self) -> bytes:
+        """The next command, a BSON document (with `$db`)."""
+        return _out(lambda b, c, w, e: lib.mongoauth_authenticator_command(self._a, b, c, w, e), 512)
+
+    def command_frame(self, request_id: int) -> bytes:
+        """The next command as a whole OP_MSG frame."""
+        return _out(
+            lambda b, c, w, e: lib.mongoauth_authenticator_command_frame(self._a, request_id, b, c, w, e), 512
+        )
+
+    def handle_reply(self, body: bytes) -> bool:
+        """Handle a reply body; True when the login is complete."""
+        done = ffi.new("bool *")
+        err = _err()
+        ensure(lib.mongoauth_authenticator_handle_reply(self._a, _cbuf(body), len(body), done, err), err)
+        return bool(done[0])
+
+    def handle_reply_frame(self, frame: bytes, request_id: int) -> bool:
+        done = ffi.new("bool *")
+        err = _err()
+        ensure(
+            lib.mongoauth_authenticator_handle_reply_frame(self._a, _cbuf(frame), len(frame), request_id, done, err),
+            err,
+        )
+        return bool(done[0])
+
+    @property
+    def authenticated(self) -> bool:
+        v = ffi.new("bool *")
+        err = _err()
+        ensure(lib.mongoauth_authenticator_is_authenticated(self._a, v, err), err)
+        return bool(v[0])
+
+    @property
+    def mechanism(self) -> str | None:
+        v = ffi.new("uint32_t *")
+        err = _err()
+        ensure(lib.mongoauth_authenticator_mechanism(self._a, v, err), err)
+        return _mech_name(v[0])
+
+    @property
+    def used_speculative(self) -> bool:
+        v = ffi.new("bool *")
+        err = _err()
+        ensure(lib.mongoauth_authenticator_used_speculative(self._a, v, err), err)
+        return bool(v[0])
+
+    def handshake(self, sock: socket.socket) -> None:
+        """Log in over a connected blocking socket with the C handshake
+        driver (`mongoauth_handshake`) reading and writing through it."""
+        failure: list[BaseException] = []
+
+        @ffi.callback("mongoauth_read_fn")
+        def read_cb(_ctx, buf, n):
+            try:
+                data = sock.recv(n)
+            except OSError as e:  # reported as MONGOAUTH_STATUS_IO
+                failure.append(e)
+                return -1
+            ffi.memmove(buf, data, len(data))
+            return len(data)
+
+        @ffi.callback("mongoauth_write_fn")
+        def write_cb(_ctx, buf, n):
+            try:
+                return sock.send(ffi.buffer(buf, n)) or -1
+            except OSError as e:
+                failure.append(e)
+                return -1
+
+        size = lib.mongoauth_handshake_buffer_bytes()
+        buf = ffi.new("uint8_t[]", size)
+        err = _err()
+        st = lib.mongoauth_handshake(self._a, read_cb, write_cb, ffi.NULL, buf, size, err)
+        if st != 0 and failure:
+            try:
+                ensure(st, err)
+            except Exception as e:
+                raise e from failure[0]
+        ensure(st, err)
+
+
+class ServerSession:
+    """The server side of one connection (users added up front):
+    `handle_frame(frame)` answers each request frame a driver sends."""
+
+    def __init__(self, users: list[tuple[str, str, str]], secret: bytes | None = None, connection_id: int = 1):
+        out = ffi.new("mongoauth_server_session **")
+        err = _err()
+        ensure(lib.mongoauth_server_session_new(out, err), err)
+        self._s = ffi.gc(out[0], lib.mongoauth_server_session_free)
+        for db, user, password in users:
+            d, u, p = _bytes(db), _bytes(user), _bytes(password)
+            salt = _ll.random_bytes(lib.mongoauth_session_salt_bytes())
+            err = _err()
+            ensure(
+                lib.mongoauth_server_session_add_user(
+                    self._s, _cbuf(d), len(d), _cbuf(u), len(u), _cbuf(p), len(p), salt, len(salt), err
+                ),
+                err,
+            )
+        self._secret = secret or _ll.random_bytes(lib.mongoauth_session_secret_bytes())
+        self.start(connection_id)
+        self._reply_id = 0
+
+    def start(self, connection_id: int = 1) -> None:
+        """A new connection (the users stay)."""
+        err = _err()
+        ensure(lib.mongoauth_server_session_start(self._s, self._secret, len(self._secret), connection_id, err), err)
+
+    def _entropy(self) -> bytes:
+        return _ll.random_bytes(lib.mongoauth_session_entropy_bytes())
+
+    def handle(self, body: bytes) -> bytes:
+        e = self._entropy()
+        return _out(
+            lambda b, c, w, er: lib.mongoauth_server_session_handle(self._s, _cbuf(body), len(body), e, len(e), b, c, w, er),
+            lib.mongoauth_session_reply_bytes(),
+        )
+
+    def handle_frame(self, frame: bytes) -> bytes:
+        e = self._entropy()
+        self._reply_id += 1
+        rid = self._reply_id
+        return _out(
+            lambda b, c, w, er: lib.mongoauth_server_session_handle_frame(
+                self._s, _cbuf(frame), len(frame), e, len(e), rid, b, c, w, er
+            ),
+            lib.mongoauth_session_reply_bytes(),
+        )
+
+    @property
+    def authenticated(self) -> bool:
+        v = ffi.new("bool *")
+        err = _err()
+        ensure(lib.mongoauth_server_session_is_authenticated(self._s, v, err), err)
+        return bool(v[0])
+
+    def serve(self, sock: socket.socket) -> None:
+        """Answer requests on `sock` until the peer closes it."""
+        while True:
+            try:
+                header = _recv_exact(sock, 4)
+            except (EOFError, OSError):
+                return
+            (length,) = struct.unpack("<i", header)
+            try:
+                frame = header + _recv_exact(sock, length - 4)
+            except (EOFError, OSError):
+                return
+            sock.sendall(self.handle_frame(frame))

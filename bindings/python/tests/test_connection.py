@@ -1,0 +1,181 @@
+"""Connection strings, the Authenticator and the ServerSession through the
+binding: in process, over a socket with the C handshake driver, and with
+pymongo logging in to a server built on the binding."""
+
+import socket
+import threading
+
+import pytest
+
+import mongoauth
+from mongoauth import exceptions as ex
+from mongoauth.connection import Authenticator, ConnectionString, ServerSession, encode_uri
+
+URI = (
+    "mongodb://alice:p%40ss@db1.example.com:27017,db2.example.com/shop"
+    "?authMechanism=SCRAM-SHA-256&tls=true&connectTimeoutMS=500&foo=bar"
+)
+USERS = [("admin", "alice", "pencil")]
+
+
+def test_connection_string():
+    cs = ConnectionString(URI)
+    assert cs.hosts == [("db1.example.com", 27017), ("db2.example.com", 27017)]
+    assert cs.database == "shop"
+    assert cs.tls and not cs.is_srv
+    assert cs.option("TLS") == "true"
+    assert cs.option_bool("tls") is True
+    assert cs.option_int("connectTimeoutMS") == 500
+    assert cs.option("replicaSet") is None
+    assert cs.options["authMechanism"] == "SCRAM-SHA-256"
+    assert len(cs.warnings) == 1 and "foo" in cs.warnings[0]
+    cred = cs.credential
+    assert (cred.mechanism, cred.username, cred.password, cred.source) == ("SCRAM-SHA-256", "alice", "p@ss", "shop")
+    assert "p@ss" not in repr(cred)
+    with pytest.raises(ex.InvalidArgument):
+        cs.option("nosuch")
+    with pytest.raises(ex.InvalidArgument):
+        cs.option_bool("connectTimeoutMS")
+
+
+def test_connection_string_errors_and_srv():
+    with pytest.raises(ex.UriSyntax) as e:
+        ConnectionString("mongodb://alice:p@ss@host")
+    assert e.value.offset == 17 and "%40" in e.value.message
+    assert isinstance(e.value, ValueError)
+    with pytest.raises(ex.UriOption):
+        ConnectionString("mongodb://host/?authMechanism=FOO")
+    with pytest.raises(ex.UriCredential):
+        ConnectionString("mongodb://alice@host").credential
+    assert ConnectionString("mongodb://host").credential is None
+    srv = ConnectionString("mongodb+srv://cluster0.example.com/?authMechanism=MONGODB-X509")
+    assert srv.is_srv and srv.tls
+    assert srv.srv_query_name == "_mongodb._tcp.cluster0.example.com"
+    assert srv.credential.mechanism == "MONGODB-X509" and srv.credential.source == "$external"
+
+
+def test_encode_round_trips():
+    uri = encode_uri([("db1", 27017), "::1"], "al@ice", "p:ss/w%rd", "shop", {"authSource": "admin"})
+    cs = ConnectionString(uri)
+    assert cs.credential.username == "al@ice" and cs.credential.password == "p:ss/w%rd"
+    assert cs.hosts == [("db1", 27017), ("::1", 27017)]
+    with pytest.raises(ex.UriEncode):
+        encode_uri([])
+
+
+def test_authenticator_in_process():
+    server = ServerSession(USERS)
+    auth = Authenticator("alice", "pencil", "admin")
+    done = False
+    while not done:
+        done = auth.handle_reply(server.handle(auth.command()))
+    assert auth.authenticated and server.authenticated
+    assert auth.mechanism == "SCRAM-SHA-256" and auth.used_speculative
+    with pytest.raises(ex.UnexpectedStep):
+        auth.command()
+    # frames, SCRAM-SHA-1
+    server.start(2)
+    auth = Authenticator("alice", "pencil", "admin", "SCRAM-SHA-1", speculative=False)
+    rid, done = 1, False
+    while not done:
+        done = auth.handle_reply_frame(server.handle_frame(auth.command_frame(rid)), rid)
+        rid += 1
+    assert auth.authenticated and auth.mechanism == "SCRAM-SHA-1"
+
+
+def test_authenticator_wrong_password_and_bad_replies():
+    server = ServerSession(USERS)
+    auth = Authenticator("alice", "wrong", "admin")
+    with pytest.raises(ex.CommandFailed) as e:
+        while not auth.handle_reply(server.handle(auth.command())):
+            pass
+    assert e.value.server_code == 18
+    auth = Authenticator("alice", "pencil", "admin")
+    with pytest.raises(ex.BsonMalformed):
+        auth.handle_reply(b"\x05\x00\x00")
+    auth = Authenticator("alice", "pencil", "admin")
+    with pytest.raises(ex.ProtocolViolation):
+        server.start(3)
+        auth.handle_reply_frame(server.handle_frame(auth.command_frame(1)), 2)
+    with pytest.raises(ex.InvalidCredential):
+        Authenticator("alice", None, "$external", "PLAIN")
+    with pytest.raises(ex.UnsupportedMechanism):
+        Authenticator("alice", "x", "$external", "GSSAPI")
+
+
+class BindingServer:
+    """A TCP server whose every connection is answered by a ServerSession
+    of the binding (threads; stops when closed)."""
+
+    def __init__(self, users):
+        self.users = users
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.ids = 0
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.ids += 1
+            threading.Thread(target=self._serve, args=(conn, self.ids), daemon=True).start()
+
+    def _serve(self, conn, cid):
+        with conn:
+            ServerSession(self.users, connection_id=cid).serve(conn)
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def binding_server():
+    s = BindingServer(USERS)
+    yield s
+    s.close()
+
+
+def test_handshake_over_a_socket(binding_server):
+    with socket.create_connection(("127.0.0.1", binding_server.port)) as sock:
+        auth = Authenticator.from_uri(f"mongodb://alice:pencil@127.0.0.1:{binding_server.port}/?authSource=admin")
+        auth.handshake(sock)
+        assert auth.authenticated and auth.mechanism == "SCRAM-SHA-256"
+    with socket.create_connection(("127.0.0.1", binding_server.port)) as sock:
+        auth = Authenticator("alice", "nope", "admin")
+        with pytest.raises(ex.CommandFailed) as e:
+            auth.handshake(sock)
+        assert e.value.server_code == 18
+    # the peer closing mid-handshake
+    a, b = socket.socketpair()
+    b.close()
+    with a, pytest.raises((ex.UnexpectedEof, ex.IoError)):
+        Authenticator("alice", "pencil", "admin").handshake(a)
+
+
+def test_pymongo_logs_in_to_the_binding_server(binding_server):
+    import pymongo  # a missing pymongo is a failure, not a skip
+    from pymongo.errors import OperationFailure
+
+    uri = f"mongodb://alice:pencil@127.0.0.1:{binding_server.port}/?authSource=admin"
+    for mech in ("SCRAM-SHA-256", "SCRAM-SHA-1", None):
+        opts = {"authMechanism": mech} if mech else {}
+        client = pymongo.MongoClient(uri, directConnection=True, serverSelectionTimeoutMS=5000, **opts)
+        try:
+            assert client.admin.command("ping")["ok"] == 1
+        finally:
+            client.close()
+    bad = pymongo.MongoClient(
+        f"mongodb://alice:wrong@127.0.0.1:{binding_server.port}/?authSource=admin",
+        directConnection=True,
+        serverSelectionTimeoutMS=5000,
+    )
+    try:
+        with pytest.raises(OperationFailure) as e:
+            bad.admin.command("ping")
+        assert e.value.code == 18
+    finally:
+        bad.close()

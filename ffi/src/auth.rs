@@ -1,0 +1,886 @@
+//! `mongoauth_authenticator`: a connection's login (the core's sans-I/O
+//! `mongoauth::auth::Authenticator`), with commands out and replies in as
+//! BSON documents or whole OP_MSG frames, and `mongoauth_handshake`, the
+//! core's blocking `mongoauth::io::authenticate` over C read/write
+//! callbacks.
+
+use core::ffi::c_void;
+
+use mongoauth::auth::{AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential, Progress};
+use mongoauth::io::HandshakeError;
+use mongoauth::mechanism::Mechanism;
+use mongoauth::scram::KeyStore;
+use mongoauth::wire;
+use zeroize::Zeroize;
+
+use crate::cache::{CacheState, mongoauth_key_cache};
+use crate::error::{Fail, mongoauth_error};
+use crate::mechanism::mongoauth_mechanism;
+use crate::object::{self, Object};
+use crate::panic::boundary;
+use crate::ptr;
+use crate::status::mongoauth_status::{self, *};
+use crate::uri::{UriState, mongoauth_uri, no_credential};
+
+/// `sizeof(mongoauth_authenticator)`: bytes of caller memory one needs.
+pub const MONGOAUTH_AUTHENTICATOR_SIZE: usize = 3072;
+/// `_Alignof(mongoauth_authenticator)`.
+pub const MONGOAUTH_AUTHENTICATOR_ALIGN: usize = 8;
+/// Random bytes `mongoauth_authenticator_start` takes (two nonces).
+pub const MONGOAUTH_AUTH_ENTROPY_BYTES: usize = 48;
+/// Longest username the authenticator holds (an X.509 subject may be long;
+/// SCRAM and PLAIN allow `MONGOAUTH_MAX_USERNAME_BYTES`).
+pub const MONGOAUTH_AUTH_MAX_USERNAME_BYTES: usize = 512;
+/// Longest authentication database name (MongoDB's limit is 64).
+pub const MONGOAUTH_AUTH_MAX_SOURCE_BYTES: usize = 64;
+/// A `mongoauth_handshake` buffer this large holds any reply a MongoDB
+/// server sends during the handshake.
+pub const MONGOAUTH_HANDSHAKE_BUFFER_BYTES: usize = 4096;
+
+const _: () = assert!(MONGOAUTH_AUTH_ENTROPY_BYTES == AUTH_ENTROPY_LEN);
+
+/// A connection's login: opening `hello` (with `saslSupportedMechs` and a
+/// speculative first step), mechanism negotiation, then SCRAM-SHA-256,
+/// SCRAM-SHA-1, PLAIN or MONGODB-X509 until the server is verified.
+/// Opaque: declare one or carve `MONGOAUTH_AUTHENTICATOR_SIZE` bytes
+/// aligned to `MONGOAUTH_AUTHENTICATOR_ALIGN`, `_init_static` (or `_new`),
+/// `_start` (or `_start_uri`), then loop { `_command` -> send; receive ->
+/// `_handle_reply` } until done, or hand it all to `mongoauth_handshake`.
+/// The object keeps a copy of the credential (wiped by `_clear`/`_free`
+/// and by the next `_start`) and must not be moved or copied while in use.
+/// Not thread-safe.
+#[allow(non_camel_case_types)]
+#[repr(C, align(8))]
+pub struct mongoauth_authenticator {
+    _opaque: [u8; MONGOAUTH_AUTHENTICATOR_SIZE],
+}
+
+/// A credential for `mongoauth_authenticator_start`. Strings are UTF-8, not
+/// NUL-terminated, and copied by the call.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct mongoauth_credential {
+    /// A `mongoauth_mechanism` number, or `MONGOAUTH_MECHANISM_DEFAULT` (0)
+    /// to negotiate SCRAM-SHA-256 or SCRAM-SHA-1 with the server.
+    pub mechanism: u32,
+    /// The username, or NULL for none (X.509 from the certificate).
+    pub username: *const u8,
+    /// Its length in bytes.
+    pub username_len: usize,
+    /// The password, or NULL for none (X.509).
+    pub password: *const u8,
+    /// Its length in bytes.
+    pub password_len: usize,
+    /// The database the auth commands go to (`admin` for SCRAM users,
+    /// `$external` for PLAIN and X.509); required.
+    pub source: *const u8,
+    /// Its length in bytes.
+    pub source_len: usize,
+}
+
+/// The credential's strings, owned by the object.
+struct Strings {
+    username: [u8; MONGOAUTH_AUTH_MAX_USERNAME_BYTES],
+    username_len: Option<usize>,
+    password: [u8; crate::MONGOAUTH_MAX_PASSWORD_BYTES],
+    password_len: Option<usize>,
+    source: [u8; MONGOAUTH_AUTH_MAX_SOURCE_BYTES],
+    source_len: usize,
+}
+
+impl Strings {
+    fn wipe(&mut self) {
+        self.username.zeroize();
+        self.password.zeroize();
+        self.source.zeroize();
+        self.username_len = None;
+        self.password_len = None;
+        self.source_len = 0;
+    }
+}
+
+pub(crate) struct AuthState {
+    // Declared first, so dropped before the strings it borrows.
+    auth: Option<Authenticator<'static>>,
+    strings: Strings,
+    config: AuthConfig,
+    cache: *mut mongoauth_key_cache,
+}
+
+impl Default for AuthState {
+    fn default() -> Self {
+        AuthState {
+            auth: None,
+            strings: Strings {
+                username: [0; MONGOAUTH_AUTH_MAX_USERNAME_BYTES],
+                username_len: None,
+                password: [0; crate::MONGOAUTH_MAX_PASSWORD_BYTES],
+                password_len: None,
+                source: [0; MONGOAUTH_AUTH_MAX_SOURCE_BYTES],
+                source_len: 0,
+            },
+            config: AuthConfig::default(),
+            cache: core::ptr::null_mut(),
+        }
+    }
+}
+
+impl Drop for AuthState {
+    fn drop(&mut self) {
+        self.auth = None;
+        self.strings.wipe();
+    }
+}
+
+impl Object for AuthState {
+    type Public = mongoauth_authenticator;
+    const MAGIC: u64 = 0x4d41_4155_5448_4e00; // "MAAUTHN\0"
+    const NAME: &'static str = "authenticator";
+}
+
+const _: () = assert!(object::fits::<AuthState>());
+const _: () =
+    assert!(core::mem::align_of::<mongoauth_authenticator>() == MONGOAUTH_AUTHENTICATOR_ALIGN);
+
+fn not_started() -> Fail {
+    Fail::new(
+        MONGOAUTH_STATUS_UNEXPECTED_STEP,
+        "the authenticator has not been started: call mongoauth_authenticator_start",
+    )
+}
+
+/// Store `src` in `dst`; the length, or CAPACITY.
+fn store(dst: &mut [u8], src: &[u8], what: &'static str) -> Result<usize, Fail> {
+    let d = dst.get_mut(..src.len()).ok_or(Fail::arg(
+        MONGOAUTH_STATUS_CAPACITY,
+        "longer than the authenticator holds",
+        what,
+    ))?;
+    d.copy_from_slice(src);
+    Ok(src.len())
+}
+
+/// A `&'static str` over bytes of the object.
+///
+/// # Safety
+/// The bytes stay unchanged and in place for as long as the result is used:
+/// they live in the object next to the `Authenticator` that borrows them,
+/// which is dropped (`auth = None`) before they are wiped or rewritten, and
+/// objects are not moved while in use (documented).
+unsafe fn pinned(bytes: &[u8]) -> &'static str {
+    // SAFETY: the bytes were checked as UTF-8 when stored (copied from a
+    // `&str`); lifetime per the contract above.
+    unsafe {
+        core::str::from_utf8_unchecked(core::slice::from_raw_parts(bytes.as_ptr(), bytes.len()))
+    }
+}
+
+impl AuthState {
+    /// Build the authenticator over the stored strings.
+    fn begin(&mut self, mechanism: Option<Mechanism>, entropy: &[u8]) -> Result<(), Fail> {
+        let entropy: &[u8; AUTH_ENTROPY_LEN] = entropy.try_into().map_err(|_| {
+            Fail::arg(
+                MONGOAUTH_STATUS_INVALID_NONCE,
+                "exactly MONGOAUTH_AUTH_ENTROPY_BYTES (48) random bytes are required",
+                "entropy",
+            )
+        })?;
+        let s = &self.strings;
+        if s.source_len == 0 {
+            return Err(Fail::arg(
+                MONGOAUTH_STATUS_INVALID_CREDENTIAL,
+                "the authentication database is required (admin, $external, ...)",
+                "source",
+            ));
+        }
+        // SAFETY: see `pinned`: the strings are not touched until `auth` is
+        // dropped, at the next start, `_clear` or `_free`.
+        let cred = unsafe {
+            Credential {
+                mechanism,
+                username: s.username_len.map(|n| pinned(s.username.get(..n).unwrap_or_default())),
+                password: s.password_len.map(|n| pinned(s.password.get(..n).unwrap_or_default())),
+                source: pinned(s.source.get(..s.source_len).unwrap_or_default()),
+            }
+        };
+        let mut auth = Authenticator::new(cred, self.config, entropy)?;
+        if !self.cache.is_null() {
+            // SAFETY: the caller promised the cache outlives the login
+            // (documented at `mongoauth_authenticator_set_key_cache`).
+            let c = unsafe { object::get_mut::<CacheState>(self.cache) }?;
+            let store: &'static mut dyn KeyStore = &mut c.0;
+            auth = auth.with_key_cache(store);
+        }
+        self.auth = Some(auth);
+        Ok(())
+    }
+
+    fn auth(&self) -> Result<&Authenticator<'static>, Fail> {
+        self.auth.as_ref().ok_or_else(not_started)
+    }
+
+    fn auth_mut(&mut self) -> Result<&mut Authenticator<'static>, Fail> {
+        self.auth.as_mut().ok_or_else(not_started)
+    }
+}
+
+/// `MONGOAUTH_AUTHENTICATOR_SIZE` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_authenticator_size() -> usize {
+    core::mem::size_of::<mongoauth_authenticator>()
+}
+
+/// `MONGOAUTH_AUTHENTICATOR_ALIGN` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_authenticator_align() -> usize {
+    core::mem::align_of::<mongoauth_authenticator>()
+}
+
+/// `MONGOAUTH_AUTH_ENTROPY_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_auth_entropy_bytes() -> usize {
+    MONGOAUTH_AUTH_ENTROPY_BYTES
+}
+
+/// `MONGOAUTH_AUTH_MAX_USERNAME_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_auth_max_username_bytes() -> usize {
+    MONGOAUTH_AUTH_MAX_USERNAME_BYTES
+}
+
+/// `MONGOAUTH_AUTH_MAX_SOURCE_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_auth_max_source_bytes() -> usize {
+    MONGOAUTH_AUTH_MAX_SOURCE_BYTES
+}
+
+/// `MONGOAUTH_HANDSHAKE_BUFFER_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_handshake_buffer_bytes() -> usize {
+    MONGOAUTH_HANDSHAKE_BUFFER_BYTES
+}
+
+/// Make an idle authenticator in caller memory (`mem_len` at least
+/// `MONGOAUTH_AUTHENTICATOR_SIZE`, aligned to
+/// `MONGOAUTH_AUTHENTICATOR_ALIGN`). Never allocates.
+///
+/// # Safety
+/// `mem` is valid for `mem_len` writable bytes that outlive the object.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_init_static(
+    mem: *mut c_void,
+    mem_len: usize,
+    out: *mut *mut mongoauth_authenticator,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    boundary(err, || unsafe { object::init_static::<AuthState>(mem, mem_len, out) })
+}
+
+/// Wipe a caller-memory authenticator (credential copy included); later
+/// use reports `INVALID_OBJECT`. Heap objects are refused (`WRONG_ALLOCATION`).
+///
+/// # Safety
+/// `auth` is NULL or points to `MONGOAUTH_AUTHENTICATOR_SIZE` accessible bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_clear(
+    auth: *mut mongoauth_authenticator,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    boundary(err, || unsafe { object::clear::<AuthState>(auth) })
+}
+
+/// Allocate an idle authenticator on the heap (release with
+/// `mongoauth_authenticator_free`). Only with the `alloc` feature.
+///
+/// # Safety
+/// `out` is writable.
+#[cfg(feature = "alloc")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_new(
+    out: *mut *mut mongoauth_authenticator,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    boundary(err, || unsafe { object::new::<AuthState>(out) })
+}
+
+/// Wipe and release a heap authenticator; NULL is a no-op.
+///
+/// # Safety
+/// `auth` is NULL or from `mongoauth_authenticator_new`, not yet freed.
+#[cfg(feature = "alloc")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_free(
+    auth: *mut mongoauth_authenticator,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    boundary(core::ptr::null_mut(), || unsafe { object::free::<AuthState>(auth) })
+}
+
+/// Set a policy knob; applies from the next `_start`.
+///
+/// # Safety
+/// `auth` points to an authenticator object.
+unsafe fn configure(
+    auth: *mut mongoauth_authenticator,
+    err: *mut mongoauth_error,
+    f: impl FnOnce(&mut AuthState),
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract.
+        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        f(a);
+        Ok(())
+    })
+}
+
+/// Cap the SCRAM iteration count the client computes (default
+/// `MONGOAUTH_DEFAULT_MAX_ITERATIONS`). Applies from the next `_start`.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_set_max_iterations(
+    auth: *mut mongoauth_authenticator,
+    max_iterations: u32,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    unsafe { configure(auth, err, |a| a.config.scram.max_iterations = max_iterations) }
+}
+
+/// Whether to try the first auth step inside the `hello` (speculative
+/// authentication, one round trip less; default true). Applies from the
+/// next `_start`.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_set_speculative(
+    auth: *mut mongoauth_authenticator,
+    speculative: bool,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    unsafe { configure(auth, err, |a| a.config.speculative = speculative) }
+}
+
+/// Whether the opening command is the legacy `isMaster` with `helloOk`
+/// (default true, as the handshake spec says without a Stable API version
+/// or load balancing) or `hello`. Applies from the next `_start`.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_set_legacy_hello(
+    auth: *mut mongoauth_authenticator,
+    legacy_hello: bool,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    unsafe { configure(auth, err, |a| a.config.legacy_hello = legacy_hello) }
+}
+
+/// Use a key cache for SCRAM (a repeated login skips PBKDF2), or NULL for
+/// none. Applies from the next `_start`; the cache must stay alive (not
+/// cleared or freed) until this authenticator is cleared, freed or started
+/// again.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `cache` is NULL or a cache
+/// object; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_set_key_cache(
+    auth: *mut mongoauth_authenticator,
+    cache: *mut mongoauth_key_cache,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        if !cache.is_null() {
+            // SAFETY: caller contract; checks it is a live cache.
+            unsafe { object::get_mut::<CacheState>(cache) }?;
+        }
+        // SAFETY: caller contract.
+        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        a.cache = cache;
+        Ok(())
+    })
+}
+
+/// Start (or restart) a login with `cred` (copied) and
+/// `MONGOAUTH_AUTH_ENTROPY_BYTES` (48) bytes from a cryptographic random
+/// source. Checks the credential against the mechanism (a SCRAM or PLAIN
+/// login needs a username and password; X.509 takes no password; GSSAPI,
+/// AWS and OIDC are `UNSUPPORTED_MECHANISM`) and SASLprep's the password.
+/// A previous login in the object is wiped first.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `cred` is readable, with its
+/// strings readable; `entropy` is readable for `entropy_len` bytes; `err`
+/// is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_start(
+    auth: *mut mongoauth_authenticator,
+    cred: *const mongoauth_credential,
+    entropy: *const u8,
+    entropy_len: usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for every pointer below.
+        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        a.auth = None;
+        a.strings.wipe();
+        // SAFETY: as above.
+        let cred = unsafe { ptr::input(cred, "cred") }?;
+        let mechanism = match cred.mechanism {
+            0 => None,
+            n => Some(mongoauth_mechanism::any_from_u32(n)?.to_core()),
+        };
+        // SAFETY: as above.
+        let entropy = unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?;
+        let opt = |p: *const u8, n: usize, what| -> Result<Option<&str>, Fail> {
+            if p.is_null() && n == 0 {
+                Ok(None)
+            } else {
+                // SAFETY: as above.
+                unsafe { ptr::text(p, n, what) }.map(Some)
+            }
+        };
+        let username = opt(cred.username, cred.username_len, "username")?;
+        let password = opt(cred.password, cred.password_len, "password")?;
+        // SAFETY: as above.
+        let source = unsafe { ptr::text(cred.source, cred.source_len, "source") }?;
+        let s = &mut a.strings;
+        if let Some(u) = username {
+            s.username_len = Some(store(&mut s.username, u.as_bytes(), "username")?);
+        }
+        if let Some(p) = password {
+            s.password_len = Some(store(&mut s.password, p.as_bytes(), "password")?);
+        }
+        s.source_len = store(&mut s.source, source.as_bytes(), "source")?;
+        let r = a.begin(mechanism, entropy);
+        if r.is_err() {
+            a.strings.wipe();
+        }
+        r
+    })
+}
+
+/// Decode a percent-encoded view into a buffer of the object.
+fn decode_into(
+    p: mongoauth::uri::PctStr<'_>,
+    dst: &mut [u8],
+    what: &'static str,
+) -> Result<usize, Fail> {
+    if p.decoded_len() > dst.len() {
+        return Err(Fail::arg(
+            MONGOAUTH_STATUS_CAPACITY,
+            "longer than the authenticator holds",
+            what,
+        ));
+    }
+    Ok(p.decode(dst)?.len())
+}
+
+/// Start a login with the credential of a parsed connection string
+/// (username, password, `authSource`, `authMechanism`, decoded and checked
+/// by the auth spec's rules): `URI_CREDENTIAL` for a broken rule,
+/// `INVALID_CREDENTIAL` when the URI asks for no authentication. The
+/// credential is copied: the `mongoauth_uri` may be cleared afterwards.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `uri` to a parsed connection
+/// string object; `entropy` is readable for `entropy_len` bytes; `err` is
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_start_uri(
+    auth: *mut mongoauth_authenticator,
+    uri: *const mongoauth_uri,
+    entropy: *const u8,
+    entropy_len: usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for every pointer below.
+        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        a.auth = None;
+        a.strings.wipe();
+        // SAFETY: as above.
+        let u = unsafe { object::get::<UriState>(uri) }?;
+        // SAFETY: as above.
+        let entropy = unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?;
+        let c = u.credential()?.ok_or_else(no_credential)?;
+        let s = &mut a.strings;
+        let r = (|| {
+            if let Some(n) = c.username() {
+                s.username_len = Some(decode_into(n, &mut s.username, "username")?);
+            }
+            if let Some(p) = c.password() {
+                s.password_len =
+                    Some(decode_into(p.expose_encoded(), &mut s.password, "password")?);
+            }
+            s.source_len = decode_into(c.source(), &mut s.source, "source")?;
+            Ok::<(), Fail>(())
+        })()
+        .and_then(|()| a.begin(c.mechanism(), entropy));
+        if r.is_err() {
+            a.strings.wipe();
+        }
+        r
+    })
+}
+
+/// The next command to send as a BSON document (with `$db`), into `(out,
+/// capacity, *written)`; a short buffer gives `BUFFER_TOO_SMALL` with the
+/// size needed in `*written` (`out = NULL, capacity = 0` queries it).
+/// Repeatable until the reply is handled. `UNEXPECTED_STEP` when nothing is
+/// to be sent (not started, done or failed). For a PLAIN login the command
+/// holds the password: wipe the buffer after sending.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `out` is writable for
+/// `capacity` bytes; `written` is writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_command(
+    auth: *const mongoauth_authenticator,
+    out: *mut u8,
+    capacity: usize,
+    written: *mut usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    unsafe { command(auth, None, out, capacity, written, err) }
+}
+
+/// As `mongoauth_authenticator_command`, framed as a whole OP_MSG message
+/// with `request_id` (the caller's counter; match the reply with
+/// `mongoauth_authenticator_handle_reply_frame`).
+///
+/// # Safety
+/// As `mongoauth_authenticator_command`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_command_frame(
+    auth: *const mongoauth_authenticator,
+    request_id: i32,
+    out: *mut u8,
+    capacity: usize,
+    written: *mut usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    unsafe { command(auth, Some(request_id), out, capacity, written, err) }
+}
+
+/// # Safety
+/// As `mongoauth_authenticator_command`.
+unsafe fn command(
+    auth: *const mongoauth_authenticator,
+    request_id: Option<i32>,
+    out: *mut u8,
+    capacity: usize,
+    written: *mut usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract.
+        let a = unsafe { object::get::<AuthState>(auth) }?;
+        let cmd = a.auth()?.command().ok_or(Fail::new(
+            MONGOAUTH_STATUS_UNEXPECTED_STEP,
+            "nothing to send: the login is over (done or failed)",
+        ))?;
+        // SAFETY: caller contract.
+        let w = unsafe { ptr::out(written, "written") }?;
+        // SAFETY: caller contract.
+        let dst = unsafe { ptr::bytes_mut(out.cast(), capacity, "out") }?;
+        let r = match request_id {
+            None => wire::encode_document(&cmd, dst),
+            Some(id) => wire::encode_message(id, 0, &cmd, dst),
+        };
+        match r {
+            Ok(n) => {
+                *w = n;
+                Ok(())
+            }
+            Err(wire::WireError::BufferTooSmall { required }) => {
+                *w = required;
+                Err(Fail::buffer(required))
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// Handle the reply (its BSON body document) to the last command. On
+/// success `*done` (optional) is false if another command is to be sent,
+/// true once the login is complete: check
+/// `mongoauth_authenticator_is_authenticated` (an arbiter needs no login).
+/// A server error (`ok: 0`) is `COMMAND_FAILED` with the server's code in
+/// `err->server_code` (18: wrong username or password); a malformed reply
+/// `BSON_MALFORMED`; a server breaking the protocol `PROTOCOL` or a SCRAM
+/// status. Any failure ends the login.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `body` is readable for
+/// `body_len` bytes; `done` is NULL or writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_handle_reply(
+    auth: *mut mongoauth_authenticator,
+    body: *const u8,
+    body_len: usize,
+    done: *mut bool,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for each argument below.
+        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        // SAFETY: as above.
+        let body = unsafe { ptr::bytes(body, body_len, "body") }?;
+        let p = a.auth_mut()?.handle_reply(body)?;
+        // SAFETY: as above.
+        if let Some(d) = unsafe { ptr::opt_mut(done) } {
+            *d = p == Progress::Done;
+        }
+        Ok(())
+    })
+}
+
+/// As `mongoauth_authenticator_handle_reply`, for a whole OP_MSG reply
+/// frame, which must answer `request_id` (its `responseTo`; else
+/// `PROTOCOL`). A malformed frame (`FRAME_MALFORMED`,
+/// `UNSUPPORTED_OPCODE`, `CHECKSUM_MISMATCH`, ...) or a wrong `responseTo`
+/// leaves the login waiting for the right reply.
+///
+/// # Safety
+/// As `mongoauth_authenticator_handle_reply`, with `frame` readable for
+/// `frame_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_handle_reply_frame(
+    auth: *mut mongoauth_authenticator,
+    frame: *const u8,
+    frame_len: usize,
+    request_id: i32,
+    done: *mut bool,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for each argument below.
+        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        // SAFETY: as above.
+        let frame = unsafe { ptr::bytes(frame, frame_len, "frame") }?;
+        let auth = a.auth_mut()?;
+        let msg = wire::parse_op_msg(frame)?;
+        if msg.response_to != request_id {
+            return Err(
+                mongoauth::Error::Protocol { rule: "reply does not answer our request" }.into()
+            );
+        }
+        let p = auth.handle_reply(msg.body.as_bytes())?;
+        // SAFETY: as above.
+        if let Some(d) = unsafe { ptr::opt_mut(done) } {
+            *d = p == Progress::Done;
+        }
+        Ok(())
+    })
+}
+
+/// Whether the login succeeded (`*authenticated`; for SCRAM, the server's
+/// signature verified).
+///
+/// # Safety
+/// `auth` points to an authenticator object; `authenticated` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_is_authenticated(
+    auth: *const mongoauth_authenticator,
+    authenticated: *mut bool,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract.
+        let a = unsafe { object::get::<AuthState>(auth) }?;
+        // SAFETY: caller contract.
+        *unsafe { ptr::out(authenticated, "authenticated") }? =
+            a.auth.as_ref().is_some_and(Authenticator::is_authenticated);
+        Ok(())
+    })
+}
+
+/// The mechanism in use (`*mechanism`, a `mongoauth_mechanism` number)
+/// once the hello reply is handled (negotiated, or as configured);
+/// `MONGOAUTH_MECHANISM_DEFAULT` (0) before.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `mechanism` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_mechanism(
+    auth: *const mongoauth_authenticator,
+    mechanism: *mut u32,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract.
+        let a = unsafe { object::get::<AuthState>(auth) }?;
+        let m = a.auth()?.mechanism().map_or(0, mongoauth_mechanism::number_of);
+        // SAFETY: caller contract.
+        *unsafe { ptr::out(mechanism, "mechanism") }? = m;
+        Ok(())
+    })
+}
+
+/// Whether the server took the speculative first step in the hello (a
+/// round trip saved) (`*used`).
+///
+/// # Safety
+/// `auth` points to an authenticator object; `used` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_used_speculative(
+    auth: *const mongoauth_authenticator,
+    used: *mut bool,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract.
+        let a = unsafe { object::get::<AuthState>(auth) }?;
+        let u = a.auth()?.used_speculative();
+        // SAFETY: caller contract.
+        *unsafe { ptr::out(used, "used") }? = u;
+        Ok(())
+    })
+}
+
+/// Read up to `len` bytes into `buf`: return how many (1 to `len`), 0 at
+/// end of stream, or a negative value for an error (reported as
+/// `MONGOAUTH_STATUS_IO` with the value in the message; keep an errno in
+/// `ctx` if needed). Block until at least one byte is available.
+#[allow(non_camel_case_types)]
+pub type mongoauth_read_fn =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, buf: *mut u8, len: usize) -> isize>;
+
+/// Write up to `len` bytes from `buf`: return how many (1 to `len`), or a
+/// negative value (or 0) for an error.
+#[allow(non_camel_case_types)]
+pub type mongoauth_write_fn =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, buf: *const u8, len: usize) -> isize>;
+
+/// A callback's failure.
+#[derive(Debug)]
+struct CallbackError {
+    what: &'static str,
+    value: isize,
+}
+
+impl core::fmt::Display for CallbackError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} callback returned {}", self.what, self.value)
+    }
+}
+
+impl core::error::Error for CallbackError {}
+
+impl embedded_io::Error for CallbackError {
+    fn kind(&self) -> embedded_io::ErrorKind {
+        embedded_io::ErrorKind::Other
+    }
+}
+
+/// `embedded_io` over the caller's callbacks.
+struct Callbacks {
+    read: unsafe extern "C" fn(*mut c_void, *mut u8, usize) -> isize,
+    write: unsafe extern "C" fn(*mut c_void, *const u8, usize) -> isize,
+    ctx: *mut c_void,
+}
+
+impl embedded_io::ErrorType for Callbacks {
+    type Error = CallbackError;
+}
+
+impl embedded_io::Read for Callbacks {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, CallbackError> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        // SAFETY: `buf` is valid for `buf.len()` writable bytes; the
+        // callback's contract is documented at `mongoauth_read_fn`.
+        let n = unsafe { (self.read)(self.ctx, buf.as_mut_ptr(), buf.len()) };
+        match usize::try_from(n) {
+            Ok(k) if k <= buf.len() => Ok(k),
+            _ => Err(CallbackError { what: "read", value: n }),
+        }
+    }
+}
+
+impl embedded_io::Write for Callbacks {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, CallbackError> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        // SAFETY: `buf` is valid for `buf.len()` readable bytes; the
+        // callback's contract is documented at `mongoauth_write_fn`.
+        let n = unsafe { (self.write)(self.ctx, buf.as_ptr(), buf.len()) };
+        match usize::try_from(n) {
+            // 0 would make `write_all` loop forever (or panic): an error.
+            Ok(k) if k >= 1 && k <= buf.len() => Ok(k),
+            _ => Err(CallbackError { what: "write", value: n }),
+        }
+    }
+    fn flush(&mut self) -> Result<(), CallbackError> {
+        Ok(())
+    }
+}
+
+/// Run a started authenticator's whole login over a blocking byte stream
+/// (a socket, a TLS session, a firmware TCP stack): each command is sent as
+/// an OP_MSG with `write_cb`, each reply read with `read_cb` and handled,
+/// until the login is done (the core's `mongoauth::io::authenticate`).
+/// `ctx` is passed to the callbacks. `buf` holds one message at a time
+/// (`MONGOAUTH_HANDSHAKE_BUFFER_BYTES` is ample; a reply announcing more
+/// than `capacity` is `MESSAGE_TOO_LARGE`). Errors: `IO` (a callback
+/// failed), `UNEXPECTED_EOF`, `COMMAND_FAILED` (`err->server_code` 18 for a
+/// wrong password), or the statuses of `_handle_reply`. On success check
+/// `mongoauth_authenticator_is_authenticated`.
+///
+/// # Safety
+/// `auth` points to a started authenticator object; `read_cb` and
+/// `write_cb` are valid functions honouring their contracts for `ctx`;
+/// `buf` is writable for `capacity` bytes; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_handshake(
+    auth: *mut mongoauth_authenticator,
+    read_cb: mongoauth_read_fn,
+    write_cb: mongoauth_write_fn,
+    ctx: *mut c_void,
+    buf: *mut u8,
+    capacity: usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for each argument below.
+        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        let read =
+            read_cb.ok_or(Fail::arg(MONGOAUTH_STATUS_NULL_POINTER, "NULL pointer", "read_cb"))?;
+        let write =
+            write_cb.ok_or(Fail::arg(MONGOAUTH_STATUS_NULL_POINTER, "NULL pointer", "write_cb"))?;
+        // SAFETY: as above.
+        let buf = unsafe { ptr::bytes_mut(buf.cast(), capacity, "buf") }?;
+        if buf.is_empty() {
+            return Err(Fail::arg(MONGOAUTH_STATUS_NULL_POINTER, "a buffer is required", "buf"));
+        }
+        let auth = a.auth_mut()?;
+        let mut io = Callbacks { read, write, ctx };
+        let r = mongoauth::io::authenticate(&mut io, auth, buf);
+        // The buffer held the commands (a PLAIN one holds the password).
+        buf.zeroize();
+        match r {
+            Ok(()) => Ok(()),
+            Err(HandshakeError::Io(e)) => Err(Fail::io(e.what, e.value)),
+            Err(HandshakeError::UnexpectedEof) => Err(Fail::new(
+                MONGOAUTH_STATUS_UNEXPECTED_EOF,
+                "the peer closed the connection mid-handshake",
+            )),
+            Err(HandshakeError::Auth(e)) => Err(e.into()),
+        }
+    })
+}

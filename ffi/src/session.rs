@@ -1,0 +1,522 @@
+//! `mongoauth_server_session`: the server side of one connection's login
+//! (the core's `mongoauth::session::ServerSession` over a
+//! `StaticUsers<MONGOAUTH_SERVER_SESSION_MAX_USERS>` table held in the same
+//! object): command bodies or whole request frames in, replies out.
+
+use core::ffi::c_void;
+
+use mongoauth::scram::{MIN_ITERATIONS, Sha256, StoredCredentials};
+use mongoauth::session::{SESSION_ENTROPY_LEN, ServerSession, StaticUsers};
+use mongoauth::wire::{self, HEADER_LEN, OP_QUERY, WireError};
+
+use crate::error::{Fail, mongoauth_error};
+use crate::object::{self, Object};
+use crate::panic::boundary;
+use crate::ptr;
+use crate::status::mongoauth_status::{self, *};
+
+/// Users a `mongoauth_server_session` holds.
+pub const MONGOAUTH_SERVER_SESSION_MAX_USERS: usize = 4;
+/// `sizeof(mongoauth_server_session)`.
+pub const MONGOAUTH_SERVER_SESSION_SIZE: usize = 5120;
+/// `_Alignof(mongoauth_server_session)`.
+pub const MONGOAUTH_SERVER_SESSION_ALIGN: usize = 8;
+/// Random bytes each `_handle` call takes (a server nonce).
+pub const MONGOAUTH_SESSION_ENTROPY_BYTES: usize = 24;
+/// Salt bytes `mongoauth_server_session_add_user` takes (SCRAM-SHA-1 uses
+/// the first 16).
+pub const MONGOAUTH_SESSION_SALT_BYTES: usize = 28;
+/// Bytes of the decoy secret `mongoauth_server_session_start` takes.
+pub const MONGOAUTH_SESSION_SECRET_BYTES: usize = 32;
+/// An output buffer this large always holds a reply (body or frame).
+pub const MONGOAUTH_SESSION_REPLY_BYTES: usize = 2048;
+
+const _: () = assert!(MONGOAUTH_SESSION_ENTROPY_BYTES == SESSION_ENTROPY_LEN);
+
+/// The server side of one connection: answers `hello`/`isMaster` (with
+/// `saslSupportedMechs` and a speculative SCRAM step), `saslStart` /
+/// `saslContinue` for SCRAM-SHA-1 and SCRAM-SHA-256, and `ping`,
+/// `buildInfo`, `connectionStatus`, `endSessions`; every failed login is a
+/// reply with code 18. Opaque: `_init_static` (or `_new`), `_add_user` for
+/// each user, `_start` per connection, then `_handle` (or `_handle_frame`)
+/// for each request. Must not be moved or copied once started. Not
+/// thread-safe: one per connection.
+#[allow(non_camel_case_types)]
+#[repr(C, align(8))]
+pub struct mongoauth_server_session {
+    _opaque: [u8; MONGOAUTH_SERVER_SESSION_SIZE],
+}
+
+type Users = StaticUsers<MONGOAUTH_SERVER_SESSION_MAX_USERS>;
+
+#[derive(Default)]
+pub(crate) struct SessionState {
+    // Declared first, so dropped before the users it borrows.
+    session: Option<ServerSession<'static, Users>>,
+    users: Users,
+    count: usize,
+}
+
+impl Drop for SessionState {
+    fn drop(&mut self) {
+        self.session = None;
+    }
+}
+
+impl Object for SessionState {
+    type Public = mongoauth_server_session;
+    const MAGIC: u64 = 0x4d41_5353_4553_5300; // "MASSESS\0"
+    const NAME: &'static str = "session";
+}
+
+const _: () = assert!(object::fits::<SessionState>());
+const _: () =
+    assert!(core::mem::align_of::<mongoauth_server_session>() == MONGOAUTH_SERVER_SESSION_ALIGN);
+
+fn not_started() -> Fail {
+    Fail::new(
+        MONGOAUTH_STATUS_UNEXPECTED_STEP,
+        "the session has not been started: call mongoauth_server_session_start",
+    )
+}
+
+impl SessionState {
+    fn session(&mut self) -> Result<&mut ServerSession<'static, Users>, Fail> {
+        self.session.as_mut().ok_or_else(not_started)
+    }
+}
+
+/// `MONGOAUTH_SERVER_SESSION_SIZE` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_server_session_size() -> usize {
+    core::mem::size_of::<mongoauth_server_session>()
+}
+
+/// `MONGOAUTH_SERVER_SESSION_ALIGN` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_server_session_align() -> usize {
+    core::mem::align_of::<mongoauth_server_session>()
+}
+
+/// `MONGOAUTH_SESSION_ENTROPY_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_session_entropy_bytes() -> usize {
+    MONGOAUTH_SESSION_ENTROPY_BYTES
+}
+
+/// `MONGOAUTH_SESSION_SALT_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_session_salt_bytes() -> usize {
+    MONGOAUTH_SESSION_SALT_BYTES
+}
+
+/// `MONGOAUTH_SESSION_SECRET_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_session_secret_bytes() -> usize {
+    MONGOAUTH_SESSION_SECRET_BYTES
+}
+
+/// `MONGOAUTH_SESSION_REPLY_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_session_reply_bytes() -> usize {
+    MONGOAUTH_SESSION_REPLY_BYTES
+}
+
+/// Make an empty session (no users) in caller memory (`mem_len` at least
+/// `MONGOAUTH_SERVER_SESSION_SIZE`, aligned to
+/// `MONGOAUTH_SERVER_SESSION_ALIGN`). Never allocates.
+///
+/// # Safety
+/// `mem` is valid for `mem_len` writable bytes that outlive the object.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_server_session_init_static(
+    mem: *mut c_void,
+    mem_len: usize,
+    out: *mut *mut mongoauth_server_session,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    boundary(err, || unsafe { object::init_static::<SessionState>(mem, mem_len, out) })
+}
+
+/// Wipe a caller-memory session (stored keys included); later use reports
+/// `INVALID_OBJECT`. Heap objects are refused (`WRONG_ALLOCATION`).
+///
+/// # Safety
+/// `session` is NULL or points to `MONGOAUTH_SERVER_SESSION_SIZE` accessible bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_server_session_clear(
+    session: *mut mongoauth_server_session,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    boundary(err, || unsafe { object::clear::<SessionState>(session) })
+}
+
+/// Allocate an empty session on the heap (release with
+/// `mongoauth_server_session_free`). Only with the `alloc` feature.
+///
+/// # Safety
+/// `out` is writable.
+#[cfg(feature = "alloc")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_server_session_new(
+    out: *mut *mut mongoauth_server_session,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    boundary(err, || unsafe { object::new::<SessionState>(out) })
+}
+
+/// Wipe and release a heap session; NULL is a no-op.
+///
+/// # Safety
+/// `session` is NULL or from `mongoauth_server_session_new`, not yet freed.
+#[cfg(feature = "alloc")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_server_session_free(
+    session: *mut mongoauth_server_session,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    boundary(core::ptr::null_mut(), || unsafe { object::free::<SessionState>(session) })
+}
+
+/// Add a user `user` in database `db` with `password`, as `createUser`
+/// does: SCRAM-SHA-1 and SCRAM-SHA-256 credentials at mongod's default
+/// iteration counts (PBKDF2: slow on purpose), from
+/// `MONGOAUTH_SESSION_SALT_BYTES` (28) random bytes of `salt`. Only the
+/// derived keys are kept. Before `_start` only (`UNEXPECTED_STEP` after);
+/// more than `MONGOAUTH_SERVER_SESSION_MAX_USERS` users is `CAPACITY`.
+///
+/// # Safety
+/// `session` points to a session object; each `(pointer, length)` pair is
+/// readable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn mongoauth_server_session_add_user(
+    session: *mut mongoauth_server_session,
+    db: *const u8,
+    db_len: usize,
+    user: *const u8,
+    user_len: usize,
+    password: *const u8,
+    password_len: usize,
+    salt: *const u8,
+    salt_len: usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for each argument below.
+        let s = unsafe { object::get_mut::<SessionState>(session) }?;
+        if s.session.is_some() {
+            return Err(Fail::new(
+                MONGOAUTH_STATUS_UNEXPECTED_STEP,
+                "users are added before mongoauth_server_session_start",
+            ));
+        }
+        // SAFETY: as above.
+        let db = unsafe { ptr::text(db, db_len, "db") }?;
+        // SAFETY: as above.
+        let user = unsafe { ptr::text(user, user_len, "user") }?;
+        // SAFETY: as above.
+        let password = unsafe { ptr::text(password, password_len, "password") }?;
+        // SAFETY: as above.
+        let salt = unsafe { ptr::bytes(salt, salt_len, "salt") }?;
+        let salt: &[u8; MONGOAUTH_SESSION_SALT_BYTES] = salt.try_into().map_err(|_| {
+            Fail::arg(
+                MONGOAUTH_STATUS_INVALID_ARGUMENT,
+                "exactly MONGOAUTH_SESSION_SALT_BYTES (28) bytes are required",
+                "salt",
+            )
+        })?;
+        if s.count >= MONGOAUTH_SERVER_SESSION_MAX_USERS {
+            return Err(Fail::arg(
+                MONGOAUTH_STATUS_CAPACITY,
+                "more than MONGOAUTH_SERVER_SESSION_MAX_USERS users",
+                "user",
+            ));
+        }
+        if db.is_empty() || db.len() > mongoauth::session::MAX_DB_LEN {
+            return Err(Fail::arg(MONGOAUTH_STATUS_INVALID_ARGUMENT, "1 to 64 bytes", "db"));
+        }
+        // The core's table is rebuilt by value; check what could fail first
+        // (the name, SASLprep) so a bad user does not cost the others.
+        StoredCredentials::<Sha256>::generate(user, password, salt, MIN_ITERATIONS)?;
+        let users = core::mem::take(&mut s.users);
+        s.users = users.with_scram_user(db, user, password, salt)?;
+        s.count += 1;
+        Ok(())
+    })
+}
+
+/// Start serving a connection (or the next one: a previous conversation is
+/// dropped; the users stay). `secret` is `MONGOAUTH_SESSION_SECRET_BYTES`
+/// (32) random bytes, fixed per server: unknown users get stable decoy
+/// credentials from it, failing exactly like a wrong password.
+/// `connection_id` is reported in hello replies.
+///
+/// # Safety
+/// `session` points to a session object; `secret` is readable for
+/// `secret_len` bytes; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_server_session_start(
+    session: *mut mongoauth_server_session,
+    secret: *const u8,
+    secret_len: usize,
+    connection_id: i64,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for each argument below.
+        let s = unsafe { object::get_mut::<SessionState>(session) }?;
+        s.session = None;
+        // SAFETY: as above.
+        let secret = unsafe { ptr::bytes(secret, secret_len, "secret") }?;
+        let secret: [u8; MONGOAUTH_SESSION_SECRET_BYTES] = secret.try_into().map_err(|_| {
+            Fail::arg(
+                MONGOAUTH_STATUS_INVALID_ARGUMENT,
+                "exactly MONGOAUTH_SESSION_SECRET_BYTES (32) bytes are required",
+                "secret",
+            )
+        })?;
+        // SAFETY: the users live in the same object, are not changed while
+        // a session exists (`_add_user` refuses), and the session is dropped
+        // first (field order, `Drop`, and here on restart); objects are not
+        // moved while in use (documented).
+        let users: &'static Users = unsafe { &*core::ptr::from_ref(&s.users) };
+        s.session = Some(ServerSession::new(users, secret).with_connection_id(connection_id));
+        Ok(())
+    })
+}
+
+fn entropy_of(entropy: &[u8]) -> Result<&[u8; SESSION_ENTROPY_LEN], Fail> {
+    entropy.try_into().map_err(|_| {
+        Fail::arg(
+            MONGOAUTH_STATUS_INVALID_NONCE,
+            "exactly MONGOAUTH_SESSION_ENTROPY_BYTES (24) random bytes are required",
+            "entropy",
+        )
+    })
+}
+
+/// Report the length of a reply written by the core, or its size needed.
+fn finish(r: Result<usize, mongoauth::Error>, written: &mut usize) -> Result<(), Fail> {
+    match r {
+        Ok(n) => {
+            *written = n;
+            Ok(())
+        }
+        Err(
+            e @ (mongoauth::Error::BufferTooSmall { required }
+            | mongoauth::Error::Wire(WireError::BufferTooSmall { required })),
+        ) => {
+            *written = required;
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Handle one command body (the BSON document of an OP_MSG, whose `$db`
+/// names the database) and write the reply body into `(out, capacity,
+/// *written)`. `entropy` is `MONGOAUTH_SESSION_ENTROPY_BYTES` (24) fresh
+/// random bytes. A failed login is not an error: it is a reply with code
+/// 18. Errors: a body that is not a command (`BSON_MALFORMED`), or a short
+/// `out` (`BUFFER_TOO_SMALL`; not repeatable: the request was handled, so
+/// size `out` with `MONGOAUTH_SESSION_REPLY_BYTES`).
+///
+/// # Safety
+/// `session` points to a session object; `body` and `entropy` are readable
+/// for their lengths; `out` is writable for `capacity` bytes; `written` is
+/// writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn mongoauth_server_session_handle(
+    session: *mut mongoauth_server_session,
+    body: *const u8,
+    body_len: usize,
+    entropy: *const u8,
+    entropy_len: usize,
+    out: *mut u8,
+    capacity: usize,
+    written: *mut usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for each argument below.
+        let s = unsafe { object::get_mut::<SessionState>(session) }?;
+        // SAFETY: as above.
+        let body = unsafe { ptr::bytes(body, body_len, "body") }?;
+        // SAFETY: as above.
+        let entropy = entropy_of(unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?)?;
+        // SAFETY: as above.
+        let w = unsafe { ptr::out(written, "written") }?;
+        // SAFETY: as above.
+        let dst = unsafe { ptr::bytes_mut(out.cast(), capacity, "out") }?;
+        let r = s.session()?.handle(body, entropy, dst);
+        finish(r, w)
+    })
+}
+
+/// As `mongoauth_server_session_handle`, for the body of a legacy OP_QUERY
+/// command (a driver's opening `isMaster`), whose database comes from the
+/// `<db>.$cmd` collection name: pass `db`.
+///
+/// # Safety
+/// As `mongoauth_server_session_handle`; `db` is readable for `db_len` bytes.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn mongoauth_server_session_handle_legacy(
+    session: *mut mongoauth_server_session,
+    body: *const u8,
+    body_len: usize,
+    db: *const u8,
+    db_len: usize,
+    entropy: *const u8,
+    entropy_len: usize,
+    out: *mut u8,
+    capacity: usize,
+    written: *mut usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for each argument below.
+        let s = unsafe { object::get_mut::<SessionState>(session) }?;
+        // SAFETY: as above.
+        let body = unsafe { ptr::bytes(body, body_len, "body") }?;
+        // SAFETY: as above.
+        let db = unsafe { ptr::text(db, db_len, "db") }?;
+        // SAFETY: as above.
+        let entropy = entropy_of(unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?)?;
+        // SAFETY: as above.
+        let w = unsafe { ptr::out(written, "written") }?;
+        // SAFETY: as above.
+        let dst = unsafe { ptr::bytes_mut(out.cast(), capacity, "out") }?;
+        let r = s.session()?.handle_legacy(body, db, entropy, dst);
+        finish(r, w)
+    })
+}
+
+/// Handle one whole request frame (an OP_MSG, or a driver's opening
+/// OP_QUERY) and write the whole reply frame (OP_MSG, or OP_REPLY to an
+/// OP_QUERY) with `reply_id` as its requestID into `(out, capacity,
+/// *written)` — what a server loop does with each message it reads.
+/// Errors as `mongoauth_server_session_handle`, plus `FRAME_MALFORMED`,
+/// `UNSUPPORTED_OPCODE`, `CHECKSUM_MISMATCH` for a bad frame.
+///
+/// # Safety
+/// As `mongoauth_server_session_handle`, with `frame` readable for
+/// `frame_len` bytes.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn mongoauth_server_session_handle_frame(
+    session: *mut mongoauth_server_session,
+    frame: *const u8,
+    frame_len: usize,
+    entropy: *const u8,
+    entropy_len: usize,
+    reply_id: i32,
+    out: *mut u8,
+    capacity: usize,
+    written: *mut usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for each argument below.
+        let s = unsafe { object::get_mut::<SessionState>(session) }?;
+        // SAFETY: as above.
+        let frame = unsafe { ptr::bytes(frame, frame_len, "frame") }?;
+        // SAFETY: as above.
+        let entropy = entropy_of(unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?)?;
+        // SAFETY: as above.
+        let w = unsafe { ptr::out(written, "written") }?;
+        // SAFETY: as above.
+        let outbuf = unsafe { ptr::bytes_mut(out.cast(), capacity, "out") }?;
+        let session = s.session()?;
+        let header: &[u8; HEADER_LEN] = frame
+            .get(..HEADER_LEN)
+            .and_then(|h| h.try_into().ok())
+            .ok_or(WireError::Truncated { field: "header", offset: 0 })?;
+        let (len, op) = wire::request_frame_len(header, frame.len())?;
+        if len != frame.len() {
+            return Err(WireError::LengthMismatch { declared: len, actual: frame.len() }.into());
+        }
+        let r = if op == OP_QUERY {
+            let q = wire::parse_op_query(frame)?;
+            let body = outbuf.get_mut(wire::OP_REPLY_BODY_OFFSET..).unwrap_or(&mut []);
+            session
+                .handle_legacy(q.query.as_bytes(), q.db(), entropy, body)
+                .and_then(|m| Ok(wire::finish_op_reply(reply_id, q.request_id, outbuf, m)?))
+        } else {
+            let msg = wire::parse_op_msg(frame)?;
+            let body = outbuf.get_mut(wire::OP_MSG_BODY_OFFSET..).unwrap_or(&mut []);
+            session
+                .handle(msg.body.as_bytes(), entropy, body)
+                .and_then(|m| Ok(wire::finish_op_msg(reply_id, msg.request_id, outbuf, m)?))
+        };
+        finish(r, w)
+    })
+}
+
+/// Whether a user has logged in on this connection (`*authenticated`).
+///
+/// # Safety
+/// `session` points to a session object; `authenticated` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_server_session_is_authenticated(
+    session: *const mongoauth_server_session,
+    authenticated: *mut bool,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract.
+        let s = unsafe { object::get::<SessionState>(session) }?;
+        let a = s.session.as_ref().is_some_and(|x| x.authenticated_user().is_some());
+        // SAFETY: caller contract.
+        *unsafe { ptr::out(authenticated, "authenticated") }? = a;
+        Ok(())
+    })
+}
+
+/// Who logged in on this connection: the username into `(user, user_cap,
+/// *user_written)` and its database into `(db, db_cap, *db_written)`.
+/// `UNEXPECTED_STEP` when nobody has. `BUFFER_TOO_SMALL` sets both
+/// `*written` to the sizes needed.
+///
+/// # Safety
+/// `session` points to a session object; each buffer is writable for its
+/// capacity; both `written` pointers are writable; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn mongoauth_server_session_user(
+    session: *const mongoauth_server_session,
+    user: *mut u8,
+    user_cap: usize,
+    user_written: *mut usize,
+    db: *mut u8,
+    db_cap: usize,
+    db_written: *mut usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract.
+        let s = unsafe { object::get::<SessionState>(session) }?;
+        let (d, u) = s.session.as_ref().and_then(|x| x.authenticated_user()).ok_or(Fail::new(
+            MONGOAUTH_STATUS_UNEXPECTED_STEP,
+            "no user has logged in on this connection",
+        ))?;
+        // SAFETY: caller contract.
+        let uw = unsafe { ptr::out(user_written, "user_written") }?;
+        // SAFETY: caller contract.
+        let dw = unsafe { ptr::out(db_written, "db_written") }?;
+        if user_cap < u.len() || db_cap < d.len() {
+            *uw = u.len();
+            *dw = d.len();
+            return Err(Fail::buffer(u.len().max(d.len())));
+        }
+        // SAFETY: caller contract.
+        unsafe { ptr::write_out(u.as_bytes(), user, user_cap, uw) }?;
+        // SAFETY: caller contract.
+        unsafe { ptr::write_out(d.as_bytes(), db, db_cap, dw) }
+    })
+}
