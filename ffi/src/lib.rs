@@ -20,7 +20,6 @@
 //! * NULL is checked everywhere, and no panic crosses the boundary.
 #![no_std]
 // The core's `Error` carries a server's message in place (no heap in no_std).
-#![allow(clippy::result_large_err)]
 
 #[cfg(feature = "std")]
 extern crate std;
