@@ -776,10 +776,19 @@ fn plain_and_x509_scripted() {
     let mut auth = Authenticator::new(x, AuthConfig::default(), &ENTROPY).unwrap();
     auth.handle_reply(&hello).unwrap();
     assert!(matches!(auth.command(), Some(Outgoing::Authenticate(_))));
+    let accepted =
+        bson::to_vec(&bson::doc! { "dbname": "$external", "user": "CN=client", "ok": 1 }).unwrap();
+    let mut ok_auth = Authenticator::new(x, AuthConfig::default(), &ENTROPY).unwrap();
+    ok_auth.handle_reply(&hello).unwrap();
+    assert_eq!(ok_auth.handle_reply(&accepted).unwrap(), Progress::Done);
+    assert!(
+        ok_auth.is_authenticated() && !ok_auth.used_speculative(),
+        "no speculative reply was taken"
+    );
     let refused = bson::to_vec(&bson::doc! { "ok": 0, "code": 18, "errmsg": "no" }).unwrap();
     assert_eq!(code(&auth.handle_reply(&refused).unwrap_err()), Some(18));
     assert!(!auth.is_authenticated());
-    println!("in-memory PLAIN and X.509 (scripted): 4 passed, 0 failed");
+    println!("in-memory PLAIN and X.509 (scripted): 5 passed, 0 failed");
 }
 
 // ---------------------------------------------------------------------------
