@@ -81,7 +81,8 @@ impl Tap {
     }
 }
 
-/// Copy `from` to `to`, recording each complete frame.
+/// Copy `from` to `to`, recording each complete frame (a frame shorter than
+/// a header stops the recording, never the forwarding).
 fn pump(mut from: TcpStream, mut to: TcpStream, dir: &str, log: &Mutex<Vec<String>>) {
     let mut pending = Vec::new();
     let mut buf = [0u8; 16 * 1024];
@@ -90,9 +91,7 @@ fn pump(mut from: TcpStream, mut to: TcpStream, dir: &str, log: &Mutex<Vec<Strin
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        if to.write_all(&buf[..n]).is_err() {
-            break;
-        }
+        // Record before forwarding: once the peer has the bytes, the log has them.
         pending.extend_from_slice(&buf[..n]);
         while pending.len() >= 4 {
             let len = u32::from_le_bytes(pending[..4].try_into().unwrap()) as usize;
@@ -101,6 +100,9 @@ fn pump(mut from: TcpStream, mut to: TcpStream, dir: &str, log: &Mutex<Vec<Strin
             }
             let frame: Vec<u8> = pending.drain(..len).collect();
             log.lock().unwrap().push(format!("{dir} {}", describe(&frame)));
+        }
+        if to.write_all(&buf[..n]).is_err() {
+            break;
         }
     }
     let _ = to.shutdown(Shutdown::Write);
