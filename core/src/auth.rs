@@ -156,6 +156,8 @@ pub struct Authenticator<'c> {
     speculation_accepted: bool,
     /// The mechanism of the running conversation.
     mechanism: Option<Mechanism>,
+    /// The server answered the speculative first step, and we went on with it.
+    speculation_answered: bool,
     conversation_id: Option<ConversationId>,
     replies: u8,
     /// SCRAM verified the server while it still said `done: false`: one empty
@@ -188,6 +190,7 @@ impl<'c> Authenticator<'c> {
             speculated: None,
             speculation_accepted: false,
             mechanism: None,
+            speculation_answered: false,
             conversation_id: None,
             replies: 0,
             empty_continue: false,
@@ -383,10 +386,14 @@ impl<'c> Authenticator<'c> {
             match &mut self.conversation {
                 Conversation::X509 => {
                     spec.authenticate()?;
+                    self.speculation_answered = true;
                     self.authenticated = true;
                     return Ok(Progress::Done);
                 }
-                Conversation::Scram(_) => return self.on_sasl_reply(spec.sasl()?),
+                Conversation::Scram(_) => {
+                    self.speculation_answered = true;
+                    return self.on_sasl_reply(spec.sasl()?);
+                }
                 _ => {}
             }
         }
@@ -491,10 +498,7 @@ impl<'c> Authenticator<'c> {
 
     /// Whether the server answered the speculative first step (a saved round trip).
     pub fn used_speculative(&self) -> bool {
-        self.speculated.is_some() && self.speculated == self.mechanism && self.replies > 0
-            || matches!(self.conversation, Conversation::X509)
-                && self.authenticated
-                && self.speculated.is_some()
+        self.speculation_answered
     }
 }
 
