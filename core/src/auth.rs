@@ -152,8 +152,6 @@ pub struct Authenticator<'c> {
     conversation: Conversation,
     /// The mechanism tried inside hello, if any.
     speculated: Option<Mechanism>,
-    /// The server answered the speculative step (a round trip saved).
-    speculation_accepted: bool,
     /// The mechanism of the running conversation.
     mechanism: Option<Mechanism>,
     /// The server answered the speculative first step, and we went on with it.
@@ -188,7 +186,6 @@ impl<'c> Authenticator<'c> {
             phase: Phase::Hello,
             conversation: Conversation::None,
             speculated: None,
-            speculation_accepted: false,
             mechanism: None,
             speculation_answered: false,
             conversation_id: None,
@@ -382,7 +379,6 @@ impl<'c> Authenticator<'c> {
         if let (Some(spec), Some(m)) = (reply.speculative_authenticate, self.speculated)
             && m == mechanism
         {
-            self.speculation_accepted = true;
             match &mut self.conversation {
                 Conversation::X509 => {
                     spec.authenticate()?;
