@@ -10,7 +10,7 @@
 #     runtime function;
 #   * builds and runs every example and C test plainly, under ASan+UBSan, and
 #     under valgrind (connect.c against the loopback server of
-#     tests/c/loopback-server); runs the scram example against the shared
+#     demo/src/bin/mongoauth-loopback-server.rs); runs the scram example against the shared
 #     library;
 #   * installs into target/c-install and builds against it with pkg-config
 #     and with a CMake find_package(mongoauth) project.
@@ -118,11 +118,10 @@ constcheck() {
 step constcheck constcheck
 
 # ---- the loopback server connect.c logs in to --------------------------------------
-# tests/c/loopback-server: mongoauth_demo::LoopbackServer as a binary (its own
-# workspace); it prints "PORT <n>" and serves until its stdin closes.
-LOOPBACK=$root/target/loopback-server/release/mongoauth-loopback-server
-step build-loopback-server env CARGO_TARGET_DIR="$root/target/loopback-server" \
-    cargo build --release --locked --manifest-path tests/c/loopback-server/Cargo.toml
+# demo/src/bin/mongoauth-loopback-server.rs: mongoauth_demo::LoopbackServer as a
+# binary; it prints "PORT <n>" and serves until its stdin closes.
+LOOPBACK=$root/target/release/mongoauth-loopback-server
+step build-loopback-server cargo build --release -p mongoauth-demo --bin mongoauth-loopback-server
 lb_pid=
 start_loopback() {
     rm -f "$out/loopback.in" "$out/loopback.out"
