@@ -135,10 +135,20 @@ pub fn scram_client_first(data: &[u8]) -> Outcome {
     )
     .map_err(|_| "fixed credentials rejected")?;
     let snonce = Nonce::from_random(&SESSION_ENTROPY).map_err(|_| "fixed nonce rejected")?;
-    let Ok(expect) = received.respond_with_nonce(&creds, &snonce) else {
-        // A huge client nonce does not fit the server-first-message: a
-        // capacity error, which is the documented answer.
-        return Ok(());
+    let combined = cf.nonce.len() + snonce.as_bytes().len();
+    let expect = match received.respond_with_nonce(&creds, &snonce) {
+        Ok(expect) => expect,
+        // Only a combined nonce our clients would refuse, or an AuthMessage
+        // (bare `,` `r=<nonce>,s=<24 base64>,i=4096`) over its fixed
+        // capacity, may be refused, and only with a capacity error.
+        Err(Error::Capacity { .. }) => {
+            let auth_message = cf.bare.len() + 1 + 36 + combined;
+            return ensure(
+                combined > crate::scram::MAX_NONCE_LEN || auth_message > MAX_MESSAGE_LEN,
+                "server refused to answer a client-first that fits",
+            );
+        }
+        Err(_) => return Err("server failed to answer a client-first that parses"),
     };
     let sf = parse_server_first(expect.message())
         .map_err(|_| "our own server-first-message does not parse")?;
