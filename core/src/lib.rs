@@ -35,6 +35,8 @@ pub mod auth;
 pub mod bson;
 pub mod crypto;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod io;
 pub mod mechanism;
 #[cfg(feature = "std")]

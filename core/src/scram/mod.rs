@@ -42,8 +42,8 @@ pub use client::{
     MAX_CLIENT_FINAL_LEN, MAX_CLIENT_FIRST_LEN, MAX_USERNAME_LEN, Step,
 };
 pub use message::{
-    ClientFinal, ClientFirst, MAX_MESSAGE_LEN, MAX_NONCE_LEN, MAX_SALT_LEN, ServerFirst,
-    parse_client_final, parse_client_first, parse_server_final, parse_server_first,
+    ClientFinal, ClientFirst, MAX_MESSAGE_LEN, MAX_NONCE_LEN, MAX_SALT_LEN, ServerFinal,
+    ServerFirst, parse_client_final, parse_client_first, parse_server_final, parse_server_first,
     unescape_username,
 };
 pub use server::{

@@ -226,6 +226,11 @@ impl<H: ScramHash> ClientFirstReceived<H> {
         let client_nonce = self.client_nonce();
         let mut first: Vec<u8, MAX_SERVER_FIRST_LEN> = Vec::new();
         let snonce = server_nonce.as_bytes();
+        // Clients (ours included) refuse a combined nonce over MAX_NONCE_LEN:
+        // never send one.
+        if client_nonce.len() + snonce.len() > message::MAX_NONCE_LEN {
+            return Err(Error::Capacity { what: "combined nonce", limit: message::MAX_NONCE_LEN });
+        }
         let mut salt_b64 = [0u8; 4 * MAX_SALT_LEN.div_ceil(3)];
         let salt = message::encode_b64(&credentials.salt, &mut salt_b64).ok_or_else(cap)?;
         let mut digits = [0u8; 10];
@@ -365,5 +370,45 @@ pub fn server_error_value(err: &Error) -> &'static str {
         Error::MandatoryExtension => "extensions-not-supported",
         Error::Malformed { .. } | Error::NonceMismatch => "invalid-encoding",
         _ => "other-error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::Sha256;
+
+    /// Found by the `scram_client_first` fuzz target: a 230-byte client
+    /// nonce made a server-first-message whose combined nonce (over
+    /// `MAX_NONCE_LEN`) `parse_server_first` refuses.
+    #[test]
+    fn combined_nonce_over_the_limit_is_a_capacity_error() {
+        let creds = StoredCredentials::<Sha256>::decoy(b"secret", "user");
+        let snonce = Nonce::from_random(&[1; 24]).ok();
+        let snonce = snonce.as_ref().map(Nonce::as_bytes).unwrap_or_default();
+        let mut msg = heapless::Vec::<u8, 400>::new();
+        let fits = message::MAX_NONCE_LEN - snonce.len();
+        for n in [fits, fits + 1] {
+            msg.clear();
+            assert!(msg.extend_from_slice(b"n,,n=user,r=").is_ok());
+            for _ in 0..n {
+                assert!(msg.push(b'Y').is_ok());
+            }
+            let received = Server::<Sha256>::handle_client_first(&msg);
+            let nonce = Nonce::from_random(&[1; 24]);
+            let result = match (received, nonce) {
+                (Ok(r), Ok(nonce)) => r.respond_with_nonce(&creds, &nonce),
+                _ => panic!("setup"),
+            };
+            if n == fits {
+                let sent = result.as_ref().map(|e| e.message()).unwrap_or_default();
+                assert!(message::parse_server_first(sent).is_ok());
+            } else {
+                assert_eq!(
+                    result.err(),
+                    Some(Error::Capacity { what: "combined nonce", limit: message::MAX_NONCE_LEN })
+                );
+            }
+        }
     }
 }

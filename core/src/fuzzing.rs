@@ -1,0 +1,766 @@
+//! Fuzzing entry points, one per target in `fuzz/fuzz_targets/`: each takes
+//! the fuzzer's bytes, drives a parser or a state machine, and checks the
+//! invariants the parser promises (round trips, exact capacity errors, no
+//! login without proof).
+//!
+//! Nothing here may panic (this is the core): a violated invariant is
+//! returned as `Err` with a sentence naming it, and the fuzz target (or the
+//! corpus replay in `cargo test`) panics on it. The functions allocate
+//! nothing and are deterministic: fixed entropy, fixed credentials.
+//!
+//! Not a stable API: it exists for `fuzz/` and `tests/tests/fuzz_corpus.rs`.
+
+use crate::auth::{AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential as AuthCredential};
+use crate::bson::{BsonError, DocWriter, Document, Value};
+use crate::crypto::SecretKey;
+use crate::error::{Error, ScramMessage};
+use crate::mechanism::Mechanism;
+use crate::reader::Reader;
+use crate::saslprep::{SaslprepError, saslprep as prep, saslprep_heapless};
+use crate::scram::{
+    AnyStoredCredentials, ClientConfig, MAX_MESSAGE_LEN, MIN_ITERATIONS, Nonce, Server, Sha256,
+    StoredCredentials, parse_client_final, parse_client_first, parse_server_final,
+    parse_server_first, unescape_username,
+};
+use crate::session::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
+use crate::uri::{
+    ConnectionString, Credential as UriCredential, HostSpec, MechanismProperties, UriBuilder,
+    UriErrorKind, Warnings,
+};
+use crate::wire::{
+    self, AuthenticateReply, Command, CommandError, Hello, HelloReply, SaslContinue, SaslReply,
+    SaslStart, WriteBody,
+};
+
+/// What every entry point returns: `Err` names the invariant that broke.
+pub type Outcome = Result<(), &'static str>;
+
+fn ensure(ok: bool, invariant: &'static str) -> Outcome {
+    if ok { Ok(()) } else { Err(invariant) }
+}
+
+/// Split `data` into BSON-sized chunks: each chunk is as long as its first
+/// four bytes (little-endian) say, clamped to what is left, so a seed made of
+/// concatenated BSON documents splits into exactly those documents.
+pub fn chunks(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = data;
+    core::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let declared = rest
+            .get(..4)
+            .and_then(|p| <[u8; 4]>::try_from(p).ok())
+            .map(u32::from_le_bytes)
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n > 0 && n <= rest.len())
+            .unwrap_or(rest.len());
+        let (chunk, tail) = rest.split_at(declared);
+        rest = tail;
+        Some(chunk)
+    })
+}
+
+// ---------------------------------------------------------------------------
+// SCRAM messages
+// ---------------------------------------------------------------------------
+
+/// Canonical base64, decoded independently of the SCRAM module.
+fn decode_b64<'o>(b64: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> {
+    use base64ct::{Base64, Encoding};
+    Base64::decode(core::str::from_utf8(b64).ok()?, out).ok()
+}
+
+/// A SCRAM parse error must point inside the message it describes.
+fn scram_error_in_bounds(e: &Error, len: usize) -> Outcome {
+    match e {
+        Error::Malformed { offset, .. } => {
+            ensure(*offset <= len, "SCRAM error offset points past the end of the message")
+        }
+        _ => Ok(()),
+    }
+}
+
+fn is_message(e: &Error, expected: ScramMessage) -> bool {
+    !matches!(e, Error::Malformed { message, .. } if *message != expected)
+}
+
+/// The server's view of a client-first-message: parse it; if it parses, the
+/// username unescapes and escapes back to the same bytes, the server state
+/// machine accepts it exactly when the username fits, and the
+/// server-first-message the server answers with parses back to the nonce
+/// and salt it was built from.
+pub fn scram_client_first(data: &[u8]) -> Outcome {
+    let cf = match parse_client_first(data) {
+        Ok(cf) => cf,
+        Err(e) => {
+            ensure(is_message(&e, ScramMessage::ClientFirst), "wrong message named in error")?;
+            return scram_error_in_bounds(&e, data.len());
+        }
+    };
+    ensure(data.ends_with(cf.bare), "client-first bare is not a suffix of the message")?;
+    let mut name = [0u8; MAX_MESSAGE_LEN];
+    let username = unescape_username(cf.username_escaped, &mut name)
+        .ok_or("a parsed client-first has a username that does not unescape")?;
+    let mut again = heapless::Vec::<u8, MAX_MESSAGE_LEN>::new();
+    for &b in username.as_bytes() {
+        let piece: &[u8] = match b {
+            b',' => b"=2C",
+            b'=' => b"=3D",
+            _ => core::slice::from_ref(&b),
+        };
+        again.extend_from_slice(piece).map_err(|_| "re-escaping a parsed username overflowed")?;
+    }
+    ensure(
+        again.as_slice() == cf.username_escaped,
+        "username unescaped then escaped again differs from the message",
+    )?;
+
+    let received = match Server::<Sha256>::handle_client_first(data) {
+        Ok(r) => r,
+        Err(Error::Capacity { what: "username", .. }) => {
+            return ensure(
+                username.len() > crate::scram::MAX_USERNAME_LEN,
+                "server refused a username that fits",
+            );
+        }
+        Err(_) => return Err("server refused a client-first that parses"),
+    };
+    ensure(received.username() == username, "server read another username than the parser")?;
+    let creds = StoredCredentials::<Sha256>::from_parts(
+        &FUZZ_SALT,
+        MIN_ITERATIONS,
+        SecretKey::from_slice(&[0x11; 32]).ok_or("key size")?,
+        SecretKey::from_slice(&[0x22; 32]).ok_or("key size")?,
+    )
+    .map_err(|_| "fixed credentials rejected")?;
+    let snonce = Nonce::from_random(&SESSION_ENTROPY).map_err(|_| "fixed nonce rejected")?;
+    let combined = cf.nonce.len() + snonce.as_bytes().len();
+    let expect = match received.respond_with_nonce(&creds, &snonce) {
+        Ok(expect) => expect,
+        // Only a combined nonce our clients would refuse, or an AuthMessage
+        // (bare `,` `r=<nonce>,s=<24 base64>,i=4096`) over its fixed
+        // capacity, may be refused, and only with a capacity error.
+        Err(Error::Capacity { .. }) => {
+            let auth_message = cf.bare.len() + 1 + 36 + combined;
+            return ensure(
+                combined > crate::scram::MAX_NONCE_LEN || auth_message > MAX_MESSAGE_LEN,
+                "server refused to answer a client-first that fits",
+            );
+        }
+        Err(_) => return Err("server failed to answer a client-first that parses"),
+    };
+    let sf = parse_server_first(expect.message())
+        .map_err(|_| "our own server-first-message does not parse")?;
+    let (client_part, server_part) = sf.nonce.split_at_checked(cf.nonce.len()).unwrap_or_default();
+    ensure(
+        client_part == cf.nonce && server_part == snonce.as_bytes(),
+        "server-first nonce is not client nonce + server nonce",
+    )?;
+    ensure(sf.iterations == MIN_ITERATIONS, "server-first iteration count changed")?;
+    let mut salt = [0u8; 64];
+    let decoded = decode_b64(sf.salt_b64, &mut salt);
+    ensure(decoded == Some(&FUZZ_SALT[..]), "server-first salt changed")
+}
+
+/// parse_server_first: if it parses, `r=<nonce>,s=<salt>,i=<count>` rebuilt
+/// from the parts is the message (up to its extensions).
+pub fn scram_server_first(data: &[u8]) -> Outcome {
+    let sf = match parse_server_first(data) {
+        Ok(sf) => sf,
+        Err(e) => {
+            ensure(is_message(&e, ScramMessage::ServerFirst), "wrong message named in error")?;
+            return scram_error_in_bounds(&e, data.len());
+        }
+    };
+    let mut digits = heapless::String::<10>::new();
+    core::fmt::write(&mut digits, format_args!("{}", sf.iterations))
+        .map_err(|_| "iteration count does not format")?;
+    let mut rebuilt = heapless::Vec::<u8, MAX_MESSAGE_LEN>::new();
+    for part in [b"r=" as &[u8], sf.nonce, b",s=", sf.salt_b64, b",i=", digits.as_bytes()] {
+        rebuilt.extend_from_slice(part).map_err(|_| "rebuilt server-first overflowed")?;
+    }
+    let rest = data.strip_prefix(rebuilt.as_slice());
+    ensure(
+        rest.is_some_and(|r| r.is_empty() || r.starts_with(b",")),
+        "server-first rebuilt from its parts differs from the message",
+    )?;
+    ensure(
+        sf.nonce.iter().all(|&b| (0x21..=0x7e).contains(&b) && b != b','),
+        "parsed server nonce is not printable",
+    )?;
+    ensure(sf.nonce.len() <= crate::scram::MAX_NONCE_LEN, "parsed server nonce too long")?;
+    let mut salt = [0u8; crate::scram::MAX_SALT_LEN];
+    ensure(
+        decode_b64(sf.salt_b64, &mut salt).is_some_and(|s| !s.is_empty()),
+        "parsed salt does not decode",
+    )
+}
+
+/// parse_server_final: `v=<verifier>` or `e=<error>` is the start of the
+/// message, and only extensions follow.
+pub fn scram_server_final(data: &[u8]) -> Outcome {
+    match parse_server_final(data) {
+        Ok(crate::scram::ServerFinal::Verifier(v)) => {
+            let rest = data.strip_prefix(b"v=").and_then(|r| r.strip_prefix(v));
+            ensure(
+                rest.is_some_and(|r| r.is_empty() || r.starts_with(b",")),
+                "server-final verifier is not the message's `v=` value",
+            )
+        }
+        Err(Error::ServerError(text)) => {
+            let rest =
+                data.strip_prefix(b"e=").and_then(|r| r.strip_prefix(text.as_str().as_bytes()));
+            ensure(
+                rest.is_some_and(|r| r.is_empty() || r.starts_with(b",")),
+                "server-error text is not the message's `e=` value",
+            )
+        }
+        Err(e) => {
+            ensure(is_message(&e, ScramMessage::ServerFinal), "wrong message named in error")?;
+            scram_error_in_bounds(&e, data.len())
+        }
+    }
+}
+
+/// parse_client_final: the message is `without_proof` `,p=` `proof`, and
+/// `without_proof` starts with the channel binding and nonce it reported.
+pub fn scram_client_final(data: &[u8]) -> Outcome {
+    let cf = match parse_client_final(data) {
+        Ok(cf) => cf,
+        Err(e) => {
+            ensure(is_message(&e, ScramMessage::ClientFinal), "wrong message named in error")?;
+            return scram_error_in_bounds(&e, data.len());
+        }
+    };
+    let tail = data.strip_prefix(cf.without_proof).and_then(|r| r.strip_prefix(b",p="));
+    ensure(tail == Some(cf.proof_b64), "client-final is not without_proof + `,p=` + proof")?;
+    let head = cf
+        .without_proof
+        .strip_prefix(b"c=")
+        .and_then(|r| r.strip_prefix(cf.channel_binding))
+        .and_then(|r| r.strip_prefix(b",r="))
+        .and_then(|r| r.strip_prefix(cf.nonce));
+    ensure(
+        head.is_some_and(|r| r.is_empty() || r.starts_with(b",")),
+        "client-final without_proof does not start with c= and r=",
+    )
+}
+
+// ---------------------------------------------------------------------------
+// SASLprep
+// ---------------------------------------------------------------------------
+
+const PREP_BUF: usize = 8192;
+
+/// saslprep: idempotent on its output, the `heapless` variant agrees, a
+/// too-small buffer gives exactly `BufferTooSmall { required }` and leaves no
+/// partial output, and other errors come before any capacity error.
+pub fn saslprep(data: &[u8]) -> Outcome {
+    let Ok(input) = core::str::from_utf8(data) else {
+        return Ok(());
+    };
+    let chars = input.chars().count();
+    let mut big = [0u8; PREP_BUF];
+    let first = prep(input, &mut big).map(|p| p.len());
+    let mut empty: [u8; 0] = [];
+    let from_empty = prep(input, &mut empty).map(|p| p.len());
+    match first {
+        Ok(n) => {
+            let mut prepared_buf = [0u8; PREP_BUF];
+            let prepared = big.get(..n).ok_or("saslprep length past its buffer")?;
+            let copy = prepared_buf.get_mut(..n).ok_or("saslprep length past its buffer")?;
+            copy.copy_from_slice(prepared);
+            let prepared =
+                core::str::from_utf8(copy).map_err(|_| "saslprep output is not UTF-8")?;
+
+            // Idempotent: prep(prep(x)) == prep(x).
+            let mut again = [0u8; PREP_BUF];
+            match prep(prepared, &mut again) {
+                Ok(p) => ensure(p == prepared, "saslprep is not idempotent")?,
+                Err(_) => return Err("saslprep rejects its own output"),
+            }
+            // Exact capacity error, and nothing left behind.
+            if n > 0 {
+                ensure(
+                    from_empty == Err(SaslprepError::BufferTooSmall { required: n }),
+                    "an empty buffer did not give BufferTooSmall with the exact size",
+                )?;
+                let mut small = [0u8; PREP_BUF];
+                let short = small.get_mut(..n - 1).ok_or("length")?;
+                ensure(
+                    prep(input, short) == Err(SaslprepError::BufferTooSmall { required: n }),
+                    "a one-byte-short buffer did not give BufferTooSmall with the exact size",
+                )?;
+                ensure(short.iter().all(|&b| b == 0), "a too-small buffer kept partial output")?;
+            } else {
+                ensure(from_empty == Ok(0), "an empty output did not fit an empty buffer")?;
+            }
+            let mut h = heapless::String::<64>::new();
+            match saslprep_heapless(input, &mut h) {
+                Ok(()) => ensure(h.as_str() == prepared, "saslprep_heapless disagrees")?,
+                Err(SaslprepError::BufferTooSmall { required }) => {
+                    ensure(required == n && n > 64, "saslprep_heapless wrong capacity error")?;
+                    ensure(h.is_empty(), "saslprep_heapless kept partial output")?;
+                }
+                Err(_) => return Err("saslprep_heapless fails where saslprep succeeds"),
+            }
+            Ok(())
+        }
+        Err(SaslprepError::BufferTooSmall { required }) => {
+            ensure(required > PREP_BUF, "BufferTooSmall with a buffer that was big enough")?;
+            ensure(big.iter().all(|&b| b == 0), "a too-small buffer kept partial output")
+        }
+        Err(e) => {
+            ensure(big.iter().all(|&b| b == 0), "a failed saslprep left output behind")?;
+            ensure(from_empty == Err(e), "the error depends on the buffer size")?;
+            let index = match e {
+                SaslprepError::Prohibited { index }
+                | SaslprepError::Unassigned { index }
+                | SaslprepError::Bidi { index, .. }
+                | SaslprepError::TooManyCombiningMarks { index }
+                | SaslprepError::Unsupported { index } => index,
+                _ => 0,
+            };
+            ensure(index < chars.max(1), "saslprep error index past the input")
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Connection strings
+// ---------------------------------------------------------------------------
+
+const URI_BUF: usize = 4096;
+
+/// Parse a URI (never panics); if it has a credential without mechanism
+/// properties, decode it, write it again with [`UriBuilder`], parse that and
+/// get the same username, password, source and mechanism back. Also: the
+/// builder's capacity error names exactly the size `encoded_len` gives.
+pub fn uri(data: &[u8]) -> Outcome {
+    let mut sink = ();
+    let parsed = ConnectionString::parse_bytes(data, &mut sink);
+    let Ok(s) = core::str::from_utf8(data) else {
+        return ensure(parsed.is_err(), "non-UTF-8 bytes parsed as a URI");
+    };
+    let mut warnings = Warnings::<8>::new();
+    let cs = match ConnectionString::parse(s, &mut warnings) {
+        Ok(cs) => cs,
+        Err(e) => {
+            return ensure(e.offset().is_none_or(|o| o <= s.len()), "URI error offset past input");
+        }
+    };
+    // Walk everything the parser offers.
+    for h in cs.hosts() {
+        let _ = h;
+    }
+    for o in cs.raw_options() {
+        let _ = o;
+    }
+    for o in cs.options().iter() {
+        let _ = o;
+    }
+    if let Some(q) = cs.srv_query_name() {
+        let mut name = [0u8; 600];
+        let _ = q.write_into(&mut name);
+    }
+    let cred = match UriCredential::from_uri(&cs) {
+        Ok(Some(c)) => c,
+        Ok(None) => return Ok(()),
+        Err(e) => {
+            return ensure(
+                e.offset().is_none_or(|o| o <= s.len()),
+                "credential error offset past input",
+            );
+        }
+    };
+    if *cred.properties() != MechanismProperties::None {
+        return Ok(());
+    }
+    let (mut ubuf, mut pbuf, mut sbuf) = ([0u8; URI_BUF], [0u8; URI_BUF], [0u8; URI_BUF]);
+    let user = cred.decode_username(&mut ubuf).map_err(|_| "username does not decode")?;
+    let pass = cred.decode_password(&mut pbuf).map_err(|_| "password does not decode")?;
+    let source = cred.source().decode(&mut sbuf).map_err(|_| "source does not decode")?;
+    let pass_str = pass.as_ref().map(|p| p.as_str());
+    if user.is_none() && pass_str.is_some() {
+        return Err("a credential with a password but no username");
+    }
+    let hosts = [HostSpec::new("localhost")];
+    let mech = cred.mechanism().map(Mechanism::as_str);
+    let opts_with = [("authSource", source), ("authMechanism", mech.unwrap_or_default())];
+    let opts = if mech.is_some() { &opts_with[..] } else { &opts_with[..1] };
+    let mut builder = UriBuilder::new(&hosts).options(opts);
+    if let Some(u) = user {
+        builder = builder.credentials(u, pass_str);
+    }
+    let len = builder.encoded_len().map_err(|_| "UriBuilder refused parts a URI gave")?;
+    let mut enc = [0u8; 3 * URI_BUF + 128];
+    if len > enc.len() {
+        return Ok(());
+    }
+    if len > 0 {
+        let short = enc.get_mut(..len - 1).ok_or("length")?;
+        let e = builder.encode_into(short).err().map(|e| e.kind());
+        ensure(
+            e == Some(UriErrorKind::BufferTooSmall { required: len }),
+            "a too-small URI buffer did not give BufferTooSmall with the exact size",
+        )?;
+        ensure(short.iter().all(|&b| b == 0), "a too-small URI buffer kept partial output")?;
+    }
+    let encoded = builder.encode_into(&mut enc).map_err(|_| "UriBuilder failed with room")?;
+    ensure(encoded.len() == len, "encoded_len differs from the encoded length")?;
+    let mut sink2 = ();
+    let cs2 = ConnectionString::parse(encoded, &mut sink2)
+        .map_err(|_| "a URI written by UriBuilder does not parse")?;
+    let cred2 = UriCredential::from_uri(&cs2)
+        .map_err(|_| "the rewritten URI's credential is invalid")?
+        .ok_or("the rewritten URI has no credential")?;
+    let (mut ubuf2, mut pbuf2, mut sbuf2) = ([0u8; URI_BUF], [0u8; URI_BUF], [0u8; URI_BUF]);
+    let user2 = cred2.decode_username(&mut ubuf2).map_err(|_| "username does not decode")?;
+    let pass2 = cred2.decode_password(&mut pbuf2).map_err(|_| "password does not decode")?;
+    let source2 = cred2.source().decode(&mut sbuf2).map_err(|_| "source does not decode")?;
+    ensure(user2 == user, "URI round trip changed the username")?;
+    ensure(pass2.as_ref().map(|p| p.as_str()) == pass_str, "URI round trip changed the password")?;
+    ensure(source2 == source, "URI round trip changed the auth source")?;
+    ensure(cred2.mechanism() == cred.mechanism(), "URI round trip changed the mechanism")
+}
+
+// ---------------------------------------------------------------------------
+// BSON and the wire
+// ---------------------------------------------------------------------------
+
+const DOC_BUF: usize = 16 * 1024;
+
+/// Write `doc`'s elements again through [`DocWriter::value`].
+fn rewrite(doc: Document<'_>, buf: &mut [u8]) -> Result<usize, BsonError> {
+    let mut w = DocWriter::new(buf);
+    for e in doc.iter() {
+        w.value(e.key, &e.value);
+    }
+    w.finish()
+}
+
+/// Parse, write with [`WriteBody`], parse again: the same value.
+fn reparse<'b, T, P>(value: &T, buf: &'b mut [u8], parse: P) -> Outcome
+where
+    T: WriteBody + PartialEq,
+    P: FnOnce(Document<'b>) -> Option<T>,
+{
+    let n = wire::encode_document(value, buf).map_err(|_| "a parsed command does not encode")?;
+    let doc = Document::parse(buf.get(..n).ok_or("length")?)
+        .map_err(|_| "an encoded command is not a BSON document")?;
+    ensure(parse(doc).as_ref() == Some(value), "command parse/encode/parse changed it")
+}
+
+/// Run every reply and command parser over `doc`; those that parse must
+/// survive an encode/parse round trip.
+fn exercise_document(doc: Document<'_>) -> Outcome {
+    let _ = HelloReply::parse(doc);
+    let _ = CommandError::parse(&doc);
+    let _ = wire::check_ok(&doc);
+    if let Ok(c) = Command::parse(doc) {
+        let _ = c.kind();
+    }
+    let mut buf = [0u8; DOC_BUF];
+    if let Ok(Ok(r)) = SaslReply::parse(doc) {
+        reparse(&r, &mut buf, |d| SaslReply::parse(d).ok()?.ok())?;
+    }
+    if let Ok(Ok(r)) = AuthenticateReply::parse(doc) {
+        reparse(&r, &mut buf, |d| AuthenticateReply::parse(d).ok()?.ok())?;
+    }
+    if let Ok(c) = SaslStart::parse(doc) {
+        reparse(&c, &mut buf, |d| SaslStart::parse(d).ok())?;
+    }
+    if let Ok(c) = SaslContinue::parse(doc) {
+        reparse(&c, &mut buf, |d| SaslContinue::parse(d).ok())?;
+    }
+    if let Ok(h) = Hello::parse(doc) {
+        reparse(&h, &mut buf, |d| Hello::parse(d).ok())?;
+    }
+    Ok(())
+}
+
+/// Visit every value (arrays and nested documents included) with the typed
+/// getters, which must agree with iteration.
+fn walk(doc: Document<'_>) -> Outcome {
+    for e in doc.iter() {
+        ensure(doc.get_element(e.key).is_some(), "an iterated key is not found by get")?;
+        match e.value {
+            Value::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    ensure(a.get(i) == Some(v), "array get differs from iteration")?;
+                }
+            }
+            Value::Document(_) | Value::Other { .. } => {}
+            v => {
+                let _ = v.as_integer();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// BSON: any document that parses is written back, element by element, to
+/// the same bytes; a writer one byte short reports exactly the size the
+/// roomy one used; the command and reply parsers survive a round trip.
+pub fn bson(data: &[u8]) -> Outcome {
+    // Read from a stream too (trailing bytes allowed there).
+    let mut r = Reader::new(data);
+    let streamed = Document::read(&mut r);
+    let doc = match Document::parse(data) {
+        Ok(doc) => doc,
+        Err(e) => {
+            ensure(e.offset().is_none_or(|o| o <= data.len()), "BSON error offset past input")?;
+            return match (e, streamed) {
+                (BsonError::TrailingData { .. }, Ok(_)) | (_, Err(_)) => Ok(()),
+                (_, Ok(_)) => Err("a document reads from a stream but does not parse"),
+            };
+        }
+    };
+    ensure(streamed.is_ok_and(|d| d == doc), "stream read and parse disagree")?;
+    walk(doc)?;
+    if data.len() <= DOC_BUF {
+        let mut buf = [0u8; DOC_BUF];
+        let n = rewrite(doc, &mut buf).map_err(|_| "a parsed document does not write back")?;
+        ensure(buf.get(..n) == Some(data), "document rewritten from its elements differs")?;
+        let mut short = [0u8; DOC_BUF];
+        let short = short.get_mut(..n - 1).ok_or("length")?;
+        ensure(
+            rewrite(doc, short) == Err(BsonError::BufferTooSmall { required: n }),
+            "a too-small writer did not report the size a big one used",
+        )?;
+        ensure(
+            rewrite(doc, &mut []) == Err(BsonError::BufferTooSmall { required: n }),
+            "an empty writer did not report the size a big one used",
+        )?;
+    }
+    exercise_document(doc)
+}
+
+/// OP_MSG: a frame that parses is framed again, byte for byte (flags and
+/// checksum included), by [`wire::encode_op_msg`]; a buffer one byte short
+/// gives exactly `BufferTooSmall`. OP_QUERY and the header helpers never panic.
+pub fn op_msg(data: &[u8]) -> Outcome {
+    if let Some(h) =
+        data.get(..wire::HEADER_LEN).and_then(|h| <&[u8; wire::HEADER_LEN]>::try_from(h).ok())
+    {
+        let _ = wire::frame_len(h);
+        let _ = wire::frame_len_in(h, 4096);
+        let _ = wire::request_frame_len(h, 4096);
+    }
+    if let Ok(q) = wire::parse_op_query(data) {
+        let _ = q.db();
+        exercise_document(q.query)?;
+    }
+    let msg = match wire::parse_op_msg(data) {
+        Ok(m) => m,
+        Err(_) => return Ok(()),
+    };
+    if data.len() > DOC_BUF {
+        return Ok(());
+    }
+    let mut buf = [0u8; DOC_BUF];
+    let n = wire::encode_op_msg(msg.request_id, msg.response_to, msg.body, &mut buf)
+        .map_err(|_| "a parsed OP_MSG body does not frame")?;
+    let total = if msg.checksum.is_some() { n + 4 } else { n };
+    let len32 = i32::try_from(total).map_err(|_| "length")?;
+    buf.get_mut(..4).ok_or("length")?.copy_from_slice(&len32.to_le_bytes());
+    buf.get_mut(16..20).ok_or("length")?.copy_from_slice(&msg.flags.to_le_bytes());
+    if msg.checksum.is_some() {
+        let crc = wire::crc32c(buf.get(..n).ok_or("length")?);
+        buf.get_mut(n..n + 4).ok_or("length")?.copy_from_slice(&crc.to_le_bytes());
+    }
+    ensure(buf.get(..total) == Some(data), "OP_MSG re-framed differs from the frame")?;
+    ensure(
+        msg.checksum.is_some() == (msg.flags & wire::FLAG_CHECKSUM_PRESENT != 0),
+        "checksum flag",
+    )?;
+    let mut short = [0u8; DOC_BUF];
+    ensure(
+        wire::encode_op_msg(
+            msg.request_id,
+            msg.response_to,
+            msg.body,
+            short.get_mut(..n - 1).ok_or("length")?,
+        ) == Err(wire::WireError::BufferTooSmall { required: n }),
+        "a too-small OP_MSG buffer did not give BufferTooSmall with the exact size",
+    )?;
+    exercise_document(msg.body)
+}
+
+// ---------------------------------------------------------------------------
+// Conversations
+// ---------------------------------------------------------------------------
+
+/// The user both conversation targets know. The fuzzer is never told the
+/// password's keys in a form it could use: logging in takes HMACs of it.
+pub const FUZZ_USER: &str = "fuzz-user";
+/// The password of [`FUZZ_USER`]; only the positive-control tests use it.
+pub const FUZZ_PASSWORD: &str = "correct horse battery staple; 9f3c1e7a";
+/// The database [`FUZZ_USER`] lives in.
+pub const FUZZ_SOURCE: &str = "admin";
+/// The salt of [`FUZZ_USER`]'s stored credentials.
+pub const FUZZ_SALT: [u8; 16] = *b"mongoauth-fuzz!!";
+/// The client entropy of the authenticator target.
+pub const AUTH_ENTROPY: [u8; AUTH_ENTROPY_LEN] = [0x5a; AUTH_ENTROPY_LEN];
+/// The server entropy of the session target.
+pub const SESSION_ENTROPY: [u8; SESSION_ENTROPY_LEN] = [0xa5; SESSION_ENTROPY_LEN];
+
+// `StoredCredentials::generate(FUZZ_USER, FUZZ_PASSWORD, &FUZZ_SALT, 4096)`,
+// precomputed so the session target runs no PBKDF2 per input (a test checks
+// them against `generate`).
+#[cfg(feature = "sha1")]
+const SHA1_STORED: [u8; 20] = [
+    0x3f, 0x76, 0xd5, 0x51, 0x48, 0x93, 0x02, 0x11, 0x71, 0x96, 0xac, 0x80, 0x44, 0xc5, 0xd5, 0x54,
+    0xcd, 0xae, 0x49, 0x19,
+];
+#[cfg(feature = "sha1")]
+const SHA1_SERVER: [u8; 20] = [
+    0x38, 0x7f, 0xa7, 0xa0, 0x53, 0x31, 0x59, 0xec, 0x57, 0xdb, 0xe6, 0x60, 0x69, 0xb1, 0xdf, 0x67,
+    0x87, 0x27, 0x44, 0x71,
+];
+const SHA256_STORED: [u8; 32] = [
+    0x5c, 0x60, 0x79, 0x1e, 0x34, 0x58, 0x6f, 0x4d, 0x2f, 0x1d, 0x13, 0x1e, 0x03, 0xf5, 0x68, 0x73,
+    0x8c, 0xcb, 0x88, 0x26, 0x31, 0x6a, 0xbd, 0xd3, 0xe3, 0x04, 0xd1, 0x97, 0x59, 0xdd, 0x7f, 0xd3,
+];
+const SHA256_SERVER: [u8; 32] = [
+    0x58, 0xa1, 0x83, 0x0f, 0x7f, 0xcf, 0x1c, 0xe2, 0xcb, 0x77, 0xe1, 0x4c, 0x4a, 0xb9, 0x29, 0x9a,
+    0x26, 0xd2, 0xfe, 0x56, 0xfd, 0x70, 0x23, 0xe7, 0x2b, 0x32, 0x2b, 0x5f, 0x61, 0x5c, 0x8e, 0xb3,
+];
+
+/// A user store holding only [`FUZZ_USER`], from precomputed keys.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FuzzUsers;
+
+impl UserStore for FuzzUsers {
+    fn scram_credentials(
+        &self,
+        db: &str,
+        user: &str,
+        mechanism: Mechanism,
+    ) -> Option<AnyStoredCredentials> {
+        if db != FUZZ_SOURCE || user != FUZZ_USER {
+            return None;
+        }
+        match mechanism {
+            #[cfg(feature = "sha1")]
+            Mechanism::ScramSha1 => StoredCredentials::from_parts(
+                &FUZZ_SALT,
+                MIN_ITERATIONS,
+                SecretKey::from_slice(&SHA1_STORED)?,
+                SecretKey::from_slice(&SHA1_SERVER)?,
+            )
+            .ok()
+            .map(AnyStoredCredentials::Sha1),
+            Mechanism::ScramSha256 => StoredCredentials::from_parts(
+                &FUZZ_SALT,
+                MIN_ITERATIONS,
+                SecretKey::from_slice(&SHA256_STORED)?,
+                SecretKey::from_slice(&SHA256_SERVER)?,
+            )
+            .ok()
+            .map(AnyStoredCredentials::Sha256),
+            _ => None,
+        }
+    }
+}
+
+/// The authenticator target's policy from its first input byte: bit 0
+/// speculative, bit 1 legacy hello. The iteration cap is the minimum, so a
+/// fuzzer-chosen count costs at most one 4096-round PBKDF2.
+pub fn auth_config(flags: u8) -> AuthConfig {
+    AuthConfig {
+        speculative: flags & 1 != 0,
+        legacy_hello: flags & 2 != 0,
+        scram: ClientConfig { max_iterations: MIN_ITERATIONS },
+    }
+}
+
+/// A client login ([`Authenticator`], negotiated SCRAM, fixed entropy, the
+/// password [`FUZZ_PASSWORD`]) fed fuzzer-chosen reply bodies: the first
+/// byte picks [`auth_config`], the rest is split by [`chunks`]. Every command
+/// it writes is valid BSON; after an error it is failed for good; and it
+/// never reports `is_authenticated()`, since no input can carry the server
+/// signature without the password.
+pub fn authenticator(data: &[u8]) -> Outcome {
+    run_authenticator(data, FUZZ_PASSWORD)
+}
+
+/// [`authenticator`] with another password (for the positive control).
+pub fn run_authenticator(data: &[u8], password: &str) -> Outcome {
+    let Some((&flags, replies)) = data.split_first() else {
+        return Ok(());
+    };
+    let cred = AuthCredential::scram(FUZZ_USER, password, FUZZ_SOURCE);
+    let mut auth = Authenticator::new(cred, auth_config(flags), &AUTH_ENTROPY)
+        .map_err(|_| "the fixed credential is refused")?;
+    let mut buf = [0u8; 4096];
+    let mut replies = chunks(replies);
+    while let Some(cmd) = auth.command() {
+        let n = wire::encode_document(&cmd, &mut buf).map_err(|_| "a command does not encode")?;
+        let doc = Document::parse(buf.get(..n).ok_or("length")?)
+            .map_err(|_| "the authenticator wrote invalid BSON")?;
+        Command::parse(doc).map_err(|_| "the authenticator wrote a command without $db")?;
+        let Some(reply) = replies.next() else {
+            break;
+        };
+        if auth.handle_reply(reply).is_err() {
+            ensure(auth.command().is_none(), "a failed authenticator still sends commands")?;
+            ensure(auth.handle_reply(reply).is_err(), "a failed authenticator accepts a reply")?;
+            break;
+        }
+    }
+    ensure(!auth.is_authenticated(), "authenticated without the server's signature")
+}
+
+/// A server login ([`ServerSession`] over [`FuzzUsers`]) fed fuzzer-chosen
+/// command bodies: the first byte's bit `i` sends command `i` as a legacy
+/// OP_QUERY (`handle_legacy` on `admin`), the rest is split by [`chunks`].
+/// Never panics, every reply it writes is valid BSON, and nobody logs in.
+pub fn session(data: &[u8]) -> Outcome {
+    let Some((&legacy, commands)) = data.split_first() else {
+        return Ok(());
+    };
+    let users = FuzzUsers;
+    let mut server = ServerSession::new(&users, [0x3c; 32]);
+    let mut out = [0u8; 4096];
+    for (i, body) in chunks(commands).enumerate() {
+        let r = if i < 8 && legacy & (1 << i) != 0 {
+            server.handle_legacy(body, "admin", &SESSION_ENTROPY, &mut out)
+        } else {
+            server.handle(body, &SESSION_ENTROPY, &mut out)
+        };
+        if let Ok(n) = r {
+            let reply = out.get(..n).ok_or("reply length past the buffer")?;
+            Document::parse(reply).map_err(|_| "the session wrote an invalid reply")?;
+        }
+        ensure(server.authenticated_user().is_none(), "a client logged in without the password")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precomputed_keys_are_the_passwords() {
+        let s256 =
+            StoredCredentials::<Sha256>::generate(FUZZ_USER, FUZZ_PASSWORD, &FUZZ_SALT, 4096);
+        let s256 = s256.ok();
+        assert_eq!(s256.as_ref().map(|c| c.stored_key().expose()), Some(&SHA256_STORED[..]));
+        assert_eq!(s256.as_ref().map(|c| c.server_key().expose()), Some(&SHA256_SERVER[..]));
+        #[cfg(feature = "sha1")]
+        {
+            let s1 = StoredCredentials::<crate::scram::Sha1>::generate(
+                FUZZ_USER,
+                FUZZ_PASSWORD,
+                &FUZZ_SALT,
+                4096,
+            )
+            .ok();
+            assert_eq!(s1.as_ref().map(|c| c.stored_key().expose()), Some(&SHA1_STORED[..]));
+            assert_eq!(s1.as_ref().map(|c| c.server_key().expose()), Some(&SHA1_SERVER[..]));
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! The fuzz corpus under stable `cargo test`: every committed input of
+//! `fuzz/corpus/<target>/` goes through the same `mongoauth::fuzzing`
+//! function the libFuzzer target calls, and must pass.
+//!
+//! Also here: positive controls showing the two "nobody logs in" checks do
+//! fire on a real login, and the generator of the seed corpora
+//! (`cargo test -p mongoauth-tests --test fuzz_corpus -- --ignored generate_seed_corpus`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use mongoauth::auth::{Authenticator, Credential, Progress};
+use mongoauth::bson::{DocWriter, Value};
+use mongoauth::fuzzing::{self as fz, Outcome};
+use mongoauth::scram::{Client, ClientConfig, Nonce, Sha256};
+use mongoauth::session::ServerSession;
+use mongoauth::wire::{self, CommandError, HelloReply, SaslContinue, SaslReply, SaslStart};
+use mongoauth_tests::{root, spec_json};
+
+type Target = fn(&[u8]) -> Outcome;
+
+/// Every fuzz target, by its `fuzz/fuzz_targets/<name>.rs` name.
+const TARGETS: &[(&str, Target)] = &[
+    ("scram_client_first", fz::scram_client_first),
+    ("scram_server_first", fz::scram_server_first),
+    ("scram_server_final", fz::scram_server_final),
+    ("scram_client_final", fz::scram_client_final),
+    ("saslprep", fz::saslprep),
+    ("uri", fz::uri),
+    ("bson", fz::bson),
+    ("op_msg", fz::op_msg),
+    ("authenticator", fz::authenticator),
+    ("session", fz::session),
+];
+
+fn corpus_dir() -> PathBuf {
+    root().join("fuzz").join("corpus")
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn replay_committed_corpus() {
+    let mut failures = Vec::new();
+    for (name, target) in TARGETS {
+        let dir = corpus_dir().join(name);
+        let inputs = files(&dir);
+        assert!(!inputs.is_empty(), "no corpus for fuzz target {name} in {}", dir.display());
+        let mut passed = 0;
+        for path in &inputs {
+            let data = fs::read(path).expect("corpus file");
+            match target(&data) {
+                Ok(()) => passed += 1,
+                Err(invariant) => failures.push(format!("{}: {invariant}", path.display())),
+            }
+        }
+        println!("{name}: {} inputs ran, {passed} passed", inputs.len());
+    }
+    // Every corpus folder belongs to a target (a renamed target leaves none behind).
+    for dir in fs::read_dir(corpus_dir()).expect("fuzz/corpus").flatten() {
+        let name = dir.file_name().into_string().expect("UTF-8 folder name");
+        assert!(TARGETS.iter().any(|(t, _)| *t == name), "corpus folder {name} has no target");
+    }
+    assert!(failures.is_empty(), "corpus inputs broke invariants:\n{}", failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// Real conversations: the positive controls and the conversation seeds.
+// ---------------------------------------------------------------------------
+
+/// A BSON body sent or received.
+type Body = Vec<u8>;
+
+/// A login of `FUZZ_USER` with `password` against a session over
+/// `FuzzUsers`, both with the targets' fixed entropy. Returns the replies
+/// the client read, the commands the server read, and whether each side
+/// saw a login.
+fn converse(flags: u8, password: &str) -> (Vec<Body>, Vec<Body>, bool, bool) {
+    let users = fz::FuzzUsers;
+    let mut server = ServerSession::new(&users, [0x3c; 32]);
+    let cred = Credential::scram(fz::FUZZ_USER, password, fz::FUZZ_SOURCE);
+    let mut auth = Authenticator::new(cred, fz::auth_config(flags), &fz::AUTH_ENTROPY)
+        .expect("fixed credential");
+    let (mut commands, mut replies) = (Vec::new(), Vec::new());
+    let (mut req, mut rep) = ([0u8; 4096], [0u8; 4096]);
+    while let Some(cmd) = auth.command() {
+        let n = wire::encode_document(&cmd, &mut req).expect("command encodes");
+        let m = server.handle(&req[..n], &fz::SESSION_ENTROPY, &mut rep).expect("reply");
+        commands.push(req[..n].to_vec());
+        replies.push(rep[..m].to_vec());
+        match auth.handle_reply(&rep[..m]) {
+            Ok(Progress::Done) | Err(_) => break,
+            Ok(Progress::SendCommand) => {}
+        }
+    }
+    (replies, commands, auth.is_authenticated(), server.authenticated_user().is_some())
+}
+
+fn seed(first: u8, bodies: &[Body]) -> Vec<u8> {
+    let mut v = vec![first];
+    for b in bodies {
+        v.extend_from_slice(b);
+    }
+    v
+}
+
+/// Change the first character of the server signature (`v=`) in a reply.
+fn tamper_signature(replies: &mut [Body]) -> bool {
+    for r in replies.iter_mut() {
+        if let Some(i) = r.windows(2).position(|w| w == b"v=") {
+            let c = &mut r[i + 2];
+            *c = if *c == b'A' { b'B' } else { b'A' };
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn conversation_targets_catch_a_real_login() {
+    for flags in 0..4u8 {
+        let (mut replies, commands, client_ok, server_ok) = converse(flags, fz::FUZZ_PASSWORD);
+        assert!(client_ok && server_ok, "the fixed login must work (flags {flags})");
+        // Replaying a real transcript logs in, and the targets say so.
+        assert_eq!(
+            fz::authenticator(&seed(flags, &replies)),
+            Err("authenticated without the server's signature")
+        );
+        assert_eq!(
+            fz::session(&seed(0, &commands)),
+            Err("a client logged in without the password")
+        );
+        // One changed signature byte, or a wrong password: no login.
+        assert!(tamper_signature(&mut replies));
+        assert_eq!(fz::authenticator(&seed(flags, &replies)), Ok(()));
+        let (_, wrong, _, server_ok) = converse(flags, "not the password");
+        assert!(!server_ok);
+        assert_eq!(fz::session(&seed(0, &wrong)), Ok(()));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The seed corpus generator.
+// ---------------------------------------------------------------------------
+
+fn write_seed(target: &str, name: &str, data: &[u8]) {
+    let dir = corpus_dir().join(target);
+    fs::create_dir_all(&dir).expect("create corpus folder");
+    fs::write(dir.join(name), data).expect("write seed");
+}
+
+fn doc(f: impl FnOnce(&mut DocWriter<'_>)) -> Body {
+    let mut buf = [0u8; 4096];
+    let mut w = DocWriter::new(&mut buf);
+    f(&mut w);
+    let n = w.finish().expect("seed document");
+    buf[..n].to_vec()
+}
+
+fn body(b: &impl wire::WriteBody) -> Body {
+    let mut buf = [0u8; 4096];
+    let n = wire::encode_document(b, &mut buf).expect("seed body");
+    buf[..n].to_vec()
+}
+
+/// An OP_QUERY `admin.$cmd` frame around `query`.
+fn op_query(query: &[u8]) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend_from_slice(&0i32.to_le_bytes());
+    f.extend_from_slice(&7i32.to_le_bytes());
+    f.extend_from_slice(&0i32.to_le_bytes());
+    f.extend_from_slice(&wire::OP_QUERY.to_le_bytes());
+    f.extend_from_slice(&0u32.to_le_bytes());
+    f.extend_from_slice(b"admin.$cmd\0");
+    f.extend_from_slice(&0i32.to_le_bytes());
+    f.extend_from_slice(&(-1i32).to_le_bytes());
+    f.extend_from_slice(query);
+    let len = i32::try_from(f.len()).expect("small").to_le_bytes();
+    f[..4].copy_from_slice(&len);
+    f
+}
+
+/// An OP_MSG frame of `body` with `flags`, and a CRC-32C if that flag is set.
+fn op_msg(body: &[u8], flags: u32) -> Vec<u8> {
+    let mut f = vec![0u8; 21 + body.len() + 4];
+    let doc = mongoauth::bson::Document::parse(body).expect("seed body");
+    let n = wire::encode_op_msg(3, 0, doc, &mut f).expect("frame");
+    f.truncate(n);
+    f[16..20].copy_from_slice(&flags.to_le_bytes());
+    if flags & wire::FLAG_CHECKSUM_PRESENT != 0 {
+        let total = i32::try_from(n + 4).expect("small").to_le_bytes();
+        f[..4].copy_from_slice(&total);
+        let crc = wire::crc32c(&f);
+        f.extend_from_slice(&crc.to_le_bytes());
+    }
+    f
+}
+
+#[test]
+#[ignore = "writes fuzz/corpus; run by hand after changing a target"]
+fn generate_seed_corpus() {
+    // SCRAM messages: RFC 5802 (SHA-1) and RFC 7677 (SHA-256), and variants.
+    let nonce = Nonce::from_random(&fz::AUTH_ENTROPY[..24]).expect("nonce");
+    let ours = Client::<Sha256>::start(fz::FUZZ_USER, "x", &nonce, &ClientConfig::default())
+        .expect("client");
+    for (name, m) in [
+        ("rfc5802", &b"n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"[..]),
+        ("rfc7677", b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"),
+        ("escaped-user", b"y,,n=a=2Cb=3Dc,r=abcd"),
+        ("extension", b"n,,n=user,r=abcd,x=ext"),
+        ("channel-binding", b"p=tls-unique,,n=user,r=abcd"),
+        ("ours", ours.message()),
+    ] {
+        write_seed("scram_client_first", name, m);
+    }
+    for (name, m) in [
+        ("rfc5802", &b"r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096"[..]),
+        (
+            "rfc7677",
+            b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+        ),
+        ("extension", b"r=abcdef,s=QSXCR+Q6sek8bf92,i=15000,x=ext"),
+        ("mandatory", b"m=ext,r=abcdef,s=QSXCR+Q6sek8bf92,i=4096"),
+        ("error", b"e=unknown-user"),
+    ] {
+        write_seed("scram_server_first", name, m);
+    }
+    for (name, m) in [
+        ("rfc5802", &b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ="[..]),
+        ("rfc7677", b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="),
+        ("error", b"e=invalid-proof"),
+        ("extension", b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=,x=ext"),
+    ] {
+        write_seed("scram_server_final", name, m);
+    }
+    for (name, m) in [
+        (
+            "rfc5802",
+            &b"c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="[..],
+        ),
+        (
+            "rfc7677",
+            b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+        ),
+        ("extension", b"c=eSws,r=abcdef,x=ext,p=AAAA"),
+        ("no-proof", b"c=biws,r=abcdef"),
+    ] {
+        write_seed("scram_client_final", name, m);
+    }
+
+    // SASLprep: the RFC 4013 examples and a few others from the spec vectors.
+    let vectors = spec_json("saslprep-vectors.json");
+    let cases = vectors["cases"].as_array().expect("cases");
+    let mut picked = 0;
+    for (i, c) in cases.iter().enumerate() {
+        let id = c["id"].as_str().expect("id");
+        if id.starts_with("rfc4013") || i % 6 == 0 {
+            write_seed("saslprep", id, c["input"].as_str().expect("input").as_bytes());
+            picked += 1;
+        }
+    }
+    assert!(picked < cases.len() / 2, "a handful, not the whole suite");
+
+    // URIs: the first of each mechanism from the auth spec, a few others.
+    let auth = spec_json("auth/legacy/connection-string.json");
+    let uris: Vec<&str> =
+        auth["tests"].as_array().expect("tests").iter().filter_map(|t| t["uri"].as_str()).collect();
+    for (n, key) in [
+        "user:password@localhost/foo?authSource=bar",
+        "SCRAM-SHA-1",
+        "SCRAM-SHA-256",
+        "PLAIN",
+        "CANONICALIZE_HOST_NAME:forward",
+        "MONGODB-X509&authSource=$external",
+        "MONGODB-AWS",
+        "ENVIRONMENT:azure",
+        "authSource=&",
+        "//@localhost.com",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let uri = uris.iter().find(|u| u.contains(key)).unwrap_or(&uris[n]);
+        write_seed("uri", &format!("auth-{n:02}"), uri.as_bytes());
+    }
+    let cs = spec_json("connection-string/valid-auth.json");
+    for (n, t) in
+        cs["tests"].as_array().expect("tests").iter().enumerate().filter(|(n, _)| n % 5 == 0)
+    {
+        write_seed(
+            "uri",
+            &format!("valid-auth-{n:02}"),
+            t["uri"].as_str().expect("uri").as_bytes(),
+        );
+    }
+    for (name, uri) in [
+        ("srv", "mongodb+srv://alice:p%40ss@cluster0.example.com/shop?retryWrites=true&w=majority"),
+        ("unix", "mongodb://%2Ftmp%2Fmongodb-27017.sock/?authMechanism=SCRAM-SHA-256&authSource=x"),
+        (
+            "options",
+            "mongodb://u:p@h1:1,h2/db?readPreferenceTags=dc:ny,rack:1&readPreferenceTags=&appName=x",
+        ),
+    ] {
+        write_seed("uri", name, uri.as_bytes());
+    }
+
+    // BSON: the auth commands and replies as the crate writes them, and every type.
+    let hello = HelloReply::primary();
+    let start = SaslStart {
+        mechanism: "SCRAM-SHA-256",
+        payload: ours.message(),
+        skip_empty_exchange: true,
+        db: "admin",
+    };
+    let cont = SaslContinue {
+        conversation_id: wire::ConversationId::Int32(1),
+        payload: b"c=biws,r=abc,p=AAAA",
+        db: "admin",
+    };
+    let reply = SaslReply {
+        conversation_id: wire::ConversationId::Int64(1),
+        done: false,
+        payload: b"r=abc,s=QSXCR+Q6sek8bf92,i=4096",
+    };
+    let every_type = doc(|w| {
+        w.double("d", -0.5)
+            .string("s", "ünïcode")
+            .document("doc", |d| {
+                d.int32("a", 1).document("deeper", |d| {
+                    d.null("n");
+                });
+            })
+            .array("arr", |a| {
+                a.string("x").int64(2).bool(true);
+            })
+            .binary("bin", 0x04, &[1, 2, 3])
+            .value("oid", &Value::ObjectId([7; 12]))
+            .bool("b", false)
+            .datetime("t", 1_700_000_000_000)
+            .int32("i", -7)
+            .value("ts", &Value::Timestamp(42))
+            .int64("l", i64::MIN)
+            .value("re", &Value::Other { element_type: 0x0B, raw: b"^a\0i\0" })
+            .value("js", &Value::Other { element_type: 0x0D, raw: b"\x02\0\0\0x\0" })
+            .value("dec", &Value::Other { element_type: 0x13, raw: &[0; 16] })
+            .value("min", &Value::Other { element_type: 0xFF, raw: b"" })
+            .value("max", &Value::Other { element_type: 0x7F, raw: b"" });
+    });
+    let (real_replies, real_commands, _, _) = converse(1, "not the password");
+    let bsons: Vec<(&str, Body)> = vec![
+        ("hello-reply", body(&hello)),
+        ("sasl-start", body(&start)),
+        ("sasl-continue", body(&cont)),
+        ("sasl-reply", body(&reply)),
+        ("auth-failed", body(&CommandError::AUTHENTICATION_FAILED)),
+        ("every-type", every_type),
+        ("speculative-hello", real_commands[0].clone()),
+        ("speculative-hello-reply", real_replies[0].clone()),
+    ];
+    for (name, b) in &bsons {
+        write_seed("bson", name, b);
+    }
+    for (name, b) in &bsons[..4] {
+        write_seed("op_msg", name, &op_msg(b, 0));
+    }
+    write_seed("op_msg", "checksum", &op_msg(&bsons[1].1, wire::FLAG_CHECKSUM_PRESENT));
+    write_seed("op_msg", "more-to-come", &op_msg(&bsons[0].1, wire::FLAG_MORE_TO_COME));
+    write_seed("op_msg", "op-query-ismaster", &op_query(&bsons[6].1));
+
+    // Conversations: real transcripts, minus the one secret part.
+    for flags in 0..4u8 {
+        let (mut replies, _, _, _) = converse(flags, fz::FUZZ_PASSWORD);
+        assert!(tamper_signature(&mut replies));
+        write_seed("authenticator", &format!("bad-signature-{flags}"), &seed(flags, &replies));
+        let (_, commands, _, _) = converse(flags, "not the password");
+        write_seed("session", &format!("wrong-password-{flags}"), &seed(0, &commands));
+    }
+    let (replies, _, _, _) = converse(1, fz::FUZZ_PASSWORD);
+    write_seed("authenticator", "hello-only", &seed(1, &replies[..1]));
+    let arbiter = doc(|w| {
+        w.bool("ismaster", false).bool("arbiterOnly", true).double("ok", 1.0);
+    });
+    write_seed("authenticator", "arbiter", &seed(3, &[arbiter]));
+    write_seed(
+        "authenticator",
+        "auth-failed",
+        &seed(0, &[replies[0].clone(), body(&CommandError::AUTHENTICATION_FAILED)]),
+    );
+    let (_, commands, _, _) = converse(2, "not the password");
+    write_seed("session", "legacy-hello", &seed(1, &commands));
+    let after = ["ping", "buildInfo", "connectionStatus", "endSessions", "dropDatabase"].map(|c| {
+        doc(|w| {
+            w.int32(c, 1).string("$db", "admin");
+        })
+    });
+    write_seed("session", "other-commands", &seed(0, &after));
+}
