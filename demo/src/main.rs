@@ -43,6 +43,8 @@ fn describe(doc: Document<'_>) -> String {
     let mut parts = Vec::new();
     for e in doc.iter() {
         let v = match e.value {
+            // A PLAIN payload (`\0user\0password`) carries the password: never print it.
+            mongoauth::bson::Value::Binary(b) if b.bytes.contains(&0) => "<redacted>".to_string(),
             mongoauth::bson::Value::Binary(b) => format!("{:?}", String::from_utf8_lossy(b.bytes)),
             mongoauth::bson::Value::Document(d) => format!("{{{}}}", describe(d)),
             mongoauth::bson::Value::String(s) => format!("{s:?}"),
