@@ -25,6 +25,9 @@ pub const MAX_NONCE_LEN: usize = 2 * super::MAX_NONCE_TEXT_LEN;
 /// 128 before 0.2; halved because every key set carries a salt buffer.
 pub const MAX_SALT_LEN: usize = 64;
 
+/// The rule for a nonce (`r=`) in any message: RFC 5802 `printable`.
+const NONCE_NOT_PRINTABLE: &str = "`r=` not printable ASCII without `,`";
+
 /// A grammar rule broken at a byte offset: what the parser helpers return
 /// instead of the (much larger) [`Error`], so that no helper frame holds one.
 /// The public parse functions turn it into [`Error::Malformed`].
@@ -76,7 +79,7 @@ impl<'a> Attrs<'a> {
     pub(crate) fn field(&mut self) -> Result<(&'a [u8], usize), Fault> {
         let start = self.offset;
         if self.rest.is_empty() {
-            return Err(self.err("unexpected end of message"));
+            return Err(self.err("unexpected end"));
         }
         let (field, rest, consumed) = match self.rest.iter().position(|&b| b == b',') {
             Some(i) => {
@@ -88,7 +91,7 @@ impl<'a> Attrs<'a> {
         // A trailing comma leaves an empty final field, which is malformed.
         if consumed > field.len() && rest.is_empty() {
             self.offset = start + consumed;
-            return Err(self.err("message ends with a comma"));
+            return Err(self.err("trailing `,`"));
         }
         self.rest = rest;
         self.offset = start + consumed;
@@ -117,7 +120,7 @@ impl<'a> Attrs<'a> {
                     }
                 }
                 _ => {
-                    return Err(Fault { rule: "extension must be `<letter>=<value>`", offset: at });
+                    return Err(Fault { rule: "extension not `x=value`", offset: at });
                 }
             }
         }
@@ -203,28 +206,21 @@ fn server_first_fields<'m, 's>(
     salt: &'s mut [u8; MAX_SALT_LEN],
 ) -> Result<(ServerFirst<'m>, &'s [u8]), Stop<'m>> {
     let nonce_at = a.offset();
-    let nonce = a.expect(b'r', "expected attribute `r=` (nonce) first")?;
+    let nonce = a.expect(b'r', "expected `r=` first")?;
     if !is_printable_nonce(nonce) {
-        return Err(Stop::Malformed(Fault {
-            rule: "nonce must be printable ASCII without `,`",
-            offset: nonce_at + 2,
-        }));
+        return Err(Stop::Malformed(Fault { rule: NONCE_NOT_PRINTABLE, offset: nonce_at + 2 }));
     }
     if nonce.len() > MAX_NONCE_LEN {
         return Err(Stop::NonceTooLong);
     }
     let salt_at = a.offset();
-    let salt_b64 = a.expect(b's', "expected attribute `s=` (salt) second")?;
-    let salt = decode_b64(salt_b64, salt).ok_or(Fault {
-        rule: "salt is not valid base64 or exceeds 64 bytes",
-        offset: salt_at + 2,
-    })?;
+    let salt_b64 = a.expect(b's', "expected `s=` second")?;
+    let salt = decode_b64(salt_b64, salt)
+        .ok_or(Fault { rule: "`s=` not base64 of 1-64 B", offset: salt_at + 2 })?;
     let iter_at = a.offset();
-    let digits = a.expect(b'i', "expected attribute `i=` (iteration count) third")?;
-    let iterations = parse_u32(digits).ok_or(Fault {
-        rule: "iteration count must be a decimal integer below 2^32",
-        offset: iter_at + 2,
-    })?;
+    let digits = a.expect(b'i', "expected `i=` third")?;
+    let iterations =
+        parse_u32(digits).ok_or(Fault { rule: "`i=` not a decimal u32", offset: iter_at + 2 })?;
     if a.extensions()? {
         return Err(Stop::MandatoryExtension);
     }
@@ -248,8 +244,7 @@ pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
     let fields = if msg.starts_with(b"e=") {
         a.field().map(|(field, _)| Err(field.get(2..).unwrap_or(&[])))
     } else {
-        a.expect(b'v', "expected `v=` (verifier) or `e=` (error)")
-            .and_then(|v| a.extensions().map(|_| Ok(v)))
+        a.expect(b'v', "expected `v=` or `e=`").and_then(|v| a.extensions().map(|_| Ok(v)))
     };
     match fields {
         Ok(Ok(v)) => Ok(ServerFinal::Verifier(v)),
@@ -259,7 +254,7 @@ pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
 }
 
 /// [`Error::ServerError`] for an `e=` value, or [`Error::Malformed`] if the
-/// value is not 1 to 64 bytes of UTF-8 without `,`.
+/// value is not 1 to [`MAX_SERVER_ERROR_LEN`] bytes of UTF-8 without `,`.
 #[cold]
 #[inline(never)]
 fn server_error(msg: ScramMessage, value: &[u8]) -> Error {
@@ -268,11 +263,7 @@ fn server_error(msg: ScramMessage, value: &[u8]) -> Error {
         .and_then(utf8_text)
         .and_then(|t| ServerErrorText::new(&t))
         .map_or(
-            Error::Malformed {
-                message: msg,
-                rule: "server-error-value must be 1 to 64 bytes of UTF-8 without `,`",
-                offset: 2,
-            },
+            Error::Malformed { message: msg, rule: "`e=` not 1-48 B UTF-8 without `,`", offset: 2 },
             Error::ServerError,
         )
 }
@@ -337,7 +328,7 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
         _ => {
             return Err(Error::Malformed {
                 message: ScramMessage::ClientFirst,
-                rule: "gs2 header must start with `n`, `y` or `p=`",
+                rule: "gs2 flag not `n`, `y` or `p=`",
                 offset: at,
             });
         }
@@ -346,7 +337,7 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
     if !authzid.is_empty() {
         return Err(Error::Malformed {
             message: ScramMessage::ClientFirst,
-            rule: "authzid is not supported",
+            rule: "authzid unsupported",
             offset: at,
         });
     }
@@ -356,20 +347,20 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
         return Err(Error::MandatoryExtension);
     }
     let user_at = a.offset();
-    let username_escaped = a.expect(b'n', "expected attribute `n=` (username)").map_err(m)?;
+    let username_escaped = a.expect(b'n', "expected `n=`").map_err(m)?;
     if unescape_username(username_escaped, &mut [0u8; MAX_MESSAGE_LEN]).is_none() {
         return Err(Error::Malformed {
             message: ScramMessage::ClientFirst,
-            rule: "username must be UTF-8 with `=` only in `=2C` or `=3D`",
+            rule: "`n=` not UTF-8 with `=2C`/`=3D`",
             offset: user_at + 2,
         });
     }
     let nonce_at = a.offset();
-    let nonce = a.expect(b'r', "expected attribute `r=` (nonce)").map_err(m)?;
+    let nonce = a.expect(b'r', "expected `r=`").map_err(m)?;
     if !is_printable_nonce(nonce) {
         return Err(Error::Malformed {
             message: ScramMessage::ClientFirst,
-            rule: "nonce must be printable ASCII without `,`",
+            rule: NONCE_NOT_PRINTABLE,
             offset: nonce_at + 2,
         });
     }
@@ -399,9 +390,8 @@ pub fn parse_client_final(msg: &[u8]) -> Result<ClientFinal<'_>, Error> {
     }
     let mut a = Attrs::new(ScramMessage::ClientFinal, msg);
     let m = |f: Fault| f.into_error(ScramMessage::ClientFinal);
-    let channel_binding =
-        a.expect(b'c', "expected attribute `c=` (channel binding) first").map_err(m)?;
-    let nonce = a.expect(b'r', "expected attribute `r=` (nonce) second").map_err(m)?;
+    let channel_binding = a.expect(b'c', "expected `c=` first").map_err(m)?;
+    let nonce = a.expect(b'r', "expected `r=` second").map_err(m)?;
     // The proof is the last attribute; anything between is an extension.
     let mut without_proof_end = a.offset();
     loop {
@@ -418,7 +408,7 @@ pub fn parse_client_final(msg: &[u8]) -> Result<ClientFinal<'_>, Error> {
             _ => {
                 return Err(Error::Malformed {
                     message: ScramMessage::ClientFinal,
-                    rule: "expected extensions, then `p=` (proof) last",
+                    rule: "expected `p=` last",
                     offset: at,
                 });
             }
