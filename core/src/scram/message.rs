@@ -258,25 +258,28 @@ pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
 #[cold]
 #[inline(never)]
 fn server_error(msg: ScramMessage, value: &[u8]) -> Error {
-    Some(value)
-        .filter(|v| !v.is_empty() && !v.contains(&b','))
-        .and_then(utf8_text)
-        .and_then(|t| ServerErrorText::new(&t))
-        .map_or(
-            Error::Malformed { message: msg, rule: "`e=` not 1-48 B UTF-8 without `,`", offset: 2 },
-            Error::ServerError,
-        )
+    match server_error_text(value) {
+        Some(text) => Error::ServerError(text),
+        None => {
+            Error::Malformed { message: msg, rule: "`e=` not 1-48 B UTF-8 without `,`", offset: 2 }
+        }
+    }
 }
 
-/// `bytes` as text if it is valid UTF-8 (RFC 3629: no overlong forms, no
-/// surrogates, nothing past U+10FFFF) of at most `MAX_SERVER_ERROR_LEN`
-/// bytes. A small decoder in place of `core::str::from_utf8`, whose fast
-/// path costs several hundred bytes of flash for this one cold use.
-fn utf8_text(bytes: &[u8]) -> Option<heapless::String<MAX_SERVER_ERROR_LEN>> {
-    let mut text = heapless::String::new();
+/// `bytes` as text if it is 1 to [`MAX_SERVER_ERROR_LEN`] bytes of valid
+/// UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF)
+/// without `,`. A small decoder in place of `core::str::from_utf8`, whose
+/// fast path and tables cost several hundred bytes of flash for this one
+/// cold use.
+fn server_error_text(bytes: &[u8]) -> Option<ServerErrorText> {
+    if bytes.is_empty() || bytes.len() > MAX_SERVER_ERROR_LEN {
+        return None;
+    }
+    let mut text = heapless::String::<MAX_SERVER_ERROR_LEN>::new();
     let mut rest = bytes;
     while let [lead, tail @ ..] = rest {
         let (len, min, mut cp) = match *lead {
+            b',' => return None,
             0x00..=0x7f => (0, 0, u32::from(*lead)),
             0xc0..=0xdf => (1, 0x80, u32::from(lead & 0x1f)),
             0xe0..=0xef => (2, 0x800, u32::from(lead & 0x0f)),
@@ -296,7 +299,7 @@ fn utf8_text(bytes: &[u8]) -> Option<heapless::String<MAX_SERVER_ERROR_LEN>> {
         text.push(char::from_u32(cp)?).ok()?;
         rest = after;
     }
-    Some(text)
+    ServerErrorText::new(&text)
 }
 
 /// A parsed client-first-message (server side).
@@ -563,6 +566,38 @@ mod tests {
                 let want = Base64::decode(&t, &mut b).ok().filter(|d| !d.is_empty());
                 assert_eq!(decode_b64(&t, &mut a), want, "{t:?}");
             }
+        }
+    }
+
+    #[test]
+    fn server_error_text_is_strict_utf8_without_comma() {
+        let long = [b'x'; 49];
+        let cases: [&[u8]; 18] = [
+            b"invalid-proof",
+            b"",
+            b"a,b",
+            "\u{e9}t\u{e9} \u{20ac} \u{1F600} \u{10FFFF}".as_bytes(),
+            b"\xc0\x80",
+            b"\xe0\x80\x80",
+            b"\xf0\x80\x80\x80",
+            b"\xed\xa0\x80",
+            b"\xf4\x90\x80\x80",
+            b"\xf5\x80\x80\x80",
+            b"\xc3",
+            b"\xe2\x82",
+            b"\x80",
+            b"\xff",
+            b"\x00\x7f",
+            &long[..48],
+            &long,
+            "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}x".as_bytes(),
+        ];
+        for bytes in cases {
+            let want = core::str::from_utf8(bytes)
+                .ok()
+                .filter(|t| (1..=MAX_SERVER_ERROR_LEN).contains(&t.len()) && !t.contains(','));
+            let got = server_error_text(bytes);
+            assert_eq!(got.as_ref().map(ServerErrorText::as_str), want, "{bytes:?}");
         }
     }
 
