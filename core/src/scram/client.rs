@@ -327,7 +327,7 @@ impl<H: ScramHash> ExpectServerFinal<H> {
         let mut buf = [0u8; 64];
         let sig = message::decode_b64(v, &mut buf).ok_or_else(|| Error::Malformed {
             message: ScramMessage::ServerFinal,
-            rule: "verifier is not valid base64 of at most 64 bytes",
+            rule: "`v=` not base64 of 1-64 B",
             offset: 2,
         })?;
         if !self.server_signature.ct_eq(sig) {

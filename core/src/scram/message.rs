@@ -25,6 +25,9 @@ pub const MAX_NONCE_LEN: usize = 2 * super::MAX_NONCE_TEXT_LEN;
 /// 128 before 0.2; halved because every key set carries a salt buffer.
 pub const MAX_SALT_LEN: usize = 64;
 
+/// The rule for a nonce (`r=`) in any message: RFC 5802 `printable`.
+const NONCE_NOT_PRINTABLE: &str = "`r=` not printable ASCII without `,`";
+
 /// A grammar rule broken at a byte offset: what the parser helpers return
 /// instead of the (much larger) [`Error`], so that no helper frame holds one.
 /// The public parse functions turn it into [`Error::Malformed`].
@@ -76,7 +79,7 @@ impl<'a> Attrs<'a> {
     pub(crate) fn field(&mut self) -> Result<(&'a [u8], usize), Fault> {
         let start = self.offset;
         if self.rest.is_empty() {
-            return Err(self.err("unexpected end of message"));
+            return Err(self.err("unexpected end"));
         }
         let (field, rest, consumed) = match self.rest.iter().position(|&b| b == b',') {
             Some(i) => {
@@ -88,7 +91,7 @@ impl<'a> Attrs<'a> {
         // A trailing comma leaves an empty final field, which is malformed.
         if consumed > field.len() && rest.is_empty() {
             self.offset = start + consumed;
-            return Err(self.err("message ends with a comma"));
+            return Err(self.err("trailing `,`"));
         }
         self.rest = rest;
         self.offset = start + consumed;
@@ -117,7 +120,7 @@ impl<'a> Attrs<'a> {
                     }
                 }
                 _ => {
-                    return Err(Fault { rule: "extension must be `<letter>=<value>`", offset: at });
+                    return Err(Fault { rule: "extension not `x=value`", offset: at });
                 }
             }
         }
@@ -203,28 +206,21 @@ fn server_first_fields<'m, 's>(
     salt: &'s mut [u8; MAX_SALT_LEN],
 ) -> Result<(ServerFirst<'m>, &'s [u8]), Stop<'m>> {
     let nonce_at = a.offset();
-    let nonce = a.expect(b'r', "expected attribute `r=` (nonce) first")?;
+    let nonce = a.expect(b'r', "expected `r=` first")?;
     if !is_printable_nonce(nonce) {
-        return Err(Stop::Malformed(Fault {
-            rule: "nonce must be printable ASCII without `,`",
-            offset: nonce_at + 2,
-        }));
+        return Err(Stop::Malformed(Fault { rule: NONCE_NOT_PRINTABLE, offset: nonce_at + 2 }));
     }
     if nonce.len() > MAX_NONCE_LEN {
         return Err(Stop::NonceTooLong);
     }
     let salt_at = a.offset();
-    let salt_b64 = a.expect(b's', "expected attribute `s=` (salt) second")?;
-    let salt = decode_b64(salt_b64, salt).ok_or(Fault {
-        rule: "salt is not valid base64 or exceeds 64 bytes",
-        offset: salt_at + 2,
-    })?;
+    let salt_b64 = a.expect(b's', "expected `s=` second")?;
+    let salt = decode_b64(salt_b64, salt)
+        .ok_or(Fault { rule: "`s=` not base64 of 1-64 B", offset: salt_at + 2 })?;
     let iter_at = a.offset();
-    let digits = a.expect(b'i', "expected attribute `i=` (iteration count) third")?;
-    let iterations = parse_u32(digits).ok_or(Fault {
-        rule: "iteration count must be a decimal integer below 2^32",
-        offset: iter_at + 2,
-    })?;
+    let digits = a.expect(b'i', "expected `i=` third")?;
+    let iterations =
+        parse_u32(digits).ok_or(Fault { rule: "`i=` not a decimal u32", offset: iter_at + 2 })?;
     if a.extensions()? {
         return Err(Stop::MandatoryExtension);
     }
@@ -248,8 +244,7 @@ pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
     let fields = if msg.starts_with(b"e=") {
         a.field().map(|(field, _)| Err(field.get(2..).unwrap_or(&[])))
     } else {
-        a.expect(b'v', "expected `v=` (verifier) or `e=` (error)")
-            .and_then(|v| a.extensions().map(|_| Ok(v)))
+        a.expect(b'v', "expected `v=` or `e=`").and_then(|v| a.extensions().map(|_| Ok(v)))
     };
     match fields {
         Ok(Ok(v)) => Ok(ServerFinal::Verifier(v)),
@@ -259,33 +254,32 @@ pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
 }
 
 /// [`Error::ServerError`] for an `e=` value, or [`Error::Malformed`] if the
-/// value is not 1 to 64 bytes of UTF-8 without `,`.
+/// value is not 1 to [`MAX_SERVER_ERROR_LEN`] bytes of UTF-8 without `,`.
 #[cold]
 #[inline(never)]
 fn server_error(msg: ScramMessage, value: &[u8]) -> Error {
-    Some(value)
-        .filter(|v| !v.is_empty() && !v.contains(&b','))
-        .and_then(utf8_text)
-        .and_then(|t| ServerErrorText::new(&t))
-        .map_or(
-            Error::Malformed {
-                message: msg,
-                rule: "server-error-value must be 1 to 64 bytes of UTF-8 without `,`",
-                offset: 2,
-            },
-            Error::ServerError,
-        )
+    match server_error_text(value) {
+        Some(text) => Error::ServerError(text),
+        None => {
+            Error::Malformed { message: msg, rule: "`e=` not 1-48 B UTF-8 without `,`", offset: 2 }
+        }
+    }
 }
 
-/// `bytes` as text if it is valid UTF-8 (RFC 3629: no overlong forms, no
-/// surrogates, nothing past U+10FFFF) of at most `MAX_SERVER_ERROR_LEN`
-/// bytes. A small decoder in place of `core::str::from_utf8`, whose fast
-/// path costs several hundred bytes of flash for this one cold use.
-fn utf8_text(bytes: &[u8]) -> Option<heapless::String<MAX_SERVER_ERROR_LEN>> {
-    let mut text = heapless::String::new();
+/// `bytes` as text if it is 1 to [`MAX_SERVER_ERROR_LEN`] bytes of valid
+/// UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF)
+/// without `,`. A small decoder in place of `core::str::from_utf8`, whose
+/// fast path and tables cost several hundred bytes of flash for this one
+/// cold use.
+fn server_error_text(bytes: &[u8]) -> Option<ServerErrorText> {
+    if bytes.is_empty() || bytes.len() > MAX_SERVER_ERROR_LEN {
+        return None;
+    }
+    let mut text = heapless::String::<MAX_SERVER_ERROR_LEN>::new();
     let mut rest = bytes;
     while let [lead, tail @ ..] = rest {
         let (len, min, mut cp) = match *lead {
+            b',' => return None,
             0x00..=0x7f => (0, 0, u32::from(*lead)),
             0xc0..=0xdf => (1, 0x80, u32::from(lead & 0x1f)),
             0xe0..=0xef => (2, 0x800, u32::from(lead & 0x0f)),
@@ -305,7 +299,7 @@ fn utf8_text(bytes: &[u8]) -> Option<heapless::String<MAX_SERVER_ERROR_LEN>> {
         text.push(char::from_u32(cp)?).ok()?;
         rest = after;
     }
-    Some(text)
+    ServerErrorText::new(&text)
 }
 
 /// A parsed client-first-message (server side).
@@ -337,7 +331,7 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
         _ => {
             return Err(Error::Malformed {
                 message: ScramMessage::ClientFirst,
-                rule: "gs2 header must start with `n`, `y` or `p=`",
+                rule: "gs2 flag not `n`, `y` or `p=`",
                 offset: at,
             });
         }
@@ -346,7 +340,7 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
     if !authzid.is_empty() {
         return Err(Error::Malformed {
             message: ScramMessage::ClientFirst,
-            rule: "authzid is not supported",
+            rule: "authzid unsupported",
             offset: at,
         });
     }
@@ -356,20 +350,20 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
         return Err(Error::MandatoryExtension);
     }
     let user_at = a.offset();
-    let username_escaped = a.expect(b'n', "expected attribute `n=` (username)").map_err(m)?;
+    let username_escaped = a.expect(b'n', "expected `n=`").map_err(m)?;
     if unescape_username(username_escaped, &mut [0u8; MAX_MESSAGE_LEN]).is_none() {
         return Err(Error::Malformed {
             message: ScramMessage::ClientFirst,
-            rule: "username must be UTF-8 with `=` only in `=2C` or `=3D`",
+            rule: "`n=` not UTF-8 with `=2C`/`=3D`",
             offset: user_at + 2,
         });
     }
     let nonce_at = a.offset();
-    let nonce = a.expect(b'r', "expected attribute `r=` (nonce)").map_err(m)?;
+    let nonce = a.expect(b'r', "expected `r=`").map_err(m)?;
     if !is_printable_nonce(nonce) {
         return Err(Error::Malformed {
             message: ScramMessage::ClientFirst,
-            rule: "nonce must be printable ASCII without `,`",
+            rule: NONCE_NOT_PRINTABLE,
             offset: nonce_at + 2,
         });
     }
@@ -399,9 +393,8 @@ pub fn parse_client_final(msg: &[u8]) -> Result<ClientFinal<'_>, Error> {
     }
     let mut a = Attrs::new(ScramMessage::ClientFinal, msg);
     let m = |f: Fault| f.into_error(ScramMessage::ClientFinal);
-    let channel_binding =
-        a.expect(b'c', "expected attribute `c=` (channel binding) first").map_err(m)?;
-    let nonce = a.expect(b'r', "expected attribute `r=` (nonce) second").map_err(m)?;
+    let channel_binding = a.expect(b'c', "expected `c=` first").map_err(m)?;
+    let nonce = a.expect(b'r', "expected `r=` second").map_err(m)?;
     // The proof is the last attribute; anything between is an extension.
     let mut without_proof_end = a.offset();
     loop {
@@ -418,7 +411,7 @@ pub fn parse_client_final(msg: &[u8]) -> Result<ClientFinal<'_>, Error> {
             _ => {
                 return Err(Error::Malformed {
                     message: ScramMessage::ClientFinal,
-                    rule: "expected extensions, then `p=` (proof) last",
+                    rule: "expected `p=` last",
                     offset: at,
                 });
             }
@@ -436,11 +429,27 @@ pub(crate) fn encode_b64<'o>(src: &[u8], dst: &'o mut [u8]) -> Option<&'o [u8]> 
     Base64::encode(src, dst).ok().map(str::as_bytes)
 }
 
+/// Longest base64 text [`decode_b64`] reads: 64 decoded bytes, the size of
+/// every buffer it decodes into.
+const MAX_B64_LEN: usize = 4 * MAX_SALT_LEN.div_ceil(3);
+
 /// Decode canonical padded base64 into `out`; `None` when invalid, empty,
-/// or longer than `out`.
+/// or longer than `out` (at most 64 bytes).
+///
+/// `Base64::decode` checks canonicity by re-encoding the last block, which
+/// inlines a second copy of `base64ct`'s encoder (about 0.45 KB of flash on
+/// a Cortex-M4). Here `base64ct` decodes in place and the result is
+/// re-encoded with the one encoder [`encode_b64`] already links: the input is
+/// canonical exactly when that gives it back byte for byte.
 pub(crate) fn decode_b64<'o>(b64: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> {
-    let decoded = Base64::decode(b64, out).ok()?;
-    if decoded.is_empty() { None } else { Some(decoded) }
+    let mut buf = [0u8; MAX_B64_LEN];
+    let text = buf.get_mut(..b64.len())?;
+    text.copy_from_slice(b64);
+    let decoded = Base64::decode_in_place(text).ok()?;
+    let out = out.get_mut(..decoded.len()).filter(|o| !o.is_empty())?;
+    out.copy_from_slice(decoded);
+    let canonical = encode_b64(out, &mut buf).is_some_and(|e| e == b64);
+    canonical.then_some(out)
 }
 
 fn parse_u32(digits: &[u8]) -> Option<u32> {
@@ -526,6 +535,70 @@ mod tests {
         );
         assert!(parse_server_first(b"r=abc,s=,i=4096").is_err());
         assert!(parse_server_first(b"r=abc,s=!!!!,i=4096").is_err());
+    }
+
+    #[test]
+    fn decode_b64_matches_base64ct_decode() {
+        // Every 4- and 8-character text over an alphabet with padding,
+        // non-canonical endings and invalid bytes; the longest salt and
+        // one byte more.
+        let alphabet = b"AQRgw+/=!";
+        let mut longest = [b'A'; 92];
+        longest[86..88].copy_from_slice(b"==");
+        for t in [&longest[..88], &[b'A'; 92][..]] {
+            let mut a = [0u8; 64];
+            let mut b = [0u8; 64];
+            let want = Base64::decode(t, &mut b).ok().filter(|d| !d.is_empty());
+            assert_eq!(decode_b64(t, &mut a), want);
+        }
+        assert_eq!(decode_b64(&longest[..88], &mut [0u8; 64]).map(<[u8]>::len), Some(64));
+        for n in 0..alphabet.len().pow(4) {
+            for prefix in [&b""[..], b"QUJD"] {
+                let mut t = heapless::Vec::<u8, 8>::new();
+                let _ = t.extend_from_slice(prefix);
+                let mut k = n;
+                for _ in 0..4 {
+                    let _ = t.push(alphabet[k % alphabet.len()]);
+                    k /= alphabet.len();
+                }
+                let mut a = [0u8; 64];
+                let mut b = [0u8; 64];
+                let want = Base64::decode(&t, &mut b).ok().filter(|d| !d.is_empty());
+                assert_eq!(decode_b64(&t, &mut a), want, "{t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn server_error_text_is_strict_utf8_without_comma() {
+        let long = [b'x'; 49];
+        let cases: [&[u8]; 18] = [
+            b"invalid-proof",
+            b"",
+            b"a,b",
+            "\u{e9}t\u{e9} \u{20ac} \u{1F600} \u{10FFFF}".as_bytes(),
+            b"\xc0\x80",
+            b"\xe0\x80\x80",
+            b"\xf0\x80\x80\x80",
+            b"\xed\xa0\x80",
+            b"\xf4\x90\x80\x80",
+            b"\xf5\x80\x80\x80",
+            b"\xc3",
+            b"\xe2\x82",
+            b"\x80",
+            b"\xff",
+            b"\x00\x7f",
+            &long[..48],
+            &long,
+            "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}x".as_bytes(),
+        ];
+        for bytes in cases {
+            let want = core::str::from_utf8(bytes)
+                .ok()
+                .filter(|t| (1..=MAX_SERVER_ERROR_LEN).contains(&t.len()) && !t.contains(','));
+            let got = server_error_text(bytes);
+            assert_eq!(got.as_ref().map(ServerErrorText::as_str), want, "{bytes:?}");
+        }
     }
 
     #[test]

@@ -237,12 +237,37 @@ pub(crate) fn password_key<H: ScramHash>(
     if password.bytes().all(|b| matches!(b, 0x20..=0x7E)) {
         return Ok(HmacKey::new(password.as_bytes()));
     }
-    saslprep_password_key(password)
+    #[cfg(feature = "saslprep")]
+    {
+        saslprep_password_key(password)
+    }
+    #[cfg(not(feature = "saslprep"))]
+    {
+        Err(PasswordFault::Saslprep(saslprep_error_without_tables(password)))
+    }
+}
+
+/// SASLprep's verdict, without the `saslprep` feature's tables, on a
+/// password that is not printable ASCII: the first ASCII control is
+/// prohibited, the first other non-ASCII character unsupported (see
+/// [`crate::saslprep`]). Every byte before it is ASCII, so its byte offset
+/// is its character index. Taken here so that such a build links neither
+/// SASLprep's character loop nor a buffer for its (never written) output;
+/// a test checks it against `saslprep_heapless`.
+#[cfg(not(feature = "saslprep"))]
+fn saslprep_error_without_tables(password: &str) -> crate::saslprep::SaslprepError {
+    use crate::saslprep::SaslprepError::{Prohibited, Unsupported};
+    match password.bytes().enumerate().find(|&(_, b)| !matches!(b, 0x20..=0x7E)) {
+        Some((index, b)) if b.is_ascii() => Prohibited { index },
+        Some((index, _)) => Unsupported { index },
+        None => Unsupported { index: 0 },
+    }
 }
 
 /// The SASLprep path of [`password_key`], kept out of line so that its
 /// [`MAX_PREPARED_PASSWORD_LEN`]-byte buffer is on the stack only while a
 /// non-ASCII password is being prepared.
+#[cfg(feature = "saslprep")]
 #[inline(never)]
 fn saslprep_password_key<H: ScramHash>(password: &str) -> Result<HmacKey<H>, PasswordFault> {
     let mut prepared = heapless::String::<MAX_PREPARED_PASSWORD_LEN>::new();
@@ -251,4 +276,16 @@ fn saslprep_password_key<H: ScramHash>(password: &str) -> Result<HmacKey<H>, Pas
     let key = HmacKey::new(prepared.as_bytes());
     zeroize::Zeroize::zeroize(&mut prepared);
     Ok(key)
+}
+
+#[cfg(all(test, not(feature = "saslprep")))]
+mod tests {
+    #[test]
+    fn saslprep_error_without_tables_matches_saslprep() {
+        for password in ["a\u{7f}b", "\tx", "ab\u{e9}", "\u{e9}\n", "x\u{1F600}", "ok\u{0}"] {
+            let mut out = heapless::String::<64>::new();
+            let want = crate::saslprep::saslprep_heapless(password, &mut out).err();
+            assert_eq!(Some(super::saslprep_error_without_tables(password)), want, "{password:?}");
+        }
+    }
 }
