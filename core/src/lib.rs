@@ -35,6 +35,7 @@ pub mod auth;
 pub mod bson;
 pub mod crypto;
 mod error;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod io;
