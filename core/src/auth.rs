@@ -364,6 +364,22 @@ impl<'c> Authenticator<'c> {
         result
     }
 
+    /// As [`handle_reply`](Self::handle_reply) for a whole OP_MSG frame,
+    /// checked to answer `request_id` (the id the command was framed with).
+    /// A frame that does not parse, or answers another request, never reaches
+    /// the conversation: the authenticator keeps waiting for its reply.
+    ///
+    /// # Errors
+    /// A malformed frame, a reply to another request, or
+    /// [`handle_reply`](Self::handle_reply)'s errors.
+    pub fn handle_reply_frame(&mut self, frame: &[u8], request_id: i32) -> Result<Progress, Error> {
+        let msg = wire::parse_op_msg(frame)?;
+        if msg.response_to != request_id {
+            return Err(Error::Protocol { rule: "reply does not answer our request" });
+        }
+        self.handle_reply(msg.body.as_bytes())
+    }
+
     fn on_hello(&mut self, doc: Document<'_>) -> Result<Progress, Error> {
         let reply = HelloReply::parse(doc)?
             .map_err(|e| Error::CommandFailed(CommandFailure::from_reply(&e)))?;

@@ -97,19 +97,6 @@ fn next_request(
     }
 }
 
-/// Check a complete reply frame and hand its body to the authenticator.
-fn on_reply(
-    auth: &mut Authenticator<'_>,
-    frame: &[u8],
-    request_id: i32,
-) -> Result<Progress, Error> {
-    let msg = wire::parse_op_msg(frame)?;
-    if msg.response_to != request_id {
-        return Err(Error::Protocol { rule: "reply does not answer our request" });
-    }
-    auth.handle_reply(msg.body.as_bytes())
-}
-
 const NOTHING_TO_SEND: Error = Error::UnexpectedStep { expected: "a command to send" };
 
 /// Log in over a blocking stream: send each command the authenticator
@@ -131,7 +118,7 @@ pub fn authenticate<T: Read + Write>(
         io.write_all(buf.get(..n).unwrap_or(&[])).map_err(HandshakeError::Io)?;
         io.flush().map_err(HandshakeError::Io)?;
         let (len, _) = read_frame(io, buf, false)?;
-        if on_reply(auth, buf.get(..len).unwrap_or(&[]), request_id)? == Progress::Done {
+        if auth.handle_reply_frame(buf.get(..len).unwrap_or(&[]), request_id)? == Progress::Done {
             return Ok(());
         }
         request_id = request_id.wrapping_add(1);
@@ -162,7 +149,7 @@ pub async fn authenticate_async<T: embedded_io_async::Read + embedded_io_async::
         let len = wire::frame_len_in(header, capacity)?;
         let body = buf.get_mut(HEADER_LEN..len).ok_or(Error::BufferTooSmall { required: len })?;
         io.read_exact(body).await?;
-        if on_reply(auth, buf.get(..len).unwrap_or(&[]), request_id)? == Progress::Done {
+        if auth.handle_reply_frame(buf.get(..len).unwrap_or(&[]), request_id)? == Progress::Done {
             return Ok(());
         }
         request_id = request_id.wrapping_add(1);

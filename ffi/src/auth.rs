@@ -671,14 +671,7 @@ pub unsafe extern "C" fn mongoauth_authenticator_handle_reply_frame(
         let a = unsafe { object::get_mut::<AuthState>(auth) }?;
         // SAFETY: as above.
         let frame = unsafe { ptr::bytes(frame, frame_len, "frame") }?;
-        let auth = a.auth_mut()?;
-        let msg = wire::parse_op_msg(frame)?;
-        if msg.response_to != request_id {
-            return Err(
-                mongoauth::Error::Protocol { rule: "reply does not answer our request" }.into()
-            );
-        }
-        let p = auth.handle_reply(msg.body.as_bytes())?;
+        let p = a.auth_mut()?.handle_reply_frame(frame, request_id)?;
         // SAFETY: as above.
         if let Some(d) = unsafe { ptr::opt_mut(done) } {
             *d = p == Progress::Done;
