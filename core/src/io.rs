@@ -12,7 +12,7 @@ use embedded_io::{Read, ReadExactError, Write};
 use crate::auth::{Authenticator, Progress};
 use crate::error::Error;
 use crate::session::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
-use crate::wire::{self, HEADER_LEN, OP_QUERY};
+use crate::wire::{self, HEADER_LEN};
 
 #[cfg(feature = "std")]
 pub use embedded_io_adapters::std::FromStd;
@@ -172,7 +172,7 @@ pub fn serve<T: Read + Write, U: UserStore>(
 ) -> Result<(), HandshakeError<T::Error>> {
     let mut reply_id: i32 = 1;
     loop {
-        let (len, op) = match read_frame(io, inbuf, true) {
+        let (len, _) = match read_frame(io, inbuf, true) {
             Ok(x) => x,
             Err(HandshakeError::UnexpectedEof) => return Ok(()),
             Err(e) => return Err(e),
@@ -180,17 +180,7 @@ pub fn serve<T: Read + Write, U: UserStore>(
         let frame = inbuf.get(..len).unwrap_or(&[]);
         let mut nonce = [0u8; SESSION_ENTROPY_LEN];
         entropy(&mut nonce);
-        let n = if op == OP_QUERY {
-            let q = wire::parse_op_query(frame)?;
-            let body = outbuf.get_mut(wire::OP_REPLY_BODY_OFFSET..).unwrap_or(&mut []);
-            let m = session.handle_legacy(q.query.as_bytes(), q.db(), &nonce, body)?;
-            wire::finish_op_reply(reply_id, q.request_id, outbuf, m)?
-        } else {
-            let msg = wire::parse_op_msg(frame)?;
-            let body = outbuf.get_mut(wire::OP_MSG_BODY_OFFSET..).unwrap_or(&mut []);
-            let m = session.handle(msg.body.as_bytes(), &nonce, body)?;
-            wire::finish_op_msg(reply_id, msg.request_id, outbuf, m)?
-        };
+        let n = session.handle_frame(frame, reply_id, &nonce, outbuf)?;
         io.write_all(outbuf.get(..n).unwrap_or(&[])).map_err(HandshakeError::Io)?;
         io.flush().map_err(HandshakeError::Io)?;
         reply_id = reply_id.wrapping_add(1);

@@ -198,6 +198,43 @@ impl<'u, U: UserStore> ServerSession<'u, U> {
         self.dispatch(Command { name, db, body: doc }, entropy, out)
     }
 
+    /// Handle one whole request frame (an OP_MSG, or a driver's opening
+    /// OP_QUERY) and write the whole reply frame (OP_MSG or OP_REPLY, with
+    /// `reply_id` as its request id) into `out`. Returns the reply's length.
+    ///
+    /// # Errors
+    /// A frame that is not exactly one well-formed request, or an `out` too
+    /// small for the reply. A failed login is a reply, not an error.
+    pub fn handle_frame(
+        &mut self,
+        frame: &[u8],
+        reply_id: i32,
+        entropy: &[u8; SESSION_ENTROPY_LEN],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let header: &[u8; wire::HEADER_LEN] = frame
+            .get(..wire::HEADER_LEN)
+            .and_then(|h| h.try_into().ok())
+            .ok_or(wire::WireError::Truncated { field: "message header", offset: 0 })?;
+        let (len, op) = wire::request_frame_len(header, frame.len())?;
+        if len != frame.len() {
+            return Err(
+                wire::WireError::LengthMismatch { declared: len, actual: frame.len() }.into()
+            );
+        }
+        if op == wire::OP_QUERY {
+            let q = wire::parse_op_query(frame)?;
+            let body = out.get_mut(wire::OP_REPLY_BODY_OFFSET..).unwrap_or(&mut []);
+            let m = self.handle_legacy(q.query.as_bytes(), q.db(), entropy, body)?;
+            Ok(wire::finish_op_reply(reply_id, q.request_id, out, m)?)
+        } else {
+            let msg = wire::parse_op_msg(frame)?;
+            let body = out.get_mut(wire::OP_MSG_BODY_OFFSET..).unwrap_or(&mut []);
+            let m = self.handle(msg.body.as_bytes(), entropy, body)?;
+            Ok(wire::finish_op_msg(reply_id, msg.request_id, out, m)?)
+        }
+    }
+
     fn dispatch(
         &mut self,
         cmd: Command<'_>,

@@ -7,7 +7,7 @@ use core::ffi::c_void;
 
 use mongoauth::scram::{MIN_ITERATIONS, Sha256, StoredCredentials};
 use mongoauth::session::{SESSION_ENTROPY_LEN, ServerSession, StaticUsers};
-use mongoauth::wire::{self, HEADER_LEN, OP_QUERY, WireError};
+use mongoauth::wire::WireError;
 
 use crate::error::{Fail, mongoauth_error};
 use crate::object::{self, Object};
@@ -433,27 +433,7 @@ pub unsafe extern "C" fn mongoauth_server_session_handle_frame(
         // SAFETY: as above.
         let outbuf = unsafe { ptr::bytes_mut(out.cast(), capacity, "out") }?;
         let session = s.session()?;
-        let header: &[u8; HEADER_LEN] = frame
-            .get(..HEADER_LEN)
-            .and_then(|h| h.try_into().ok())
-            .ok_or(WireError::Truncated { field: "header", offset: 0 })?;
-        let (len, op) = wire::request_frame_len(header, frame.len())?;
-        if len != frame.len() {
-            return Err(WireError::LengthMismatch { declared: len, actual: frame.len() }.into());
-        }
-        let r = if op == OP_QUERY {
-            let q = wire::parse_op_query(frame)?;
-            let body = outbuf.get_mut(wire::OP_REPLY_BODY_OFFSET..).unwrap_or(&mut []);
-            session
-                .handle_legacy(q.query.as_bytes(), q.db(), entropy, body)
-                .and_then(|m| Ok(wire::finish_op_reply(reply_id, q.request_id, outbuf, m)?))
-        } else {
-            let msg = wire::parse_op_msg(frame)?;
-            let body = outbuf.get_mut(wire::OP_MSG_BODY_OFFSET..).unwrap_or(&mut []);
-            session
-                .handle(msg.body.as_bytes(), entropy, body)
-                .and_then(|m| Ok(wire::finish_op_msg(reply_id, msg.request_id, outbuf, m)?))
-        };
+        let r = session.handle_frame(frame, reply_id, entropy, outbuf);
         finish(r, w)
     })
 }
