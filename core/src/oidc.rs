@@ -433,8 +433,12 @@ impl Conversation {
         }
     }
 
+    /// Record a failure: the conversation is over. A finished login stays
+    /// finished; a stray call afterwards is only reported.
     fn fail<T>(&mut self, e: Error) -> Result<T, Error> {
-        self.state = State::Failed;
+        if self.state != State::Done {
+            self.state = State::Failed;
+        }
         Err(e)
     }
 }
