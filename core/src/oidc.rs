@@ -177,16 +177,16 @@ impl<'a> IdpInfo<'a> {
         let issuer = doc.get_str("issuer")?;
         let client_id = doc.get_opt::<&str>("clientId")?;
         let request_scopes = doc.get_opt::<Array<'a>>("requestScopes")?;
-        if let Some(a) = request_scopes {
-            if let Some(e) = a.elements().find(|e| !matches!(e.value, Value::String(_))) {
-                return Err(BsonError::WrongType {
-                    field: "requestScopes",
-                    offset: e.offset,
-                    expected: "array of strings",
-                    found: e.value.element_type(),
-                }
-                .into());
+        if let Some(a) = request_scopes
+            && let Some(e) = a.elements().find(|e| !matches!(e.value, Value::String(_)))
+        {
+            return Err(BsonError::WrongType {
+                field: "requestScopes",
+                offset: e.offset,
+                expected: "array of strings",
+                found: e.value.element_type(),
             }
+            .into());
         }
         Ok(Self { issuer, client_id, request_scopes })
     }
@@ -315,7 +315,11 @@ impl Conversation {
     ///
     /// # Errors
     /// [`Error::UnexpectedStep`] if already started; a too-small `out`.
-    pub fn start(&mut self, username: Option<&str>, out: &mut [u8]) -> Result<Step<'static>, Error> {
+    pub fn start(
+        &mut self,
+        username: Option<&str>,
+        out: &mut [u8],
+    ) -> Result<Step<'static>, Error> {
         match self.state {
             State::OneStepStart => {
                 self.state = State::OneStepToken;
@@ -388,12 +392,12 @@ impl Conversation {
                 }
             }
             State::OneStepReply | State::FinalReply(_) => {
-                if let State::FinalReply(id) = self.state {
-                    if id != reply.conversation_id {
-                        return self.fail(Error::Protocol {
-                            rule: "MONGODB-OIDC: server changed the conversationId",
-                        });
-                    }
+                if let State::FinalReply(id) = self.state
+                    && id != reply.conversation_id
+                {
+                    return self.fail(Error::Protocol {
+                        rule: "MONGODB-OIDC: server changed the conversationId",
+                    });
                 }
                 if !reply.done {
                     return self.fail(Error::Protocol {
@@ -423,12 +427,13 @@ impl Conversation {
     /// Malformed BSON or reply fields (with offsets), a failed command, or
     /// any error of [`Conversation::handle_reply`].
     pub fn handle_reply_body<'r>(&mut self, body: &'r [u8]) -> Result<Step<'r>, Error> {
-        let parsed = Document::parse(body)
-            .map_err(wire::WireError::from)
-            .and_then(SaslReply::parse);
+        let parsed =
+            Document::parse(body).map_err(wire::WireError::from).and_then(SaslReply::parse);
         match parsed {
             Ok(Ok(reply)) => self.handle_reply(&reply),
-            Ok(Err(failure)) => self.fail(Error::CommandFailed(CommandFailure::from_reply(&failure))),
+            Ok(Err(failure)) => {
+                self.fail(Error::CommandFailed(CommandFailure::from_reply(&failure)))
+            }
             Err(e) => self.fail(e.into()),
         }
     }
@@ -577,11 +582,9 @@ impl CallbackSpacing {
         if self.in_flight {
             return Err(MIN_CALLBACK_INTERVAL_MS);
         }
-        if let Some(last) = self.last_start_ms {
-            if now_ms < last {
-                self.last_start_ms = Some(now_ms);
-                return Err(MIN_CALLBACK_INTERVAL_MS);
-            }
+        if self.last_start_ms.is_some_and(|last| now_ms < last) {
+            self.last_start_ms = Some(now_ms);
+            return Err(MIN_CALLBACK_INTERVAL_MS);
         }
         match self.delay_ms(now_ms) {
             0 => {

@@ -9,8 +9,8 @@ use mongoauth::Error;
 use mongoauth::bson::{BsonError, DocWriter, Document};
 use mongoauth::oidc::{
     self, CallbackSpacing, Conversation, DEFAULT_ALLOWED_HOSTS, IdpInfo, MachineFlow,
-    RetryDecision, Step, TokenCache, allowed_host, check_allowed_host, jwt_payload,
-    retry_decision, username_payload,
+    RetryDecision, Step, TokenCache, allowed_host, check_allowed_host, jwt_payload, retry_decision,
+    username_payload,
 };
 use mongoauth::wire::{self, ConversationId, SaslReply, WireError, WriteBody};
 use mongoauth_tests::spec_json;
@@ -169,12 +169,19 @@ fn principal_without_username_is_empty_document() {
 #[test]
 fn defaults_match_vector_file() {
     let v = oidc_vectors();
-    let list: Vec<&str> =
-        v["ALLOWED_HOSTS_default"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let list: Vec<&str> = v["ALLOWED_HOSTS_default"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
     assert_eq!(list, DEFAULT_ALLOWED_HOSTS);
     assert_eq!(v["callback_api_version"].as_u64(), Some(u64::from(oidc::CALLBACK_API_VERSION)));
     let t = &v["timeouts"];
-    assert_eq!(t["machine_callback_without_CSOT_ms"].as_u64(), Some(oidc::MACHINE_CALLBACK_TIMEOUT_MS));
+    assert_eq!(
+        t["machine_callback_without_CSOT_ms"].as_u64(),
+        Some(oidc::MACHINE_CALLBACK_TIMEOUT_MS)
+    );
     assert_eq!(t["human_callback_ms"].as_u64(), Some(oidc::HUMAN_CALLBACK_TIMEOUT_MS));
     assert_eq!(
         t["min_interval_between_callback_calls_ms"].as_u64(),
@@ -213,9 +220,7 @@ fn idp_info_extra_fields_and_empty_scopes() {
 
 fn wrong_type(e: Error) -> (&'static str, usize) {
     match e {
-        Error::Wire(WireError::Bson(BsonError::WrongType { field, offset, .. })) => {
-            (field, offset)
-        }
+        Error::Wire(WireError::Bson(BsonError::WrongType { field, offset, .. })) => (field, offset),
         other => panic!("expected WrongType, got {other:?}"),
     }
 }
