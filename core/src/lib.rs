@@ -40,6 +40,7 @@ mod error;
 pub mod fuzzing;
 pub mod io;
 pub mod mechanism;
+pub mod oidc;
 #[cfg(feature = "std")]
 pub mod os;
 pub mod reader;
