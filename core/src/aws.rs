@@ -123,14 +123,15 @@ const AUTH_SIGNATURE: &str = ", Signature=";
 const SERVER_NONCE_B64_LEN: usize = 88;
 
 /// Longest `Authorization` value [`ExpectServerFirst::handle_server_first`]
-/// can produce: the longest key id, a region as long as a host, the
-/// token-bearing header list and a 64-digit signature.
+/// can produce: the longest key id, the longest region (the second label of
+/// a longest host `x.<region>`), the token-bearing header list and a 64-digit
+/// signature.
 pub const MAX_AUTHORIZATION_LEN: usize = AUTH_PREFIX.len()
     + MAX_ACCESS_KEY_ID_LEN
     + 1
     + 8
     + 1
-    + MAX_HOST_LEN
+    + (MAX_HOST_LEN - 2)
     + AUTH_SCOPE_TAIL.len()
     + SIGNED_HEADERS_WITH_TOKEN.len()
     + AUTH_SIGNATURE.len()
@@ -138,8 +139,11 @@ pub const MAX_AUTHORIZATION_LEN: usize = AUTH_PREFIX.len()
 
 /// Size of the buffer [`ExpectDone`] keeps the client-second payload in:
 /// document framing plus `a`, `d` and `t` at their limits.
-pub const MAX_CLIENT_SECOND_LEN: usize =
-    4 + (7 + MAX_AUTHORIZATION_LEN + 1) + (7 + AmzDate::LEN + 1) + (7 + MAX_SESSION_TOKEN_LEN + 1) + 1;
+pub const MAX_CLIENT_SECOND_LEN: usize = 4
+    + (7 + MAX_AUTHORIZATION_LEN + 1)
+    + (7 + AmzDate::LEN + 1)
+    + (7 + MAX_SESSION_TOKEN_LEN + 1)
+    + 1;
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -561,11 +565,7 @@ impl ExpectServerFirst {
             return Err(err(AwsInput::ServerFirst, "`s` must be exactly 64 bytes", s_at));
         }
         if !ct_eq(s.bytes.get(..NONCE_LEN).unwrap_or_default(), &self.nonce) {
-            return Err(err(
-                AwsInput::ServerFirst,
-                "`s` must start with the client nonce",
-                s_at,
-            ));
+            return Err(err(AwsInput::ServerFirst, "`s` must start with the client nonce", s_at));
         }
         let host = doc.get_str("h")?;
         let region = region(host)?;
