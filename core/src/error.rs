@@ -148,6 +148,9 @@ pub enum Error {
     },
     /// The mechanism exists but this build cannot run its conversation.
     MechanismNotSupported(Mechanism),
+    /// A MONGODB-AWS input (server-first payload, STS host, X-Amz-Date) broke
+    /// a rule (input, rule and offset inside).
+    Aws(crate::aws::AwsError),
     /// A step was called in a state that does not accept it.
     UnexpectedStep {
         /// What the state machine was waiting for.
@@ -257,6 +260,7 @@ impl fmt::Display for Error {
             Self::MechanismNotSupported(m) => {
                 write!(f, "{m} conversations are not supported by this build")
             }
+            Self::Aws(e) => write!(f, "{e}"),
             Self::UnexpectedStep { expected } => {
                 write!(f, "unexpected call: the conversation is waiting for {expected}")
             }

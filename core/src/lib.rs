@@ -32,6 +32,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod auth;
+pub mod aws;
 pub mod bson;
 pub mod crypto;
 mod error;
