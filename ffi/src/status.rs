@@ -348,6 +348,11 @@ impl From<&Error> for mongoauth_status {
             Error::CommandFailed(_) => MONGOAUTH_STATUS_COMMAND_FAILED,
             Error::Protocol { .. } => MONGOAUTH_STATUS_PROTOCOL,
             Error::MechanismNotSupported(_) => MONGOAUTH_STATUS_UNSUPPORTED_MECHANISM,
+            // A caller's date string is an argument; anything else came from the server.
+            Error::Aws(a) if a.input == mongoauth::aws::AwsInput::Date => {
+                MONGOAUTH_STATUS_INVALID_ARGUMENT
+            }
+            Error::Aws(_) => MONGOAUTH_STATUS_MALFORMED_MESSAGE,
             _ => MONGOAUTH_STATUS_INTERNAL,
         }
     }
