@@ -63,24 +63,32 @@ impl<E: core::fmt::Debug> core::error::Error for HandshakeError<E> {}
 
 /// Read one frame into `buf`, checking its announced length against the
 /// buffer before reading the body. Returns its length and opcode.
+/// The header slot at the front of the caller's buffer.
+fn header_slot(buf: &mut [u8]) -> Result<&mut [u8; HEADER_LEN], Error> {
+    buf.get_mut(..HEADER_LEN)
+        .and_then(|h| h.try_into().ok())
+        .ok_or(Error::BufferTooSmall { required: wire::MIN_MESSAGE_LEN })
+}
+
+/// The body slot of a `len`-byte frame in the caller's buffer.
+fn body_slot(buf: &mut [u8], len: usize) -> Result<&mut [u8], Error> {
+    buf.get_mut(HEADER_LEN..len).ok_or(Error::BufferTooSmall { required: len })
+}
+
 fn read_frame<T: Read>(
     io: &mut T,
     buf: &mut [u8],
     server: bool,
 ) -> Result<(usize, i32), HandshakeError<T::Error>> {
     let capacity = buf.len();
-    let header: &mut [u8; HEADER_LEN] =
-        buf.get_mut(..HEADER_LEN)
-            .and_then(|h| h.try_into().ok())
-            .ok_or(Error::BufferTooSmall { required: wire::MIN_MESSAGE_LEN })?;
+    let header = header_slot(buf)?;
     io.read_exact(header)?;
     let (len, op) = if server {
         wire::request_frame_len(header, capacity)?
     } else {
         (wire::frame_len_in(header, capacity)?, wire::OP_MSG)
     };
-    let body = buf.get_mut(HEADER_LEN..len).ok_or(Error::BufferTooSmall { required: len })?;
-    io.read_exact(body)?;
+    io.read_exact(body_slot(buf, len)?)?;
     Ok((len, op))
 }
 
@@ -141,14 +149,10 @@ pub async fn authenticate_async<T: embedded_io_async::Read + embedded_io_async::
         io.write_all(buf.get(..n).unwrap_or(&[])).await.map_err(HandshakeError::Io)?;
         io.flush().await.map_err(HandshakeError::Io)?;
         let capacity = buf.len();
-        let header: &mut [u8; HEADER_LEN] = buf
-            .get_mut(..HEADER_LEN)
-            .and_then(|h| h.try_into().ok())
-            .ok_or(Error::BufferTooSmall { required: wire::MIN_MESSAGE_LEN })?;
+        let header = header_slot(buf)?;
         io.read_exact(header).await?;
         let len = wire::frame_len_in(header, capacity)?;
-        let body = buf.get_mut(HEADER_LEN..len).ok_or(Error::BufferTooSmall { required: len })?;
-        io.read_exact(body).await?;
+        io.read_exact(body_slot(buf, len)?).await?;
         if auth.handle_reply_frame(buf.get(..len).unwrap_or(&[]), request_id)? == Progress::Done {
             return Ok(());
         }

@@ -24,6 +24,8 @@
 #![deny(unsafe_code)]
 #![deny(unused_must_use)]
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
+// House rule: no blind indexing in the library (tests may index).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]

@@ -473,6 +473,16 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
+/// The lowercase hex digit of a nibble, without a branch or a table lookup
+/// (the digest is password-equivalent, so no secret-dependent timing).
+#[cfg(feature = "sha1")]
+fn hex_digit(nibble: u8) -> u8 {
+    let n = i16::from(nibble & 0x0f);
+    // 0-9 -> '0'..'9'; 10-15 -> 'a'..'f' ('a' - '0' - 10 = 39).
+    let letter_adjust = ((9 - n) >> 8) & 39;
+    (i16::from(b'0') + n + letter_adjust) as u8
+}
+
 /// Lowercase hex of MongoDB's SCRAM-SHA-1 password digest:
 /// `hex(MD5(username ":mongo:" password))`, written into `out`.
 #[cfg(feature = "sha1")]
@@ -483,11 +493,10 @@ pub fn mongodb_sha1_password_digest(username: &str, password: &[u8], out: &mut [
     h.update(b":mongo:");
     h.update(password);
     let mut d: [u8; 16] = h.finalize().into();
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     for (pair, byte) in out.chunks_exact_mut(2).zip(d.iter()) {
         if let [hi, lo] = pair {
-            *hi = HEX[usize::from(byte >> 4)];
-            *lo = HEX[usize::from(byte & 0x0f)];
+            *hi = hex_digit(byte >> 4);
+            *lo = hex_digit(byte & 0x0f);
         }
     }
     d.zeroize();
