@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
 use mongoauth::crypto::HmacKey;
-use mongoauth::scram::{
+use mongoauth::mech::scram::{
     Client, ClientConfig, Nonce, ScramHash, Server, Sha1, Sha256, StoredCredentials,
 };
 

@@ -5,9 +5,9 @@
 
 use core::fmt;
 
-use crate::mechanism::Mechanism;
+use crate::codec::wire::WireError;
+use crate::mech::Mechanism;
 use crate::saslprep::SaslprepError;
-use crate::wire::WireError;
 
 /// Which SCRAM message an error is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +87,7 @@ pub enum Error {
     IterationCountTooHigh {
         /// What the server sent.
         iterations: u32,
-        /// The cap ([`crate::scram::ClientConfig::max_iterations`]).
+        /// The cap ([`crate::mech::scram::ClientConfig::max_iterations`]).
         max: u32,
     },
     /// The server signature did not verify: the server does not know the
@@ -150,7 +150,7 @@ pub enum Error {
     MechanismNotSupported(Mechanism),
     /// A MONGODB-AWS input (server-first payload, STS host, X-Amz-Date) broke
     /// a rule (input, rule and offset inside).
-    Aws(crate::aws::AwsError),
+    Aws(crate::mech::aws::AwsError),
     /// A step was called in a state that does not accept it.
     UnexpectedStep {
         /// What the state machine was waiting for.
@@ -170,8 +170,8 @@ impl From<crate::uri::UriError> for Error {
     }
 }
 
-impl From<crate::bson::BsonError> for Error {
-    fn from(e: crate::bson::BsonError) -> Self {
+impl From<crate::codec::bson::BsonError> for Error {
+    fn from(e: crate::codec::bson::BsonError) -> Self {
         Error::Wire(e.into())
     }
 }
@@ -190,7 +190,7 @@ pub struct CommandFailure {
 
 impl CommandFailure {
     /// Copy a server's error reply.
-    pub fn from_reply(e: &crate::wire::CommandError<'_>) -> Self {
+    pub fn from_reply(e: &crate::codec::wire::CommandError<'_>) -> Self {
         CommandFailure { code: e.code, code_name: e.code_name.and_then(ServerErrorText::new) }
     }
     /// Whether this is AuthenticationFailed (18).

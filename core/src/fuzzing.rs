@@ -10,26 +10,26 @@
 //!
 //! Not a stable API: it exists for `fuzz/` and `tests/tests/fuzz_corpus.rs`.
 
-use crate::auth::{AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential as AuthCredential};
-use crate::bson::{BsonError, DocWriter, Document, Value};
+use crate::client::{AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential as AuthCredential};
+use crate::codec::bson::{BsonError, DocWriter, Document, Value};
+use crate::codec::wire::{
+    self, AuthenticateReply, Command, CommandError, Hello, HelloReply, SaslContinue, SaslReply,
+    SaslStart, WriteBody,
+};
 use crate::crypto::SecretKey;
 use crate::error::{Error, ScramMessage};
-use crate::mechanism::Mechanism;
-use crate::reader::Reader;
-use crate::saslprep::{SaslprepError, saslprep as prep, saslprep_heapless};
-use crate::scram::{
+use crate::mech::Mechanism;
+use crate::mech::scram::{
     AnyStoredCredentials, ClientConfig, MAX_MESSAGE_LEN, MIN_ITERATIONS, Nonce, Server, Sha256,
     StoredCredentials, parse_client_final, parse_client_first, parse_server_final,
     parse_server_first, unescape_username,
 };
-use crate::session::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
+use crate::reader::Reader;
+use crate::saslprep::{SaslprepError, saslprep as prep, saslprep_heapless};
+use crate::server::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
 use crate::uri::{
     ConnectionString, Credential as UriCredential, HostSpec, MechanismProperties, UriBuilder,
     UriErrorKind, Warnings,
-};
-use crate::wire::{
-    self, AuthenticateReply, Command, CommandError, Hello, HelloReply, SaslContinue, SaslReply,
-    SaslStart, WriteBody,
 };
 
 /// What every entry point returns: `Err` names the invariant that broke.
@@ -120,7 +120,7 @@ pub fn scram_client_first(data: &[u8]) -> Outcome {
         Ok(r) => r,
         Err(Error::Capacity { what: "username", .. }) => {
             return ensure(
-                username.len() > crate::scram::MAX_USERNAME_LEN,
+                username.len() > crate::mech::scram::MAX_USERNAME_LEN,
                 "server refused a username that fits",
             );
         }
@@ -144,7 +144,7 @@ pub fn scram_client_first(data: &[u8]) -> Outcome {
         Err(Error::Capacity { .. }) => {
             let auth_message = cf.bare.len() + 1 + 36 + combined;
             return ensure(
-                combined > crate::scram::MAX_NONCE_LEN || auth_message > MAX_MESSAGE_LEN,
+                combined > crate::mech::scram::MAX_NONCE_LEN || auth_message > MAX_MESSAGE_LEN,
                 "server refused to answer a client-first that fits",
             );
         }
@@ -189,8 +189,8 @@ pub fn scram_server_first(data: &[u8]) -> Outcome {
         sf.nonce.iter().all(|&b| (0x21..=0x7e).contains(&b) && b != b','),
         "parsed server nonce is not printable",
     )?;
-    ensure(sf.nonce.len() <= crate::scram::MAX_NONCE_LEN, "parsed server nonce too long")?;
-    let mut salt = [0u8; crate::scram::MAX_SALT_LEN];
+    ensure(sf.nonce.len() <= crate::mech::scram::MAX_NONCE_LEN, "parsed server nonce too long")?;
+    let mut salt = [0u8; crate::mech::scram::MAX_SALT_LEN];
     ensure(
         decode_b64(sf.salt_b64, &mut salt).is_some_and(|s| !s.is_empty()),
         "parsed salt does not decode",
@@ -201,7 +201,7 @@ pub fn scram_server_first(data: &[u8]) -> Outcome {
 /// message, and only extensions follow.
 pub fn scram_server_final(data: &[u8]) -> Outcome {
     match parse_server_final(data) {
-        Ok(crate::scram::ServerFinal::Verifier(v)) => {
+        Ok(crate::mech::scram::ServerFinal::Verifier(v)) => {
             let rest = data.strip_prefix(b"v=").and_then(|r| r.strip_prefix(v));
             ensure(
                 rest.is_some_and(|r| r.is_empty() || r.starts_with(b",")),
@@ -752,7 +752,7 @@ mod tests {
         assert_eq!(s256.as_ref().map(|c| c.server_key().expose()), Some(&SHA256_SERVER[..]));
         #[cfg(feature = "sha1")]
         {
-            let s1 = StoredCredentials::<crate::scram::Sha1>::generate(
+            let s1 = StoredCredentials::<crate::mech::scram::Sha1>::generate(
                 FUZZ_USER,
                 FUZZ_PASSWORD,
                 &FUZZ_SALT,

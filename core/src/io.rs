@@ -9,10 +9,10 @@
 
 use embedded_io::{Read, ReadExactError, Write};
 
-use crate::auth::{Authenticator, Progress};
+use crate::client::{Authenticator, Progress};
+use crate::codec::wire::{self, HEADER_LEN};
 use crate::error::Error;
-use crate::session::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
-use crate::wire::{self, HEADER_LEN};
+use crate::server::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
 
 #[cfg(feature = "std")]
 pub use embedded_io_adapters::std::FromStd;

@@ -8,11 +8,11 @@
 //! The crate is `#![no_std]` and, in its default build, never allocates: every
 //! protocol step is a pure state machine that reads the caller's bytes and
 //! keeps its own state in fixed-capacity buffers whose limits are named
-//! constants. Randomness comes from the caller ([`scram::Nonce`]), as do
+//! constants. Randomness comes from the caller ([`crate::mech::scram::Nonce`]), as do
 //! sockets and time. The `alloc` and `std` features add conveniences only.
 //!
 //! ```
-//! use mongoauth::scram::{self, Nonce, Sha256};
+//! use mongoauth::mech::scram::{self, Nonce, Sha256};
 //!
 //! // The caller supplies entropy (here fixed, for a reproducible example).
 //! let nonce = Nonce::from_random(&[7u8; 24])?;
@@ -33,24 +33,20 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod auth;
-pub mod aws;
-pub mod bson;
+pub mod client;
+pub mod codec;
 pub mod crypto;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod io;
-pub mod mechanism;
-pub mod oidc;
+pub mod mech;
 #[cfg(feature = "std")]
 pub mod os;
 pub mod reader;
 pub mod saslprep;
-pub mod scram;
-pub mod session;
+pub mod server;
 pub mod uri;
-pub mod wire;
 
 pub use error::Error;

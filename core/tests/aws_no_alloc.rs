@@ -7,8 +7,8 @@
 mod alloc_guard;
 
 use alloc_guard::{assert_no_alloc, self_test};
-use mongoauth::aws::{self, AmzDate, Client, Credentials};
-use mongoauth::bson::{DocWriter, Document};
+use mongoauth::codec::bson::{DocWriter, Document};
+use mongoauth::mech::aws::{self, AmzDate, Client, Credentials};
 
 fn server_first<'b>(buf: &'b mut [u8], s: &[u8], host: &str) -> &'b [u8] {
     let mut w = DocWriter::new(buf);

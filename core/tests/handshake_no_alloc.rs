@@ -12,12 +12,12 @@ mod alloc_guard;
 use alloc_guard::{assert_no_alloc, self_test};
 use embedded_io::{ErrorType, Read, Write};
 use mongoauth::Error;
-use mongoauth::auth::{AuthConfig, Authenticator, Credential, Progress};
+use mongoauth::client::{AuthConfig, Authenticator, Credential, Progress};
+use mongoauth::codec::wire;
 use mongoauth::io::{HandshakeError, authenticate, serve};
-use mongoauth::mechanism::Mechanism;
-use mongoauth::scram::KeyCache;
-use mongoauth::session::{ServerSession, StaticUsers};
-use mongoauth::wire;
+use mongoauth::mech::Mechanism;
+use mongoauth::mech::scram::KeyCache;
+use mongoauth::server::{ServerSession, StaticUsers};
 
 const BUF: usize = 2048;
 const ENTROPY: [u8; 48] = [7; 48];

@@ -8,12 +8,12 @@
 mod alloc_guard;
 
 use alloc_guard::{assert_no_alloc, self_test};
-use mongoauth::bson::DocWriter;
-use mongoauth::oidc::{
+use mongoauth::codec::bson::DocWriter;
+use mongoauth::codec::wire::{self, ConversationId, SaslReply};
+use mongoauth::mech::oidc::{
     self, CallbackSpacing, Conversation, DEFAULT_ALLOWED_HOSTS, IdpInfo, MachineFlow, Step,
     TokenCache,
 };
-use mongoauth::wire::{self, ConversationId, SaslReply};
 
 /// The two-step IdpInfo payload from the spec vectors.
 const IDP_INFO: &[u8] = b"\x59\0\0\0\x02issuer\0\x0f\0\0\0https://issuer\0\x02clientId\0\x05\0\0\0abcd\0\x04requestScopes\0\x17\0\0\0\x020\0\x02\0\0\0a\0\x021\0\x02\0\0\0b\0\0\0";

@@ -7,7 +7,7 @@
 mod alloc_guard;
 
 use alloc_guard::{assert_no_alloc, self_test};
-use mongoauth::scram::{
+use mongoauth::mech::scram::{
     Client, ClientConfig, ClientMachine, KeyCache, Nonce, ScramHash, Server, Sha256,
     StoredCredentials,
 };
@@ -53,5 +53,5 @@ fn scram_sha256_conversation_does_not_allocate() {
 #[cfg(feature = "sha1")]
 #[test]
 fn scram_sha1_conversation_does_not_allocate() {
-    assert_no_alloc("SCRAM-SHA-1 conversation", full_conversation::<mongoauth::scram::Sha1>);
+    assert_no_alloc("SCRAM-SHA-1 conversation", full_conversation::<mongoauth::mech::scram::Sha1>);
 }

@@ -6,8 +6,8 @@
 #[path = "common/alloc_guard.rs"]
 mod alloc_guard;
 
-use mongoauth::bson::{DocWriter, Document, Value};
-use mongoauth::wire::{
+use mongoauth::codec::bson::{DocWriter, Document, Value};
+use mongoauth::codec::wire::{
     self, Authenticate, AuthenticateReply, Command, CommandError, CommandKind, ConversationId,
     Hello, HelloReply, MechList, OkReply, SaslContinue, SaslReply, SaslStart, Speculative,
     SpeculativeReply, UserRef, WriteBody,

@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 
 use mongoauth::io::{FromStd, serve};
 use mongoauth::os::fill_random;
-use mongoauth::session::{ServerSession, StaticUsers};
+use mongoauth::server::{ServerSession, StaticUsers};
 
 /// Up to this many users per loopback server.
 pub const MAX_USERS: usize = 8;

@@ -8,12 +8,12 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use mongoauth::auth::{AuthConfig, Authenticator, Credential};
-use mongoauth::bson::Document;
+use mongoauth::client::{AuthConfig, Authenticator, Credential};
+use mongoauth::codec::bson::Document;
+use mongoauth::codec::wire;
 use mongoauth::io::{FromStd, authenticate};
 use mongoauth::os::fill_random;
 use mongoauth::uri::{ConnectionString, HostKind};
-use mongoauth::wire;
 use mongoauth_demo::LoopbackServer;
 
 /// Prints every frame that passes, as the command or reply it carries.
@@ -44,11 +44,15 @@ fn describe(doc: Document<'_>) -> String {
     for e in doc.iter() {
         let v = match e.value {
             // A PLAIN payload (`\0user\0password`) carries the password: never print it.
-            mongoauth::bson::Value::Binary(b) if b.bytes.contains(&0) => "<redacted>".to_string(),
-            mongoauth::bson::Value::Binary(b) => format!("{:?}", String::from_utf8_lossy(b.bytes)),
-            mongoauth::bson::Value::Document(d) => format!("{{{}}}", describe(d)),
-            mongoauth::bson::Value::String(s) => format!("{s:?}"),
-            mongoauth::bson::Value::Array(a) => {
+            mongoauth::codec::bson::Value::Binary(b) if b.bytes.contains(&0) => {
+                "<redacted>".to_string()
+            }
+            mongoauth::codec::bson::Value::Binary(b) => {
+                format!("{:?}", String::from_utf8_lossy(b.bytes))
+            }
+            mongoauth::codec::bson::Value::Document(d) => format!("{{{}}}", describe(d)),
+            mongoauth::codec::bson::Value::String(s) => format!("{s:?}"),
+            mongoauth::codec::bson::Value::Array(a) => {
                 format!("[{}]", a.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", "))
             }
             other => format!("{other:?}"),

@@ -17,8 +17,8 @@ mod pending;
 mod rt;
 
 #[cfg(feature = "sha1")]
-use mongoauth::scram::Sha1;
-use mongoauth::scram::{
+use mongoauth::mech::scram::Sha1;
+use mongoauth::mech::scram::{
     Authenticated, Client, ClientConfig, ExpectServerFinal, ExpectServerFirst, Nonce, ScramHash,
     Sha256,
 };

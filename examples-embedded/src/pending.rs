@@ -1,7 +1,7 @@
 //! The optional layers, each behind a firmware feature so the footprint
 //! table can show what it costs: parsing a connection string
 //! (`mongoauth::uri`, feature `uri`) and a whole login over BSON commands
-//! (`mongoauth::auth`, `bson`, `wire`, `session`, feature `wire`).
+//! (`mongoauth::client`, `bson`, `wire`, `session`, feature `wire`).
 
 /// Run the checks of the enabled pending features; `true` if all passed.
 #[allow(unused_mut)] // mutated only when a pending feature is on
@@ -18,14 +18,14 @@ pub fn run() -> bool {
         ok &= wire();
     }
     #[cfg(not(feature = "wire"))]
-    crate::rt::write_line(b"* OP_MSG documents (mongoauth::wire): pending, feature `wire` off");
+    crate::rt::write_line(b"* OP_MSG documents (mongoauth::codec::wire): pending, feature `wire` off");
     ok
 }
 
 /// Parse a connection string and check the credential it yields.
 #[cfg(feature = "uri")]
 fn uri() -> bool {
-    use mongoauth::mechanism::Mechanism;
+    use mongoauth::mech::Mechanism;
     use mongoauth::uri::{ConnectionString, Credential};
     const URI: &str =
         "mongodb://user:pen%40cil@db.example:27017/admin?authMechanism=SCRAM-SHA-256&tls=true";
@@ -59,8 +59,8 @@ fn uri() -> bool {
 /// parsing, negotiation and the server side all run here.
 #[cfg(feature = "wire")]
 fn wire() -> bool {
-    use mongoauth::auth::{AuthConfig, Authenticator, Credential, Progress};
-    use mongoauth::session::{ServerSession, StaticUsers};
+    use mongoauth::client::{AuthConfig, Authenticator, Credential, Progress};
+    use mongoauth::server::{ServerSession, StaticUsers};
     let Ok(users) = StaticUsers::<1>::new().with_scram_user("admin", "user", "pencil", &[7; 28])
     else {
         crate::rt::write_line(b"  wire: user setup failed");
@@ -75,7 +75,7 @@ fn wire() -> bool {
     let mut steps = 0;
     while let Some(cmd) = auth.command() {
         steps += 1;
-        let Ok(n) = mongoauth::wire::encode_document(&cmd, &mut req) else { return false };
+        let Ok(n) = mongoauth::codec::wire::encode_document(&cmd, &mut req) else { return false };
         let Ok(m) = server.handle(req.get(..n).unwrap_or(&[]), &[3; 24], &mut rep) else {
             return false;
         };

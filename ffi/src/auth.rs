@@ -1,16 +1,16 @@
 //! `mongoauth_authenticator`: a connection's login (the core's sans-I/O
-//! `mongoauth::auth::Authenticator`), with commands out and replies in as
+//! `mongoauth::client::Authenticator`), with commands out and replies in as
 //! BSON documents or whole OP_MSG frames, and `mongoauth_handshake`, the
 //! core's blocking `mongoauth::io::authenticate` over C read/write
 //! callbacks.
 
 use core::ffi::c_void;
 
-use mongoauth::auth::{AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential, Progress};
+use mongoauth::client::{AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential, Progress};
+use mongoauth::codec::wire;
 use mongoauth::io::HandshakeError;
-use mongoauth::mechanism::Mechanism;
-use mongoauth::scram::KeyStore;
-use mongoauth::wire;
+use mongoauth::mech::Mechanism;
+use mongoauth::mech::scram::KeyStore;
 use zeroize::Zeroize;
 
 use crate::cache::{CacheState, mongoauth_key_cache};

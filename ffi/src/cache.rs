@@ -3,7 +3,7 @@
 
 use core::ffi::c_void;
 
-use mongoauth::scram::KeyCache;
+use mongoauth::mech::scram::KeyCache;
 
 use crate::error::mongoauth_error;
 use crate::object::{self, Object};

@@ -1,9 +1,9 @@
 //! `mongoauth_scram_client`: the SCRAM client conversation, a thin shell over
-//! the core's runtime machine (`mongoauth::scram::AnyClient`).
+//! the core's runtime machine (`mongoauth::mech::scram::AnyClient`).
 
 use core::ffi::c_void;
 
-use mongoauth::scram::{
+use mongoauth::mech::scram::{
     AnyClient, Client, ClientConfig, ClientMachine, KeyStore, Nonce, Sha1, Sha256, Step,
 };
 

@@ -70,7 +70,7 @@ impl Fail {
     }
     /// The byte offset the failure points at, if any.
     pub(crate) fn offset(&self) -> Option<usize> {
-        use mongoauth::wire::WireError as W;
+        use mongoauth::codec::wire::WireError as W;
         let wire = |w: &W| match *w {
             W::Truncated { offset, .. }
             | W::DocumentSequence { offset }
@@ -109,8 +109,8 @@ impl From<mongoauth::uri::UriError> for Fail {
     }
 }
 
-impl From<mongoauth::wire::WireError> for Fail {
-    fn from(e: mongoauth::wire::WireError) -> Self {
+impl From<mongoauth::codec::wire::WireError> for Fail {
+    fn from(e: mongoauth::codec::wire::WireError) -> Self {
         Fail::from(mongoauth::Error::from(e))
     }
 }

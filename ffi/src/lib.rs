@@ -1,6 +1,6 @@
 //! The C ABI of mongoauth (`include/mongoauth.h`, generated from this crate
 //! by cbindgen). It holds no protocol logic: every conversation is the
-//! core's runtime state machine (`mongoauth::scram::AnyClient`,
+//! core's runtime state machine (`mongoauth::mech::scram::AnyClient`,
 //! `AnyServer`) behind an opaque object.
 //!
 //! Conventions (the header's preamble says the same for C readers):
@@ -120,7 +120,7 @@ pub const MONGOAUTH_DEFAULT_MAX_ITERATIONS: u32 = 100000;
 
 mod checks {
     use super::*;
-    use mongoauth::scram as s;
+    use mongoauth::mech::scram as s;
     const fn max(a: usize, b: usize) -> usize {
         if a > b { a } else { b }
     }

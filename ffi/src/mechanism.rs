@@ -2,7 +2,7 @@
 
 use core::ffi::c_char;
 
-use mongoauth::scram::{
+use mongoauth::mech::scram::{
     AnyStoredCredentials, ScramHash, ScramKeys, SecretKey, Sha1, Sha256, StoredCredentials,
 };
 
@@ -74,8 +74,8 @@ impl mongoauth_mechanism {
         }
     }
     /// The core's mechanism.
-    pub(crate) fn to_core(self) -> mongoauth::mechanism::Mechanism {
-        use mongoauth::mechanism::Mechanism as M;
+    pub(crate) fn to_core(self) -> mongoauth::mech::Mechanism {
+        use mongoauth::mech::Mechanism as M;
         match self {
             MONGOAUTH_MECHANISM_SCRAM_SHA_1 => M::ScramSha1,
             MONGOAUTH_MECHANISM_SCRAM_SHA_256 => M::ScramSha256,
@@ -88,7 +88,7 @@ impl mongoauth_mechanism {
     }
     /// The number of a core mechanism (0 for a mechanism this ABI does not
     /// know yet; the core's enum is non-exhaustive).
-    pub(crate) fn number_of(m: mongoauth::mechanism::Mechanism) -> u32 {
+    pub(crate) fn number_of(m: mongoauth::mech::Mechanism) -> u32 {
         ALL_MECHANISMS.iter().find(|x| x.to_core() == m).map_or(0, |x| *x as u32)
     }
 }
@@ -221,7 +221,7 @@ const _: () = assert!(core::mem::size_of::<mongoauth_scram_keys>() == MONGOAUTH_
 const _: () = assert!(
     core::mem::size_of::<mongoauth_scram_credentials>() == MONGOAUTH_SCRAM_CREDENTIALS_SIZE
 );
-const _: () = assert!(MONGOAUTH_MAX_SALT_BYTES == mongoauth::scram::MAX_SALT_LEN);
+const _: () = assert!(MONGOAUTH_MAX_SALT_BYTES == mongoauth::mech::scram::MAX_SALT_LEN);
 const _: () = assert!(MONGOAUTH_MAX_KEY_BYTES == <Sha256 as ScramHash>::OUTPUT_LEN);
 
 fn salt_of(salt: &[u8; MONGOAUTH_MAX_SALT_BYTES], len: u32) -> Result<&[u8], Fail> {

@@ -1,9 +1,9 @@
 //! `mongoauth_scram_server`: the SCRAM server conversation, a thin shell over
-//! the core's runtime machine (`mongoauth::scram::AnyServer`).
+//! the core's runtime machine (`mongoauth::mech::scram::AnyServer`).
 
 use core::ffi::c_void;
 
-use mongoauth::scram::{AnyServer, ServerMachine};
+use mongoauth::mech::scram::{AnyServer, ServerMachine};
 
 use crate::error::{Fail, mongoauth_error};
 use crate::mechanism::{mongoauth_mechanism, mongoauth_scram_credentials, not_scram};

@@ -1,13 +1,13 @@
 //! `mongoauth_server_session`: the server side of one connection's login
-//! (the core's `mongoauth::session::ServerSession` over a
+//! (the core's `mongoauth::server::ServerSession` over a
 //! `StaticUsers<MONGOAUTH_SERVER_SESSION_MAX_USERS>` table held in the same
 //! object): command bodies or whole request frames in, replies out.
 
 use core::ffi::c_void;
 
-use mongoauth::scram::{MIN_ITERATIONS, Sha256, StoredCredentials};
-use mongoauth::session::{SESSION_ENTROPY_LEN, ServerSession, StaticUsers};
-use mongoauth::wire::WireError;
+use mongoauth::codec::wire::WireError;
+use mongoauth::mech::scram::{MIN_ITERATIONS, Sha256, StoredCredentials};
+use mongoauth::server::{SESSION_ENTROPY_LEN, ServerSession, StaticUsers};
 
 use crate::error::{Fail, mongoauth_error};
 use crate::object::{self, Object};
@@ -236,7 +236,7 @@ pub unsafe extern "C" fn mongoauth_server_session_add_user(
                 "user",
             ));
         }
-        if db.is_empty() || db.len() > mongoauth::session::MAX_DB_LEN {
+        if db.is_empty() || db.len() > mongoauth::server::MAX_DB_LEN {
             return Err(Fail::arg(MONGOAUTH_STATUS_INVALID_ARGUMENT, "1 to 64 bytes", "db"));
         }
         // The core's table is rebuilt by value; check what could fail first

@@ -4,8 +4,8 @@
 use core::ffi::{CStr, c_char};
 
 use mongoauth::Error;
+use mongoauth::codec::wire::WireError;
 use mongoauth::uri::{UriError, UriErrorKind};
-use mongoauth::wire::WireError;
 
 /// The result of every fallible mongoauth call. The numbers are pinned: a
 /// code keeps its value forever, and retired values are never reused.
@@ -349,7 +349,7 @@ impl From<&Error> for mongoauth_status {
             Error::Protocol { .. } => MONGOAUTH_STATUS_PROTOCOL,
             Error::MechanismNotSupported(_) => MONGOAUTH_STATUS_UNSUPPORTED_MECHANISM,
             // A caller's date string is an argument; anything else came from the server.
-            Error::Aws(a) if a.input == mongoauth::aws::AwsInput::Date => {
+            Error::Aws(a) if a.input == mongoauth::mech::aws::AwsInput::Date => {
                 MONGOAUTH_STATUS_INVALID_ARGUMENT
             }
             Error::Aws(_) => MONGOAUTH_STATUS_MALFORMED_MESSAGE,

@@ -2,7 +2,7 @@
 #![no_std]
 #![no_main]
 
-use mongoauth::scram::{Client, ClientConfig, Nonce, Sha1, Sha256};
+use mongoauth::mech::scram::{Client, ClientConfig, Nonce, Sha1, Sha256};
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
@@ -38,7 +38,7 @@ core::arch::global_asm!(
 );
 
 /// One published conversation: client-first, server-first, client-final, server-final.
-fn check<H: mongoauth::scram::ScramHash>(nonce: &str, msgs: [&[u8]; 4]) -> bool {
+fn check<H: mongoauth::mech::scram::ScramHash>(nonce: &str, msgs: [&[u8]; 4]) -> bool {
     let [cf, sf, cfin, sfin] = msgs;
     let Ok(nonce) = Nonce::from_text(nonce) else { return false };
     let Ok(c) = Client::<H>::start("user", "pencil", &nonce, &ClientConfig::default()) else {

@@ -7,12 +7,12 @@
 
 use base64ct::{Base64, Encoding};
 use mongoauth::Error;
-use mongoauth::aws::{
+use mongoauth::codec::bson::{DocWriter, Document};
+use mongoauth::mech::aws::{
     self, AmzDate, AwsError, AwsInput, Client, Credentials, MAX_ACCESS_KEY_ID_LEN,
     MAX_AUTHORIZATION_LEN, MAX_CLIENT_SECOND_LEN, MAX_HOST_LEN, MAX_SECRET_ACCESS_KEY_LEN,
     MAX_SESSION_TOKEN_LEN,
 };
-use mongoauth::bson::{DocWriter, Document};
 use mongoauth_tests::spec_json;
 use proptest::prelude::*;
 use serde_json::Value as Json;

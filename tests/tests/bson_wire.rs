@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use base64ct::{Base64, Encoding};
-use mongoauth::bson::{self, BsonError, DocWriter, Document, MAX_DEPTH, Value};
-use mongoauth::wire::{
+use mongoauth::codec::bson::{self, BsonError, DocWriter, Document, MAX_DEPTH, Value};
+use mongoauth::codec::wire::{
     self, Authenticate, AuthenticateReply, Command, CommandError, CommandKind, ConversationId,
     Hello, HelloReply, MechList, OkReply, SaslContinue, SaslReply, SaslStart, Speculative,
     SpeculativeReply, UserRef, WireError, WriteBody,

@@ -9,12 +9,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use mongoauth::auth::{Authenticator, Credential, Progress};
-use mongoauth::bson::{DocWriter, Value};
+use mongoauth::client::{Authenticator, Credential, Progress};
+use mongoauth::codec::bson::{DocWriter, Value};
+use mongoauth::codec::wire::{self, CommandError, HelloReply, SaslContinue, SaslReply, SaslStart};
 use mongoauth::fuzzing::{self as fz, Outcome};
-use mongoauth::scram::{Client, ClientConfig, Nonce, Sha256};
-use mongoauth::session::ServerSession;
-use mongoauth::wire::{self, CommandError, HelloReply, SaslContinue, SaslReply, SaslStart};
+use mongoauth::mech::scram::{Client, ClientConfig, Nonce, Sha256};
+use mongoauth::server::ServerSession;
 use mongoauth_tests::{root, spec_json};
 
 type Target = fn(&[u8]) -> Outcome;
@@ -191,7 +191,7 @@ fn op_query(query: &[u8]) -> Vec<u8> {
 /// An OP_MSG frame of `body` with `flags`, and a CRC-32C if that flag is set.
 fn op_msg(body: &[u8], flags: u32) -> Vec<u8> {
     let mut f = vec![0u8; 21 + body.len() + 4];
-    let doc = mongoauth::bson::Document::parse(body).expect("seed body");
+    let doc = mongoauth::codec::bson::Document::parse(body).expect("seed body");
     let n = wire::encode_op_msg(3, 0, doc, &mut f).expect("frame");
     f.truncate(n);
     f[16..20].copy_from_slice(&flags.to_le_bytes());

@@ -14,12 +14,12 @@ use std::collections::VecDeque;
 use std::sync::LazyLock;
 
 use mongoauth::Error;
-use mongoauth::auth::{AuthConfig, Authenticator, Credential, Outgoing, Progress};
+use mongoauth::client::{AuthConfig, Authenticator, Credential, Outgoing, Progress};
+use mongoauth::codec::wire::{self, WireError};
 use mongoauth::io::{HandshakeError, authenticate, authenticate_async};
-use mongoauth::mechanism::Mechanism;
-use mongoauth::scram::{CacheTag, CachedKeys, KeyCache, KeyStore};
-use mongoauth::session::{ServerSession, StaticUsers};
-use mongoauth::wire::{self, WireError};
+use mongoauth::mech::Mechanism;
+use mongoauth::mech::scram::{CacheTag, CachedKeys, KeyCache, KeyStore};
+use mongoauth::server::{ServerSession, StaticUsers};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------

@@ -12,9 +12,9 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mongoauth::Error;
-use mongoauth::auth::{AuthConfig, Authenticator, Credential};
+use mongoauth::client::{AuthConfig, Authenticator, Credential};
 use mongoauth::io::{FromStd, HandshakeError, authenticate};
-use mongoauth::mechanism::Mechanism;
+use mongoauth::mech::Mechanism;
 use mongoauth::os::fill_random;
 use mongoauth_tests::{root, venv_python};
 

@@ -9,7 +9,7 @@
 
 use mongoauth::Error;
 use mongoauth::crypto::mongodb_sha1_password_digest;
-use mongoauth::scram::{
+use mongoauth::mech::scram::{
     Client, ClientConfig, Nonce, ScramHash, Server, Sha1, Sha256, StoredCredentials,
 };
 use mongoauth_tests::{LinePeer, PeerLine};
@@ -69,7 +69,7 @@ fn their_client<H: ScramHash>(
             (Ok(()), peer.recv())
         }
         Err(e) => {
-            let reply = format!("e={}", mongoauth::scram::server_error_value(&e));
+            let reply = format!("e={}", mongoauth::mech::scram::server_error_value(&e));
             peer.send(reply.as_bytes());
             (Err(e), peer.recv())
         }

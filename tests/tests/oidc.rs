@@ -6,13 +6,13 @@
 
 use base64ct::{Base64, Encoding};
 use mongoauth::Error;
-use mongoauth::bson::{BsonError, DocWriter, Document};
-use mongoauth::oidc::{
+use mongoauth::codec::bson::{BsonError, DocWriter, Document};
+use mongoauth::codec::wire::{self, ConversationId, SaslReply, WireError, WriteBody};
+use mongoauth::mech::oidc::{
     self, CallbackSpacing, Conversation, DEFAULT_ALLOWED_HOSTS, IdpInfo, MachineFlow,
     RetryDecision, Step, TokenCache, allowed_host, check_allowed_host, jwt_payload, retry_decision,
     username_payload,
 };
-use mongoauth::wire::{self, ConversationId, SaslReply, WireError, WriteBody};
 use mongoauth_tests::spec_json;
 use proptest::prelude::*;
 use serde_json::Value as Json;

@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use mongoauth::crypto::HmacKey;
-use mongoauth::scram::{Sha1, Sha256};
+use mongoauth::mech::scram::{Sha1, Sha256};
 use proptest::prelude::*;
 
 fn oracle_256(pw: &[u8], salt: &[u8], i: u32) -> [u8; 32] {

@@ -6,7 +6,7 @@
 
 use mongoauth::Error;
 use mongoauth::crypto::{HmacKey, ScramHash, hash};
-use mongoauth::scram::{
+use mongoauth::mech::scram::{
     Client, ClientConfig, ClientMachine, KeyCache, Nonce, Server, Sha1, Sha256, Step,
     StoredCredentials,
 };
@@ -131,7 +131,10 @@ fn wrong_password_is_authentication_failed() {
         converse::<Sha256>("u", "right", "wrong", b"salt"),
         Err(Error::AuthenticationFailed)
     );
-    assert_eq!(mongoauth::scram::server_error_value(&Error::AuthenticationFailed), "invalid-proof");
+    assert_eq!(
+        mongoauth::mech::scram::server_error_value(&Error::AuthenticationFailed),
+        "invalid-proof"
+    );
 }
 
 #[test]

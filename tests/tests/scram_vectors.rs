@@ -5,7 +5,7 @@
 
 use mongoauth::Error;
 use mongoauth::crypto::mongodb_sha1_password_digest;
-use mongoauth::scram::{
+use mongoauth::mech::scram::{
     Client, ClientConfig, ExpectServerFirst, Nonce, ScramHash, Server, Sha1, Sha256,
     StoredCredentials,
 };
@@ -131,7 +131,7 @@ fn negative_cases() {
                 // The SCRAM layer reports success only after `v=` verifies:
                 // a server that says "done" without it leaves the runtime
                 // machine unauthenticated, and an empty final message fails.
-                let mut m = mongoauth::scram::ClientMachine::new(rfc7677_client());
+                let mut m = mongoauth::mech::scram::ClientMachine::new(rfc7677_client());
                 assert!(!m.is_authenticated());
                 m.step(RFC7677_SERVER_FIRST.as_bytes(), None).unwrap();
                 assert!(!m.is_authenticated());

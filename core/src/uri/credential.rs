@@ -14,7 +14,7 @@ use super::options::KeyValueList;
 use super::pct::{Password, PctStr, Secret};
 use super::srv::TxtOptions;
 
-pub use crate::mechanism::Mechanism;
+pub use crate::mech::Mechanism;
 
 /// Look a registered mechanism name up in its (possibly percent-encoded)
 /// URI form: exact match, so `MONGODB-CR` and `scram-sha-1` are not names.

@@ -303,7 +303,7 @@ impl AnyServer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scram::{Client, ClientConfig, ClientMachine, Sha256, Step};
+    use crate::mech::scram::{Client, ClientConfig, ClientMachine, Sha256, Step};
 
     #[test]
     fn every_error_message_fits() {

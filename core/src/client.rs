@@ -21,9 +21,9 @@
 //!   `user` only when given).
 //!
 //! ```
-//! use mongoauth::auth::{Authenticator, AuthConfig, Credential, Progress};
-//! use mongoauth::session::{ServerSession, UserStore, StaticUsers};
-//! use mongoauth::wire;
+//! use mongoauth::client::{Authenticator, AuthConfig, Credential, Progress};
+//! use mongoauth::server::{ServerSession, UserStore, StaticUsers};
+//! use mongoauth::codec::wire;
 //!
 //! // An in-process server with one user, and a client that logs in to it.
 //! let users = StaticUsers::<1>::new().with_scram_user("admin", "alice", "pencil", &[1; 28])?;
@@ -45,14 +45,14 @@
 use heapless::Vec;
 use zeroize::Zeroize;
 
-use crate::bson::{DocWriter, Document};
-use crate::error::{CommandFailure, Error};
-use crate::mechanism::{self, Mechanism};
-use crate::scram::{self, AnyClient, ClientConfig, ClientMachine, KeyStore, Nonce, Step};
-use crate::wire::{
+use crate::codec::bson::{DocWriter, Document};
+use crate::codec::wire::{
     self, Authenticate, AuthenticateReply, ConversationId, Hello, HelloReply, SaslContinue,
     SaslReply, SaslStart, Speculative, UserRef, WriteBody,
 };
+use crate::error::{CommandFailure, Error};
+use crate::mech::scram::{self, AnyClient, ClientConfig, ClientMachine, KeyStore, Nonce, Step};
+use crate::mech::{self, Mechanism};
 
 /// Random bytes [`Authenticator::new`] needs: two 24-byte nonces, one for a
 /// speculative attempt and a fresh one should it be declined.
@@ -389,7 +389,7 @@ impl<'c> Authenticator<'c> {
         }
         let mechanism = match self.cred.mechanism {
             Some(m) => m,
-            None => mechanism::negotiate(reply.sasl_supported_mechs.iter().flat_map(|l| l.iter())),
+            None => mech::negotiate(reply.sasl_supported_mechs.iter().flat_map(|l| l.iter())),
         };
         self.mechanism = Some(mechanism);
         if let (Some(spec), Some(m)) = (reply.speculative_authenticate, self.speculated)

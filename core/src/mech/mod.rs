@@ -4,6 +4,10 @@
 
 use core::fmt;
 
+pub mod aws;
+pub mod oidc;
+pub mod scram;
+
 /// An authentication mechanism (the `authMechanism` names).
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -12,19 +12,19 @@
 
 use heapless::String;
 
-use crate::bson::{DocWriter, Document};
-use crate::error::Error;
-use crate::mechanism::Mechanism;
-use crate::scram::{AnyServer, AnyStoredCredentials, ServerMachine, StoredCredentials};
-use crate::wire::{
+use crate::codec::bson::{DocWriter, Document};
+use crate::codec::wire::{
     self, Command, CommandError, CommandKind, Hello, HelloReply, MechList, SaslContinue, SaslReply,
     SaslStart, Speculative, SpeculativeReply, WriteBody,
 };
+use crate::error::Error;
+use crate::mech::Mechanism;
+use crate::mech::scram::{AnyServer, AnyStoredCredentials, ServerMachine, StoredCredentials};
 
 /// Longest database name a session tracks.
 pub const MAX_DB_LEN: usize = 64;
 /// Longest username a session tracks (as in SCRAM).
-pub const MAX_USER_LEN: usize = crate::scram::MAX_USERNAME_LEN;
+pub const MAX_USER_LEN: usize = crate::mech::scram::MAX_USERNAME_LEN;
 /// Random bytes [`ServerSession::handle`] takes per call (a server nonce).
 pub const SESSION_ENTROPY_LEN: usize = 24;
 
@@ -46,8 +46,8 @@ struct UserEntry {
     db: String<MAX_DB_LEN>,
     user: String<MAX_USER_LEN>,
     #[cfg(feature = "sha1")]
-    sha1: StoredCredentials<crate::scram::Sha1>,
-    sha256: StoredCredentials<crate::scram::Sha256>,
+    sha1: StoredCredentials<crate::mech::scram::Sha1>,
+    sha256: StoredCredentials<crate::mech::scram::Sha256>,
 }
 
 /// A fixed set of up to `N` users, each with SCRAM-SHA-1 and SCRAM-SHA-256
@@ -86,14 +86,14 @@ impl<const N: usize> StaticUsers<N> {
             sha1: StoredCredentials::generate(
                 user,
                 password,
-                salt.get(..crate::scram::Sha1::SALT_LEN).unwrap_or(salt),
-                crate::scram::Sha1::DEFAULT_ITERATIONS,
+                salt.get(..crate::mech::scram::Sha1::SALT_LEN).unwrap_or(salt),
+                crate::mech::scram::Sha1::DEFAULT_ITERATIONS,
             )?,
             sha256: StoredCredentials::generate(
                 user,
                 password,
                 salt,
-                crate::scram::Sha256::DEFAULT_ITERATIONS,
+                crate::mech::scram::Sha256::DEFAULT_ITERATIONS,
             )?,
         };
         self.users.push(entry).map_err(|_| Error::Capacity { what: "user table", limit: N })?;
@@ -293,7 +293,7 @@ impl<'u, U: UserStore> ServerSession<'u, U> {
             Some(Speculative::SaslStart(s)) => self.sasl_start(&s, s.db, entropy).ok(),
             _ => None,
         };
-        let payload: heapless::Vec<u8, { crate::scram::MAX_MESSAGE_LEN }> =
+        let payload: heapless::Vec<u8, { crate::mech::scram::MAX_MESSAGE_LEN }> =
             spec.map(|p| heapless::Vec::from_slice(p).unwrap_or_default()).unwrap_or_default();
         if spec.is_some() {
             reply.speculative_authenticate = Some(SpeculativeReply::Sasl(SaslReply {

@@ -22,7 +22,7 @@
 
 use core::fmt;
 
-use crate::bson::{
+use crate::codec::bson::{
     Array, ArrayIter, BINARY_SUBTYPE_GENERIC, BsonError, DocWriter, Document, Integer, Value,
 };
 use crate::reader::Reader;

@@ -4,7 +4,7 @@
 //! Client, typestate API (each state accepts exactly one message):
 //!
 //! ```
-//! use mongoauth::scram::{Client, ClientConfig, Nonce, Sha256};
+//! use mongoauth::mech::scram::{Client, ClientConfig, Nonce, Sha256};
 //!
 //! // RFC 7677's published exchange, with its fixed nonce.
 //! let nonce = Nonce::from_text("rOprNGfwEbeRWgbNEkqO")?;

@@ -29,9 +29,9 @@
 //! error carries a token.
 //!
 //! ```
-//! use mongoauth::oidc::{Conversation, Step};
-//! use mongoauth::wire::{self, SaslReply};
-//! use mongoauth::bson::Document;
+//! use mongoauth::mech::oidc::{Conversation, Step};
+//! use mongoauth::codec::wire::{self, SaslReply};
+//! use mongoauth::codec::bson::Document;
 //!
 //! // Machine flow: the caller has a token (cached, or from its callback).
 //! let mut conv = Conversation::one_step();
@@ -40,7 +40,7 @@
 //! let Step::SaslStart { len } = conv.provide_token("abcd1234", &mut payload)? else {
 //!     unreachable!()
 //! };
-//! let cmd = mongoauth::oidc::sasl_start(&payload[..len]);
+//! let cmd = mongoauth::mech::oidc::sasl_start(&payload[..len]);
 //! let mut frame = [0u8; 128];
 //! let _n = wire::encode_document(&cmd, &mut frame)?;
 //!
@@ -54,10 +54,10 @@ use core::fmt;
 
 use zeroize::Zeroize;
 
-use crate::bson::{Array, BsonError, DocWriter, Document, Value};
+use crate::codec::bson::{Array, BsonError, DocWriter, Document, Value};
+use crate::codec::wire::{self, ConversationId, SaslContinue, SaslReply, SaslStart, Speculative};
 use crate::crypto::ct_eq;
 use crate::error::{CommandFailure, Error};
-use crate::wire::{self, ConversationId, SaslContinue, SaslReply, SaslStart, Speculative};
 
 /// The mechanism name sent in `saslStart`.
 pub const MECHANISM: &str = "MONGODB-OIDC";
@@ -216,7 +216,7 @@ impl<'a> IdpInfo<'a> {
 /// Iterator over [`IdpInfo::request_scopes`].
 #[derive(Clone, Debug)]
 pub struct Scopes<'a> {
-    inner: Option<crate::bson::ArrayIter<'a>>,
+    inner: Option<crate::codec::bson::ArrayIter<'a>>,
 }
 
 impl<'a> Iterator for Scopes<'a> {

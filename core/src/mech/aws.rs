@@ -43,8 +43,8 @@
 //! # Example
 //!
 //! ```
-//! use mongoauth::aws::{AmzDate, Client, Credentials};
-//! use mongoauth::bson::{DocWriter, Document};
+//! use mongoauth::mech::aws::{AmzDate, Client, Credentials};
+//! use mongoauth::codec::bson::{DocWriter, Document};
 //!
 //! let nonce = [7u8; 32]; // from the caller's CSPRNG
 //! let client = Client::start(&nonce);
@@ -73,7 +73,7 @@ use core::fmt;
 use base64ct::{Base64, Encoding};
 use zeroize::Zeroize;
 
-use crate::bson::{BINARY_SUBTYPE_GENERIC, DocWriter, Document};
+use crate::codec::bson::{BINARY_SUBTYPE_GENERIC, DocWriter, Document};
 use crate::crypto::{HmacKey, Sha256, ct_eq, hash};
 use crate::error::Error;
 

@@ -954,7 +954,7 @@ fn validate(doc: Document<'_>, max_depth: usize) -> Result<(), BsonError> {
 /// were needed. The buffer's contents are unspecified after an error.
 ///
 /// ```
-/// use mongoauth::bson::{DocWriter, Document};
+/// use mongoauth::codec::bson::{DocWriter, Document};
 /// let mut buf = [0u8; 64];
 /// let mut w = DocWriter::new(&mut buf);
 /// w.int32("saslStart", 1).document("options", |o| {
@@ -963,7 +963,7 @@ fn validate(doc: Document<'_>, max_depth: usize) -> Result<(), BsonError> {
 /// let n = w.finish()?;
 /// let doc = Document::parse(&buf[..n])?;
 /// assert_eq!(doc.get_document("options")?.get_bool("skipEmptyExchange")?, true);
-/// # Ok::<(), mongoauth::bson::BsonError>(())
+/// # Ok::<(), mongoauth::codec::bson::BsonError>(())
 /// ```
 #[derive(Debug)]
 pub struct DocWriter<'b> {
