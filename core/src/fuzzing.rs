@@ -673,6 +673,7 @@ pub fn auth_config(flags: u8) -> AuthConfig {
         speculative: flags & 1 != 0,
         legacy_hello: flags & 2 != 0,
         scram: ClientConfig { max_iterations: MIN_ITERATIONS },
+        ..AuthConfig::default()
     }
 }
 
@@ -691,7 +692,8 @@ pub fn run_authenticator(data: &[u8], password: &str) -> Outcome {
     let Some((&flags, replies)) = data.split_first() else {
         return Ok(());
     };
-    let cred = AuthCredential::scram(FUZZ_USER, password, FUZZ_SOURCE);
+    let cred = AuthCredential::scram(FUZZ_USER, password, FUZZ_SOURCE)
+        .map_err(|_| "the fixed credential is refused")?;
     let mut auth = Authenticator::new(cred, auth_config(flags), &AUTH_ENTROPY)
         .map_err(|_| "the fixed credential is refused")?;
     let mut buf = [0u8; 4096];

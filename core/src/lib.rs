@@ -49,4 +49,7 @@ pub mod saslprep;
 pub mod server;
 pub mod uri;
 
-pub use error::Error;
+pub use error::{
+    BoundedText, BufferTooSmall, CommandFailure, Error, ErrorKind, Escaped, MAX_CODE_NAME_LEN,
+    MAX_ERRMSG_LEN, MAX_SERVER_ERROR_LEN, ServerErrorText,
+};

@@ -49,6 +49,7 @@ pub(crate) struct Fail {
 #[allow(clippy::large_enum_variant)]
 enum Detail {
     Core(mongoauth::Error),
+    Login(mongoauth::client::LoginError),
     Text(&'static str),
     Arg(&'static str, &'static str),
     Needed(usize),
@@ -80,10 +81,23 @@ impl Fail {
             | W::UnexpectedCommand { offset, .. } => Some(offset),
             _ => None,
         };
-        match &self.detail {
-            Detail::Core(mongoauth::Error::Uri(u)) => u.offset(),
-            Detail::Core(mongoauth::Error::Malformed { offset, .. }) => Some(*offset),
-            Detail::Core(mongoauth::Error::Wire(w)) => wire(w),
+        let detail = match &self.detail {
+            Detail::Login(l) => return Fail::core_offset(l.error(), wire),
+            d => d,
+        };
+        match detail {
+            Detail::Core(e) => Fail::core_offset(e, wire),
+            _ => None,
+        }
+    }
+    fn core_offset(
+        e: &mongoauth::Error,
+        wire: impl Fn(&mongoauth::codec::wire::WireError) -> Option<usize>,
+    ) -> Option<usize> {
+        match e {
+            mongoauth::Error::Uri(u) => u.offset(),
+            mongoauth::Error::Malformed { offset, .. } => Some(*offset),
+            mongoauth::Error::Wire(w) => wire(w),
             _ => None,
         }
     }
@@ -91,6 +105,10 @@ impl Fail {
     pub(crate) fn server_code(&self) -> i32 {
         match &self.detail {
             Detail::Core(mongoauth::Error::CommandFailed(c)) => c.code.unwrap_or(0),
+            Detail::Login(l) => match l.error() {
+                mongoauth::Error::CommandFailed(c) => c.code.unwrap_or(0),
+                _ => 0,
+            },
             _ => 0,
         }
     }
@@ -121,10 +139,17 @@ impl From<mongoauth::Error> for Fail {
     }
 }
 
+impl From<mongoauth::client::LoginError> for Fail {
+    fn from(e: mongoauth::client::LoginError) -> Self {
+        Fail { status: mongoauth_status::from(e.error()), detail: Detail::Login(e) }
+    }
+}
+
 impl fmt::Display for Fail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.detail {
             Detail::Core(e) => fmt::Display::fmt(e, f),
+            Detail::Login(e) => fmt::Display::fmt(e, f),
             Detail::Text(t) => f.write_str(t),
             Detail::Arg(what, arg) => write!(f, "{what}: `{arg}`"),
             Detail::Needed(n) => write!(f, "output buffer too small: {n} bytes needed"),

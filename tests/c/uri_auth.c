@@ -428,8 +428,8 @@ static void test_authenticator(void) {
     c = cred(0, "alice", "wrong", "admin");
     EXPECT_OK(mongoauth_authenticator_start(a, &c, ENTROPY48, sizeof ENTROPY48, &err));
     memset(&err, 0, sizeof err);
-    EXPECT_STATUS(run_bodies(a, s), MONGOAUTH_STATUS_COMMAND_FAILED);
-    EXPECT(err.status == MONGOAUTH_STATUS_COMMAND_FAILED && err.server_code == 18);
+    EXPECT_STATUS(run_bodies(a, s), MONGOAUTH_STATUS_AUTHENTICATION_FAILED);
+    EXPECT(err.status == MONGOAUTH_STATUS_AUTHENTICATION_FAILED && err.server_code == 18);
     EXPECT(strstr(err.message, "18") != NULL);
     EXPECT_STATUS(mongoauth_authenticator_command(a, buf, sizeof buf, &n, &err), MONGOAUTH_STATUS_UNEXPECTED_STEP);
     EXPECT_OK(mongoauth_server_session_is_authenticated(s, &b, &err));
@@ -619,7 +619,7 @@ static void test_handshake(void) {
     EXPECT_OK(mongoauth_authenticator_start(a, &c, ENTROPY48, sizeof ENTROPY48, &err));
     memset(&err, 0, sizeof err);
     EXPECT_STATUS(mongoauth_handshake(a, mem_pipe_read, mem_pipe_write, &pipe, buf, sizeof buf, &err),
-                  MONGOAUTH_STATUS_COMMAND_FAILED);
+                  MONGOAUTH_STATUS_AUTHENTICATION_FAILED);
     EXPECT(err.server_code == 18);
     EXPECT_OK(mongoauth_authenticator_clear(a, &err));
     EXPECT_OK(mongoauth_key_cache_clear(cache, &err));
