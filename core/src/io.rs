@@ -9,7 +9,9 @@
 
 use embedded_io::{Read, ReadExactError, Write};
 
-use crate::client::{Authenticator, LoginError, Outcome, Step};
+#[cfg(feature = "std")]
+use crate::client::LoginError;
+use crate::client::{Authenticator, Outcome, Step};
 use crate::codec::wire::{self, HEADER_LEN};
 use crate::error::Error;
 use crate::server::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
@@ -26,29 +28,30 @@ pub enum HandshakeError<E> {
     UnexpectedEof,
     /// The overall deadline passed (e.g. a server dripping one byte at a time).
     Timeout,
-    /// The login failed: the error with its context (mechanism, user,
-    /// database, command, the server's code and message).
-    Login(LoginError),
-    /// The server side (`serve`) failed: a request the session cannot parse.
-    Session(Error),
+    /// Authentication or the wire protocol failed. The error is kept
+    /// small (it is returned through every frame on a microcontroller's
+    /// stack); the client's [`Authenticator::error`] has the same failure
+    /// with its context (mechanism, user, database, command, the server's
+    /// code, codeName and errmsg).
+    Auth(Error),
 }
 
 impl<E> HandshakeError<E> {
     /// Whether the server refused the credentials (code 18).
     pub fn is_authentication_failed(&self) -> bool {
-        matches!(self, Self::Login(l) if l.is_authentication_failed())
+        matches!(self, Self::Auth(e) if e.is_authentication_failed())
     }
 }
 
 impl<E> From<Error> for HandshakeError<E> {
     fn from(e: Error) -> Self {
-        HandshakeError::Session(e)
+        HandshakeError::Auth(e)
     }
 }
 
 impl<E> From<wire::WireError> for HandshakeError<E> {
     fn from(e: wire::WireError) -> Self {
-        HandshakeError::Session(e.into())
+        HandshakeError::Auth(e.into())
     }
 }
 
@@ -67,8 +70,7 @@ impl<E: core::fmt::Debug> core::fmt::Display for HandshakeError<E> {
             Self::Io(e) => write!(f, "I/O error: {e:?}"),
             Self::UnexpectedEof => f.write_str("the peer closed the connection mid-handshake"),
             Self::Timeout => f.write_str("the handshake did not finish before its deadline"),
-            Self::Login(e) => write!(f, "{e}"),
-            Self::Session(e) => write!(f, "{e}"),
+            Self::Auth(e) => write!(f, "{e}"),
         }
     }
 }
@@ -76,8 +78,7 @@ impl<E: core::fmt::Debug> core::fmt::Display for HandshakeError<E> {
 impl<E: core::fmt::Debug> core::error::Error for HandshakeError<E> {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
-            Self::Login(e) => Some(e),
-            Self::Session(e) => Some(e),
+            Self::Auth(e) => Some(e),
             _ => None,
         }
     }
@@ -200,18 +201,28 @@ const NEEDS_INPUT: Error = Error::UnexpectedStep {
     expected: "an input from the caller (drive this mechanism with Authenticator::step)",
 };
 
-/// Turn an error of the loop into the login's error, with its context.
+/// End the login on an error of the loop, so that [`Authenticator::error`]
+/// describes it with its context (a reply's error is recorded already).
 fn login_error<E, const P: usize>(
     auth: &mut Authenticator<'_, P>,
     e: HandshakeError<E>,
 ) -> HandshakeError<E> {
-    match e {
-        HandshakeError::Session(e) => match auth.error() {
-            Some(l) if l.error() == &e => HandshakeError::Login(l.clone()),
-            _ => HandshakeError::Login(auth.fail_with(e)),
-        },
-        other => other,
+    let recorded = match (&e, auth.error()) {
+        (HandshakeError::Auth(e), Some(l)) => l.error() == e,
+        _ => false,
+    };
+    if !recorded {
+        let error = match &e {
+            HandshakeError::Auth(e) => e.clone(),
+            HandshakeError::Timeout => Error::Protocol { rule: "the handshake's deadline passed" },
+            HandshakeError::UnexpectedEof => {
+                Error::Protocol { rule: "the peer closed the connection mid-handshake" }
+            }
+            HandshakeError::Io(_) => Error::Protocol { rule: "the stream failed" },
+        };
+        auth.fail_with(error);
     }
+    e
 }
 
 /// Log in over a blocking stream: send each command the authenticator
@@ -225,8 +236,9 @@ fn login_error<E, const P: usize>(
 ///
 /// # Errors
 /// The stream's errors, an early close, or the login's error
-/// ([`HandshakeError::Login`]; a wrong password is its
-/// [`crate::ErrorKind::AuthenticationFailed`] kind).
+/// ([`HandshakeError::Auth`]; a wrong password is its
+/// [`crate::ErrorKind::AuthenticationFailed`] kind; [`Authenticator::error`]
+/// gives it with its context).
 pub fn authenticate<T: Read + Write, const P: usize>(
     io: &mut T,
     auth: &mut Authenticator<'_, P>,
@@ -379,8 +391,24 @@ pub enum ConnectError {
     Setup(Error),
     /// No host could be reached.
     Connect(std::io::Error),
-    /// The handshake failed (I/O, deadline, or the login with its context).
+    /// The handshake failed: I/O, the deadline, or the wire.
     Handshake(HandshakeError<std::io::Error>),
+    /// The login failed, with its context (mechanism, user, database,
+    /// command, the server's code and message); a wrong password is its
+    /// [`crate::ErrorKind::AuthenticationFailed`] kind.
+    Login(std::boxed::Box<LoginError>),
+}
+
+#[cfg(feature = "std")]
+impl ConnectError {
+    /// Whether the server refused the credentials (code 18).
+    pub fn is_authentication_failed(&self) -> bool {
+        match self {
+            Self::Login(l) => l.is_authentication_failed(),
+            Self::Handshake(h) => h.is_authentication_failed(),
+            _ => false,
+        }
+    }
 }
 
 #[cfg(feature = "std")]
@@ -390,17 +418,19 @@ impl core::fmt::Display for ConnectError {
             Self::Setup(e) => write!(f, "{e}"),
             Self::Connect(e) => write!(f, "could not connect: {e}"),
             Self::Handshake(e) => write!(f, "{e}"),
+            Self::Login(e) => write!(f, "{e}"),
         }
     }
 }
 
 #[cfg(feature = "std")]
-impl std::error::Error for ConnectError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for ConnectError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::Setup(e) => Some(e),
             Self::Connect(e) => Some(e),
             Self::Handshake(e) => Some(e),
+            Self::Login(e) => Some(&**e),
         }
     }
 }
@@ -491,7 +521,15 @@ pub fn connect_timeout(
     stream.set_nodelay(true).map_err(ConnectError::Connect)?;
     let mut io = FromStd::new(stream);
     let mut buf = [0u8; 16 * 1024];
-    let outcome = authenticate_until(&mut io, &mut auth, &mut buf, &mut deadline)
-        .map_err(ConnectError::Handshake)?;
+    let outcome = match authenticate_until(&mut io, &mut auth, &mut buf, &mut deadline) {
+        Ok(o) => o,
+        Err(HandshakeError::Auth(e)) => {
+            return Err(match auth.error() {
+                Some(l) => ConnectError::Login(std::boxed::Box::new(l.clone())),
+                None => ConnectError::Setup(e),
+            });
+        }
+        Err(e) => return Err(ConnectError::Handshake(e)),
+    };
     Ok((io.into_inner(), outcome))
 }

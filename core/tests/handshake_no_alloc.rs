@@ -210,8 +210,9 @@ fn handshake_never_allocates() {
                 let mut auth = Authenticator::new(cred(mech, "wrong"), config, &ENTROPY).unwrap();
                 let mut buf = [0u8; BUF];
                 match authenticate(&mut duplex, &mut auth, &mut buf) {
-                    Err(HandshakeError::Login(l)) => {
-                        assert!(l.is_authentication_failed());
+                    Err(HandshakeError::Auth(e)) => {
+                        assert!(e.is_authentication_failed());
+                        let l = auth.error().unwrap();
                         let Error::CommandFailed(f) = l.error() else { panic!("{l:?}") };
                         assert_eq!(f.code, Some(18));
                         // The message with its context is written without allocating.

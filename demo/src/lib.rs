@@ -107,7 +107,7 @@ pub fn drain_frames(buf: &mut Vec<u8>) -> Result<Vec<String>, String> {
     let mut lines = Vec::new();
     while let Some(head) = buf.get(..4) {
         let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
-        if len < wire::HEADER_LEN || len > wire::MAX_MESSAGE_SIZE {
+        if !(wire::HEADER_LEN..=wire::MAX_MESSAGE_SIZE).contains(&len) {
             buf.clear();
             return Err(format!("frame announces an impossible length of {len} bytes"));
         }

@@ -521,7 +521,7 @@ unsafe fn reply_result(
 ) -> Result<(), Fail> {
     if let Err(e) = r {
         return Err(match auth.error() {
-            Some(l) if l.error() == &e => Fail::from(l.clone()),
+            Some(l) if l.error() == &e => Fail::login(l),
             _ => Fail::from(e),
         });
     }
@@ -883,8 +883,10 @@ unsafe fn handshake(
                 MONGOAUTH_STATUS_TIMEOUT,
                 "the handshake did not finish before its deadline",
             )),
-            Err(HandshakeError::Login(l)) => Err(l.into()),
-            Err(HandshakeError::Session(e)) => Err(e.into()),
+            Err(HandshakeError::Auth(e)) => Err(match auth.error() {
+                Some(l) if l.error() == &e => Fail::login(l),
+                _ => Fail::from(e),
+            }),
         }
     })
 }

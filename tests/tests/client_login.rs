@@ -207,7 +207,7 @@ fn connect_logs_in_from_a_uri() {
     let e = io::connect(&format!("mongodb://alice:wrong@127.0.0.1:{port}/")).unwrap_err();
     let text = e.to_string();
     assert!(text.contains("alice") && text.contains("admin") && !text.contains("wrong"), "{text}");
-    assert!(matches!(&e, io::ConnectError::Handshake(h) if h.is_authentication_failed()), "{e:?}");
+    assert!(matches!(&e, io::ConnectError::Login(_)) && e.is_authentication_failed(), "{e:?}");
 }
 
 /// An endless server stream delivered one byte per read: a valid header

@@ -616,15 +616,10 @@ fn truncated_and_garbage_bodies_fail() {
                 let len = good.replies[step].len();
                 for cut in 0..len {
                     let o = CACHE.with(|c| {
-                        let mut c = c.borrow_mut();
-                        converse_with(
-                            cred(mech, "alice", "pencil"),
-                            spec(on),
-                            Some(&mut *c),
-                            |s, b| {
-                                if s == step { b[..cut].to_vec() } else { b }
-                            },
-                        )
+                        let c = c.borrow();
+                        converse_with(cred(mech, "alice", "pencil"), spec(on), Some(&*c), |s, b| {
+                            if s == step { b[..cut].to_vec() } else { b }
+                        })
                     });
                     assert!(
                         o.result.is_err() && !o.authenticated,
@@ -992,10 +987,7 @@ fn blocking_and_async_drivers() {
                 via_blocking(cred(mech, "alice", "wrong"), spec(on)).0,
                 via_async(cred(mech, "alice", "wrong"), spec(on)).0,
             ] {
-                assert!(
-                    matches!(&r, Err(HandshakeError::Login(e)) if code(e.error()) == Some(18)),
-                    "{r:?}"
-                );
+                assert!(matches!(&r, Err(HandshakeError::Auth(e)) if code(e) == Some(18)), "{r:?}");
             }
             // The server hangs up half-way: an early EOF, never a login.
             for cut in [0, 10, 16, transcript.len() / 2, transcript.len() - 1] {
@@ -1041,7 +1033,7 @@ fn malformed_frames() {
         let stream = if len == first_len { &transcript[..] } else { &big[..] };
         let (r, ok, consumed) = replay(stream, c.clone(), spec(true), buf_len);
         assert!(
-            matches!(&r, Err(HandshakeError::Login(l)) if matches!(l.error(), Error::Wire(WireError::MessageTooLarge { .. }))),
+            matches!(r, Err(HandshakeError::Auth(Error::Wire(WireError::MessageTooLarge { .. })))),
             "length {len} into {buf_len}: {r:?}"
         );
         assert_eq!(consumed, 16, "read past the header of an oversized frame");
@@ -1051,11 +1043,7 @@ fn malformed_frames() {
     // Past the protocol's own maximum, whatever the buffer.
     let huge = header(i32::MAX, 1, 1, wire::OP_MSG);
     let (r, _, consumed) = replay(&huge, c.clone(), spec(true), 2048);
-    assert!(
-        matches!(&r, Err(HandshakeError::Login(l)) if matches!(l.error(), Error::Wire(_)))
-            && consumed == 16,
-        "{r:?}"
-    );
+    assert!(matches!(r, Err(HandshakeError::Auth(Error::Wire(_)))) && consumed == 16, "{r:?}");
     n += 1;
 
     let mut cases: Vec<(&str, Vec<u8>)> = vec![
@@ -1115,7 +1103,7 @@ fn malformed_frames() {
     // A buffer too small for our own request is an error, not a panic.
     for len in [0, 8, 16, 40] {
         let (r, ok, _) = replay(&transcript, c.clone(), spec(true), len);
-        assert!(matches!(r, Err(HandshakeError::Login(_))) && !ok, "buffer {len}: {r:?}");
+        assert!(matches!(r, Err(HandshakeError::Auth(_))) && !ok, "buffer {len}: {r:?}");
         n += 1;
     }
     println!("in-memory malformed frames: {n} passed, 0 failed");
@@ -1237,8 +1225,8 @@ fn prop_mutated_replies() {
     check("mutated replies (live server)", 512, s, |(mech, on, step, pos, xor)| {
         let mut mutated: Option<(Vec<u8>, Vec<u8>)> = None;
         let o = CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            converse_with(cred(mech, "alice", "pencil"), spec(on), Some(&mut *c), |s, mut b| {
+            let c = c.borrow();
+            converse_with(cred(mech, "alice", "pencil"), spec(on), Some(&*c), |s, mut b| {
                 if s == step {
                     let orig = b.clone();
                     let i = pos.index(b.len());
