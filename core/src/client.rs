@@ -572,7 +572,7 @@ impl<'c, const P: usize> Authenticator<'c, P> {
             Some(Mechanism::MongodbAws) => {
                 if auth.cred.username.is_some() || auth.cred.password.is_some() {
                     return Err(Error::InvalidCredential {
-                        rule: "MONGODB-AWS takes its keys through Need::AwsCredentials",
+                        rule: "MONGODB-AWS takes no username or password (its keys are asked for during the login)",
                     });
                 }
             }
@@ -857,11 +857,15 @@ impl<'c, const P: usize> Authenticator<'c, P> {
     /// over and [`error`](Self::error) describes it.
     pub fn handle_reply(&mut self, body: &[u8]) -> Result<Step<'_>, Error> {
         let stage = self.stage();
+        let doc = Document::parse(body).map_err(Error::from);
         if !matches!(self.step(), Step::Send(_)) {
-            return Err(Error::UnexpectedStep { expected: "no reply (no command outstanding)" });
+            // Nothing outstanding: report, but do not end (or undo) the login.
+            return Err(doc.err().unwrap_or(Error::UnexpectedStep {
+                expected: "no reply (no command outstanding)",
+            }));
         }
         let mut server = None;
-        let result = Document::parse(body).map_err(Error::from).and_then(|doc| match self.phase {
+        let result = doc.and_then(|doc| match self.phase {
             Phase::Hello => self.on_hello(doc, &mut server),
             _ => self.on_auth(doc, &mut server),
         });
@@ -1085,7 +1089,9 @@ impl<'c, const P: usize> Authenticator<'c, P> {
                 self.conversation = Conversation::Aws(AwsState::NeedCredentials(f.clone(), *date));
                 Ok(self.step())
             }
-            _ => Err(Error::UnexpectedStep { expected: "no time (Need::Time was not asked)" }),
+            _ => Err(Error::UnexpectedStep {
+                expected: "the next step (the time was not asked for)",
+            }),
         }
     }
 
@@ -1103,7 +1109,7 @@ impl<'c, const P: usize> Authenticator<'c, P> {
     ) -> Result<Step<'_>, Error> {
         let Conversation::Aws(AwsState::NeedCredentials(f, date)) = &self.conversation else {
             return Err(Error::UnexpectedStep {
-                expected: "no credentials (Need::AwsCredentials was not asked)",
+                expected: "the next step (AWS credentials were not asked for)",
             });
         };
         let (f, date) = (f.clone(), *date);
@@ -1129,7 +1135,7 @@ impl<'c, const P: usize> Authenticator<'c, P> {
         let Conversation::Oidc { conv, next: OidcNext::Token { .. } } = &mut self.conversation
         else {
             return Err(Error::UnexpectedStep {
-                expected: "no token (Need::OidcToken was not asked)",
+                expected: "the next step (a token was not asked for)",
             });
         };
         self.payload.zeroize();

@@ -192,35 +192,31 @@ fn next_request<const P: usize>(
 ) -> Result<Next, Error> {
     match auth.step() {
         Step::Send(cmd) => Ok(Next::Send(wire::encode_message(request_id, 0, &cmd, buf)?)),
+        Step::Done(Outcome::Failed) => Err(LOGIN_OVER),
         Step::Done(o) => Ok(Next::Done(o)),
         Step::Need(_) => Err(NEEDS_INPUT),
     }
 }
 
+const LOGIN_OVER: Error =
+    Error::UnexpectedStep { expected: "a new login (this one failed; start another)" };
+
 const NEEDS_INPUT: Error = Error::UnexpectedStep {
-    expected: "an input from the caller (drive this mechanism with Authenticator::step)",
+    expected: "an input from the caller (this mechanism needs the step-by-step loop)",
 };
 
-/// End the login on an error of the loop, so that [`Authenticator::error`]
-/// describes it with its context (a reply's error is recorded already).
+/// End the login on an authentication or wire error of the loop, so that
+/// [`Authenticator::error`] describes it with its context (a reply's error
+/// is recorded already). A stream error, an early close or the deadline
+/// leave the login as it was: the caller decides whether to retry.
 fn login_error<E, const P: usize>(
     auth: &mut Authenticator<'_, P>,
     e: HandshakeError<E>,
 ) -> HandshakeError<E> {
-    let recorded = match (&e, auth.error()) {
-        (HandshakeError::Auth(e), Some(l)) => l.error() == e,
-        _ => false,
-    };
-    if !recorded {
-        let error = match &e {
-            HandshakeError::Auth(e) => e.clone(),
-            HandshakeError::Timeout => Error::Protocol { rule: "the handshake's deadline passed" },
-            HandshakeError::UnexpectedEof => {
-                Error::Protocol { rule: "the peer closed the connection mid-handshake" }
-            }
-            HandshakeError::Io(_) => Error::Protocol { rule: "the stream failed" },
-        };
-        auth.fail_with(error);
+    if let HandshakeError::Auth(err) = &e
+        && !auth.error().is_some_and(|l| l.error() == err)
+    {
+        auth.fail_with(err.clone());
     }
     e
 }

@@ -45,9 +45,9 @@ const _: () = assert!(MONGOAUTH_AUTH_ENTROPY_BYTES == AUTH_ENTROPY_LEN);
 /// aligned to `MONGOAUTH_AUTHENTICATOR_ALIGN`, `_init_static` (or `_new`),
 /// `_start` (or `_start_uri`), then loop { `_command` -> send; receive ->
 /// `_handle_reply` } until done, or hand it all to `mongoauth_handshake`.
-/// The object keeps a copy of the credential (wiped by `_clear`/`_free`
-/// and by the next `_start`) and must not be moved or copied while in use.
-/// Not thread-safe.
+/// The object owns a copy of the credential (wiped by `_clear`/`_free`
+/// and by the next `_start`) and holds no pointer into itself (only to a
+/// key cache, if one is set, which must stay in place). Not thread-safe.
 #[allow(non_camel_case_types)]
 #[repr(C, align(8))]
 pub struct mongoauth_authenticator {
@@ -390,7 +390,7 @@ pub unsafe extern "C" fn mongoauth_authenticator_start(
         let password =
             opt(cred.password, cred.password_len, crate::MONGOAUTH_MAX_PASSWORD_BYTES, "password")?;
         let source = opt(cred.source, cred.source_len, MONGOAUTH_AUTH_MAX_SOURCE_BYTES, "source")?
-            .ok_or(Fail::arg(MONGOAUTH_STATUS_NULL_POINTER, "NULL pointer", "source"))?;
+            .unwrap_or_default();
         let c = Credential::new(mechanism, username, password, source)?;
         a.begin(c, entropy)
     })

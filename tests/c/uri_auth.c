@@ -431,6 +431,9 @@ static void test_authenticator(void) {
     EXPECT_STATUS(run_bodies(a, s), MONGOAUTH_STATUS_AUTHENTICATION_FAILED);
     EXPECT(err.status == MONGOAUTH_STATUS_AUTHENTICATION_FAILED && err.server_code == 18);
     EXPECT(strstr(err.message, "18") != NULL);
+    /* the message names the mechanism, user and database, never the password */
+    EXPECT(strstr(err.message, "SCRAM-SHA-256") && strstr(err.message, "alice") && strstr(err.message, "admin"));
+    EXPECT(strstr(err.message, "wrong") == NULL);
     EXPECT_STATUS(mongoauth_authenticator_command(a, buf, sizeof buf, &n, &err), MONGOAUTH_STATUS_UNEXPECTED_STEP);
     EXPECT_OK(mongoauth_server_session_is_authenticated(s, &b, &err));
     EXPECT(!b);

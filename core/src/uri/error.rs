@@ -174,7 +174,7 @@ impl UriError {
 }
 
 const ENCODE_HINT: &str = "; percent-encode the username and password (RFC 3986), \
-or build the URI with mongoauth::uri::UriBuilder";
+or build it with the library's connection-string builder";
 
 impl fmt::Display for UriErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
