@@ -153,7 +153,10 @@ impl<const N: usize> fmt::Debug for BoundedText<N> {
 }
 
 /// An output buffer was too small: the one type every layer reports this
-/// with, carrying the size that is needed (retry with a buffer that large).
+/// with ([`Error::BufferTooSmall`], `WireError::BufferTooSmall`,
+/// `BsonError::BufferTooSmall`, `UriErrorKind::BufferTooSmall`,
+/// `SaslprepError::BufferTooSmall` all carry it), with the size that is
+/// needed: retry with a buffer that large.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BufferTooSmall {
     /// The size needed, in bytes.
@@ -242,11 +245,8 @@ pub enum Error {
         /// The documented limit in bytes.
         limit: usize,
     },
-    /// An output buffer is too small; `required` bytes are needed.
-    BufferTooSmall {
-        /// The size needed.
-        required: usize,
-    },
+    /// An output buffer is too small (the size needed inside).
+    BufferTooSmall(BufferTooSmall),
     /// Nonce input broke a rule (too little entropy, bad characters).
     InvalidNonce {
         /// The rule that failed.
@@ -364,9 +364,7 @@ impl fmt::Display for Error {
             Self::Capacity { what, limit } => {
                 write!(f, "{what} exceeds the fixed limit of {limit} bytes")
             }
-            Self::BufferTooSmall { required } => {
-                write!(f, "output buffer too small: {required} bytes needed")
-            }
+            Self::BufferTooSmall(b) => write!(f, "{b}"),
             Self::InvalidNonce { rule } => write!(f, "invalid nonce: {rule}"),
             Self::InvalidCredential { rule } => write!(f, "invalid credential: {rule}"),
             Self::Saslprep(e) => write!(f, "password: {e}"),
@@ -408,7 +406,7 @@ impl Error {
             }
             Self::CommandFailed(_) => ErrorKind::CommandFailed,
             Self::Capacity { .. }
-            | Self::BufferTooSmall { .. }
+            | Self::BufferTooSmall(_)
             | Self::InvalidNonce { .. }
             | Self::InvalidCredential { .. }
             | Self::Saslprep(_)
@@ -417,7 +415,7 @@ impl Error {
             | Self::ChannelBindingNotSupported => ErrorKind::Caller,
             Self::Uri(_) => ErrorKind::Uri,
             Self::MechanismNotSupported(_) => ErrorKind::Unsupported,
-            Self::Wire(crate::codec::wire::WireError::BufferTooSmall { .. }) => ErrorKind::Caller,
+            Self::Wire(crate::codec::wire::WireError::BufferTooSmall(_)) => ErrorKind::Caller,
             _ => ErrorKind::Peer,
         }
     }
@@ -430,10 +428,13 @@ impl Error {
     /// The size a too-small output buffer needed, from whichever layer said so.
     pub fn buffer_too_small(&self) -> Option<BufferTooSmall> {
         match self {
-            Self::BufferTooSmall { required }
-            | Self::Wire(crate::codec::wire::WireError::BufferTooSmall { required }) => {
-                Some(BufferTooSmall { required: *required })
-            }
+            Self::BufferTooSmall(b)
+            | Self::Wire(crate::codec::wire::WireError::BufferTooSmall(b)) => Some(*b),
+            Self::Uri(u) => match u.kind {
+                crate::uri::UriErrorKind::BufferTooSmall(b) => Some(b),
+                _ => None,
+            },
+            Self::Saslprep(crate::saslprep::SaslprepError::BufferTooSmall(b)) => Some(*b),
             _ => None,
         }
     }

@@ -115,12 +115,13 @@ impl Deadline for std::time::Instant {
 fn header_slot(buf: &mut [u8]) -> Result<&mut [u8; HEADER_LEN], Error> {
     buf.get_mut(..HEADER_LEN)
         .and_then(|h| h.try_into().ok())
-        .ok_or(Error::BufferTooSmall { required: wire::MIN_MESSAGE_LEN })
+        .ok_or(Error::BufferTooSmall(crate::BufferTooSmall { required: wire::MIN_MESSAGE_LEN }))
 }
 
 /// The body slot of a `len`-byte frame in the caller's buffer.
 fn body_slot(buf: &mut [u8], len: usize) -> Result<&mut [u8], Error> {
-    buf.get_mut(HEADER_LEN..len).ok_or(Error::BufferTooSmall { required: len })
+    buf.get_mut(HEADER_LEN..len)
+        .ok_or(Error::BufferTooSmall(crate::BufferTooSmall { required: len }))
 }
 
 /// Fill `buf` from `io`, checking the deadline before every read.

@@ -499,7 +499,7 @@ unsafe fn command(
                 *w = n;
                 Ok(())
             }
-            Err(wire::WireError::BufferTooSmall { required }) => {
+            Err(wire::WireError::BufferTooSmall(mongoauth::BufferTooSmall { required })) => {
                 *w = required;
                 Err(Fail::buffer(required))
             }

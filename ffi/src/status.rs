@@ -351,7 +351,7 @@ impl From<&Error> for mongoauth_status {
             Error::AuthenticationFailed => MONGOAUTH_STATUS_AUTHENTICATION_FAILED,
             Error::ChannelBindingNotSupported => MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED,
             Error::Capacity { .. } => MONGOAUTH_STATUS_CAPACITY,
-            Error::BufferTooSmall { .. } => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
+            Error::BufferTooSmall(_) => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
             Error::InvalidNonce { .. } => MONGOAUTH_STATUS_INVALID_NONCE,
             Error::InvalidCredential { .. } => MONGOAUTH_STATUS_INVALID_CREDENTIAL,
             Error::Saslprep(_) => MONGOAUTH_STATUS_SASLPREP,
@@ -378,7 +378,7 @@ impl From<&Error> for mongoauth_status {
 /// The status of a BSON / OP_MSG error.
 pub(crate) fn wire_status(e: &WireError) -> mongoauth_status {
     match e {
-        WireError::BufferTooSmall { .. } => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
+        WireError::BufferTooSmall(_) => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
         WireError::Bson(_)
         | WireError::InvalidField { .. }
         | WireError::UnexpectedCommand { .. } => MONGOAUTH_STATUS_BSON_MALFORMED,
@@ -394,7 +394,7 @@ pub(crate) fn uri_status(e: &UriError) -> mongoauth_status {
     use UriErrorKind as K;
     match e.kind {
         K::InvalidUtf8 => MONGOAUTH_STATUS_INVALID_UTF8,
-        K::BufferTooSmall { .. } => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
+        K::BufferTooSmall(_) => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
         K::LimitExceeded { .. } => MONGOAUTH_STATUS_CAPACITY,
         K::InvalidOptionValue { .. }
         | K::UnknownMechanism

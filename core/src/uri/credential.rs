@@ -492,7 +492,7 @@ impl<'a> Credential<'a> {
         use crate::client::{MAX_PASSWORD_LEN, MAX_SOURCE_LEN, MAX_USERNAME_LEN};
         let cap = |what, limit| {
             move |e: UriError| match e.kind {
-                UriErrorKind::BufferTooSmall { .. } => crate::Error::Capacity { what, limit },
+                UriErrorKind::BufferTooSmall(_) => crate::Error::Capacity { what, limit },
                 _ => crate::Error::Uri(e),
             }
         };

@@ -132,10 +132,7 @@ pub enum UriErrorKind {
         limit: usize,
     },
     /// The output buffer is too small; `required` bytes are needed.
-    BufferTooSmall {
-        /// The size needed.
-        required: usize,
-    },
+    BufferTooSmall(crate::BufferTooSmall),
     /// The encoder was given parts that cannot form a valid URI.
     InvalidPart {
         /// The rule it broke.
@@ -236,7 +233,7 @@ impl fmt::Display for UriErrorKind {
             K::LimitExceeded { what, limit } => {
                 write!(f, "more than {limit} {what} (fixed limit)")
             }
-            K::BufferTooSmall { required } => {
+            K::BufferTooSmall(crate::BufferTooSmall { required }) => {
                 write!(f, "output buffer too small: {required} bytes needed")
             }
             K::InvalidPart { rule } => write!(f, "cannot encode URI: {rule}"),
