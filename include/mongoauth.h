@@ -480,6 +480,15 @@ enum mongoauth_status
    * The core reported an error this version of the C ABI does not know: a bug.
    */
   MONGOAUTH_STATUS_INTERNAL = 901,
+  /**
+   * The handshake ended without a verified login (an arbiter's hello
+   * reply): the connection is NOT authenticated.
+   */
+  MONGOAUTH_STATUS_NOT_AUTHENTICATED = 404,
+  /**
+   * The handshake did not finish before its deadline.
+   */
+  MONGOAUTH_STATUS_TIMEOUT = 405,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -673,9 +682,9 @@ typedef struct mongoauth_error {
  * aligned to `MONGOAUTH_AUTHENTICATOR_ALIGN`, `_init_static` (or `_new`),
  * `_start` (or `_start_uri`), then loop { `_command` -> send; receive ->
  * `_handle_reply` } until done, or hand it all to `mongoauth_handshake`.
- * The object keeps a copy of the credential (wiped by `_clear`/`_free`
- * and by the next `_start`) and must not be moved or copied while in use.
- * Not thread-safe.
+ * The object owns a copy of the credential (wiped by `_clear`/`_free`
+ * and by the next `_start`) and holds no pointer into itself (only to a
+ * key cache, if one is set, which must stay in place). Not thread-safe.
  */
 typedef struct MONGOAUTH_ALIGNED(8) mongoauth_authenticator {
   uint8_t _opaque[MONGOAUTH_AUTHENTICATOR_SIZE];
@@ -687,7 +696,10 @@ typedef struct MONGOAUTH_ALIGNED(8) mongoauth_authenticator {
  * prepared password, salt and iteration count; evicted entries are
  * zeroized. Opaque: declare one (`static mongoauth_key_cache c;`) or carve
  * `MONGOAUTH_KEY_CACHE_SIZE` bytes from an arena, then
- * `mongoauth_key_cache_init_static`. Not thread-safe: one user at a time.
+ * `mongoauth_key_cache_init_static`. Many authenticators and SCRAM clients
+ * may share one cache (`mongoauth_authenticator_set_key_cache`); it is not
+ * thread-safe: drive everything that uses one cache from one thread at a
+ * time (or behind one lock of yours). It must not move while in use.
  */
 typedef struct MONGOAUTH_ALIGNED(8) mongoauth_key_cache {
   uint8_t _opaque[MONGOAUTH_KEY_CACHE_SIZE];
@@ -755,6 +767,13 @@ typedef ptrdiff_t (*mongoauth_read_fn)(void *ctx, uint8_t *buf, size_t len);
  * negative value (or 0) for an error.
  */
 typedef ptrdiff_t (*mongoauth_write_fn)(void *ctx, const uint8_t *buf, size_t len);
+
+/**
+ * The current time in milliseconds from any fixed origin (a monotonic
+ * clock: `clock_gettime(CLOCK_MONOTONIC)`, a firmware tick counter), for
+ * `mongoauth_handshake_until`.
+ */
+typedef uint64_t (*mongoauth_clock_fn)(void *ctx);
 
 /**
  * A SCRAM-SHA-1 or SCRAM-SHA-256 client conversation. Opaque: declare one
@@ -1161,9 +1180,12 @@ mongoauth_status mongoauth_authenticator_set_legacy_hello(struct mongoauth_authe
 
 /**
  * Use a key cache for SCRAM (a repeated login skips PBKDF2), or NULL for
- * none. Applies from the next `_start`; the cache must stay alive (not
- * cleared or freed) until this authenticator is cleared, freed or started
- * again.
+ * none. Applies from the next `_start`. One cache may serve many
+ * authenticators: they share it (the core never holds it mutably), but a
+ * cache is not thread-safe, so every authenticator using one cache must
+ * be driven from one thread at a time (or behind one lock of yours). The
+ * cache must stay alive and in place (not cleared, freed or moved) until
+ * every authenticator using it is cleared, freed or started again.
  *
  * # Safety
  * `auth` points to an authenticator object; `cache` is NULL or a cache
@@ -1246,10 +1268,13 @@ mongoauth_status mongoauth_authenticator_command_frame(const struct mongoauth_au
 /**
  * Handle the reply (its BSON body document) to the last command. On
  * success `*done` (optional) is false if another command is to be sent,
- * true once the login is complete: check
- * `mongoauth_authenticator_is_authenticated` (an arbiter needs no login).
- * A server error (`ok: 0`) is `COMMAND_FAILED` with the server's code in
- * `err->server_code` (18: wrong username or password); a malformed reply
+ * true once the login is complete and verified. A handshake that ends
+ * without a verified login (an arbiter's hello reply) sets `*done` and
+ * returns `NOT_AUTHENTICATED`: never treat it as a login. A wrong username
+ * or password is `AUTHENTICATION_FAILED` (the server's code 18 in
+ * `err->server_code`; the message names the mechanism, user, database and
+ * command, and the server's errmsg, escaped); another server error (`ok:
+ * 0`) is `COMMAND_FAILED` with its code; a malformed reply
  * `BSON_MALFORMED`; a server breaking the protocol `PROTOCOL` or a SCRAM
  * status. Any failure ends the login.
  *
@@ -1322,10 +1347,12 @@ mongoauth_status mongoauth_authenticator_used_speculative(const struct mongoauth
  * until the login is done (the core's `mongoauth::io::authenticate`).
  * `ctx` is passed to the callbacks. `buf` holds one message at a time
  * (`MONGOAUTH_HANDSHAKE_BUFFER_BYTES` is ample; a reply announcing more
- * than `capacity` is `MESSAGE_TOO_LARGE`). Errors: `IO` (a callback
- * failed), `UNEXPECTED_EOF`, `COMMAND_FAILED` (`err->server_code` 18 for a
- * wrong password), or the statuses of `_handle_reply`. On success check
- * `mongoauth_authenticator_is_authenticated`.
+ * than `capacity` is `MESSAGE_TOO_LARGE`). `OK` only for a verified login.
+ * Errors: `IO` (a callback failed), `UNEXPECTED_EOF`,
+ * `AUTHENTICATION_FAILED` (`err->server_code` 18: wrong username or
+ * password), `NOT_AUTHENTICATED` (the handshake ended without a login: an
+ * arbiter), or the statuses of `_handle_reply`. No deadline: use
+ * `mongoauth_handshake_until` against a server that may stall.
  *
  * # Safety
  * `auth` points to a started authenticator object; `read_cb` and
@@ -1339,6 +1366,25 @@ mongoauth_status mongoauth_handshake(struct mongoauth_authenticator *auth,
                                      uint8_t *buf,
                                      size_t capacity,
                                      struct mongoauth_error *err);
+
+/**
+ * As `mongoauth_handshake`, with an overall deadline: `TIMEOUT` once
+ * `clock_cb(ctx)` reaches `deadline_ms` (checked before every read and
+ * write, so a server dripping one byte at a time cannot hold the login
+ * open; per-read timeouts alone do not stop that).
+ *
+ * # Safety
+ * As `mongoauth_handshake`; `clock_cb` is a valid function for `ctx`.
+ */
+mongoauth_status mongoauth_handshake_until(struct mongoauth_authenticator *auth,
+                                           mongoauth_read_fn read_cb,
+                                           mongoauth_write_fn write_cb,
+                                           mongoauth_clock_fn clock_cb,
+                                           void *ctx,
+                                           uint64_t deadline_ms,
+                                           uint8_t *buf,
+                                           size_t capacity,
+                                           struct mongoauth_error *err);
 
 /**
  * `MONGOAUTH_KEY_CACHE_SIZE` at run time.

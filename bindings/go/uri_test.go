@@ -101,10 +101,10 @@ func TestAuthenticatorWrongPassword(t *testing.T) {
 	a, err := authLogin(t, "mongodb://alice:wrong@localhost/?authSource=admin&authMechanism=SCRAM-SHA-1")
 	defer a.Close()
 	var e *Error
-	if !errors.As(err, &e) || e.Code != StatusCommandFailed || e.ServerCode != 18 || a.Authenticated() {
+	if !errors.As(err, &e) || e.Code != StatusAuthenticationFailed || e.ServerCode != 18 || a.Authenticated() {
 		t.Fatalf("got %v", err)
 	}
-	if !errors.Is(err, ErrCommandFailed) {
+	if !errors.Is(err, ErrAuthenticationFailed) {
 		t.Error("errors.Is")
 	}
 }

@@ -1,8 +1,15 @@
 //! The [`Authenticator`]: what a driver calls to log a new connection in.
-//! Sans-I/O: it hands out the next command ([`Authenticator::command`], a
-//! [`WriteBody`] the caller frames and sends) and takes each reply's body
-//! ([`Authenticator::handle_reply`]); sockets, time and randomness stay
-//! with the caller. No allocation.
+//! Sans-I/O, and one shape for every mechanism: [`Authenticator::step`] says
+//! what is next ([`Step`]): send a command ([`Step::Send`], a [`WriteBody`]
+//! the caller frames and sends), give an input the core cannot get itself
+//! ([`Step::Need`]: the time or AWS credentials for MONGODB-AWS, a token for
+//! MONGODB-OIDC), or stop ([`Step::Done`] with an [`Outcome`]). Each reply's
+//! body goes to [`Authenticator::handle_reply`]. Sockets, time and randomness
+//! stay with the caller. No allocation.
+//!
+//! The authenticator owns its [`Credential`] (fixed-capacity strings, the
+//! password wiped on drop), so it may be moved freely and borrows nothing
+//! but an optional key cache ([`Authenticator::with_key_cache`]).
 //!
 //! What it does, per the MongoDB auth and handshake specs:
 //! - the `hello` carries `saslSupportedMechs: "<source>.<user>"` when no
@@ -16,80 +23,184 @@
 //!   `conversationId`; servers that ignore `skipEmptyExchange` get one empty
 //!   `saslContinue` after the signature verified; a bounded number of steps;
 //! - success only after the server signature verified: `done: true` before
-//!   that is a protocol error, never a login;
+//!   that is a protocol error, never a login; an arbiter's hello ends the
+//!   handshake with [`Outcome::Arbiter`], never with a login;
 //! - PLAIN (`\0user\0password`, one step), MONGODB-X509 (`authenticate`, with
-//!   `user` only when given).
+//!   `user` only when given), MONGODB-AWS (SigV4, [`Need::Time`] and
+//!   [`Need::AwsCredentials`]) and MONGODB-OIDC (one step, or two with the
+//!   server's IdpInfo; [`Need::OidcToken`]).
+//!
+//! A failed login is described by [`Authenticator::error`]: the mechanism,
+//! user, database, the command ([`Stage`]) and the server's code, codeName
+//! and errmsg (bounded, escaped), never a secret.
 //!
 //! ```
-//! use mongoauth::client::{Authenticator, AuthConfig, Credential, Progress};
+//! use mongoauth::client::{Authenticator, AuthConfig, Credential, Outcome, Step};
 //! use mongoauth::server::{ServerSession, UserStore, StaticUsers};
 //! use mongoauth::codec::wire;
 //!
 //! // An in-process server with one user, and a client that logs in to it.
 //! let users = StaticUsers::<1>::new().with_scram_user("admin", "alice", "pencil", &[1; 28])?;
 //! let mut server = ServerSession::new(&users, [9u8; 32]);
-//! let cred = Credential::scram("alice", "pencil", "admin");
+//! let cred = Credential::scram("alice", "pencil", "admin")?;
 //! let mut auth = Authenticator::new(cred, AuthConfig::default(), &[7u8; 48])?;
 //! let (mut req, mut rep) = ([0u8; 1024], [0u8; 1024]);
-//! while let Some(cmd) = auth.command() {
-//!     let n = wire::encode_document(&cmd, &mut req)?;
+//! let outcome = loop {
+//!     let n = match auth.step() {
+//!         Step::Send(cmd) => wire::encode_document(&cmd, &mut req)?,
+//!         Step::Done(outcome) => break outcome,
+//!         Step::Need(_) => unreachable!("SCRAM needs nothing from the caller"),
+//!     };
 //!     let m = server.handle(&req[..n], &[3u8; 24], &mut rep)?;
-//!     if auth.handle_reply(&rep[..m])? == Progress::Done {
-//!         break;
-//!     }
-//! }
-//! assert!(auth.is_authenticated());
+//!     auth.handle_reply(&rep[..m])?;
+//! };
+//! assert!(matches!(outcome, Outcome::Authenticated { .. }));
 //! # Ok::<(), mongoauth::Error>(())
 //! ```
 
-use heapless::Vec;
+use core::fmt;
+
 use zeroize::Zeroize;
 
 use crate::codec::bson::{DocWriter, Document};
 use crate::codec::wire::{
-    self, Authenticate, AuthenticateReply, ConversationId, Hello, HelloReply, SaslContinue,
-    SaslReply, SaslStart, Speculative, UserRef, WriteBody,
+    self, Authenticate, AuthenticateReply, CommandError, ConversationId, Hello, HelloReply,
+    SaslContinue, SaslReply, SaslStart, Speculative, UserRef, WriteBody,
 };
-use crate::error::{CommandFailure, Error};
-use crate::mech::scram::{self, AnyClient, ClientConfig, ClientMachine, KeyStore, Nonce, Step};
-use crate::mech::{self, Mechanism};
+use crate::error::{
+    BoundedText, CommandFailure, Error, ErrorKind, MAX_CODE_NAME_LEN, MAX_ERRMSG_LEN,
+};
+use crate::mech::scram::{self, AnyClient, ClientConfig, ClientMachine, KeyStore, Nonce};
+use crate::mech::{self, Mechanism, aws, oidc};
 
-/// Random bytes [`Authenticator::new`] needs: two 24-byte nonces, one for a
-/// speculative attempt and a fresh one should it be declined.
+/// Random bytes [`Authenticator::new`] needs: two 24-byte nonces for SCRAM
+/// (one for a speculative attempt and a fresh one should it be declined);
+/// MONGODB-AWS takes its 32-byte nonce from the front.
 pub const AUTH_ENTROPY_LEN: usize = 48;
+/// Longest username a [`Credential`] holds, in bytes: room for an X.509
+/// subject DN (SCRAM itself allows [`scram::MAX_USERNAME_LEN`]).
+pub const MAX_USERNAME_LEN: usize = 512;
+/// Longest password a [`Credential`] holds, in bytes (SCRAM's limit).
+pub const MAX_PASSWORD_LEN: usize = scram::MAX_PASSWORD_LEN;
+/// Longest authentication database name, in bytes (MongoDB's limit is 64).
+pub const MAX_SOURCE_LEN: usize = 64;
 /// Longest PLAIN payload (`\0` user `\0` password).
-pub const MAX_PLAIN_PAYLOAD: usize = 2 + scram::MAX_USERNAME_LEN + scram::MAX_PASSWORD_LEN;
+pub const MAX_PLAIN_PAYLOAD: usize = 2 + MAX_USERNAME_LEN + MAX_PASSWORD_LEN;
+/// Default capacity of the authenticator's payload buffer (the `P` of
+/// [`Authenticator`]): a PLAIN payload, an AWS exchange without a session
+/// token. Temporary AWS credentials (a session token) and OIDC tokens need
+/// a larger `P` (a JWT is usually 1-2 KiB; [`oidc::MAX_TOKEN_LEN`] is the
+/// most); a payload beyond `P` is [`Error::Capacity`], never cut.
+pub const DEFAULT_PAYLOAD_LEN: usize = MAX_PLAIN_PAYLOAD;
 /// Most SASL replies one conversation may take (SCRAM needs two, three with
 /// a server that ignores `skipEmptyExchange`).
 pub const MAX_SASL_REPLIES: u8 = 3;
+/// Most bytes of the username an error message repeats (a longer one is
+/// shown cut, marked `...`).
+pub const MAX_ERROR_USER_LEN: usize = 128;
 
-/// A validated credential, as plain strings (decoded from a URI by
-/// [`crate::uri`], or given programmatically).
-#[derive(Clone, Copy)]
-pub struct Credential<'a> {
-    /// `None`: negotiate SCRAM-SHA-256 or SCRAM-SHA-1.
-    pub mechanism: Option<Mechanism>,
-    /// The username (raw: not escaped, not SASLprep'd).
-    pub username: Option<&'a str>,
-    /// The password, for SCRAM and PLAIN.
-    pub password: Option<&'a str>,
-    /// The database the auth commands go to (`admin`, `$external`, ...).
-    pub source: &'a str,
+/// A login's credential, owned: the strings are copied into fixed-capacity
+/// storage ([`MAX_USERNAME_LEN`], [`MAX_PASSWORD_LEN`], [`MAX_SOURCE_LEN`];
+/// a longer one is [`Error::Capacity`]). The password is wiped on drop and
+/// never shown by `Debug`. Build one directly, or from a connection string
+/// with [`crate::uri::Credential::to_owned`].
+#[derive(Clone)]
+pub struct Credential {
+    mechanism: Option<Mechanism>,
+    username: Option<heapless::String<MAX_USERNAME_LEN>>,
+    password: Option<heapless::String<MAX_PASSWORD_LEN>>,
+    source: heapless::String<MAX_SOURCE_LEN>,
 }
 
-impl<'a> Credential<'a> {
+fn owned<const N: usize>(s: &str, what: &'static str) -> Result<heapless::String<N>, Error> {
+    heapless::String::try_from(s).map_err(|_| Error::Capacity { what, limit: N })
+}
+
+impl Credential {
+    /// A credential: `mechanism` `None` negotiates SCRAM-SHA-256 or
+    /// SCRAM-SHA-1; `username` and `password` raw (not escaped, not
+    /// SASLprep'd); `source` the database the auth commands go to.
+    ///
+    /// # Errors
+    /// [`Error::Capacity`] for a string over its limit.
+    pub fn new(
+        mechanism: Option<Mechanism>,
+        username: Option<&str>,
+        password: Option<&str>,
+        source: &str,
+    ) -> Result<Self, Error> {
+        Ok(Credential {
+            mechanism,
+            username: username.map(|u| owned(u, "username")).transpose()?,
+            password: password.map(|p| owned(p, "password")).transpose()?,
+            source: owned(source, "authentication database")?,
+        })
+    }
+
     /// A SCRAM credential with a negotiated mechanism.
-    pub fn scram(username: &'a str, password: &'a str, source: &'a str) -> Self {
-        Credential { mechanism: None, username: Some(username), password: Some(password), source }
+    ///
+    /// # Errors
+    /// As [`Credential::new`].
+    pub fn scram(username: &str, password: &str, source: &str) -> Result<Self, Error> {
+        Self::new(None, Some(username), Some(password), source)
+    }
+
+    /// A MONGODB-AWS credential (`$external`; the keys come later, through
+    /// [`Need::AwsCredentials`]).
+    pub fn aws() -> Self {
+        Credential {
+            mechanism: Some(Mechanism::MongodbAws),
+            username: None,
+            password: None,
+            source: heapless::String::try_from("$external").unwrap_or_default(),
+        }
+    }
+
+    /// A MONGODB-OIDC credential (`$external`; the token comes later,
+    /// through [`Need::OidcToken`]). `username` is the principal name sent in
+    /// the two-step flow.
+    ///
+    /// # Errors
+    /// As [`Credential::new`].
+    pub fn oidc(username: Option<&str>) -> Result<Self, Error> {
+        Self::new(Some(Mechanism::MongodbOidc), username, None, oidc::SOURCE)
+    }
+
+    /// The mechanism, `None` meaning "negotiate".
+    pub fn mechanism(&self) -> Option<Mechanism> {
+        self.mechanism
+    }
+    /// The username, if any.
+    pub fn username(&self) -> Option<&str> {
+        self.username.as_deref()
+    }
+    /// Whether a password is set (it is never handed back).
+    pub fn has_password(&self) -> bool {
+        self.password.is_some()
+    }
+    /// The authentication database.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+    fn password(&self) -> Option<&str> {
+        self.password.as_deref()
     }
 }
 
-impl core::fmt::Debug for Credential<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl Drop for Credential {
+    fn drop(&mut self) {
+        if let Some(p) = &mut self.password {
+            p.zeroize();
+        }
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credential")
             .field("mechanism", &self.mechanism)
             .field("username", &self.username)
-            .field("password", &self.password.map(|_| "<redacted>"))
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("source", &self.source)
             .finish()
     }
@@ -105,31 +216,238 @@ pub struct AuthConfig {
     pub legacy_hello: bool,
     /// SCRAM policy (the iteration cap).
     pub scram: ClientConfig,
+    /// MONGODB-OIDC: run the two-step (human) flow, where the server first
+    /// names its identity provider. Default false: one step with a token
+    /// the caller has (cached, machine callback or environment).
+    pub oidc_two_step: bool,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        AuthConfig { speculative: true, legacy_hello: true, scram: ClientConfig::default() }
+        AuthConfig {
+            speculative: true,
+            legacy_hello: true,
+            scram: ClientConfig::default(),
+            oidc_two_step: false,
+        }
     }
 }
 
-/// What to do after a reply.
+/// What a login needs next: the one shape for every mechanism.
+#[derive(Clone, Copy, Debug)]
+pub enum Step<'a> {
+    /// Send this command, then pass its reply to
+    /// [`Authenticator::handle_reply`].
+    Send(Command<'a>),
+    /// Supply an input, then ask again.
+    Need(Need<'a>),
+    /// The handshake is over.
+    Done(Outcome),
+}
+
+/// An input the core cannot get itself.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug)]
+pub enum Need<'a> {
+    /// The current time, for AWS SigV4: [`Authenticator::provide_time`].
+    Time,
+    /// AWS credentials (from the environment or a provider, per the auth
+    /// spec's order): [`Authenticator::provide_aws_credentials`].
+    AwsCredentials,
+    /// An OIDC access token: [`Authenticator::provide_token`]. Without
+    /// `idp_info`: from the cache, the machine callback or the environment;
+    /// with it (two-step flow): from the human callback, which gets the
+    /// server's IdpInfo and the username, with the spec's timeout
+    /// ([`oidc::callback_timeout_ms`]) and version
+    /// ([`oidc::CALLBACK_API_VERSION`]).
+    OidcToken {
+        /// The server's IdpInfo (two-step flow).
+        idp_info: Option<oidc::IdpInfo<'a>>,
+        /// The credential's username, for the callback.
+        username: Option<&'a str>,
+    },
+    /// A GSSAPI token to produce from the server's (GSSAPI is not driven
+    /// by this build yet; the variant is the shape it will take).
+    GssToken {
+        /// The server's token (empty for the first step).
+        input: &'a [u8],
+    },
+}
+
+/// How a handshake ended.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Progress {
-    /// Send [`Authenticator::command`] next.
-    SendCommand,
-    /// The connection is authenticated (or needs none: an arbiter).
-    Done,
+pub enum Outcome {
+    /// The login completed: for SCRAM the server proved it knows the
+    /// password; for PLAIN, X509, AWS and OIDC the server accepted ours.
+    Authenticated {
+        /// The mechanism that was used.
+        mechanism: Mechanism,
+    },
+    /// The server is an arbiter (`arbiterOnly: true`): the handshake spec
+    /// forbids authenticating to it. The connection is NOT authenticated.
+    Arbiter,
+    /// The login failed; [`Authenticator::error`] says why. Not authenticated.
+    Failed,
+}
+
+impl Outcome {
+    /// Only [`Outcome::Authenticated`] is a verified login.
+    pub fn is_authenticated(&self) -> bool {
+        matches!(self, Outcome::Authenticated { .. })
+    }
+}
+
+/// Which command of the handshake a failure belongs to.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Before any command (credential checks).
+    Setup,
+    /// The `hello` / `isMaster`.
+    Hello,
+    /// `saslStart` (or `speculativeAuthenticate`'s reply).
+    SaslStart,
+    /// `saslContinue`.
+    SaslContinue,
+    /// `authenticate` (MONGODB-X509).
+    Authenticate,
+    /// An input the caller supplied ([`Need`]).
+    Input,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Setup => "setup",
+            Self::Hello => "hello",
+            Self::SaslStart => "saslStart",
+            Self::SaslContinue => "saslContinue",
+            Self::Authenticate => "authenticate",
+            Self::Input => "caller input",
+        })
+    }
+}
+
+/// What the server said when a command failed (`ok: 0`), bounded and shown
+/// escaped. Not secret.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServerReply {
+    /// `code` (18 = AuthenticationFailed).
+    pub code: Option<i32>,
+    /// `codeName`, up to [`MAX_CODE_NAME_LEN`] bytes.
+    pub code_name: Option<BoundedText<MAX_CODE_NAME_LEN>>,
+    /// `errmsg`, up to [`MAX_ERRMSG_LEN`] bytes.
+    pub errmsg: Option<BoundedText<MAX_ERRMSG_LEN>>,
+}
+
+impl ServerReply {
+    /// Copy a failed reply's fields (bounded).
+    pub fn from_reply(e: &CommandError<'_>) -> Self {
+        ServerReply {
+            code: e.code,
+            code_name: e.code_name.map(BoundedText::new),
+            errmsg: e.errmsg.map(BoundedText::new),
+        }
+    }
+}
+
+/// A failed login with its context: the mechanism, user, database, the
+/// command that failed and the server's reply. Kept by the
+/// [`Authenticator`] and handed out by [`Authenticator::error`] (and by
+/// `io::connect` with `std`), so that the [`Error`] returned through every
+/// frame stays small (72 bytes, where this is about 660: a
+/// microcontroller's stack carries the small one, the context sits once in
+/// the authenticator). Never holds a secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginError {
+    error: Error,
+    mechanism: Option<Mechanism>,
+    user: Option<BoundedText<MAX_ERROR_USER_LEN>>,
+    source: BoundedText<MAX_SOURCE_LEN>,
+    stage: Stage,
+    server: Option<ServerReply>,
+}
+
+impl LoginError {
+    /// The underlying error.
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+    /// Its kind ([`ErrorKind::AuthenticationFailed`] for a wrong password).
+    pub fn kind(&self) -> ErrorKind {
+        self.error.kind()
+    }
+    /// Whether the server refused the credentials (code 18).
+    pub fn is_authentication_failed(&self) -> bool {
+        self.error.is_authentication_failed()
+    }
+    /// The mechanism, once known.
+    pub fn mechanism(&self) -> Option<Mechanism> {
+        self.mechanism
+    }
+    /// The username (bounded to [`MAX_ERROR_USER_LEN`] bytes).
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_ref().map(BoundedText::as_str)
+    }
+    /// The authentication database.
+    pub fn source(&self) -> &str {
+        self.source.as_str()
+    }
+    /// The command that failed.
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+    /// The server's reply, when it answered `ok: 0`.
+    pub fn server_reply(&self) -> Option<&ServerReply> {
+        self.server.as_ref()
+    }
+}
+
+impl fmt::Display for LoginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.mechanism {
+            Some(m) => write!(f, "{m} login")?,
+            None => f.write_str("login")?,
+        }
+        if let Some(u) = &self.user {
+            write!(f, " of user \"{u}\"")?;
+        }
+        write!(f, " on database \"{}\" failed at {}: {}", self.source, self.stage, self.error)?;
+        if let Some(m) = self.server.as_ref().and_then(|s| s.errmsg.as_ref()) {
+            write!(f, ": {m}")?;
+        }
+        Ok(())
+    }
+}
+
+impl core::error::Error for LoginError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        Some(&self.error)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     /// The `hello` is the next command.
     Hello,
-    /// A SASL or authenticate command is the next command.
+    /// A SASL or authenticate command (or a caller input) is next.
     Auth,
-    Done,
-    Failed,
+    Done(Outcome),
+}
+
+/// MONGODB-AWS, as the authenticator runs it.
+#[derive(Clone, Debug)]
+enum AwsState {
+    /// `saslStart {r, p}` is to be sent.
+    First(aws::ExpectServerFirst),
+    /// The server-first payload is in the payload buffer; the time is next.
+    NeedTime(aws::ExpectServerFirst),
+    /// The time is known; the credentials are next.
+    NeedCredentials(aws::ExpectServerFirst, aws::AmzDate),
+    /// `saslContinue {a, d[, t]}` (in the payload buffer) is to be sent;
+    /// its reply must be `done: true`.
+    Second,
 }
 
 /// The running conversation.
@@ -141,13 +459,31 @@ enum Conversation {
     Scram(AnyClient),
     Plain,
     X509,
+    Aws(AwsState),
+    /// The payload buffer holds what `step` needs: a `saslStart`/`saslContinue`
+    /// payload of `len` bytes, or the IdpInfo for the human callback.
+    Oidc {
+        conv: oidc::Conversation,
+        next: OidcNext,
+    },
 }
 
-/// A connection's login, from `hello` to the last auth reply.
-pub struct Authenticator<'c> {
-    cred: Credential<'c>,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OidcNext {
+    Token { idp_info: bool },
+    Start,
+    Continue(ConversationId),
+    Wait,
+}
+
+/// A connection's login, from `hello` to the last auth reply. Owns its
+/// credential; borrows only the optional key cache (`'c`). `P` is the
+/// capacity of the payload buffer (see [`DEFAULT_PAYLOAD_LEN`]).
+pub struct Authenticator<'c, const P: usize = DEFAULT_PAYLOAD_LEN> {
+    cred: Credential,
     config: AuthConfig,
     nonces: [Nonce; 2],
+    aws_nonce: [u8; aws::NONCE_LEN],
     phase: Phase,
     conversation: Conversation,
     /// The mechanism tried inside hello, if any.
@@ -161,28 +497,52 @@ pub struct Authenticator<'c> {
     /// SCRAM verified the server while it still said `done: false`: one empty
     /// saslContinue is owed.
     empty_continue: bool,
-    plain: Vec<u8, MAX_PLAIN_PAYLOAD>,
-    cache: Option<&'c mut dyn KeyStore>,
-    authenticated: bool,
+    payload: [u8; P],
+    payload_len: usize,
+    cache: Option<&'c dyn KeyStore>,
+    failure: Option<LoginError>,
 }
 
 impl<'c> Authenticator<'c> {
-    /// Prepare a login. `entropy` is [`AUTH_ENTROPY_LEN`] random bytes.
+    /// Prepare a login. `entropy` is [`AUTH_ENTROPY_LEN`] random bytes. The
+    /// payload buffer has [`DEFAULT_PAYLOAD_LEN`] bytes; for AWS session
+    /// tokens or OIDC tokens use [`Authenticator::with_payload_capacity`].
     ///
     /// # Errors
     /// A credential the mechanism cannot use (missing username or password,
     /// an unsupported mechanism), a password SASLprep rejects.
     pub fn new(
-        cred: Credential<'c>,
+        cred: Credential,
+        config: AuthConfig,
+        entropy: &[u8; AUTH_ENTROPY_LEN],
+    ) -> Result<Self, Error> {
+        Self::with_payload_capacity(cred, config, entropy)
+    }
+}
+
+impl<'c, const P: usize> Authenticator<'c, P> {
+    /// As [`Authenticator::new`], with a payload buffer of `P` bytes
+    /// (`Authenticator::<'_, 8192>::with_payload_capacity(..)`).
+    ///
+    /// # Errors
+    /// As [`Authenticator::new`].
+    pub fn with_payload_capacity(
+        cred: Credential,
         config: AuthConfig,
         entropy: &[u8; AUTH_ENTROPY_LEN],
     ) -> Result<Self, Error> {
         let (a, b) = entropy.split_at(AUTH_ENTROPY_LEN / 2);
         let nonces = [Nonce::from_random(a)?, Nonce::from_random(b)?];
+        let mut aws_nonce = [0u8; aws::NONCE_LEN];
+        for (d, s) in aws_nonce.iter_mut().zip(entropy.iter()) {
+            *d = *s;
+        }
+        let mechanism = cred.mechanism;
         let mut auth = Authenticator {
             cred,
             config,
             nonces,
+            aws_nonce,
             phase: Phase::Hello,
             conversation: Conversation::None,
             speculated: None,
@@ -191,27 +551,47 @@ impl<'c> Authenticator<'c> {
             conversation_id: None,
             replies: 0,
             empty_continue: false,
-            plain: Vec::new(),
+            payload: [0; P],
+            payload_len: 0,
             cache: None,
-            authenticated: false,
+            failure: None,
         };
-        match cred.mechanism {
+        match mechanism {
             None | Some(Mechanism::ScramSha1 | Mechanism::ScramSha256) => {
                 // Validate early: errors SHOULD surface before any I/O.
-                auth.scram_client(cred.mechanism.unwrap_or(Mechanism::ScramSha256), 0)?;
+                auth.scram_client(mechanism.unwrap_or(Mechanism::ScramSha256), 0)?;
             }
             Some(Mechanism::Plain) => auth.plain_payload()?,
             Some(Mechanism::MongodbX509) => {
-                if cred.password.is_some() {
+                if auth.cred.password.is_some() {
                     return Err(Error::InvalidCredential {
                         rule: "MONGODB-X509 takes no password",
                     });
                 }
             }
+            Some(Mechanism::MongodbAws) => {
+                if auth.cred.username.is_some() || auth.cred.password.is_some() {
+                    return Err(Error::InvalidCredential {
+                        rule: "MONGODB-AWS takes no username or password (its keys are asked for during the login)",
+                    });
+                }
+            }
+            Some(Mechanism::MongodbOidc) => {
+                if auth.cred.password.is_some() {
+                    return Err(Error::InvalidCredential {
+                        rule: "MONGODB-OIDC takes no password",
+                    });
+                }
+            }
             Some(m) => return Err(Error::MechanismNotSupported(m)),
         }
+        if mechanism.is_some_and(Mechanism::is_external) && auth.cred.source() != "$external" {
+            return Err(Error::InvalidCredential {
+                rule: "this mechanism authenticates against $external",
+            });
+        }
         if config.speculative {
-            auth.speculated = match cred.mechanism {
+            auth.speculated = match mechanism {
                 None => Some(Mechanism::ScramSha256),
                 Some(m) if m.may_speculate() => Some(m),
                 Some(_) => None,
@@ -227,27 +607,30 @@ impl<'c> Authenticator<'c> {
         Ok(auth)
     }
 
-    /// Use a key cache for SCRAM (skips PBKDF2 on repeated logins).
-    pub fn with_key_cache(mut self, cache: &'c mut dyn KeyStore) -> Self {
+    /// Use a key cache for SCRAM (a repeated login skips PBKDF2). The cache
+    /// is shared, never borrowed mutably: many authenticators may use one
+    /// ([`scram::KeyCache`] on one thread, [`scram::SharedKeyCache`] across
+    /// threads with `std`).
+    pub fn with_key_cache(mut self, cache: &'c dyn KeyStore) -> Self {
         self.cache = Some(cache);
         self
     }
 
-    fn username(&self) -> Result<&'c str, Error> {
+    fn username(&self) -> Result<&str, Error> {
         self.cred
-            .username
+            .username()
             .filter(|u| !u.is_empty())
             .ok_or(Error::InvalidCredential { rule: "a username is required for this mechanism" })
     }
 
-    fn password(&self) -> Result<&'c str, Error> {
+    fn password_str(&self) -> Result<&str, Error> {
         self.cred
-            .password
+            .password()
             .ok_or(Error::InvalidCredential { rule: "a password is required for this mechanism" })
     }
 
     fn scram_client(&self, m: Mechanism, nonce: usize) -> Result<AnyClient, Error> {
-        let (user, pw) = (self.username()?, self.password()?);
+        let (user, pw) = (self.username()?, self.password_str()?);
         let nonce = self.nonces.get(nonce).ok_or(Error::InvalidNonce { rule: "missing" })?;
         let cfg = &self.config.scram;
         match m {
@@ -266,30 +649,68 @@ impl<'c> Authenticator<'c> {
         }
     }
 
-    fn plain_payload(&mut self) -> Result<(), Error> {
-        let (user, pw) = (self.username()?, self.password()?);
-        let cap = Error::Capacity { what: "PLAIN payload", limit: MAX_PLAIN_PAYLOAD };
-        self.plain.clear();
-        for part in [b"\0" as &[u8], user.as_bytes(), b"\0", pw.as_bytes()] {
-            self.plain.extend_from_slice(part).map_err(|_| cap.clone())?;
+    fn set_payload(&mut self, parts: &[&[u8]], what: &'static str) -> Result<(), Error> {
+        self.payload.zeroize();
+        self.payload_len = 0;
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        let dst = self.payload.get_mut(..total).ok_or(Error::Capacity { what, limit: P })?;
+        let mut at = 0;
+        for p in parts {
+            if let Some(d) = dst.get_mut(at..at + p.len()) {
+                d.copy_from_slice(p);
+            }
+            at += p.len();
         }
+        self.payload_len = total;
         Ok(())
     }
 
-    /// The next command to send, or `None` when nothing is to be sent (done,
-    /// failed, or a reply is awaited). Calling it again before the reply
-    /// gives the same command, so a too-small buffer can be retried.
-    pub fn command(&self) -> Option<Outgoing<'_>> {
+    fn payload(&self) -> &[u8] {
+        self.payload.get(..self.payload_len).unwrap_or(&[])
+    }
+
+    fn plain_payload(&mut self) -> Result<(), Error> {
+        let mut user = heapless::String::<MAX_USERNAME_LEN>::new();
+        let mut pw = heapless::String::<MAX_PASSWORD_LEN>::new();
+        // Both fit: they are copies of the credential's own strings.
+        let _ = user.push_str(self.username()?);
+        let _ = pw.push_str(self.password_str()?);
+        let r = self.set_payload(&[b"\0", user.as_bytes(), b"\0", pw.as_bytes()], "PLAIN payload");
+        pw.zeroize();
+        r
+    }
+
+    /// What is next: a command to send, an input to supply, or the end.
+    /// Asking again before the reply gives the same answer, so a too-small
+    /// buffer can be retried.
+    pub fn step(&self) -> Step<'_> {
         match self.phase {
-            Phase::Hello => Some(Outgoing::Hello(self.hello())),
-            Phase::Auth => self.auth_command(),
-            Phase::Done | Phase::Failed => None,
+            Phase::Hello => Step::Send(Command::Hello(self.hello())),
+            Phase::Auth => self.auth_step(),
+            Phase::Done(o) => Step::Done(o),
+        }
+    }
+
+    /// The next command to send, or `None` when an input is needed or the
+    /// handshake is over (see [`step`](Self::step)).
+    pub fn command(&self) -> Option<Command<'_>> {
+        match self.step() {
+            Step::Send(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// How the handshake ended, once it has.
+    pub fn outcome(&self) -> Option<Outcome> {
+        match self.phase {
+            Phase::Done(o) => Some(o),
+            _ => None,
         }
     }
 
     fn hello(&self) -> Hello<'_> {
-        let sasl_supported_mechs = match (self.cred.mechanism, self.cred.username) {
-            (None, Some(user)) => Some(UserRef { db: self.cred.source, user }),
+        let sasl_supported_mechs = match (self.cred.mechanism, self.cred.username()) {
+            (None, Some(user)) => Some(UserRef { db: self.cred.source(), user }),
             _ => None,
         };
         let speculative_authenticate = match (&self.conversation, self.speculated) {
@@ -298,11 +719,11 @@ impl<'c> Authenticator<'c> {
                     mechanism: m.as_str(),
                     payload,
                     skip_empty_exchange: true,
-                    db: self.cred.source,
+                    db: self.cred.source(),
                 })
             }),
             (Conversation::X509, Some(_)) => {
-                Some(Speculative::Authenticate(Authenticate::x509(self.cred.username)))
+                Some(Speculative::Authenticate(Authenticate::x509(self.cred.username())))
             }
             _ => None,
         };
@@ -315,53 +736,143 @@ impl<'c> Authenticator<'c> {
         }
     }
 
-    fn auth_command(&self) -> Option<Outgoing<'_>> {
-        let db = self.cred.source;
+    fn auth_step(&self) -> Step<'_> {
+        let db = self.cred.source();
+        let failed = Step::Done(Outcome::Failed);
         match (&self.conversation, self.conversation_id) {
-            (Conversation::Scram(c), None) => Some(Outgoing::SaslStart(SaslStart {
-                mechanism: c.mechanism(),
-                payload: c.message()?,
-                skip_empty_exchange: true,
-                db,
-            })),
+            (Conversation::Scram(c), None) => match c.message() {
+                Some(payload) => Step::Send(Command::SaslStart(SaslStart {
+                    mechanism: c.mechanism(),
+                    payload,
+                    skip_empty_exchange: true,
+                    db,
+                })),
+                None => failed,
+            },
             (Conversation::Scram(c), Some(id)) => {
-                let payload = if self.empty_continue { &[][..] } else { c.message()? };
-                Some(Outgoing::SaslContinue(SaslContinue { conversation_id: id, payload, db }))
+                let payload = if self.empty_continue { Some(&[][..]) } else { c.message() };
+                match payload {
+                    Some(payload) => Step::Send(Command::SaslContinue(SaslContinue {
+                        conversation_id: id,
+                        payload,
+                        db,
+                    })),
+                    None => failed,
+                }
             }
-            (Conversation::Plain, _) => Some(Outgoing::SaslStart(SaslStart {
+            (Conversation::Plain, _) => Step::Send(Command::SaslStart(SaslStart {
                 mechanism: Mechanism::Plain.as_str(),
-                payload: &self.plain,
+                payload: self.payload(),
                 skip_empty_exchange: false,
                 db,
             })),
             (Conversation::X509, _) => {
-                Some(Outgoing::Authenticate(Authenticate::x509(self.cred.username)))
+                Step::Send(Command::Authenticate(Authenticate::x509(self.cred.username())))
             }
-            (Conversation::None, _) => None,
+            (Conversation::Aws(s), id) => match (s, id) {
+                (AwsState::First(f), _) => Step::Send(Command::SaslStart(SaslStart {
+                    mechanism: aws::MECHANISM,
+                    payload: f.payload(),
+                    skip_empty_exchange: false,
+                    db,
+                })),
+                (AwsState::NeedTime(_), _) => Step::Need(Need::Time),
+                (AwsState::NeedCredentials(..), _) => Step::Need(Need::AwsCredentials),
+                (AwsState::Second, Some(id)) => Step::Send(Command::SaslContinue(SaslContinue {
+                    conversation_id: id,
+                    payload: self.payload(),
+                    db,
+                })),
+                _ => failed,
+            },
+            (Conversation::Oidc { next, .. }, _) => match *next {
+                OidcNext::Token { idp_info } => Step::Need(Need::OidcToken {
+                    idp_info: if idp_info {
+                        oidc::IdpInfo::parse(self.payload()).ok()
+                    } else {
+                        None
+                    },
+                    username: self.cred.username(),
+                }),
+                OidcNext::Start => Step::Send(Command::SaslStart(oidc::sasl_start(self.payload()))),
+                OidcNext::Continue(id) => {
+                    Step::Send(Command::SaslContinue(oidc::sasl_continue(id, self.payload())))
+                }
+                OidcNext::Wait => failed,
+            },
+            (Conversation::None, _) => failed,
         }
     }
 
+    /// The stage the next reply answers (for error context).
+    fn stage(&self) -> Stage {
+        match (self.phase, self.command()) {
+            (Phase::Hello, _) => Stage::Hello,
+            (_, Some(Command::SaslStart(_))) => Stage::SaslStart,
+            (_, Some(Command::SaslContinue(_))) => Stage::SaslContinue,
+            (_, Some(Command::Authenticate(_))) => Stage::Authenticate,
+            (_, Some(Command::Hello(_))) => Stage::Hello,
+            (Phase::Done(_), None) => Stage::Setup,
+            (_, None) => Stage::Input,
+        }
+    }
+
+    /// Record a failure with its context; the login is over.
+    #[cold]
+    fn fail(&mut self, stage: Stage, error: Error, server: Option<ServerReply>) -> Error {
+        self.failure = Some(LoginError {
+            mechanism: self.mechanism.or(self.cred.mechanism),
+            user: self.cred.username().map(BoundedText::new),
+            source: BoundedText::new(self.cred.source()),
+            stage,
+            server,
+            error: error.clone(),
+        });
+        self.phase = Phase::Done(Outcome::Failed);
+        self.payload.zeroize();
+        self.payload_len = 0;
+        error
+    }
+
+    /// The failed login, with its context, once a call returned an error.
+    pub fn error(&self) -> Option<&LoginError> {
+        self.failure.as_ref()
+    }
+
+    /// Record `error` (from the transport or framing around this login)
+    /// with this login's context, and end the login; [`error`](Self::error)
+    /// then describes it.
+    pub fn fail_with(&mut self, error: Error) {
+        let stage = self.stage();
+        self.fail(stage, error, None);
+    }
+
     /// Handle the reply (its BSON body) to the command last returned by
-    /// [`command`](Self::command).
+    /// [`step`](Self::step), and say what is next.
     ///
     /// # Errors
-    /// A failed command ([`Error::CommandFailed`], e.g. code 18), a
-    /// malformed reply, a server that breaks SCRAM or the handshake. After an
-    /// error the authenticator is failed.
-    pub fn handle_reply(&mut self, body: &[u8]) -> Result<Progress, Error> {
-        let result = Document::parse(body).map_err(Error::from).and_then(|doc| match self.phase {
-            Phase::Hello => self.on_hello(doc),
-            Phase::Auth => self.on_auth(doc),
-            Phase::Done | Phase::Failed => {
-                Err(Error::UnexpectedStep { expected: "no reply (no command outstanding)" })
-            }
-        });
-        match &result {
-            Ok(Progress::Done) => self.phase = Phase::Done,
-            Ok(Progress::SendCommand) => self.phase = Phase::Auth,
-            Err(_) => self.phase = Phase::Failed,
+    /// A failed command ([`Error::CommandFailed`]; code 18 is
+    /// [`ErrorKind::AuthenticationFailed`]), a malformed reply, a server that
+    /// breaks the mechanism or the handshake. After an error the login is
+    /// over and [`error`](Self::error) describes it.
+    pub fn handle_reply(&mut self, body: &[u8]) -> Result<Step<'_>, Error> {
+        let stage = self.stage();
+        let doc = Document::parse(body).map_err(Error::from);
+        if !matches!(self.step(), Step::Send(_)) {
+            // Nothing outstanding: report, but do not end (or undo) the login.
+            return Err(doc.err().unwrap_or(Error::UnexpectedStep {
+                expected: "no reply (no command outstanding)",
+            }));
         }
-        result
+        let mut server = None;
+        let result = doc.and_then(|doc| match self.phase {
+            Phase::Hello => self.on_hello(doc, &mut server),
+            _ => self.on_auth(doc, &mut server),
+        });
+        match result {
+            Ok(()) => Ok(self.step()),
+            Err(e) => Err(self.fail(stage, e, server)),
+        }
     }
 
     /// As [`handle_reply`](Self::handle_reply) for a whole OP_MSG frame,
@@ -372,7 +883,7 @@ impl<'c> Authenticator<'c> {
     /// # Errors
     /// A malformed frame, a reply to another request, or
     /// [`handle_reply`](Self::handle_reply)'s errors.
-    pub fn handle_reply_frame(&mut self, frame: &[u8], request_id: i32) -> Result<Progress, Error> {
+    pub fn handle_reply_frame(&mut self, frame: &[u8], request_id: i32) -> Result<Step<'_>, Error> {
         let msg = wire::parse_op_msg(frame)?;
         if msg.response_to != request_id {
             return Err(Error::Protocol { rule: "reply does not answer our request" });
@@ -380,18 +891,23 @@ impl<'c> Authenticator<'c> {
         self.handle_reply(msg.body.as_bytes())
     }
 
-    fn on_hello(&mut self, doc: Document<'_>) -> Result<Progress, Error> {
-        let reply = HelloReply::parse(doc)?
-            .map_err(|e| Error::CommandFailed(CommandFailure::from_reply(&e)))?;
+    fn on_hello(
+        &mut self,
+        doc: Document<'_>,
+        server: &mut Option<ServerReply>,
+    ) -> Result<(), Error> {
+        let reply = HelloReply::parse(doc)?.map_err(|e| command_failed(&e, server))?;
         if reply.arbiter_only {
             // The handshake spec: never authenticate against an arbiter.
-            return Ok(Progress::Done);
+            self.phase = Phase::Done(Outcome::Arbiter);
+            return Ok(());
         }
         let mechanism = match self.cred.mechanism {
             Some(m) => m,
             None => mech::negotiate(reply.sasl_supported_mechs.iter().flat_map(|l| l.iter())),
         };
         self.mechanism = Some(mechanism);
+        self.phase = Phase::Auth;
         if let (Some(spec), Some(m)) = (reply.speculative_authenticate, self.speculated)
             && m == mechanism
         {
@@ -399,8 +915,8 @@ impl<'c> Authenticator<'c> {
                 Conversation::X509 => {
                     spec.authenticate()?;
                     self.speculation_answered = true;
-                    self.authenticated = true;
-                    return Ok(Progress::Done);
+                    self.phase = Phase::Done(Outcome::Authenticated { mechanism });
+                    return Ok(());
                 }
                 Conversation::Scram(_) => {
                     self.speculation_answered = true;
@@ -420,29 +936,59 @@ impl<'c> Authenticator<'c> {
                 Conversation::Plain
             }
             Mechanism::MongodbX509 => Conversation::X509,
+            Mechanism::MongodbAws => {
+                Conversation::Aws(AwsState::First(aws::Client::start(&self.aws_nonce)))
+            }
+            Mechanism::MongodbOidc => {
+                let mut conv = if self.config.oidc_two_step {
+                    oidc::Conversation::two_step()
+                } else {
+                    oidc::Conversation::one_step()
+                };
+                let mut buf = [0u8; MAX_USERNAME_LEN + 16];
+                let next = match conv.start(self.cred.username(), &mut buf)? {
+                    oidc::Step::SaslStart { len } => {
+                        let p = buf.get(..len).unwrap_or(&[]);
+                        self.set_payload(&[p], "MONGODB-OIDC payload")?;
+                        OidcNext::Start
+                    }
+                    _ => OidcNext::Token { idp_info: false },
+                };
+                Conversation::Oidc { conv, next }
+            }
             other => return Err(Error::MechanismNotSupported(other)),
         };
         self.conversation_id = None;
-        Ok(Progress::SendCommand)
+        Ok(())
     }
 
-    fn on_auth(&mut self, doc: Document<'_>) -> Result<Progress, Error> {
+    fn on_auth(
+        &mut self,
+        doc: Document<'_>,
+        server: &mut Option<ServerReply>,
+    ) -> Result<(), Error> {
         match self.conversation {
             Conversation::X509 => {
-                AuthenticateReply::parse(doc)?
-                    .map_err(|e| Error::CommandFailed(CommandFailure::from_reply(&e)))?;
-                self.authenticated = true;
-                Ok(Progress::Done)
+                AuthenticateReply::parse(doc)?.map_err(|e| command_failed(&e, server))?;
+                self.phase =
+                    Phase::Done(Outcome::Authenticated { mechanism: Mechanism::MongodbX509 });
+                Ok(())
             }
             _ => {
-                let reply = SaslReply::parse(doc)?
-                    .map_err(|e| Error::CommandFailed(CommandFailure::from_reply(&e)))?;
+                let reply = SaslReply::parse(doc)?.map_err(|e| command_failed(&e, server))?;
                 self.on_sasl_reply(reply)
             }
         }
     }
 
-    fn on_sasl_reply(&mut self, reply: SaslReply<'_>) -> Result<Progress, Error> {
+    fn done(&mut self) {
+        let mechanism = self.mechanism.unwrap_or(Mechanism::ScramSha256);
+        self.phase = Phase::Done(Outcome::Authenticated { mechanism });
+        self.payload.zeroize();
+        self.payload_len = 0;
+    }
+
+    fn on_sasl_reply(&mut self, reply: SaslReply<'_>) -> Result<(), Error> {
         self.replies = self.replies.saturating_add(1);
         if self.replies > MAX_SASL_REPLIES {
             return Err(Error::Protocol { rule: "too many SASL steps" });
@@ -453,23 +999,20 @@ impl<'c> Authenticator<'c> {
             }
             _ => self.conversation_id = Some(reply.conversation_id),
         }
-        let cache: Option<&mut dyn KeyStore> = match &mut self.cache {
-            Some(c) => Some(&mut **c),
-            None => None,
-        };
+        let cache = self.cache;
         match &mut self.conversation {
             Conversation::Plain => {
                 if reply.done {
-                    self.authenticated = true;
-                    Ok(Progress::Done)
+                    self.done();
+                    Ok(())
                 } else {
                     Err(Error::Protocol { rule: "PLAIN is one step, but the server is not done" })
                 }
             }
             Conversation::Scram(c) if self.empty_continue => {
-                if reply.done && reply.payload.is_empty() {
-                    self.authenticated = c.is_authenticated();
-                    Ok(Progress::Done)
+                if reply.done && reply.payload.is_empty() && c.is_authenticated() {
+                    self.done();
+                    Ok(())
                 } else {
                     Err(Error::Protocol {
                         rule: "server not done after the final empty saslContinue",
@@ -477,30 +1020,155 @@ impl<'c> Authenticator<'c> {
                 }
             }
             Conversation::Scram(c) => match c.step(reply.payload, cache)? {
-                Step::Send(_) if reply.done => Err(Error::Protocol {
+                scram::Step::Send(_) if reply.done => Err(Error::Protocol {
                     rule: "server claimed done before proving it knows the password",
                 }),
-                Step::Send(_) => Ok(Progress::SendCommand),
-                Step::Done if reply.done => {
-                    self.authenticated = true;
-                    Ok(Progress::Done)
+                scram::Step::Send(_) => Ok(()),
+                scram::Step::Done if reply.done => {
+                    self.done();
+                    Ok(())
                 }
-                Step::Done => {
+                scram::Step::Done => {
                     // A server that ignores skipEmptyExchange: verified, but
                     // it wants one more (empty) round.
                     self.empty_continue = true;
-                    Ok(Progress::SendCommand)
+                    Ok(())
                 }
             },
+            Conversation::Aws(state) => match state {
+                AwsState::First(f) => {
+                    if reply.done {
+                        return Err(Error::Protocol {
+                            rule: "MONGODB-AWS: server finished before receiving the signature",
+                        });
+                    }
+                    let f = f.clone();
+                    self.set_payload(&[reply.payload], "MONGODB-AWS server-first payload")?;
+                    self.conversation = Conversation::Aws(AwsState::NeedTime(f));
+                    Ok(())
+                }
+                AwsState::Second => {
+                    if reply.done {
+                        self.done();
+                        Ok(())
+                    } else {
+                        Err(Error::Protocol {
+                            rule: "MONGODB-AWS: server did not finish after the signature",
+                        })
+                    }
+                }
+                _ => Err(Error::UnexpectedStep { expected: "an input (Need)" }),
+            },
+            Conversation::Oidc { conv, next } => {
+                let was_start = *next == OidcNext::Start && self.config.oidc_two_step;
+                match conv.handle_reply(&reply)? {
+                    oidc::Step::Done => {
+                        self.done();
+                        Ok(())
+                    }
+                    oidc::Step::NeedToken { .. } => {
+                        *next = OidcNext::Token { idp_info: was_start };
+                        self.set_payload(&[reply.payload], "MONGODB-OIDC IdpInfo")
+                    }
+                    _ => Err(Error::Protocol { rule: "MONGODB-OIDC: unexpected reply" }),
+                }
+            }
             Conversation::X509 | Conversation::None => {
                 Err(Error::UnexpectedStep { expected: "an authenticate reply" })
             }
         }
     }
 
-    /// Whether the login succeeded (for SCRAM: the server's signature verified).
+    /// Answer [`Need::Time`]: the current UTC time, as `X-Amz-Date`.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedStep`] when the time was not asked for.
+    pub fn provide_time(&mut self, date: &aws::AmzDate) -> Result<Step<'_>, Error> {
+        match &self.conversation {
+            Conversation::Aws(AwsState::NeedTime(f)) => {
+                self.conversation = Conversation::Aws(AwsState::NeedCredentials(f.clone(), *date));
+                Ok(self.step())
+            }
+            _ => Err(Error::UnexpectedStep {
+                expected: "the next step (the time was not asked for)",
+            }),
+        }
+    }
+
+    /// Answer [`Need::AwsCredentials`]: signs the STS request (SigV4) and
+    /// prepares the `saslContinue`. The keys are not kept; the signed
+    /// payload (which holds the session token) is wiped after use.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedStep`] when credentials were not asked for; the
+    /// server-first payload's or the credentials' errors
+    /// ([`aws::ExpectServerFirst::handle_server_first`]); a payload over `P`.
+    pub fn provide_aws_credentials(
+        &mut self,
+        credentials: &aws::Credentials<'_>,
+    ) -> Result<Step<'_>, Error> {
+        let Conversation::Aws(AwsState::NeedCredentials(f, date)) = &self.conversation else {
+            return Err(Error::UnexpectedStep {
+                expected: "the next step (AWS credentials were not asked for)",
+            });
+        };
+        let (f, date) = (f.clone(), *date);
+        let server_first = self.payload.get(..self.payload_len).unwrap_or(&[]);
+        let signed = match f.handle_server_first(server_first, credentials, &date) {
+            Ok(s) => s,
+            Err(e) => return Err(self.fail(Stage::SaslStart, e, None)),
+        };
+        if let Err(e) = self.set_payload(&[signed.payload()], "MONGODB-AWS client payload") {
+            return Err(self.fail(Stage::Input, e, None));
+        }
+        self.conversation = Conversation::Aws(AwsState::Second);
+        Ok(self.step())
+    }
+
+    /// Answer [`Need::OidcToken`] with an access token. The token is put in
+    /// the next command's payload (wiped after use), never kept otherwise.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedStep`] when no token was asked for; a payload over
+    /// `P` ([`Error::Capacity`]).
+    pub fn provide_token(&mut self, token: &str) -> Result<Step<'_>, Error> {
+        let Conversation::Oidc { conv, next: OidcNext::Token { .. } } = &mut self.conversation
+        else {
+            return Err(Error::UnexpectedStep {
+                expected: "the next step (a token was not asked for)",
+            });
+        };
+        self.payload.zeroize();
+        self.payload_len = 0;
+        let r = conv.provide_token(token, &mut self.payload);
+        let next = match r {
+            Ok(oidc::Step::SaslStart { len }) => {
+                self.payload_len = len;
+                OidcNext::Start
+            }
+            Ok(oidc::Step::SaslContinue { conversation_id, len }) => {
+                self.payload_len = len;
+                OidcNext::Continue(conversation_id)
+            }
+            Ok(_) => OidcNext::Wait,
+            Err(e) => {
+                let e = match e.buffer_too_small() {
+                    Some(_) => Error::Capacity { what: "MONGODB-OIDC token payload", limit: P },
+                    None => e,
+                };
+                return Err(self.fail(Stage::Input, e, None));
+            }
+        };
+        if let Conversation::Oidc { next: n, .. } = &mut self.conversation {
+            *n = next;
+        }
+        Ok(self.step())
+    }
+
+    /// Whether the login succeeded (for SCRAM: the server's signature
+    /// verified). False for an arbiter.
     pub fn is_authenticated(&self) -> bool {
-        self.authenticated
+        matches!(self.phase, Phase::Done(Outcome::Authenticated { .. }))
     }
 
     /// The mechanism in use once the hello reply is handled.
@@ -512,21 +1180,32 @@ impl<'c> Authenticator<'c> {
     pub fn used_speculative(&self) -> bool {
         self.speculation_answered
     }
-}
 
-impl Drop for Authenticator<'_> {
-    fn drop(&mut self) {
-        self.plain.zeroize();
+    /// The credential this login uses.
+    pub fn credential(&self) -> &Credential {
+        &self.cred
     }
 }
 
-impl core::fmt::Debug for Authenticator<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+/// `ok: 0` → the compact error, keeping the server's text in `server`.
+#[cold]
+fn command_failed(e: &CommandError<'_>, server: &mut Option<ServerReply>) -> Error {
+    *server = Some(ServerReply::from_reply(e));
+    Error::CommandFailed(CommandFailure::from_reply(e))
+}
+
+impl<const P: usize> Drop for Authenticator<'_, P> {
+    fn drop(&mut self) {
+        self.payload.zeroize();
+    }
+}
+
+impl<const P: usize> fmt::Debug for Authenticator<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Authenticator")
             .field("credential", &self.cred)
             .field("phase", &self.phase)
             .field("mechanism", &self.mechanism)
-            .field("authenticated", &self.authenticated)
             .finish_non_exhaustive()
     }
 }
@@ -534,7 +1213,7 @@ impl core::fmt::Debug for Authenticator<'_> {
 /// A command the authenticator wants sent: write it with
 /// [`wire::encode_message`] (framed) or [`wire::encode_document`] (body only).
 #[derive(Clone, Copy, Debug)]
-pub enum Outgoing<'a> {
+pub enum Command<'a> {
     /// The opening `hello` / `isMaster`.
     Hello(Hello<'a>),
     /// `saslStart`.
@@ -545,7 +1224,7 @@ pub enum Outgoing<'a> {
     Authenticate(Authenticate<'a>),
 }
 
-impl WriteBody for Outgoing<'_> {
+impl WriteBody for Command<'_> {
     fn write_body(&self, w: &mut DocWriter<'_>) {
         match self {
             Self::Hello(c) => c.write_body(w),
@@ -555,7 +1234,3 @@ impl WriteBody for Outgoing<'_> {
         }
     }
 }
-
-/// Keep `wire` reachable from the docs above.
-#[doc(hidden)]
-pub use wire::encode_document as _encode_document;

@@ -59,6 +59,138 @@ impl fmt::Debug for ServerErrorText {
     }
 }
 
+/// Shown escaped (see [`Escaped`]): a peer's text is data, not output.
+impl fmt::Display for ServerErrorText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&Escaped(self.as_str()), f)
+    }
+}
+
+/// Longest server `errmsg` a [`crate::client::LoginError`] keeps, in bytes. A
+/// longer one is kept up to this bound (at a character boundary) and shown
+/// with a trailing `...` marker: it is text for a human, never parsed.
+pub const MAX_ERRMSG_LEN: usize = 256;
+/// Longest server `codeName` a [`crate::client::LoginError`] keeps, in bytes
+/// (mongod's longest is under 50); longer is cut and marked like `errmsg`.
+pub const MAX_CODE_NAME_LEN: usize = 64;
+
+/// A peer's (or caller's) text shown in an error: every ASCII control
+/// character and `\\` is escaped as `\xNN` / `\\`, and every non-ASCII
+/// character that is not printable (controls, bidi overrides, format
+/// characters, unassigned code points) as `\u{..}`, so that no server can
+/// write terminal escapes, fake lines or reordered text into a log.
+#[derive(Clone, Copy)]
+pub struct Escaped<'a>(pub &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write;
+        for c in self.0.chars() {
+            match c {
+                '\\' => f.write_str("\\\\")?,
+                ' '..='~' => f.write_char(c)?,
+                c if c.is_ascii() => write!(f, "\\x{:02x}", c as u32)?,
+                c if c.escape_debug().len() > 1 => write!(f, "\\u{{{:x}}}", c as u32)?,
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// Text from a peer kept for an error, bounded to `N` bytes: a longer text
+/// is cut at a character boundary and remembered as cut ([`Self::is_truncated`]).
+/// `Display` escapes it ([`Escaped`]) and marks a cut with `...`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct BoundedText<const N: usize> {
+    text: heapless::String<N>,
+    truncated: bool,
+}
+
+impl<const N: usize> BoundedText<N> {
+    /// Keep up to `N` bytes of `text`.
+    pub fn new(text: &str) -> Self {
+        let mut end = text.len().min(N);
+        while !text.is_char_boundary(end) {
+            end = end.saturating_sub(1);
+        }
+        let kept = text.get(..end).unwrap_or_default();
+        let mut s = heapless::String::new();
+        // `kept` is at most N bytes.
+        let _ = s.push_str(kept);
+        BoundedText { text: s, truncated: end < text.len() }
+    }
+    /// The kept text, unescaped.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+    /// Whether the original was longer than `N` bytes.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl<const N: usize> fmt::Display for BoundedText<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&Escaped(&self.text), f)?;
+        if self.truncated {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+impl<const N: usize> fmt::Debug for BoundedText<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// An output buffer was too small: the one type every layer reports this
+/// with ([`Error::BufferTooSmall`], `WireError::BufferTooSmall`,
+/// `BsonError::BufferTooSmall`, `UriErrorKind::BufferTooSmall`,
+/// `SaslprepError::BufferTooSmall` all carry it), with the size that is
+/// needed: retry with a buffer that large.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BufferTooSmall {
+    /// The size needed, in bytes.
+    pub required: usize,
+}
+
+impl fmt::Display for BufferTooSmall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "output buffer too small: {} bytes needed", self.required)
+    }
+}
+
+impl core::error::Error for BufferTooSmall {}
+
+/// What kind of failure an [`Error`] is, for callers that branch on it
+/// (the C status, a Python exception class, a Go sentinel map onto these).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The server refused the login (code 18, AuthenticationFailed), or our
+    /// server refused a client's proof: wrong user or password.
+    AuthenticationFailed,
+    /// The server answered a command with another error code.
+    CommandFailed,
+    /// The peer's bytes were malformed or it broke the protocol.
+    Peer,
+    /// The caller's input or use of the API (credential, buffer, limit, order).
+    Caller,
+    /// A connection string broke a rule.
+    Uri,
+    /// Not supported by this build.
+    Unsupported,
+}
+
 /// Everything that can go wrong, grouped by fault. `#[non_exhaustive]`: match
 /// the groups you care about and treat the rest as failures.
 #[non_exhaustive]
@@ -113,11 +245,8 @@ pub enum Error {
         /// The documented limit in bytes.
         limit: usize,
     },
-    /// An output buffer is too small; `required` bytes are needed.
-    BufferTooSmall {
-        /// The size needed.
-        required: usize,
-    },
+    /// An output buffer is too small (the size needed inside).
+    BufferTooSmall(BufferTooSmall),
     /// Nonce input broke a rule (too little entropy, bad characters).
     InvalidNonce {
         /// The rule that failed.
@@ -224,7 +353,7 @@ impl fmt::Display for Error {
             Self::ServerSignatureMismatch => {
                 f.write_str("server signature did not verify (server does not know the password)")
             }
-            Self::ServerError(text) => write!(f, "server reported SCRAM error: {}", text.as_str()),
+            Self::ServerError(text) => write!(f, "server reported SCRAM error: {text}"),
             Self::MandatoryExtension => {
                 f.write_str("server-first-message requires an unsupported mandatory extension (m=)")
             }
@@ -235,9 +364,7 @@ impl fmt::Display for Error {
             Self::Capacity { what, limit } => {
                 write!(f, "{what} exceeds the fixed limit of {limit} bytes")
             }
-            Self::BufferTooSmall { required } => {
-                write!(f, "output buffer too small: {required} bytes needed")
-            }
+            Self::BufferTooSmall(b) => write!(f, "{b}"),
             Self::InvalidNonce { rule } => write!(f, "invalid nonce: {rule}"),
             Self::InvalidCredential { rule } => write!(f, "invalid credential: {rule}"),
             Self::Saslprep(e) => write!(f, "password: {e}"),
@@ -252,7 +379,7 @@ impl fmt::Display for Error {
                     None => f.write_str("server error")?,
                 }
                 if let Some(n) = &c.code_name {
-                    write!(f, " ({})", n.as_str())?;
+                    write!(f, " ({n})")?;
                 }
                 Ok(())
             }
@@ -268,4 +395,59 @@ impl fmt::Display for Error {
     }
 }
 
-impl core::error::Error for Error {}
+impl Error {
+    /// The kind of failure: [`ErrorKind::AuthenticationFailed`] for a
+    /// server's code 18 as much as for our own server's refusal.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::AuthenticationFailed => ErrorKind::AuthenticationFailed,
+            Self::CommandFailed(c) if c.is_authentication_failed() => {
+                ErrorKind::AuthenticationFailed
+            }
+            Self::CommandFailed(_) => ErrorKind::CommandFailed,
+            Self::Capacity { .. }
+            | Self::BufferTooSmall(_)
+            | Self::InvalidNonce { .. }
+            | Self::InvalidCredential { .. }
+            | Self::Saslprep(_)
+            | Self::KeysDoNotMatchServer
+            | Self::UnexpectedStep { .. }
+            | Self::ChannelBindingNotSupported => ErrorKind::Caller,
+            Self::Uri(_) => ErrorKind::Uri,
+            Self::MechanismNotSupported(_) => ErrorKind::Unsupported,
+            Self::Wire(crate::codec::wire::WireError::BufferTooSmall(_)) => ErrorKind::Caller,
+            _ => ErrorKind::Peer,
+        }
+    }
+
+    /// Whether this is the authentication-failed kind (wrong credentials).
+    pub fn is_authentication_failed(&self) -> bool {
+        self.kind() == ErrorKind::AuthenticationFailed
+    }
+
+    /// The size a too-small output buffer needed, from whichever layer said so.
+    pub fn buffer_too_small(&self) -> Option<BufferTooSmall> {
+        match self {
+            Self::BufferTooSmall(b)
+            | Self::Wire(crate::codec::wire::WireError::BufferTooSmall(b)) => Some(*b),
+            Self::Uri(u) => match u.kind {
+                crate::uri::UriErrorKind::BufferTooSmall(b) => Some(b),
+                _ => None,
+            },
+            Self::Saslprep(crate::saslprep::SaslprepError::BufferTooSmall(b)) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Saslprep(e) => Some(e),
+            Self::Wire(e) => Some(e),
+            Self::Uri(e) => Some(e),
+            Self::Aws(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -254,7 +254,7 @@ pub fn scram_client_final(data: &[u8]) -> Outcome {
 const PREP_BUF: usize = 8192;
 
 /// saslprep: idempotent on its output, the `heapless` variant agrees, a
-/// too-small buffer gives exactly `BufferTooSmall { required }` and leaves no
+/// too-small buffer gives exactly `BufferTooSmall(crate::BufferTooSmall { required })` and leaves no
 /// partial output, and other errors come before any capacity error.
 pub fn saslprep(data: &[u8]) -> Outcome {
     let Ok(input) = core::str::from_utf8(data) else {
@@ -283,13 +283,19 @@ pub fn saslprep(data: &[u8]) -> Outcome {
             // Exact capacity error, and nothing left behind.
             if n > 0 {
                 ensure(
-                    from_empty == Err(SaslprepError::BufferTooSmall { required: n }),
+                    from_empty
+                        == Err(SaslprepError::BufferTooSmall(crate::BufferTooSmall {
+                            required: n,
+                        })),
                     "an empty buffer did not give BufferTooSmall with the exact size",
                 )?;
                 let mut small = [0u8; PREP_BUF];
                 let short = small.get_mut(..n - 1).ok_or("length")?;
                 ensure(
-                    prep(input, short) == Err(SaslprepError::BufferTooSmall { required: n }),
+                    prep(input, short)
+                        == Err(SaslprepError::BufferTooSmall(crate::BufferTooSmall {
+                            required: n,
+                        })),
                     "a one-byte-short buffer did not give BufferTooSmall with the exact size",
                 )?;
                 ensure(short.iter().all(|&b| b == 0), "a too-small buffer kept partial output")?;
@@ -299,7 +305,7 @@ pub fn saslprep(data: &[u8]) -> Outcome {
             let mut h = heapless::String::<64>::new();
             match saslprep_heapless(input, &mut h) {
                 Ok(()) => ensure(h.as_str() == prepared, "saslprep_heapless disagrees")?,
-                Err(SaslprepError::BufferTooSmall { required }) => {
+                Err(SaslprepError::BufferTooSmall(crate::BufferTooSmall { required })) => {
                     ensure(required == n && n > 64, "saslprep_heapless wrong capacity error")?;
                     ensure(h.is_empty(), "saslprep_heapless kept partial output")?;
                 }
@@ -307,7 +313,7 @@ pub fn saslprep(data: &[u8]) -> Outcome {
             }
             Ok(())
         }
-        Err(SaslprepError::BufferTooSmall { required }) => {
+        Err(SaslprepError::BufferTooSmall(crate::BufferTooSmall { required })) => {
             ensure(required > PREP_BUF, "BufferTooSmall with a buffer that was big enough")?;
             ensure(big.iter().all(|&b| b == 0), "a too-small buffer kept partial output")
         }
@@ -402,7 +408,7 @@ pub fn uri(data: &[u8]) -> Outcome {
         let short = enc.get_mut(..len - 1).ok_or("length")?;
         let e = builder.encode_into(short).err().map(|e| e.kind());
         ensure(
-            e == Some(UriErrorKind::BufferTooSmall { required: len }),
+            e == Some(UriErrorKind::BufferTooSmall(crate::BufferTooSmall { required: len })),
             "a too-small URI buffer did not give BufferTooSmall with the exact size",
         )?;
         ensure(short.iter().all(|&b| b == 0), "a too-small URI buffer kept partial output")?;
@@ -526,11 +532,13 @@ pub fn bson(data: &[u8]) -> Outcome {
         let mut short = [0u8; DOC_BUF];
         let short = short.get_mut(..n - 1).ok_or("length")?;
         ensure(
-            rewrite(doc, short) == Err(BsonError::BufferTooSmall { required: n }),
+            rewrite(doc, short)
+                == Err(BsonError::BufferTooSmall(crate::BufferTooSmall { required: n })),
             "a too-small writer did not report the size a big one used",
         )?;
         ensure(
-            rewrite(doc, &mut []) == Err(BsonError::BufferTooSmall { required: n }),
+            rewrite(doc, &mut [])
+                == Err(BsonError::BufferTooSmall(crate::BufferTooSmall { required: n })),
             "an empty writer did not report the size a big one used",
         )?;
     }
@@ -582,7 +590,7 @@ pub fn op_msg(data: &[u8]) -> Outcome {
             msg.response_to,
             msg.body,
             short.get_mut(..n - 1).ok_or("length")?,
-        ) == Err(wire::WireError::BufferTooSmall { required: n }),
+        ) == Err(wire::WireError::BufferTooSmall(crate::BufferTooSmall { required: n })),
         "a too-small OP_MSG buffer did not give BufferTooSmall with the exact size",
     )?;
     exercise_document(msg.body)
@@ -673,6 +681,7 @@ pub fn auth_config(flags: u8) -> AuthConfig {
         speculative: flags & 1 != 0,
         legacy_hello: flags & 2 != 0,
         scram: ClientConfig { max_iterations: MIN_ITERATIONS },
+        ..AuthConfig::default()
     }
 }
 
@@ -691,7 +700,8 @@ pub fn run_authenticator(data: &[u8], password: &str) -> Outcome {
     let Some((&flags, replies)) = data.split_first() else {
         return Ok(());
     };
-    let cred = AuthCredential::scram(FUZZ_USER, password, FUZZ_SOURCE);
+    let cred = AuthCredential::scram(FUZZ_USER, password, FUZZ_SOURCE)
+        .map_err(|_| "the fixed credential is refused")?;
     let mut auth = Authenticator::new(cred, auth_config(flags), &AUTH_ENTROPY)
         .map_err(|_| "the fixed credential is refused")?;
     let mut buf = [0u8; 4096];

@@ -9,7 +9,9 @@
 
 use embedded_io::{Read, ReadExactError, Write};
 
-use crate::client::{Authenticator, Progress};
+#[cfg(feature = "std")]
+use crate::client::LoginError;
+use crate::client::{Authenticator, Outcome, Step};
 use crate::codec::wire::{self, HEADER_LEN};
 use crate::error::Error;
 use crate::server::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
@@ -17,15 +19,28 @@ use crate::server::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
 #[cfg(feature = "std")]
 pub use embedded_io_adapters::std::FromStd;
 
-/// A handshake failed: the stream, or the protocol.
+/// A handshake failed: the stream, the clock, or the protocol.
 #[derive(Debug)]
 pub enum HandshakeError<E> {
     /// The stream failed.
     Io(E),
     /// The peer closed the stream mid-conversation.
     UnexpectedEof,
-    /// Authentication or the wire protocol failed.
+    /// The overall deadline passed (e.g. a server dripping one byte at a time).
+    Timeout,
+    /// Authentication or the wire protocol failed. The error is kept
+    /// small (it is returned through every frame on a microcontroller's
+    /// stack); the client's [`Authenticator::error`] has the same failure
+    /// with its context (mechanism, user, database, command, the server's
+    /// code, codeName and errmsg).
     Auth(Error),
+}
+
+impl<E> HandshakeError<E> {
+    /// Whether the server refused the credentials (code 18).
+    pub fn is_authentication_failed(&self) -> bool {
+        matches!(self, Self::Auth(e) if e.is_authentication_failed())
+    }
 }
 
 impl<E> From<Error> for HandshakeError<E> {
@@ -54,25 +69,97 @@ impl<E: core::fmt::Debug> core::fmt::Display for HandshakeError<E> {
         match self {
             Self::Io(e) => write!(f, "I/O error: {e:?}"),
             Self::UnexpectedEof => f.write_str("the peer closed the connection mid-handshake"),
+            Self::Timeout => f.write_str("the handshake did not finish before its deadline"),
             Self::Auth(e) => write!(f, "{e}"),
         }
     }
 }
 
-impl<E: core::fmt::Debug> core::error::Error for HandshakeError<E> {}
+impl<E: core::fmt::Debug> core::error::Error for HandshakeError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Auth(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
-/// Read one frame into `buf`, checking its announced length against the
-/// buffer before reading the body. Returns its length and opcode.
+/// An overall deadline for a handshake, checked before every read and
+/// write, so that a server dripping one byte at a time cannot hold a
+/// connection open past it (a per-read timeout, which the transport may
+/// also have, does not stop that). With `std`, a `std::time::Instant` is
+/// one; on firmware, implement it over your clock.
+pub trait Deadline {
+    /// Whether the deadline has passed.
+    fn expired(&mut self) -> bool;
+}
+
+/// No deadline (the transport's own timeouts only).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoDeadline;
+
+impl Deadline for NoDeadline {
+    fn expired(&mut self) -> bool {
+        false
+    }
+}
+
+#[cfg(feature = "std")]
+impl Deadline for std::time::Instant {
+    fn expired(&mut self) -> bool {
+        std::time::Instant::now() >= *self
+    }
+}
+
 /// The header slot at the front of the caller's buffer.
 fn header_slot(buf: &mut [u8]) -> Result<&mut [u8; HEADER_LEN], Error> {
     buf.get_mut(..HEADER_LEN)
         .and_then(|h| h.try_into().ok())
-        .ok_or(Error::BufferTooSmall { required: wire::MIN_MESSAGE_LEN })
+        .ok_or(Error::BufferTooSmall(crate::BufferTooSmall { required: wire::MIN_MESSAGE_LEN }))
 }
 
 /// The body slot of a `len`-byte frame in the caller's buffer.
 fn body_slot(buf: &mut [u8], len: usize) -> Result<&mut [u8], Error> {
-    buf.get_mut(HEADER_LEN..len).ok_or(Error::BufferTooSmall { required: len })
+    buf.get_mut(HEADER_LEN..len)
+        .ok_or(Error::BufferTooSmall(crate::BufferTooSmall { required: len }))
+}
+
+/// Fill `buf` from `io`, checking the deadline before every read.
+fn read_full<T: Read, D: Deadline>(
+    io: &mut T,
+    mut buf: &mut [u8],
+    deadline: &mut D,
+) -> Result<(), HandshakeError<T::Error>> {
+    while !buf.is_empty() {
+        if deadline.expired() {
+            return Err(HandshakeError::Timeout);
+        }
+        match io.read(buf) {
+            Ok(0) => return Err(HandshakeError::UnexpectedEof),
+            Ok(n) => buf = buf.get_mut(n..).unwrap_or_default(),
+            Err(e) => return Err(HandshakeError::Io(e)),
+        }
+    }
+    Ok(())
+}
+
+/// Write all of `buf`, checking the deadline before every write.
+fn write_full<T: Write, D: Deadline>(
+    io: &mut T,
+    mut buf: &[u8],
+    deadline: &mut D,
+) -> Result<(), HandshakeError<T::Error>> {
+    while !buf.is_empty() {
+        if deadline.expired() {
+            return Err(HandshakeError::Timeout);
+        }
+        match io.write(buf) {
+            Ok(0) => return Err(HandshakeError::UnexpectedEof),
+            Ok(n) => buf = buf.get(n..).unwrap_or_default(),
+            Err(e) => return Err(HandshakeError::Io(e)),
+        }
+    }
+    io.flush().map_err(HandshakeError::Io)
 }
 
 fn read_frame<T: Read>(
@@ -92,45 +179,98 @@ fn read_frame<T: Read>(
     Ok((len, op))
 }
 
-/// Frame the authenticator's next command into `buf`; `None` when it has
-/// nothing to send (the loops below treat that as a logic error).
-fn next_request(
-    auth: &Authenticator<'_>,
+/// What the loops do next: frame a command into `buf` (its length), or stop.
+enum Next {
+    Send(usize),
+    Done(Outcome),
+}
+
+/// Frame the authenticator's next command into `buf`.
+fn next_request<const P: usize>(
+    auth: &Authenticator<'_, P>,
     request_id: i32,
     buf: &mut [u8],
-) -> Result<Option<usize>, Error> {
-    match auth.command() {
-        Some(cmd) => Ok(Some(wire::encode_message(request_id, 0, &cmd, buf)?)),
-        None => Ok(None),
+) -> Result<Next, Error> {
+    match auth.step() {
+        Step::Send(cmd) => Ok(Next::Send(wire::encode_message(request_id, 0, &cmd, buf)?)),
+        Step::Done(Outcome::Failed) => Err(LOGIN_OVER),
+        Step::Done(o) => Ok(Next::Done(o)),
+        Step::Need(_) => Err(NEEDS_INPUT),
     }
 }
 
-const NOTHING_TO_SEND: Error = Error::UnexpectedStep { expected: "a command to send" };
+const LOGIN_OVER: Error =
+    Error::UnexpectedStep { expected: "a new login (this one failed; start another)" };
+
+const NEEDS_INPUT: Error = Error::UnexpectedStep {
+    expected: "an input from the caller (this mechanism needs the step-by-step loop)",
+};
+
+/// End the login on an authentication or wire error of the loop, so that
+/// [`Authenticator::error`] describes it with its context (a reply's error
+/// is recorded already). A stream error, an early close or the deadline
+/// leave the login as it was: the caller decides whether to retry.
+fn login_error<E, const P: usize>(
+    auth: &mut Authenticator<'_, P>,
+    e: HandshakeError<E>,
+) -> HandshakeError<E> {
+    if let HandshakeError::Auth(err) = &e
+        && !auth.error().is_some_and(|l| l.error() == err)
+    {
+        auth.fail_with(err.clone());
+    }
+    e
+}
 
 /// Log in over a blocking stream: send each command the authenticator
 /// wants as an OP_MSG, feed it each reply, until it is done. `buf` holds one
 /// message at a time (a few hundred bytes suffice; hello replies from real
-/// servers are under 1 KiB).
+/// servers are under 1 KiB). Mechanisms that need caller input (AWS, OIDC)
+/// are driven with [`Authenticator::step`] instead.
+///
+/// Returns how the handshake ended: only [`Outcome::Authenticated`] is a
+/// login (an arbiter gives [`Outcome::Arbiter`]).
 ///
 /// # Errors
-/// The stream's errors, an early close, or the authenticator's error (e.g.
-/// [`Error::CommandFailed`] with code 18 for a wrong password).
-pub fn authenticate<T: Read + Write>(
+/// The stream's errors, an early close, or the login's error
+/// ([`HandshakeError::Auth`]; a wrong password is its
+/// [`crate::ErrorKind::AuthenticationFailed`] kind; [`Authenticator::error`]
+/// gives it with its context).
+pub fn authenticate<T: Read + Write, const P: usize>(
     io: &mut T,
-    auth: &mut Authenticator<'_>,
+    auth: &mut Authenticator<'_, P>,
     buf: &mut [u8],
-) -> Result<(), HandshakeError<T::Error>> {
+) -> Result<Outcome, HandshakeError<T::Error>> {
+    authenticate_until(io, auth, buf, &mut NoDeadline)
+}
+
+/// As [`authenticate`], failing with [`HandshakeError::Timeout`] once
+/// `deadline` has passed (checked before every read and write).
+///
+/// # Errors
+/// As [`authenticate`], and [`HandshakeError::Timeout`].
+pub fn authenticate_until<T: Read + Write, D: Deadline, const P: usize>(
+    io: &mut T,
+    auth: &mut Authenticator<'_, P>,
+    buf: &mut [u8],
+    deadline: &mut D,
+) -> Result<Outcome, HandshakeError<T::Error>> {
     let mut request_id: i32 = 1;
-    loop {
-        let n = next_request(auth, request_id, buf)?.ok_or(NOTHING_TO_SEND)?;
-        io.write_all(buf.get(..n).unwrap_or(&[])).map_err(HandshakeError::Io)?;
-        io.flush().map_err(HandshakeError::Io)?;
-        let (len, _) = read_frame(io, buf, false)?;
-        if auth.handle_reply_frame(buf.get(..len).unwrap_or(&[]), request_id)? == Progress::Done {
-            return Ok(());
-        }
+    let r = (|| loop {
+        let n = match next_request(auth, request_id, buf)? {
+            Next::Send(n) => n,
+            Next::Done(o) => return Ok(o),
+        };
+        write_full(io, buf.get(..n).unwrap_or(&[]), deadline)?;
+        let capacity = buf.len();
+        let header = header_slot(buf)?;
+        read_full(io, header, deadline)?;
+        let len = wire::frame_len_in(header, capacity)?;
+        read_full(io, body_slot(buf, len)?, deadline)?;
+        auth.handle_reply_frame(buf.get(..len).unwrap_or(&[]), request_id)?;
         request_id = request_id.wrapping_add(1);
-    }
+    })();
+    r.map_err(|e| login_error(auth, e))
 }
 
 /// As [`authenticate`], over `embedded-io-async`.
@@ -138,26 +278,74 @@ pub fn authenticate<T: Read + Write>(
 /// # Errors
 /// As [`authenticate`].
 #[cfg(feature = "async")]
-pub async fn authenticate_async<T: embedded_io_async::Read + embedded_io_async::Write>(
+pub async fn authenticate_async<
+    T: embedded_io_async::Read + embedded_io_async::Write,
+    const P: usize,
+>(
     io: &mut T,
-    auth: &mut Authenticator<'_>,
+    auth: &mut Authenticator<'_, P>,
     buf: &mut [u8],
-) -> Result<(), HandshakeError<T::Error>> {
-    let mut request_id: i32 = 1;
-    loop {
-        let n = next_request(auth, request_id, buf)?.ok_or(NOTHING_TO_SEND)?;
-        io.write_all(buf.get(..n).unwrap_or(&[])).await.map_err(HandshakeError::Io)?;
-        io.flush().await.map_err(HandshakeError::Io)?;
-        let capacity = buf.len();
-        let header = header_slot(buf)?;
-        io.read_exact(header).await?;
-        let len = wire::frame_len_in(header, capacity)?;
-        io.read_exact(body_slot(buf, len)?).await?;
-        if auth.handle_reply_frame(buf.get(..len).unwrap_or(&[]), request_id)? == Progress::Done {
-            return Ok(());
+) -> Result<Outcome, HandshakeError<T::Error>> {
+    authenticate_async_until(io, auth, buf, &mut NoDeadline).await
+}
+
+/// As [`authenticate_until`], over `embedded-io-async`: the deadline is
+/// checked before every read and write (a read that never returns is the
+/// executor's to time out, e.g. with `select` on a timer).
+///
+/// # Errors
+/// As [`authenticate_until`].
+#[cfg(feature = "async")]
+pub async fn authenticate_async_until<
+    T: embedded_io_async::Read + embedded_io_async::Write,
+    D: Deadline,
+    const P: usize,
+>(
+    io: &mut T,
+    auth: &mut Authenticator<'_, P>,
+    buf: &mut [u8],
+    deadline: &mut D,
+) -> Result<Outcome, HandshakeError<T::Error>> {
+    async fn read_full_async<T: embedded_io_async::Read, D: Deadline>(
+        io: &mut T,
+        mut buf: &mut [u8],
+        deadline: &mut D,
+    ) -> Result<(), HandshakeError<T::Error>> {
+        while !buf.is_empty() {
+            if deadline.expired() {
+                return Err(HandshakeError::Timeout);
+            }
+            match io.read(buf).await {
+                Ok(0) => return Err(HandshakeError::UnexpectedEof),
+                Ok(n) => buf = buf.get_mut(n..).unwrap_or_default(),
+                Err(e) => return Err(HandshakeError::Io(e)),
+            }
         }
-        request_id = request_id.wrapping_add(1);
+        Ok(())
     }
+    let mut request_id: i32 = 1;
+    let r: Result<Outcome, HandshakeError<T::Error>> = async {
+        loop {
+            let n = match next_request(auth, request_id, buf)? {
+                Next::Send(n) => n,
+                Next::Done(o) => return Ok(o),
+            };
+            if deadline.expired() {
+                return Err(HandshakeError::Timeout);
+            }
+            io.write_all(buf.get(..n).unwrap_or(&[])).await.map_err(HandshakeError::Io)?;
+            io.flush().await.map_err(HandshakeError::Io)?;
+            let capacity = buf.len();
+            let header = header_slot(buf)?;
+            read_full_async(io, header, deadline).await?;
+            let len = wire::frame_len_in(header, capacity)?;
+            read_full_async(io, body_slot(buf, len)?, deadline).await?;
+            auth.handle_reply_frame(buf.get(..len).unwrap_or(&[]), request_id)?;
+            request_id = request_id.wrapping_add(1);
+        }
+    }
+    .await;
+    r.map_err(|e| login_error(auth, e))
 }
 
 /// Serve one connection until the peer closes it: read each request (OP_MSG,
@@ -189,4 +377,156 @@ pub fn serve<T: Read + Write, U: UserStore>(
         io.flush().map_err(HandshakeError::Io)?;
         reply_id = reply_id.wrapping_add(1);
     }
+}
+
+/// What [`connect`] can fail with (`std`).
+#[cfg(feature = "std")]
+#[derive(Debug)]
+pub enum ConnectError {
+    /// The connection string, or its credential, broke a rule; or the
+    /// login could not be set up (e.g. a credential over a limit).
+    Setup(Error),
+    /// No host could be reached.
+    Connect(std::io::Error),
+    /// The handshake failed: I/O, the deadline, or the wire.
+    Handshake(HandshakeError<std::io::Error>),
+    /// The login failed, with its context (mechanism, user, database,
+    /// command, the server's code and message); a wrong password is its
+    /// [`crate::ErrorKind::AuthenticationFailed`] kind.
+    Login(std::boxed::Box<LoginError>),
+}
+
+#[cfg(feature = "std")]
+impl ConnectError {
+    /// Whether the server refused the credentials (code 18).
+    pub fn is_authentication_failed(&self) -> bool {
+        match self {
+            Self::Login(l) => l.is_authentication_failed(),
+            Self::Handshake(h) => h.is_authentication_failed(),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl core::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Setup(e) => write!(f, "{e}"),
+            Self::Connect(e) => write!(f, "could not connect: {e}"),
+            Self::Handshake(e) => write!(f, "{e}"),
+            Self::Login(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl core::error::Error for ConnectError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Setup(e) => Some(e),
+            Self::Connect(e) => Some(e),
+            Self::Handshake(e) => Some(e),
+            Self::Login(e) => Some(&**e),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl From<crate::uri::UriError> for ConnectError {
+    fn from(e: crate::uri::UriError) -> Self {
+        ConnectError::Setup(e.into())
+    }
+}
+
+#[cfg(feature = "std")]
+impl From<Error> for ConnectError {
+    fn from(e: Error) -> Self {
+        ConnectError::Setup(e)
+    }
+}
+
+/// The overall deadline [`connect`] gives a handshake.
+#[cfg(feature = "std")]
+pub const CONNECT_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(30);
+
+/// From a connection string to an authenticated `TcpStream` (`std`): parse
+/// the URI, take its credential, connect to the first host that answers
+/// (default port 27017), and log in with OS randomness within
+/// [`CONNECT_TIMEOUT`]. The [`Outcome`] says whether the login is verified
+/// (an arbiter is not). No TLS: wrap your own stream and use
+/// [`authenticate_until`] for that. `mongodb+srv` needs DNS, which the core
+/// does not do.
+///
+/// # Errors
+/// [`ConnectError::Setup`] for the URI or credential (a URI without one
+/// asks for no login: [`Error::InvalidCredential`]),
+/// [`ConnectError::Connect`], [`ConnectError::Handshake`].
+#[cfg(feature = "std")]
+pub fn connect(uri: &str) -> Result<(std::net::TcpStream, Outcome), ConnectError> {
+    connect_timeout(uri, CONNECT_TIMEOUT)
+}
+
+/// As [`connect`], with the handshake's deadline `timeout` from now (also
+/// each TCP connect's timeout and the socket read/write timeouts).
+///
+/// # Errors
+/// As [`connect`].
+#[cfg(feature = "std")]
+pub fn connect_timeout(
+    uri: &str,
+    timeout: core::time::Duration,
+) -> Result<(std::net::TcpStream, Outcome), ConnectError> {
+    use std::net::ToSocketAddrs;
+
+    use crate::client::{AUTH_ENTROPY_LEN, AuthConfig};
+
+    let mut deadline = std::time::Instant::now() + timeout;
+    let parsed = crate::uri::ConnectionString::parse(uri, &mut ())?;
+    let cred = parsed
+        .credential()?
+        .ok_or(Error::InvalidCredential { rule: "the connection string asks for no login" })?
+        .to_owned()?;
+    let mut entropy = [0u8; AUTH_ENTROPY_LEN];
+    crate::os::fill_random(&mut entropy)?;
+    let mut auth = Authenticator::new(cred, AuthConfig::default(), &entropy)?;
+    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no host in the URI");
+    let mut stream = None;
+    'hosts: for h in parsed.hosts() {
+        let mut name = [0u8; 256];
+        let name = h.host.decode(&mut name)?;
+        let addrs = match (name, h.port.unwrap_or(27017)).to_socket_addrs() {
+            Ok(a) => a,
+            Err(e) => {
+                last = e;
+                continue;
+            }
+        };
+        for addr in addrs {
+            match std::net::TcpStream::connect_timeout(&addr, timeout) {
+                Ok(s) => {
+                    stream = Some(s);
+                    break 'hosts;
+                }
+                Err(e) => last = e,
+            }
+        }
+    }
+    let stream = stream.ok_or(ConnectError::Connect(last))?;
+    stream.set_read_timeout(Some(timeout)).map_err(ConnectError::Connect)?;
+    stream.set_write_timeout(Some(timeout)).map_err(ConnectError::Connect)?;
+    stream.set_nodelay(true).map_err(ConnectError::Connect)?;
+    let mut io = FromStd::new(stream);
+    let mut buf = [0u8; 16 * 1024];
+    let outcome = match authenticate_until(&mut io, &mut auth, &mut buf, &mut deadline) {
+        Ok(o) => o,
+        Err(HandshakeError::Auth(e)) => {
+            return Err(match auth.error() {
+                Some(l) => ConnectError::Login(std::boxed::Box::new(l.clone())),
+                None => ConnectError::Setup(e),
+            });
+        }
+        Err(e) => return Err(ConnectError::Handshake(e)),
+    };
+    Ok((io.into_inner(), outcome))
 }

@@ -20,6 +20,60 @@
 //! assert!(client.message().starts_with(b"n,,n=user,r="));
 //! # Ok::<(), mongoauth::Error>(())
 //! ```
+//!
+//! # From a connection string to a login
+//!
+//! With `std`, a URI to an authenticated `TcpStream` ([`io::connect`]; here
+//! against an in-process server on a loopback thread):
+//!
+//! ```
+//! # #[cfg(feature = "std")] fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # use mongoauth::{io, server::{ServerSession, StaticUsers}};
+//! # let users = StaticUsers::<1>::new().with_scram_user("admin", "alice", "pencil", &[1; 28])?;
+//! # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+//! # let port = listener.local_addr()?.port();
+//! # std::thread::spawn(move || {
+//! #     let (conn, _) = listener.accept().unwrap();
+//! #     let mut session = ServerSession::new(&users, [9; 32]);
+//! #     let (mut inbuf, mut outbuf) = ([0u8; 4096], [0u8; 4096]);
+//! #     let mut entropy = |b: &mut [u8; 24]| mongoauth::os::fill_random(b).unwrap();
+//! #     let _ = io::serve(&mut io::FromStd::new(conn), &mut session, &mut entropy, &mut inbuf, &mut outbuf);
+//! # });
+//! let uri = format!("mongodb://alice:pencil@127.0.0.1:{port}/?authSource=admin");
+//! let (stream, outcome) = mongoauth::io::connect(&uri)?;
+//! assert!(outcome.is_authenticated()); // an arbiter would not be
+//! # drop(stream);
+//! # Ok(()) }
+//! # #[cfg(not(feature = "std"))] fn main() {}
+//! ```
+//!
+//! Without an allocator: the same credential, the [`client::Authenticator`]'s
+//! one [`client::Step`] loop, and your transport (here an in-process server):
+//!
+//! ```
+//! use mongoauth::client::{AuthConfig, Authenticator, Step};
+//! use mongoauth::{codec::wire, uri::ConnectionString};
+//! # use mongoauth::server::{ServerSession, StaticUsers};
+//! # let users = StaticUsers::<1>::new().with_scram_user("admin", "alice", "pencil", &[1; 28])?;
+//! # let mut server = ServerSession::new(&users, [9; 32]);
+//! # let entropy = [7u8; 48]; // from your CSPRNG
+//!
+//! let uri = ConnectionString::parse("mongodb://alice:pencil@db.local/?authSource=admin", &mut ())?;
+//! let cred = uri.credential()?.expect("the URI has a credential").to_owned()?;
+//! let mut auth = Authenticator::new(cred, AuthConfig::default(), &entropy)?;
+//! let (mut req, mut rep) = ([0u8; 1024], [0u8; 1024]);
+//! let outcome = loop {
+//!     let n = match auth.step() {
+//!         Step::Send(cmd) => wire::encode_document(&cmd, &mut req)?,
+//!         Step::Done(outcome) => break outcome,
+//!         Step::Need(need) => unreachable!("SCRAM needs nothing: {need:?}"),
+//!     };
+//!     let m = server.handle(&req[..n], &[3; 24], &mut rep)?; // send, receive
+//!     auth.handle_reply(&rep[..m])?;
+//! };
+//! assert!(outcome.is_authenticated());
+//! # Ok::<(), mongoauth::Error>(())
+//! ```
 #![no_std]
 #![deny(unsafe_code)]
 #![deny(unused_must_use)]
@@ -49,4 +103,7 @@ pub mod saslprep;
 pub mod server;
 pub mod uri;
 
-pub use error::Error;
+pub use error::{
+    BoundedText, BufferTooSmall, CommandFailure, Error, ErrorKind, Escaped, MAX_CODE_NAME_LEN,
+    MAX_ERRMSG_LEN, MAX_SERVER_ERROR_LEN, ServerErrorText,
+};

@@ -12,7 +12,7 @@ mod alloc_guard;
 use alloc_guard::{assert_no_alloc, self_test};
 use embedded_io::{ErrorType, Read, Write};
 use mongoauth::Error;
-use mongoauth::client::{AuthConfig, Authenticator, Credential, Progress};
+use mongoauth::client::{AuthConfig, Authenticator, Credential, Outcome, Step};
 use mongoauth::codec::wire;
 use mongoauth::io::{HandshakeError, authenticate, serve};
 use mongoauth::mech::Mechanism;
@@ -26,8 +26,8 @@ fn users() -> StaticUsers<1> {
     StaticUsers::new().with_scram_user("admin", "alice", "pencil", &[5; 28]).unwrap()
 }
 
-fn cred(mechanism: Option<Mechanism>, password: &str) -> Credential<'_> {
-    Credential { mechanism, username: Some("alice"), password: Some(password), source: "admin" }
+fn cred(mechanism: Option<Mechanism>, password: &str) -> Credential {
+    Credential::new(mechanism, Some("alice"), Some(password), "admin").unwrap()
 }
 
 /// Our server behind an in-memory duplex, in fixed buffers: each complete
@@ -137,13 +137,16 @@ fn sans_io(users: &StaticUsers<1>, mech: Option<Mechanism>, password: &str) -> R
     let mut server = ServerSession::new(users, [9; 32]);
     let mut auth = Authenticator::new(cred(mech, password), AuthConfig::default(), &ENTROPY)?;
     let (mut req, mut rep) = ([0u8; BUF], [0u8; BUF]);
-    while let Some(cmd) = auth.command() {
-        let n = wire::encode_document(&cmd, &mut req)?;
+    let outcome = loop {
+        let n = match auth.step() {
+            Step::Send(cmd) => wire::encode_document(&cmd, &mut req)?,
+            Step::Done(o) => break o,
+            Step::Need(_) => unreachable!(),
+        };
         let m = server.handle(&req[..n], &[3; 24], &mut rep)?;
-        if auth.handle_reply(&rep[..m])? == Progress::Done {
-            break;
-        }
-    }
+        auth.handle_reply(&rep[..m])?;
+    };
+    assert!(matches!(outcome, Outcome::Authenticated { .. }));
     assert!(auth.is_authenticated());
     assert_eq!(server.authenticated_user(), Some(("admin", "alice")));
     Ok(())
@@ -154,7 +157,7 @@ fn handshake_never_allocates() {
     self_test();
     let mut n = 0;
     let users = assert_no_alloc("user setup (both SCRAM credentials)", users);
-    let mut cache = KeyCache::<2>::new();
+    let cache = KeyCache::<2>::new();
     for mech in [Some(Mechanism::ScramSha1), Some(Mechanism::ScramSha256), None] {
         for speculative in [true, false] {
             let config = AuthConfig { speculative, ..AuthConfig::default() };
@@ -166,10 +169,10 @@ fn handshake_never_allocates() {
             assert_no_alloc("io::authenticate over an in-memory duplex", || {
                 let mut auth = Authenticator::new(cred(mech, "pencil"), config, &ENTROPY)
                     .unwrap()
-                    .with_key_cache(&mut cache);
+                    .with_key_cache(&cache);
                 let mut buf = [0u8; BUF];
-                authenticate(&mut duplex, &mut auth, &mut buf).unwrap();
-                assert!(auth.is_authenticated());
+                let o = authenticate(&mut duplex, &mut auth, &mut buf).unwrap();
+                assert!(o.is_authenticated() && auth.is_authenticated());
             });
             n += 1;
 
@@ -196,8 +199,8 @@ fn handshake_never_allocates() {
                 let mut auth = Authenticator::new(cred(mech, "pencil"), config, &ENTROPY).unwrap();
                 let (mut sink, mut buf) = ([0u8; 4 * BUF], [0u8; BUF]);
                 let mut io = Slices { input: &server_stream[..written], output: &mut sink[..] };
-                authenticate(&mut io, &mut auth, &mut buf).unwrap();
-                assert!(auth.is_authenticated());
+                let o = authenticate(&mut io, &mut auth, &mut buf).unwrap();
+                assert!(o.is_authenticated() && auth.is_authenticated());
             });
             n += 1;
 
@@ -207,8 +210,17 @@ fn handshake_never_allocates() {
                 let mut auth = Authenticator::new(cred(mech, "wrong"), config, &ENTROPY).unwrap();
                 let mut buf = [0u8; BUF];
                 match authenticate(&mut duplex, &mut auth, &mut buf) {
-                    Err(HandshakeError::Auth(Error::CommandFailed(f))) => {
-                        assert_eq!(f.code, Some(18))
+                    Err(HandshakeError::Auth(e)) => {
+                        assert!(e.is_authentication_failed());
+                        let l = auth.error().unwrap();
+                        let Error::CommandFailed(f) = l.error() else { panic!("{l:?}") };
+                        assert_eq!(f.code, Some(18));
+                        // The message with its context is written without allocating.
+                        use core::fmt::Write as _;
+                        let mut text = heapless::String::<512>::new();
+                        write!(text, "{l}").unwrap();
+                        assert!(text.contains("alice") && text.contains("admin"), "{text}");
+                        assert!(!text.contains("wrong"), "{text}");
                     }
                     other => panic!("expected code 18, got {other:?}"),
                 }
@@ -218,4 +230,133 @@ fn handshake_never_allocates() {
         }
     }
     println!("handshake without allocation: {n} passed, 0 failed");
+}
+
+/// Encode a reply body into `buf`.
+fn body<'b>(w: &impl wire::WriteBody, buf: &'b mut [u8]) -> &'b [u8] {
+    let n = wire::encode_document(w, buf).unwrap();
+    &buf[..n]
+}
+
+/// MONGODB-AWS and MONGODB-OIDC driven through the `Authenticator`'s one
+/// `Step` shape against scripted server replies (the spec's payloads), and
+/// an arbiter that must never count as a login, all without allocating.
+#[test]
+fn external_mechanisms_and_arbiter_never_allocate() {
+    use mongoauth::client::Need;
+    use mongoauth::codec::bson::{DocWriter, Document};
+    use mongoauth::codec::wire::{ConversationId, HelloReply, SaslReply};
+    use mongoauth::mech::aws::{AmzDate, Credentials};
+
+    self_test();
+    assert_no_alloc("MONGODB-AWS through the Authenticator", || {
+        let mut auth =
+            Authenticator::new(Credential::aws(), AuthConfig::default(), &ENTROPY).unwrap();
+        let (mut cmd, mut rep) = ([0u8; BUF], [0u8; BUF]);
+        let Step::Send(hello) = auth.step() else { panic!() };
+        let n = wire::encode_document(&hello, &mut cmd).unwrap();
+        let hello_doc = Document::parse(&cmd[..n]).unwrap();
+        assert!(!hello_doc.contains_key("speculativeAuthenticate"));
+        auth.handle_reply(body(&HelloReply::primary(), &mut rep)).unwrap();
+        // saslStart {r, p: 110} on $external.
+        let Step::Send(start) = auth.step() else { panic!() };
+        let n = wire::encode_document(&start, &mut cmd).unwrap();
+        let doc = Document::parse(&cmd[..n]).unwrap();
+        assert_eq!(doc.get_str("saslStart").ok(), None);
+        assert_eq!(doc.get_str("mechanism").unwrap(), "MONGODB-AWS");
+        assert_eq!(doc.get_str("$db").unwrap(), "$external");
+        // The server's {s: our nonce + 32 bytes, h: host}.
+        let mut s = [9u8; 64];
+        s[..32].copy_from_slice(&ENTROPY[..32]);
+        let mut first = [0u8; 256];
+        let mut w = DocWriter::new(&mut first);
+        w.binary("s", 0, &s).string("h", "sts.amazonaws.com");
+        let len = w.finish().unwrap();
+        let reply = SaslReply {
+            conversation_id: ConversationId::Int32(1),
+            done: false,
+            payload: &first[..len],
+        };
+        let step = auth.handle_reply(body(&reply, &mut rep)).unwrap();
+        assert!(matches!(step, Step::Need(Need::Time)));
+        let step = auth.provide_time(&AmzDate::parse("20191112T210122Z").unwrap()).unwrap();
+        assert!(matches!(step, Step::Need(Need::AwsCredentials)));
+        let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let Step::Send(cont) = auth.provide_aws_credentials(&creds).unwrap() else { panic!() };
+        let n = wire::encode_document(&cont, &mut cmd).unwrap();
+        let doc = Document::parse(&cmd[..n]).unwrap();
+        let payload = Document::parse(doc.get_binary("payload").unwrap().bytes).unwrap();
+        assert!(
+            payload.get_str("a").unwrap().starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+        );
+        assert_eq!(payload.get_str("d").unwrap(), "20191112T210122Z");
+        let done =
+            SaslReply { conversation_id: ConversationId::Int32(1), done: true, payload: b"" };
+        let step = auth.handle_reply(body(&done, &mut rep)).unwrap();
+        assert!(matches!(
+            step,
+            Step::Done(Outcome::Authenticated { mechanism: Mechanism::MongodbAws })
+        ));
+    });
+
+    for two_step in [false, true] {
+        assert_no_alloc("MONGODB-OIDC through the Authenticator", || {
+            let config = AuthConfig { oidc_two_step: two_step, ..AuthConfig::default() };
+            let cred = Credential::oidc(Some("alice@example.com")).unwrap();
+            let mut auth =
+                Authenticator::<'_, 4096>::with_payload_capacity(cred, config, &ENTROPY).unwrap();
+            let (mut cmd, mut rep) = ([0u8; BUF], [0u8; BUF]);
+            auth.handle_reply(body(&HelloReply::primary(), &mut rep)).unwrap();
+            if two_step {
+                let Step::Send(start) = auth.step() else { panic!() };
+                let n = wire::encode_document(&start, &mut cmd).unwrap();
+                let doc = Document::parse(&cmd[..n]).unwrap();
+                let p = Document::parse(doc.get_binary("payload").unwrap().bytes).unwrap();
+                assert_eq!(p.get_str("n").unwrap(), "alice@example.com");
+                let mut idp = [0u8; 256];
+                let mut w = DocWriter::new(&mut idp);
+                w.string("issuer", "https://issuer.example").string("clientId", "abc");
+                let len = w.finish().unwrap();
+                let reply = SaslReply {
+                    conversation_id: ConversationId::Int32(7),
+                    done: false,
+                    payload: &idp[..len],
+                };
+                auth.handle_reply(body(&reply, &mut rep)).unwrap();
+            }
+            match auth.step() {
+                Step::Need(Need::OidcToken { idp_info, username }) => {
+                    assert_eq!(username, Some("alice@example.com"));
+                    assert_eq!(
+                        idp_info.map(|i| i.issuer()),
+                        two_step.then_some("https://issuer.example")
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+            let Step::Send(c) = auth.provide_token("header.payload.sig").unwrap() else { panic!() };
+            let n = wire::encode_document(&c, &mut cmd).unwrap();
+            let doc = Document::parse(&cmd[..n]).unwrap();
+            let p = Document::parse(doc.get_binary("payload").unwrap().bytes).unwrap();
+            assert_eq!(p.get_str("jwt").unwrap(), "header.payload.sig");
+            assert_eq!(doc.contains_key("saslContinue"), two_step);
+            let id = if two_step { 7 } else { 1 };
+            let done =
+                SaslReply { conversation_id: ConversationId::Int32(id), done: true, payload: b"" };
+            auth.handle_reply(body(&done, &mut rep)).unwrap();
+            assert!(auth.is_authenticated());
+        });
+    }
+
+    assert_no_alloc("an arbiter is not a login", || {
+        let mut auth =
+            Authenticator::new(cred(None, "pencil"), AuthConfig::default(), &ENTROPY).unwrap();
+        let mut rep = [0u8; BUF];
+        let arbiter = HelloReply { arbiter_only: true, ..HelloReply::primary() };
+        let step = auth.handle_reply(body(&arbiter, &mut rep)).unwrap();
+        assert!(matches!(step, Step::Done(Outcome::Arbiter)));
+        assert!(!auth.is_authenticated());
+        assert!(auth.handle_reply(body(&arbiter, &mut rep)).is_err());
+    });
+    println!("external mechanisms and arbiter without allocation: 4 passed, 0 failed");
 }

@@ -13,13 +13,13 @@ use mongoauth::mech::scram::{
 };
 
 fn full_conversation<H: ScramHash>() {
-    let mut cache = KeyCache::<2>::new();
+    let cache = KeyCache::<2>::new();
     let creds = StoredCredentials::<H>::generate("user", "pencil", &[7; 28], 4096).unwrap();
     let nonce = Nonce::from_random(&[1; 24]).unwrap();
     let c = Client::<H>::start("user", "pencil", &nonce, &ClientConfig::default()).unwrap();
     let st =
         Server::<H>::handle_client_first(c.message()).unwrap().respond(&creds, &[2; 24]).unwrap();
-    let c = c.handle_server_first_cached(st.message(), &mut cache).unwrap();
+    let c = c.handle_server_first_cached(st.message(), &cache).unwrap();
     let ok = st.handle_client_final(c.message()).unwrap();
     let done = c.handle_server_final(ok.message()).unwrap();
     assert_eq!(done.keys().iterations, 4096);
@@ -31,9 +31,9 @@ fn full_conversation<H: ScramHash>() {
         .unwrap()
         .respond(&creds, &[3; 24])
         .unwrap();
-    m.step(st.message(), Some(&mut cache)).unwrap();
+    m.step(st.message(), Some(&cache)).unwrap();
     let ok = st.handle_client_final(m.message().unwrap()).unwrap();
-    m.step(ok.message(), Some(&mut cache)).unwrap();
+    m.step(ok.message(), Some(&cache)).unwrap();
     assert!(m.is_authenticated());
     // Errors are built without allocating too.
     let bad = Client::<H>::start("user", "pencil", &nonce, &ClientConfig::default()).unwrap();

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::thread::JoinHandle;
 
+use mongoauth::codec::bson::{Document, Value};
+use mongoauth::codec::wire;
 use mongoauth::io::{FromStd, serve};
 use mongoauth::os::fill_random;
 use mongoauth::server::{ServerSession, StaticUsers};
@@ -87,5 +89,70 @@ impl Drop for LoopbackServer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// Longest description of one frame the demo prints, in bytes.
+pub const MAX_DESCRIPTION_LEN: usize = 400;
+
+/// Take every complete frame from the front of `buf` (bytes seen on the
+/// wire) and describe each as one line. A frame whose announced length is
+/// below the 16-byte header, or above the wire limit, is an error (a hostile
+/// server must not make the demo loop or buffer without bound); an
+/// unparsable frame is described as such.
+///
+/// # Errors
+/// The announced length of the next frame is impossible.
+pub fn drain_frames(buf: &mut Vec<u8>) -> Result<Vec<String>, String> {
+    let mut lines = Vec::new();
+    while let Some(head) = buf.get(..4) {
+        let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        if !(wire::HEADER_LEN..=wire::MAX_MESSAGE_SIZE).contains(&len) {
+            buf.clear();
+            return Err(format!("frame announces an impossible length of {len} bytes"));
+        }
+        if buf.len() < len {
+            break;
+        }
+        let frame: Vec<u8> = buf.drain(..len).collect();
+        lines.push(match wire::parse_op_msg(&frame) {
+            Ok(m) => describe(m.body),
+            Err(e) => format!("(unparsable frame: {e})"),
+        });
+    }
+    Ok(lines)
+}
+
+/// One line for a document: keys and values, strings escaped (no server
+/// text reaches the terminal raw), a PLAIN payload (which holds the
+/// password) redacted, cut at [`MAX_DESCRIPTION_LEN`] bytes on a character
+/// boundary.
+pub fn describe(doc: Document<'_>) -> String {
+    let mut parts = Vec::new();
+    for e in doc.iter() {
+        let v = match e.value {
+            // A PLAIN payload (`\0user\0password`) carries the password: never print it.
+            Value::Binary(b) if b.bytes.contains(&0) => "<redacted>".to_string(),
+            Value::Binary(b) => {
+                format!("\"{}\"", mongoauth::Escaped(&String::from_utf8_lossy(b.bytes)))
+            }
+            Value::Document(d) => format!("{{{}}}", describe(d)),
+            Value::String(s) => format!("\"{}\"", mongoauth::Escaped(s)),
+            Value::Array(a) => {
+                format!("[{}]", a.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", "))
+            }
+            other => format!("{other:?}"),
+        };
+        parts.push(format!("{}: {v}", mongoauth::Escaped(e.key)));
+    }
+    let s = parts.join(", ");
+    if s.len() > MAX_DESCRIPTION_LEN {
+        let mut end = MAX_DESCRIPTION_LEN;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}...", &s[..end])
+    } else {
+        s
     }
 }

@@ -59,7 +59,7 @@ fn uri() -> bool {
 /// parsing, negotiation and the server side all run here.
 #[cfg(feature = "wire")]
 fn wire() -> bool {
-    use mongoauth::client::{AuthConfig, Authenticator, Credential, Progress};
+    use mongoauth::client::{AuthConfig, Authenticator, Credential, Step};
     use mongoauth::server::{ServerSession, StaticUsers};
     let Ok(users) = StaticUsers::<1>::new().with_scram_user("admin", "user", "pencil", &[7; 28])
     else {
@@ -67,22 +67,23 @@ fn wire() -> bool {
         return false;
     };
     let mut server = ServerSession::new(&users, [9; 32]);
-    let cred = Credential::scram("user", "pencil", "admin");
+    let Ok(cred) = Credential::scram("user", "pencil", "admin") else { return false };
     let Ok(mut auth) = Authenticator::new(cred, AuthConfig::default(), &[5; 48]) else {
         return false;
     };
     let (mut req, mut rep) = ([0u8; 512], [0u8; 512]);
     let mut steps = 0;
-    while let Some(cmd) = auth.command() {
+    while let Step::Send(cmd) = auth.step() {
         steps += 1;
+        if steps > 4 {
+            return false;
+        }
         let Ok(n) = mongoauth::codec::wire::encode_document(&cmd, &mut req) else { return false };
         let Ok(m) = server.handle(req.get(..n).unwrap_or(&[]), &[3; 24], &mut rep) else {
             return false;
         };
-        match auth.handle_reply(rep.get(..m).unwrap_or(&[])) {
-            Ok(Progress::Done) => break,
-            Ok(Progress::SendCommand) if steps < 4 => {}
-            _ => return false,
+        if auth.handle_reply(rep.get(..m).unwrap_or(&[])).is_err() {
+            return false;
         }
     }
     let ok = auth.is_authenticated() && auth.used_speculative();

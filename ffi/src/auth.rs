@@ -6,10 +6,9 @@
 
 use core::ffi::c_void;
 
-use mongoauth::client::{AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential, Progress};
+use mongoauth::client::{AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential, Outcome};
 use mongoauth::codec::wire;
 use mongoauth::io::HandshakeError;
-use mongoauth::mech::Mechanism;
 use mongoauth::mech::scram::KeyStore;
 use zeroize::Zeroize;
 
@@ -46,9 +45,9 @@ const _: () = assert!(MONGOAUTH_AUTH_ENTROPY_BYTES == AUTH_ENTROPY_LEN);
 /// aligned to `MONGOAUTH_AUTHENTICATOR_ALIGN`, `_init_static` (or `_new`),
 /// `_start` (or `_start_uri`), then loop { `_command` -> send; receive ->
 /// `_handle_reply` } until done, or hand it all to `mongoauth_handshake`.
-/// The object keeps a copy of the credential (wiped by `_clear`/`_free`
-/// and by the next `_start`) and must not be moved or copied while in use.
-/// Not thread-safe.
+/// The object owns a copy of the credential (wiped by `_clear`/`_free`
+/// and by the next `_start`) and holds no pointer into itself (only to a
+/// key cache, if one is set, which must stay in place). Not thread-safe.
 #[allow(non_camel_case_types)]
 #[repr(C, align(8))]
 pub struct mongoauth_authenticator {
@@ -79,57 +78,17 @@ pub struct mongoauth_credential {
     pub source_len: usize,
 }
 
-/// The credential's strings, owned by the object.
-struct Strings {
-    username: [u8; MONGOAUTH_AUTH_MAX_USERNAME_BYTES],
-    username_len: Option<usize>,
-    password: [u8; crate::MONGOAUTH_MAX_PASSWORD_BYTES],
-    password_len: Option<usize>,
-    source: [u8; MONGOAUTH_AUTH_MAX_SOURCE_BYTES],
-    source_len: usize,
-}
-
-impl Strings {
-    fn wipe(&mut self) {
-        self.username.zeroize();
-        self.password.zeroize();
-        self.source.zeroize();
-        self.username_len = None;
-        self.password_len = None;
-        self.source_len = 0;
-    }
-}
-
 pub(crate) struct AuthState {
-    // Declared first, so dropped before the strings it borrows.
+    /// The login; it owns its credential (no pointer into this object, so
+    /// the object may be moved between calls).
     auth: Option<Authenticator<'static>>,
-    strings: Strings,
     config: AuthConfig,
-    cache: *mut mongoauth_key_cache,
+    cache: *const mongoauth_key_cache,
 }
 
 impl Default for AuthState {
     fn default() -> Self {
-        AuthState {
-            auth: None,
-            strings: Strings {
-                username: [0; MONGOAUTH_AUTH_MAX_USERNAME_BYTES],
-                username_len: None,
-                password: [0; crate::MONGOAUTH_MAX_PASSWORD_BYTES],
-                password_len: None,
-                source: [0; MONGOAUTH_AUTH_MAX_SOURCE_BYTES],
-                source_len: 0,
-            },
-            config: AuthConfig::default(),
-            cache: core::ptr::null_mut(),
-        }
-    }
-}
-
-impl Drop for AuthState {
-    fn drop(&mut self) {
-        self.auth = None;
-        self.strings.wipe();
+        AuthState { auth: None, config: AuthConfig::default(), cache: core::ptr::null() }
     }
 }
 
@@ -142,6 +101,8 @@ impl Object for AuthState {
 const _: () = assert!(object::fits::<AuthState>());
 const _: () =
     assert!(core::mem::align_of::<mongoauth_authenticator>() == MONGOAUTH_AUTHENTICATOR_ALIGN);
+const _: () = assert!(MONGOAUTH_AUTH_MAX_USERNAME_BYTES == mongoauth::client::MAX_USERNAME_LEN);
+const _: () = assert!(MONGOAUTH_AUTH_MAX_SOURCE_BYTES == mongoauth::client::MAX_SOURCE_LEN);
 
 fn not_started() -> Fail {
     Fail::new(
@@ -150,35 +111,9 @@ fn not_started() -> Fail {
     )
 }
 
-/// Store `src` in `dst`; the length, or CAPACITY.
-fn store(dst: &mut [u8], src: &[u8], what: &'static str) -> Result<usize, Fail> {
-    let d = dst.get_mut(..src.len()).ok_or(Fail::arg(
-        MONGOAUTH_STATUS_CAPACITY,
-        "longer than the authenticator holds",
-        what,
-    ))?;
-    d.copy_from_slice(src);
-    Ok(src.len())
-}
-
-/// A `&'static str` over bytes of the object.
-///
-/// # Safety
-/// The bytes stay unchanged and in place for as long as the result is used:
-/// they live in the object next to the `Authenticator` that borrows them,
-/// which is dropped (`auth = None`) before they are wiped or rewritten, and
-/// objects are not moved while in use (documented).
-unsafe fn pinned(bytes: &[u8]) -> &'static str {
-    // SAFETY: the bytes were checked as UTF-8 when stored (copied from a
-    // `&str`); lifetime per the contract above.
-    unsafe {
-        core::str::from_utf8_unchecked(core::slice::from_raw_parts(bytes.as_ptr(), bytes.len()))
-    }
-}
-
 impl AuthState {
-    /// Build the authenticator over the stored strings.
-    fn begin(&mut self, mechanism: Option<Mechanism>, entropy: &[u8]) -> Result<(), Fail> {
+    /// Build the authenticator over an owned credential.
+    fn begin(&mut self, cred: Credential, entropy: &[u8]) -> Result<(), Fail> {
         let entropy: &[u8; AUTH_ENTROPY_LEN] = entropy.try_into().map_err(|_| {
             Fail::arg(
                 MONGOAUTH_STATUS_INVALID_NONCE,
@@ -186,30 +121,21 @@ impl AuthState {
                 "entropy",
             )
         })?;
-        let s = &self.strings;
-        if s.source_len == 0 {
+        if cred.source().is_empty() {
             return Err(Fail::arg(
                 MONGOAUTH_STATUS_INVALID_CREDENTIAL,
                 "the authentication database is required (admin, $external, ...)",
                 "source",
             ));
         }
-        // SAFETY: see `pinned`: the strings are not touched until `auth` is
-        // dropped, at the next start, `_clear` or `_free`.
-        let cred = unsafe {
-            Credential {
-                mechanism,
-                username: s.username_len.map(|n| pinned(s.username.get(..n).unwrap_or_default())),
-                password: s.password_len.map(|n| pinned(s.password.get(..n).unwrap_or_default())),
-                source: pinned(s.source.get(..s.source_len).unwrap_or_default()),
-            }
-        };
         let mut auth = Authenticator::new(cred, self.config, entropy)?;
         if !self.cache.is_null() {
-            // SAFETY: the caller promised the cache outlives the login
-            // (documented at `mongoauth_authenticator_set_key_cache`).
-            let c = unsafe { object::get_mut::<CacheState>(self.cache) }?;
-            let store: &'static mut dyn KeyStore = &mut c.0;
+            // SAFETY: the caller promised the cache outlives the login and
+            // stays in place (documented at
+            // `mongoauth_authenticator_set_key_cache`); it is another object,
+            // shared (`&`), never borrowed mutably.
+            let c = unsafe { object::get::<CacheState>(self.cache) }?;
+            let store: &'static dyn KeyStore = &c.0;
             auth = auth.with_key_cache(store);
         }
         self.auth = Some(auth);
@@ -385,9 +311,12 @@ pub unsafe extern "C" fn mongoauth_authenticator_set_legacy_hello(
 }
 
 /// Use a key cache for SCRAM (a repeated login skips PBKDF2), or NULL for
-/// none. Applies from the next `_start`; the cache must stay alive (not
-/// cleared or freed) until this authenticator is cleared, freed or started
-/// again.
+/// none. Applies from the next `_start`. One cache may serve many
+/// authenticators: they share it (the core never holds it mutably), but a
+/// cache is not thread-safe, so every authenticator using one cache must
+/// be driven from one thread at a time (or behind one lock of yours). The
+/// cache must stay alive and in place (not cleared, freed or moved) until
+/// every authenticator using it is cleared, freed or started again.
 ///
 /// # Safety
 /// `auth` points to an authenticator object; `cache` is NULL or a cache
@@ -401,11 +330,11 @@ pub unsafe extern "C" fn mongoauth_authenticator_set_key_cache(
     boundary(err, || {
         if !cache.is_null() {
             // SAFETY: caller contract; checks it is a live cache.
-            unsafe { object::get_mut::<CacheState>(cache) }?;
+            unsafe { object::get::<CacheState>(cache) }?;
         }
         // SAFETY: caller contract.
         let a = unsafe { object::get_mut::<AuthState>(auth) }?;
-        a.cache = cache;
+        a.cache = cache.cast_const();
         Ok(())
     })
 }
@@ -433,7 +362,6 @@ pub unsafe extern "C" fn mongoauth_authenticator_start(
         // SAFETY: caller contract, for every pointer below.
         let a = unsafe { object::get_mut::<AuthState>(auth) }?;
         a.auth = None;
-        a.strings.wipe();
         // SAFETY: as above.
         let cred = unsafe { ptr::input(cred, "cred") }?;
         let mechanism = match cred.mechanism {
@@ -442,48 +370,30 @@ pub unsafe extern "C" fn mongoauth_authenticator_start(
         };
         // SAFETY: as above.
         let entropy = unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?;
-        let opt = |p: *const u8, n: usize, what| -> Result<Option<&str>, Fail> {
+        let opt = |p: *const u8, n: usize, max: usize, what| -> Result<Option<&str>, Fail> {
             if p.is_null() && n == 0 {
                 Ok(None)
+            } else if n > max {
+                // Refused before any byte behind the pointer is read.
+                Err(Fail::arg(
+                    MONGOAUTH_STATUS_CAPACITY,
+                    "longer than the authenticator holds",
+                    what,
+                ))
             } else {
                 // SAFETY: as above.
                 unsafe { ptr::text(p, n, what) }.map(Some)
             }
         };
-        let username = opt(cred.username, cred.username_len, "username")?;
-        let password = opt(cred.password, cred.password_len, "password")?;
-        // SAFETY: as above.
-        let source = unsafe { ptr::text(cred.source, cred.source_len, "source") }?;
-        let s = &mut a.strings;
-        if let Some(u) = username {
-            s.username_len = Some(store(&mut s.username, u.as_bytes(), "username")?);
-        }
-        if let Some(p) = password {
-            s.password_len = Some(store(&mut s.password, p.as_bytes(), "password")?);
-        }
-        s.source_len = store(&mut s.source, source.as_bytes(), "source")?;
-        let r = a.begin(mechanism, entropy);
-        if r.is_err() {
-            a.strings.wipe();
-        }
-        r
+        let username =
+            opt(cred.username, cred.username_len, MONGOAUTH_AUTH_MAX_USERNAME_BYTES, "username")?;
+        let password =
+            opt(cred.password, cred.password_len, crate::MONGOAUTH_MAX_PASSWORD_BYTES, "password")?;
+        let source = opt(cred.source, cred.source_len, MONGOAUTH_AUTH_MAX_SOURCE_BYTES, "source")?
+            .unwrap_or_default();
+        let c = Credential::new(mechanism, username, password, source)?;
+        a.begin(c, entropy)
     })
-}
-
-/// Decode a percent-encoded view into a buffer of the object.
-fn decode_into(
-    p: mongoauth::uri::PctStr<'_>,
-    dst: &mut [u8],
-    what: &'static str,
-) -> Result<usize, Fail> {
-    if p.decoded_len() > dst.len() {
-        return Err(Fail::arg(
-            MONGOAUTH_STATUS_CAPACITY,
-            "longer than the authenticator holds",
-            what,
-        ));
-    }
-    Ok(p.decode(dst)?.len())
 }
 
 /// Start a login with the credential of a parsed connection string
@@ -508,29 +418,13 @@ pub unsafe extern "C" fn mongoauth_authenticator_start_uri(
         // SAFETY: caller contract, for every pointer below.
         let a = unsafe { object::get_mut::<AuthState>(auth) }?;
         a.auth = None;
-        a.strings.wipe();
         // SAFETY: as above.
         let u = unsafe { object::get::<UriState>(uri) }?;
         // SAFETY: as above.
         let entropy = unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?;
         let c = u.credential()?.ok_or_else(no_credential)?;
-        let s = &mut a.strings;
-        let r = (|| {
-            if let Some(n) = c.username() {
-                s.username_len = Some(decode_into(n, &mut s.username, "username")?);
-            }
-            if let Some(p) = c.password() {
-                s.password_len =
-                    Some(decode_into(p.expose_encoded(), &mut s.password, "password")?);
-            }
-            s.source_len = decode_into(c.source(), &mut s.source, "source")?;
-            Ok::<(), Fail>(())
-        })()
-        .and_then(|()| a.begin(c.mechanism(), entropy));
-        if r.is_err() {
-            a.strings.wipe();
-        }
-        r
+        let cred = c.to_owned()?;
+        a.begin(cred, entropy)
     })
 }
 
@@ -605,7 +499,7 @@ unsafe fn command(
                 *w = n;
                 Ok(())
             }
-            Err(wire::WireError::BufferTooSmall { required }) => {
+            Err(wire::WireError::BufferTooSmall(mongoauth::BufferTooSmall { required })) => {
                 *w = required;
                 Err(Fail::buffer(required))
             }
@@ -614,12 +508,55 @@ unsafe fn command(
     })
 }
 
+/// Turn a handled reply into the C result: the login's error with its
+/// context, `*done`, and `NOT_AUTHENTICATED` for a handshake that ended
+/// without a verified login (an arbiter).
+///
+/// # Safety
+/// `done` is NULL or writable.
+unsafe fn reply_result(
+    auth: &Authenticator<'static>,
+    r: Result<(), mongoauth::Error>,
+    done: *mut bool,
+) -> Result<(), Fail> {
+    if let Err(e) = r {
+        return Err(match auth.error() {
+            Some(l) if l.error() == &e => Fail::login(l),
+            _ => Fail::from(e),
+        });
+    }
+    let outcome = auth.outcome();
+    // SAFETY: caller contract.
+    if let Some(d) = unsafe { ptr::opt_mut(done) } {
+        *d = outcome.is_some();
+    }
+    match outcome {
+        Some(o) if !o.is_authenticated() => Err(not_authenticated(o)),
+        _ => Ok(()),
+    }
+}
+
+fn not_authenticated(o: Outcome) -> Fail {
+    Fail::new(
+        MONGOAUTH_STATUS_NOT_AUTHENTICATED,
+        match o {
+            Outcome::Arbiter => {
+                "the server is an arbiter: the handshake ended without a login (not authenticated)"
+            }
+            _ => "the handshake ended without a verified login (not authenticated)",
+        },
+    )
+}
+
 /// Handle the reply (its BSON body document) to the last command. On
 /// success `*done` (optional) is false if another command is to be sent,
-/// true once the login is complete: check
-/// `mongoauth_authenticator_is_authenticated` (an arbiter needs no login).
-/// A server error (`ok: 0`) is `COMMAND_FAILED` with the server's code in
-/// `err->server_code` (18: wrong username or password); a malformed reply
+/// true once the login is complete and verified. A handshake that ends
+/// without a verified login (an arbiter's hello reply) sets `*done` and
+/// returns `NOT_AUTHENTICATED`: never treat it as a login. A wrong username
+/// or password is `AUTHENTICATION_FAILED` (the server's code 18 in
+/// `err->server_code`; the message names the mechanism, user, database and
+/// command, and the server's errmsg, escaped); another server error (`ok:
+/// 0`) is `COMMAND_FAILED` with its code; a malformed reply
 /// `BSON_MALFORMED`; a server breaking the protocol `PROTOCOL` or a SCRAM
 /// status. Any failure ends the login.
 ///
@@ -639,12 +576,10 @@ pub unsafe extern "C" fn mongoauth_authenticator_handle_reply(
         let a = unsafe { object::get_mut::<AuthState>(auth) }?;
         // SAFETY: as above.
         let body = unsafe { ptr::bytes(body, body_len, "body") }?;
-        let p = a.auth_mut()?.handle_reply(body)?;
+        let auth = a.auth_mut()?;
+        let r = auth.handle_reply(body).map(|_| ());
         // SAFETY: as above.
-        if let Some(d) = unsafe { ptr::opt_mut(done) } {
-            *d = p == Progress::Done;
-        }
-        Ok(())
+        unsafe { reply_result(auth, r, done) }
     })
 }
 
@@ -671,12 +606,10 @@ pub unsafe extern "C" fn mongoauth_authenticator_handle_reply_frame(
         let a = unsafe { object::get_mut::<AuthState>(auth) }?;
         // SAFETY: as above.
         let frame = unsafe { ptr::bytes(frame, frame_len, "frame") }?;
-        let p = a.auth_mut()?.handle_reply_frame(frame, request_id)?;
+        let auth = a.auth_mut()?;
+        let r = auth.handle_reply_frame(frame, request_id).map(|_| ());
         // SAFETY: as above.
-        if let Some(d) = unsafe { ptr::opt_mut(done) } {
-            *d = p == Progress::Done;
-        }
-        Ok(())
+        unsafe { reply_result(auth, r, done) }
     })
 }
 
@@ -824,16 +757,38 @@ impl embedded_io::Write for Callbacks {
     }
 }
 
+/// The current time in milliseconds from any fixed origin (a monotonic
+/// clock: `clock_gettime(CLOCK_MONOTONIC)`, a firmware tick counter), for
+/// `mongoauth_handshake_until`.
+#[allow(non_camel_case_types)]
+pub type mongoauth_clock_fn = Option<unsafe extern "C" fn(ctx: *mut c_void) -> u64>;
+
+/// A deadline over the caller's clock.
+struct ClockDeadline {
+    clock: unsafe extern "C" fn(*mut c_void) -> u64,
+    ctx: *mut c_void,
+    deadline_ms: u64,
+}
+
+impl mongoauth::io::Deadline for ClockDeadline {
+    fn expired(&mut self) -> bool {
+        // SAFETY: the callback's contract is documented at `mongoauth_clock_fn`.
+        unsafe { (self.clock)(self.ctx) >= self.deadline_ms }
+    }
+}
+
 /// Run a started authenticator's whole login over a blocking byte stream
 /// (a socket, a TLS session, a firmware TCP stack): each command is sent as
 /// an OP_MSG with `write_cb`, each reply read with `read_cb` and handled,
 /// until the login is done (the core's `mongoauth::io::authenticate`).
 /// `ctx` is passed to the callbacks. `buf` holds one message at a time
 /// (`MONGOAUTH_HANDSHAKE_BUFFER_BYTES` is ample; a reply announcing more
-/// than `capacity` is `MESSAGE_TOO_LARGE`). Errors: `IO` (a callback
-/// failed), `UNEXPECTED_EOF`, `COMMAND_FAILED` (`err->server_code` 18 for a
-/// wrong password), or the statuses of `_handle_reply`. On success check
-/// `mongoauth_authenticator_is_authenticated`.
+/// than `capacity` is `MESSAGE_TOO_LARGE`). `OK` only for a verified login.
+/// Errors: `IO` (a callback failed), `UNEXPECTED_EOF`,
+/// `AUTHENTICATION_FAILED` (`err->server_code` 18: wrong username or
+/// password), `NOT_AUTHENTICATED` (the handshake ended without a login: an
+/// arbiter), or the statuses of `_handle_reply`. No deadline: use
+/// `mongoauth_handshake_until` against a server that may stall.
 ///
 /// # Safety
 /// `auth` points to a started authenticator object; `read_cb` and
@@ -845,6 +800,53 @@ pub unsafe extern "C" fn mongoauth_handshake(
     read_cb: mongoauth_read_fn,
     write_cb: mongoauth_write_fn,
     ctx: *mut c_void,
+    buf: *mut u8,
+    capacity: usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    // SAFETY: caller contract.
+    unsafe { handshake(auth, read_cb, write_cb, ctx, None, buf, capacity, err) }
+}
+
+/// As `mongoauth_handshake`, with an overall deadline: `TIMEOUT` once
+/// `clock_cb(ctx)` reaches `deadline_ms` (checked before every read and
+/// write, so a server dripping one byte at a time cannot hold the login
+/// open; per-read timeouts alone do not stop that).
+///
+/// # Safety
+/// As `mongoauth_handshake`; `clock_cb` is a valid function for `ctx`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn mongoauth_handshake_until(
+    auth: *mut mongoauth_authenticator,
+    read_cb: mongoauth_read_fn,
+    write_cb: mongoauth_write_fn,
+    clock_cb: mongoauth_clock_fn,
+    ctx: *mut c_void,
+    deadline_ms: u64,
+    buf: *mut u8,
+    capacity: usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    let Some(clock) = clock_cb else {
+        return boundary(err, || {
+            Err(Fail::arg(MONGOAUTH_STATUS_NULL_POINTER, "NULL pointer", "clock_cb"))
+        });
+    };
+    let deadline = ClockDeadline { clock, ctx, deadline_ms };
+    // SAFETY: caller contract.
+    unsafe { handshake(auth, read_cb, write_cb, ctx, Some(deadline), buf, capacity, err) }
+}
+
+/// # Safety
+/// As `mongoauth_handshake_until`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn handshake(
+    auth: *mut mongoauth_authenticator,
+    read_cb: mongoauth_read_fn,
+    write_cb: mongoauth_write_fn,
+    ctx: *mut c_void,
+    deadline: Option<ClockDeadline>,
     buf: *mut u8,
     capacity: usize,
     err: *mut mongoauth_error,
@@ -863,17 +865,28 @@ pub unsafe extern "C" fn mongoauth_handshake(
         }
         let auth = a.auth_mut()?;
         let mut io = Callbacks { read, write, ctx };
-        let r = mongoauth::io::authenticate(&mut io, auth, buf);
+        let r = match deadline {
+            Some(mut d) => mongoauth::io::authenticate_until(&mut io, auth, buf, &mut d),
+            None => mongoauth::io::authenticate(&mut io, auth, buf),
+        };
         // The buffer held the commands (a PLAIN one holds the password).
         buf.zeroize();
         match r {
-            Ok(()) => Ok(()),
+            Ok(o) if o.is_authenticated() => Ok(()),
+            Ok(o) => Err(not_authenticated(o)),
             Err(HandshakeError::Io(e)) => Err(Fail::io(e.what, e.value)),
             Err(HandshakeError::UnexpectedEof) => Err(Fail::new(
                 MONGOAUTH_STATUS_UNEXPECTED_EOF,
                 "the peer closed the connection mid-handshake",
             )),
-            Err(HandshakeError::Auth(e)) => Err(e.into()),
+            Err(HandshakeError::Timeout) => Err(Fail::new(
+                MONGOAUTH_STATUS_TIMEOUT,
+                "the handshake did not finish before its deadline",
+            )),
+            Err(HandshakeError::Auth(e)) => Err(match auth.error() {
+                Some(l) if l.error() == &e => Fail::login(l),
+                _ => Fail::from(e),
+            }),
         }
     })
 }

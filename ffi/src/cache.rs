@@ -23,7 +23,10 @@ pub const MONGOAUTH_KEY_CACHE_ALIGN: usize = 8;
 /// prepared password, salt and iteration count; evicted entries are
 /// zeroized. Opaque: declare one (`static mongoauth_key_cache c;`) or carve
 /// `MONGOAUTH_KEY_CACHE_SIZE` bytes from an arena, then
-/// `mongoauth_key_cache_init_static`. Not thread-safe: one user at a time.
+/// `mongoauth_key_cache_init_static`. Many authenticators and SCRAM clients
+/// may share one cache (`mongoauth_authenticator_set_key_cache`); it is not
+/// thread-safe: drive everything that uses one cache from one thread at a
+/// time (or behind one lock of yours). It must not move while in use.
 #[allow(non_camel_case_types)]
 #[repr(C, align(8))]
 pub struct mongoauth_key_cache {
@@ -103,7 +106,7 @@ pub unsafe extern "C" fn mongoauth_key_cache_purge(
 ) -> mongoauth_status {
     boundary(err, || {
         // SAFETY: caller contract.
-        unsafe { object::get_mut::<CacheState>(cache) }?.0.clear();
+        unsafe { object::get::<CacheState>(cache) }?.0.clear();
         Ok(())
     })
 }

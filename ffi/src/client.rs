@@ -315,11 +315,11 @@ pub unsafe extern "C" fn mongoauth_scram_client_step(
         let c = unsafe { object::get_mut::<ClientState>(client) }?;
         // SAFETY: as above.
         let input = unsafe { ptr::bytes(input, input_len, "input") }?;
-        let cache: Option<&mut dyn KeyStore> = if cache.is_null() {
+        let cache: Option<&dyn KeyStore> = if cache.is_null() {
             None
         } else {
             // SAFETY: as above.
-            Some(&mut unsafe { object::get_mut::<CacheState>(cache) }?.0)
+            Some(&unsafe { object::get::<CacheState>(cache) }?.0)
         };
         let finished = matches!(c.machine()?.step(input, cache)?, Step::Done);
         // SAFETY: as above.

@@ -49,6 +49,10 @@ pub(crate) struct Fail {
 #[allow(clippy::large_enum_variant)]
 enum Detail {
     Core(mongoauth::Error),
+    /// The login's error with its context, kept where it is (in the
+    /// authenticator object, about 660 bytes) rather than copied into every
+    /// `Result` of the boundary.
+    Login(core::ptr::NonNull<mongoauth::client::LoginError>),
     Text(&'static str),
     Arg(&'static str, &'static str),
     Needed(usize),
@@ -80,10 +84,23 @@ impl Fail {
             | W::UnexpectedCommand { offset, .. } => Some(offset),
             _ => None,
         };
-        match &self.detail {
-            Detail::Core(mongoauth::Error::Uri(u)) => u.offset(),
-            Detail::Core(mongoauth::Error::Malformed { offset, .. }) => Some(*offset),
-            Detail::Core(mongoauth::Error::Wire(w)) => wire(w),
+        let detail = match &self.detail {
+            Detail::Login(l) => return Fail::core_offset(Fail::login_ref(*l).error(), wire),
+            d => d,
+        };
+        match detail {
+            Detail::Core(e) => Fail::core_offset(e, wire),
+            _ => None,
+        }
+    }
+    fn core_offset(
+        e: &mongoauth::Error,
+        wire: impl Fn(&mongoauth::codec::wire::WireError) -> Option<usize>,
+    ) -> Option<usize> {
+        match e {
+            mongoauth::Error::Uri(u) => u.offset(),
+            mongoauth::Error::Malformed { offset, .. } => Some(*offset),
+            mongoauth::Error::Wire(w) => wire(w),
             _ => None,
         }
     }
@@ -91,6 +108,10 @@ impl Fail {
     pub(crate) fn server_code(&self) -> i32 {
         match &self.detail {
             Detail::Core(mongoauth::Error::CommandFailed(c)) => c.code.unwrap_or(0),
+            Detail::Login(l) => match Fail::login_ref(*l).error() {
+                mongoauth::Error::CommandFailed(c) => c.code.unwrap_or(0),
+                _ => 0,
+            },
             _ => 0,
         }
     }
@@ -121,10 +142,31 @@ impl From<mongoauth::Error> for Fail {
     }
 }
 
+impl Fail {
+    /// A failed login, described with its context from the authenticator
+    /// that recorded it. The `Fail` must reach the boundary (which formats
+    /// it into the caller's `mongoauth_error`) before that authenticator is
+    /// touched again: every export returns it straight away.
+    pub(crate) fn login(e: &mongoauth::client::LoginError) -> Self {
+        Fail { status: mongoauth_status::from(e.error()), detail: Detail::Login(e.into()) }
+    }
+
+    fn login_ref<'a>(
+        p: core::ptr::NonNull<mongoauth::client::LoginError>,
+    ) -> &'a mongoauth::client::LoginError {
+        // SAFETY: made from a live `&LoginError` inside an authenticator
+        // object by `Fail::login`, and consumed by the boundary before
+        // control returns to the caller, with nothing touching the object in
+        // between (see `Fail::login`).
+        unsafe { p.as_ref() }
+    }
+}
+
 impl fmt::Display for Fail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.detail {
             Detail::Core(e) => fmt::Display::fmt(e, f),
+            Detail::Login(e) => fmt::Display::fmt(Fail::login_ref(*e), f),
             Detail::Text(t) => f.write_str(t),
             Detail::Arg(what, arg) => write!(f, "{what}: `{arg}`"),
             Detail::Needed(n) => write!(f, "output buffer too small: {n} bytes needed"),

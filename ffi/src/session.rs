@@ -307,8 +307,10 @@ fn finish(r: Result<usize, mongoauth::Error>, written: &mut usize) -> Result<(),
             Ok(())
         }
         Err(
-            e @ (mongoauth::Error::BufferTooSmall { required }
-            | mongoauth::Error::Wire(WireError::BufferTooSmall { required })),
+            e @ (mongoauth::Error::BufferTooSmall(mongoauth::BufferTooSmall { required })
+            | mongoauth::Error::Wire(WireError::BufferTooSmall(mongoauth::BufferTooSmall {
+                required,
+            }))),
         ) => {
             *written = required;
             Err(e.into())

@@ -127,12 +127,18 @@ pub enum mongoauth_status {
     MONGOAUTH_STATUS_PANIC = 900,
     /// The core reported an error this version of the C ABI does not know: a bug.
     MONGOAUTH_STATUS_INTERNAL = 901,
+
+    /// The handshake ended without a verified login (an arbiter's hello
+    /// reply): the connection is NOT authenticated.
+    MONGOAUTH_STATUS_NOT_AUTHENTICATED = 404,
+    /// The handshake did not finish before its deadline.
+    MONGOAUTH_STATUS_TIMEOUT = 405,
 }
 
 use mongoauth_status::*;
 
 /// Every status, in numeric order (for tests and name lookup).
-pub(crate) const ALL: [mongoauth_status; 42] = [
+pub(crate) const ALL: [mongoauth_status; 44] = [
     MONGOAUTH_STATUS_OK,
     MONGOAUTH_STATUS_NULL_POINTER,
     MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
@@ -175,6 +181,8 @@ pub(crate) const ALL: [mongoauth_status; 42] = [
     MONGOAUTH_STATUS_IO,
     MONGOAUTH_STATUS_UNEXPECTED_EOF,
     MONGOAUTH_STATUS_PANIC,
+    MONGOAUTH_STATUS_NOT_AUTHENTICATED,
+    MONGOAUTH_STATUS_TIMEOUT,
 ];
 
 impl TryFrom<u32> for mongoauth_status {
@@ -242,6 +250,8 @@ impl mongoauth_status {
             MONGOAUTH_STATUS_UNEXPECTED_EOF => c"MONGOAUTH_STATUS_UNEXPECTED_EOF",
             MONGOAUTH_STATUS_PANIC => c"MONGOAUTH_STATUS_PANIC",
             MONGOAUTH_STATUS_INTERNAL => c"MONGOAUTH_STATUS_INTERNAL",
+            MONGOAUTH_STATUS_NOT_AUTHENTICATED => c"MONGOAUTH_STATUS_NOT_AUTHENTICATED",
+            MONGOAUTH_STATUS_TIMEOUT => c"MONGOAUTH_STATUS_TIMEOUT",
         }
     }
 
@@ -320,6 +330,10 @@ impl mongoauth_status {
             MONGOAUTH_STATUS_UNEXPECTED_EOF => c"the peer closed the connection mid-handshake",
             MONGOAUTH_STATUS_PANIC => c"internal error: a panic was caught (a bug in mongoauth)",
             MONGOAUTH_STATUS_INTERNAL => c"internal error: unknown error (a bug in mongoauth)",
+            MONGOAUTH_STATUS_NOT_AUTHENTICATED => {
+                c"the handshake ended without a verified login (e.g. an arbiter): not authenticated"
+            }
+            MONGOAUTH_STATUS_TIMEOUT => c"the handshake did not finish before its deadline",
         }
     }
 }
@@ -337,7 +351,7 @@ impl From<&Error> for mongoauth_status {
             Error::AuthenticationFailed => MONGOAUTH_STATUS_AUTHENTICATION_FAILED,
             Error::ChannelBindingNotSupported => MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED,
             Error::Capacity { .. } => MONGOAUTH_STATUS_CAPACITY,
-            Error::BufferTooSmall { .. } => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
+            Error::BufferTooSmall(_) => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
             Error::InvalidNonce { .. } => MONGOAUTH_STATUS_INVALID_NONCE,
             Error::InvalidCredential { .. } => MONGOAUTH_STATUS_INVALID_CREDENTIAL,
             Error::Saslprep(_) => MONGOAUTH_STATUS_SASLPREP,
@@ -345,6 +359,9 @@ impl From<&Error> for mongoauth_status {
             Error::UnexpectedStep { .. } => MONGOAUTH_STATUS_UNEXPECTED_STEP,
             Error::Wire(w) => wire_status(w),
             Error::Uri(u) => uri_status(u),
+            Error::CommandFailed(c) if c.is_authentication_failed() => {
+                MONGOAUTH_STATUS_AUTHENTICATION_FAILED
+            }
             Error::CommandFailed(_) => MONGOAUTH_STATUS_COMMAND_FAILED,
             Error::Protocol { .. } => MONGOAUTH_STATUS_PROTOCOL,
             Error::MechanismNotSupported(_) => MONGOAUTH_STATUS_UNSUPPORTED_MECHANISM,
@@ -361,7 +378,7 @@ impl From<&Error> for mongoauth_status {
 /// The status of a BSON / OP_MSG error.
 pub(crate) fn wire_status(e: &WireError) -> mongoauth_status {
     match e {
-        WireError::BufferTooSmall { .. } => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
+        WireError::BufferTooSmall(_) => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
         WireError::Bson(_)
         | WireError::InvalidField { .. }
         | WireError::UnexpectedCommand { .. } => MONGOAUTH_STATUS_BSON_MALFORMED,
@@ -377,7 +394,7 @@ pub(crate) fn uri_status(e: &UriError) -> mongoauth_status {
     use UriErrorKind as K;
     match e.kind {
         K::InvalidUtf8 => MONGOAUTH_STATUS_INVALID_UTF8,
-        K::BufferTooSmall { .. } => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
+        K::BufferTooSmall(_) => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
         K::LimitExceeded { .. } => MONGOAUTH_STATUS_CAPACITY,
         K::InvalidOptionValue { .. }
         | K::UnknownMechanism

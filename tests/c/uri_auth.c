@@ -428,9 +428,12 @@ static void test_authenticator(void) {
     c = cred(0, "alice", "wrong", "admin");
     EXPECT_OK(mongoauth_authenticator_start(a, &c, ENTROPY48, sizeof ENTROPY48, &err));
     memset(&err, 0, sizeof err);
-    EXPECT_STATUS(run_bodies(a, s), MONGOAUTH_STATUS_COMMAND_FAILED);
-    EXPECT(err.status == MONGOAUTH_STATUS_COMMAND_FAILED && err.server_code == 18);
+    EXPECT_STATUS(run_bodies(a, s), MONGOAUTH_STATUS_AUTHENTICATION_FAILED);
+    EXPECT(err.status == MONGOAUTH_STATUS_AUTHENTICATION_FAILED && err.server_code == 18);
     EXPECT(strstr(err.message, "18") != NULL);
+    /* the message names the mechanism, user and database, never the password */
+    EXPECT(strstr(err.message, "SCRAM-SHA-256") && strstr(err.message, "alice") && strstr(err.message, "admin"));
+    EXPECT(strstr(err.message, "wrong") == NULL);
     EXPECT_STATUS(mongoauth_authenticator_command(a, buf, sizeof buf, &n, &err), MONGOAUTH_STATUS_UNEXPECTED_STEP);
     EXPECT_OK(mongoauth_server_session_is_authenticated(s, &b, &err));
     EXPECT(!b);
@@ -457,6 +460,23 @@ static void test_authenticator(void) {
         doc[0] = (uint8_t)len;
         EXPECT_STATUS(mongoauth_authenticator_handle_reply(a, doc, len, &b, &err), MONGOAUTH_STATUS_COMMAND_FAILED);
         EXPECT(err.server_code == 13);
+    }
+    /* an arbiter's hello {ismaster: true, arbiterOnly: true, ok: 1.0}: the
+       handshake ends, never as a login */
+    {
+        static const uint8_t arbiter[] = {0x2a, 0, 0, 0,
+                                          0x08, 'i', 's', 'm', 'a', 's', 't', 'e', 'r', 0, 1,
+                                          0x08, 'a', 'r', 'b', 'i', 't', 'e', 'r', 'O', 'n', 'l', 'y', 0, 1,
+                                          0x01, 'o', 'k', 0, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f,
+                                          0};
+        c = cred(0, "alice", "pencil", "admin");
+        EXPECT_OK(mongoauth_authenticator_start(a, &c, ENTROPY48, sizeof ENTROPY48, &err));
+        b = false;
+        EXPECT_STATUS(mongoauth_authenticator_handle_reply(a, arbiter, sizeof arbiter, &b, &err),
+                      MONGOAUTH_STATUS_NOT_AUTHENTICATED);
+        EXPECT(b);
+        EXPECT_OK(mongoauth_authenticator_is_authenticated(a, &b, &err));
+        EXPECT(!b);
     }
     EXPECT_STATUS(mongoauth_authenticator_command((const mongoauth_authenticator *)&uri_mem, buf, sizeof buf, &n, &err),
                   MONGOAUTH_STATUS_INVALID_OBJECT);
@@ -557,6 +577,32 @@ static void test_frames_and_uri_credential(void) {
 #endif
 }
 
+/* A server that drips one byte per read (a valid header announcing 1000
+   bytes, then zeros) and a clock that ticks once per look. */
+typedef struct {
+    size_t pos;
+    uint64_t now_ms;
+} drip;
+
+static ptrdiff_t drip_read(void *ctx, uint8_t *out, size_t len) {
+    static const uint8_t header[16] = {0xe8, 0x03, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xdd, 0x07, 0, 0};
+    drip *d = ctx;
+    (void)len;
+    out[0] = d->pos < sizeof header ? header[d->pos] : 0;
+    d->pos++;
+    return 1;
+}
+
+static ptrdiff_t drip_write(void *ctx, const uint8_t *in, size_t len) {
+    (void)ctx;
+    (void)in;
+    return (ptrdiff_t)len;
+}
+
+static uint64_t drip_clock(void *ctx) {
+    return ((drip *)ctx)->now_ms++;
+}
+
 static void test_handshake(void) {
     static mem_pipe pipe;
     mongoauth_server_session *s = new_session();
@@ -619,8 +665,21 @@ static void test_handshake(void) {
     EXPECT_OK(mongoauth_authenticator_start(a, &c, ENTROPY48, sizeof ENTROPY48, &err));
     memset(&err, 0, sizeof err);
     EXPECT_STATUS(mongoauth_handshake(a, mem_pipe_read, mem_pipe_write, &pipe, buf, sizeof buf, &err),
-                  MONGOAUTH_STATUS_COMMAND_FAILED);
+                  MONGOAUTH_STATUS_AUTHENTICATION_FAILED);
     EXPECT(err.server_code == 18);
+    /* a server dripping bytes: the overall deadline ends the handshake */
+    {
+        drip d = {0, 0};
+        c = cred(0, "alice", "pencil", "admin");
+        EXPECT_OK(mongoauth_authenticator_start(a, &c, ENTROPY48, sizeof ENTROPY48, &err));
+        EXPECT_STATUS(mongoauth_handshake_until(a, drip_read, drip_write, NULL, &d, 500, buf, sizeof buf, &err),
+                      MONGOAUTH_STATUS_NULL_POINTER);
+        EXPECT_STATUS(mongoauth_handshake_until(a, drip_read, drip_write, drip_clock, &d, 500, buf, sizeof buf, &err),
+                      MONGOAUTH_STATUS_TIMEOUT);
+        EXPECT(d.pos > 16 && d.pos < 1000);
+        EXPECT_OK(mongoauth_authenticator_is_authenticated(a, &b, &err));
+        EXPECT(!b);
+    }
     EXPECT_OK(mongoauth_authenticator_clear(a, &err));
     EXPECT_OK(mongoauth_key_cache_clear(cache, &err));
     EXPECT_OK(mongoauth_server_session_clear(s, &err));

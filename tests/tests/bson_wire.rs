@@ -892,7 +892,7 @@ fn assert_capacity_exact(what: &str, b: &impl WriteBody) {
         let mut out = vec![0xAAu8; cap];
         assert_eq!(
             wire::encode_message(1, 0, b, &mut out),
-            Err(WireError::BufferTooSmall { required: full.len() }),
+            Err(WireError::BufferTooSmall(mongoauth::BufferTooSmall { required: full.len() })),
             "{what}: frame capacity {cap}"
         );
     }
@@ -900,7 +900,7 @@ fn assert_capacity_exact(what: &str, b: &impl WriteBody) {
         let mut out = vec![0xAAu8; cap];
         assert_eq!(
             wire::encode_document(b, &mut out),
-            Err(WireError::BufferTooSmall { required: body.len() }),
+            Err(WireError::BufferTooSmall(mongoauth::BufferTooSmall { required: body.len() })),
             "{what}: document capacity {cap}"
         );
     }
@@ -942,7 +942,7 @@ fn too_small_buffers_report_the_exact_size() {
     let mut out = vec![0u8; body.len() + 20];
     assert_eq!(
         wire::encode_op_msg(1, 0, doc, &mut out),
-        Err(WireError::BufferTooSmall { required: body.len() + 21 })
+        Err(WireError::BufferTooSmall(mongoauth::BufferTooSmall { required: body.len() + 21 }))
     );
     let mut out = vec![0u8; body.len() + 21];
     let n = wire::encode_op_msg(1, 0, doc, &mut out).unwrap();
@@ -1221,7 +1221,7 @@ proptest! {
         let mut small = vec![0u8; bytes.len() - 1];
         let mut w = DocWriter::new(&mut small);
         write_tree_fields(&mut w, &kv);
-        prop_assert_eq!(w.finish(), Err(BsonError::BufferTooSmall { required: bytes.len() }));
+        prop_assert_eq!(w.finish(), Err(BsonError::BufferTooSmall(mongoauth::BufferTooSmall { required: bytes.len() })));
     }
 
     #[test]

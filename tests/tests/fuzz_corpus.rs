@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use mongoauth::client::{Authenticator, Credential, Progress};
+use mongoauth::client::{Authenticator, Credential, Step};
 use mongoauth::codec::bson::{DocWriter, Value};
 use mongoauth::codec::wire::{self, CommandError, HelloReply, SaslContinue, SaslReply, SaslStart};
 use mongoauth::fuzzing::{self as fz, Outcome};
@@ -86,7 +86,8 @@ type Body = Vec<u8>;
 fn converse(flags: u8, password: &str) -> (Vec<Body>, Vec<Body>, bool, bool) {
     let users = fz::FuzzUsers;
     let mut server = ServerSession::new(&users, [0x3c; 32]);
-    let cred = Credential::scram(fz::FUZZ_USER, password, fz::FUZZ_SOURCE);
+    let cred =
+        Credential::scram(fz::FUZZ_USER, password, fz::FUZZ_SOURCE).expect("fixed credential");
     let mut auth = Authenticator::new(cred, fz::auth_config(flags), &fz::AUTH_ENTROPY)
         .expect("fixed credential");
     let (mut commands, mut replies) = (Vec::new(), Vec::new());
@@ -97,8 +98,8 @@ fn converse(flags: u8, password: &str) -> (Vec<Body>, Vec<Body>, bool, bool) {
         commands.push(req[..n].to_vec());
         replies.push(rep[..m].to_vec());
         match auth.handle_reply(&rep[..m]) {
-            Ok(Progress::Done) | Err(_) => break,
-            Ok(Progress::SendCommand) => {}
+            Ok(Step::Send(_)) => {}
+            Ok(_) | Err(_) => break,
         }
     }
     (replies, commands, auth.is_authenticated(), server.authenticated_user().is_some())

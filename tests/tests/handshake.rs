@@ -9,12 +9,12 @@
 // `mongoauth::Error` is large by design (it carries the server's errmsg inline, no allocation).
 #![allow(clippy::result_large_err)]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::sync::LazyLock;
 
 use mongoauth::Error;
-use mongoauth::client::{AuthConfig, Authenticator, Credential, Outgoing, Progress};
+use mongoauth::client::{AuthConfig, Authenticator, Command as Outgoing, Credential, Step};
 use mongoauth::codec::wire::{self, WireError};
 use mongoauth::io::{HandshakeError, authenticate, authenticate_async};
 use mongoauth::mech::Mechanism;
@@ -39,8 +39,13 @@ static USERS: LazyLock<Users> = LazyLock::new(|| {
 const ENTROPY: [u8; 48] = [7; 48];
 const DECOY: [u8; 32] = [9; 32];
 
-fn cred(mech: Option<Mechanism>, user: &'static str, pw: &'static str) -> Credential<'static> {
-    Credential { mechanism: mech, username: Some(user), password: Some(pw), source: "admin" }
+fn cred(mech: Option<Mechanism>, user: &'static str, pw: &'static str) -> Credential {
+    Credential::new(mech, Some(user), Some(pw), "admin").unwrap()
+}
+
+/// Whether a handled reply ended the handshake.
+fn is_done(s: Step<'_>) -> bool {
+    matches!(s, Step::Done(_))
 }
 
 fn spec(on: bool) -> AuthConfig {
@@ -68,9 +73,9 @@ struct Outcome {
 /// Run a login against a live `ServerSession`; `tamper(step, reply)` may
 /// rewrite each reply body before the client sees it (step 0 is the hello).
 fn converse_with(
-    cred: Credential<'_>,
+    cred: Credential,
     config: AuthConfig,
-    cache: Option<&mut dyn KeyStore>,
+    cache: Option<&dyn KeyStore>,
     mut tamper: impl FnMut(usize, Vec<u8>) -> Vec<u8>,
 ) -> Outcome {
     let mut auth = Authenticator::new(cred, config, &ENTROPY).unwrap();
@@ -87,7 +92,7 @@ fn converse_with(
             let m = server.handle(&req[..n], &[step as u8; 24], &mut rep).unwrap();
             replies.push(rep[..m].to_vec());
             let body = tamper(step, rep[..m].to_vec());
-            if auth.handle_reply(&body)? == Progress::Done {
+            if is_done(auth.handle_reply(&body)?) {
                 return Ok(());
             }
         }
@@ -103,7 +108,7 @@ fn converse_with(
     }
 }
 
-fn converse(cred: Credential<'_>, config: AuthConfig) -> Outcome {
+fn converse(cred: Credential, config: AuthConfig) -> Outcome {
     converse_with(cred, config, None, |_, b| b)
 }
 
@@ -149,7 +154,7 @@ fn logins() {
         }
     }
     // Another source.
-    let c = Credential { source: "test", ..cred(None, "bob", "s3cret") };
+    let c = Credential::new(None, Some("bob"), Some("s3cret"), "test").unwrap();
     let o = converse(c, AuthConfig::default());
     assert!(o.authenticated && o.server_user == Some(("test".into(), "bob".into())));
     n += 1;
@@ -191,23 +196,23 @@ fn refusals_are_code_18() {
 /// Counts cache traffic around a real `KeyCache`.
 struct CountingCache {
     inner: KeyCache<4>,
-    hits: usize,
-    misses: usize,
-    stores: usize,
+    hits: Cell<usize>,
+    misses: Cell<usize>,
+    stores: Cell<usize>,
 }
 
 impl KeyStore for CountingCache {
-    fn lookup(&mut self, tag: &CacheTag) -> Option<CachedKeys> {
+    fn lookup(&self, tag: &CacheTag) -> Option<CachedKeys> {
         let r = self.inner.lookup(tag);
         if r.is_some() {
-            self.hits += 1;
+            self.hits.set(self.hits.get() + 1);
         } else {
-            self.misses += 1;
+            self.misses.set(self.misses.get() + 1);
         }
         r
     }
-    fn store(&mut self, tag: &CacheTag, keys: &CachedKeys) {
-        self.stores += 1;
+    fn store(&self, tag: &CacheTag, keys: &CachedKeys) {
+        self.stores.set(self.stores.get() + 1);
         self.inner.store(tag, keys);
     }
 }
@@ -216,27 +221,32 @@ impl KeyStore for CountingCache {
 fn key_cache_is_reused() {
     let mut n = 0;
     for mech in [Mechanism::ScramSha1, Mechanism::ScramSha256] {
-        let mut cache = CountingCache { inner: KeyCache::new(), hits: 0, misses: 0, stores: 0 };
+        let cache = CountingCache {
+            inner: KeyCache::new(),
+            hits: Cell::new(0),
+            misses: Cell::new(0),
+            stores: Cell::new(0),
+        };
         for round in 0..3 {
             let o = converse_with(
                 cred(Some(mech), "alice", "pencil"),
                 spec(round % 2 == 0),
-                Some(&mut cache),
+                Some(&cache),
                 |_, b| b,
             );
             assert!(o.authenticated, "{mech:?} round {round}: {:?}", o.result);
         }
-        assert_eq!((cache.misses, cache.stores, cache.hits), (1, 1, 2), "{mech:?}");
+        assert_eq!(
+            (cache.misses.get(), cache.stores.get(), cache.hits.get()),
+            (1, 1, 2),
+            "{mech:?}"
+        );
         assert_eq!(cache.inner.len(), 1);
         // A wrong password is another cache key: a miss, and no login.
-        let o = converse_with(
-            cred(Some(mech), "alice", "nope"),
-            spec(true),
-            Some(&mut cache),
-            |_, b| b,
-        );
+        let o =
+            converse_with(cred(Some(mech), "alice", "nope"), spec(true), Some(&cache), |_, b| b);
         assert!(!o.authenticated && code(o.result.as_ref().unwrap_err()) == Some(18));
-        assert_eq!(cache.misses, 2, "{mech:?}");
+        assert_eq!(cache.misses.get(), 2, "{mech:?}");
         n += 1;
     }
     println!("in-memory key cache reuse: {n} passed, 0 failed");
@@ -606,15 +616,10 @@ fn truncated_and_garbage_bodies_fail() {
                 let len = good.replies[step].len();
                 for cut in 0..len {
                     let o = CACHE.with(|c| {
-                        let mut c = c.borrow_mut();
-                        converse_with(
-                            cred(mech, "alice", "pencil"),
-                            spec(on),
-                            Some(&mut *c),
-                            |s, b| {
-                                if s == step { b[..cut].to_vec() } else { b }
-                            },
-                        )
+                        let c = c.borrow();
+                        converse_with(cred(mech, "alice", "pencil"), spec(on), Some(&*c), |s, b| {
+                            if s == step { b[..cut].to_vec() } else { b }
+                        })
                     });
                     assert!(
                         o.result.is_err() && !o.authenticated,
@@ -671,7 +676,7 @@ fn empty_exchange_and_step_limit() {
                     bson::to_vec(&bson::doc! { "conversationId": 1, "done": true, "payload": bin(b""), "ok": 1.0 }).unwrap()
                 };
                 let p = auth.handle_reply(&reply).unwrap();
-                assert_eq!(p == Progress::Done, step == last + 1);
+                assert_eq!(is_done(p), step == last + 1);
             }
             assert!(saw_empty && auth.is_authenticated(), "{mech:?} spec={on}");
             n += 1;
@@ -711,7 +716,7 @@ fn empty_exchange_and_step_limit() {
         let n = wire::encode_document(&cmd, &mut req).unwrap();
         let m = server.handle(&req[..n], &[1; 24], &mut rep).unwrap();
         last = rep[..m].to_vec();
-        if auth.handle_reply(&last).unwrap() == Progress::Done {
+        if is_done(auth.handle_reply(&last).unwrap()) {
             break;
         }
     }
@@ -734,23 +739,18 @@ fn plain_and_x509_scripted() {
         &bson::doc! { "conversationId": 1, "done": false, "payload": bin(b""), "ok": 1 },
     )
     .unwrap();
-    let c = Credential {
-        mechanism: Some(Mechanism::Plain),
-        username: Some("u"),
-        password: Some("p"),
-        source: "$external",
-    };
+    let c = Credential::new(Some(Mechanism::Plain), Some("u"), Some("p"), "$external").unwrap();
 
-    let mut auth = Authenticator::new(c, AuthConfig::default(), &ENTROPY).unwrap();
+    let mut auth = Authenticator::new(c.clone(), AuthConfig::default(), &ENTROPY).unwrap();
     assert!(
         matches!(auth.command(), Some(Outgoing::Hello(h)) if h.speculative_authenticate.is_none())
     );
-    assert_eq!(auth.handle_reply(&hello).unwrap(), Progress::SendCommand);
+    assert!(matches!(auth.handle_reply(&hello).unwrap(), Step::Send(_)));
     match auth.command() {
         Some(Outgoing::SaslStart(s)) => assert_eq!(s.payload, b"\0u\0p"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(auth.handle_reply(&done).unwrap(), Progress::Done);
+    assert!(is_done(auth.handle_reply(&done).unwrap()));
     assert!(auth.is_authenticated());
 
     let mut auth = Authenticator::new(c, AuthConfig::default(), &ENTROPY).unwrap();
@@ -759,28 +759,23 @@ fn plain_and_x509_scripted() {
     assert!(!auth.is_authenticated());
 
     // X.509, speculative: the hello's speculativeAuthenticate reply is the login.
-    let x = Credential {
-        mechanism: Some(Mechanism::MongodbX509),
-        username: None,
-        password: None,
-        source: "$external",
-    };
-    let mut auth = Authenticator::new(x, AuthConfig::default(), &ENTROPY).unwrap();
+    let x = Credential::new(Some(Mechanism::MongodbX509), None, None, "$external").unwrap();
+    let mut auth = Authenticator::new(x.clone(), AuthConfig::default(), &ENTROPY).unwrap();
     let spec_hello = bson::to_vec(&bson::doc! {
         "ismaster": true, "speculativeAuthenticate": { "dbname": "$external", "user": "CN=client" }, "ok": 1
     })
     .unwrap();
-    assert_eq!(auth.handle_reply(&spec_hello).unwrap(), Progress::Done);
+    assert!(is_done(auth.handle_reply(&spec_hello).unwrap()));
     assert!(auth.is_authenticated() && auth.used_speculative());
     // ... and without it, an authenticate command whose ok:0 is a failure.
-    let mut auth = Authenticator::new(x, AuthConfig::default(), &ENTROPY).unwrap();
+    let mut auth = Authenticator::new(x.clone(), AuthConfig::default(), &ENTROPY).unwrap();
     auth.handle_reply(&hello).unwrap();
     assert!(matches!(auth.command(), Some(Outgoing::Authenticate(_))));
     let accepted =
         bson::to_vec(&bson::doc! { "dbname": "$external", "user": "CN=client", "ok": 1 }).unwrap();
-    let mut ok_auth = Authenticator::new(x, AuthConfig::default(), &ENTROPY).unwrap();
+    let mut ok_auth = Authenticator::new(x.clone(), AuthConfig::default(), &ENTROPY).unwrap();
     ok_auth.handle_reply(&hello).unwrap();
-    assert_eq!(ok_auth.handle_reply(&accepted).unwrap(), Progress::Done);
+    assert!(is_done(ok_auth.handle_reply(&accepted).unwrap()));
     assert!(
         ok_auth.is_authenticated() && !ok_auth.used_speculative(),
         "no speculative reply was taken"
@@ -935,9 +930,9 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
     panic!("the future never completed over an always-ready stream");
 }
 
-type HsResult = Result<(), HandshakeError<core::convert::Infallible>>;
+type HsResult = Result<mongoauth::client::Outcome, HandshakeError<core::convert::Infallible>>;
 
-fn via_blocking(c: Credential<'_>, config: AuthConfig) -> (HsResult, bool, Vec<u8>) {
+fn via_blocking(c: Credential, config: AuthConfig) -> (HsResult, bool, Vec<u8>) {
     let mut auth = Authenticator::new(c, config, &ENTROPY).unwrap();
     let mut pipe = Pipe::new();
     let mut buf = [0u8; 2048];
@@ -945,7 +940,7 @@ fn via_blocking(c: Credential<'_>, config: AuthConfig) -> (HsResult, bool, Vec<u
     (r, auth.is_authenticated(), pipe.transcript)
 }
 
-fn via_async(c: Credential<'_>, config: AuthConfig) -> (HsResult, bool) {
+fn via_async(c: Credential, config: AuthConfig) -> (HsResult, bool) {
     let mut auth = Authenticator::new(c, config, &ENTROPY).unwrap();
     let mut pipe = Pipe::new();
     let mut buf = [0u8; 2048];
@@ -955,7 +950,7 @@ fn via_async(c: Credential<'_>, config: AuthConfig) -> (HsResult, bool) {
 
 fn replay(
     stream: &[u8],
-    c: Credential<'_>,
+    c: Credential,
     config: AuthConfig,
     buf_len: usize,
 ) -> (HsResult, bool, usize) {
@@ -966,7 +961,7 @@ fn replay(
     (r, auth.is_authenticated(), script.consumed)
 }
 
-fn replay_async(stream: &[u8], c: Credential<'_>, config: AuthConfig) -> (HsResult, bool) {
+fn replay_async(stream: &[u8], c: Credential, config: AuthConfig) -> (HsResult, bool) {
     let mut auth = Authenticator::new(c, config, &ENTROPY).unwrap();
     let mut script = Script { input: stream, consumed: 0 };
     let mut buf = [0u8; 2048];
@@ -1020,12 +1015,12 @@ fn header(len: i32, request_id: i32, response_to: i32, op: i32) -> Vec<u8> {
 #[test]
 fn malformed_frames() {
     let c = cred(None, "alice", "pencil");
-    let (_, _, transcript) = via_blocking(c, spec(true));
+    let (_, _, transcript) = via_blocking(c.clone(), spec(true));
     let first_len = u32::from_le_bytes(transcript[..4].try_into().unwrap()) as usize;
     let mut n = 0;
 
     // Our own first request's size: a buffer between it and the reply's size.
-    let auth = Authenticator::new(c, spec(true), &ENTROPY).unwrap();
+    let auth = Authenticator::new(c.clone(), spec(true), &ENTROPY).unwrap();
     let mut tmp = [0u8; 2048];
     let req_len = wire::encode_message(1, 0, &auth.command().unwrap(), &mut tmp).unwrap();
     assert!(req_len < first_len, "request {req_len} bytes, reply {first_len}");
@@ -1036,7 +1031,7 @@ fn malformed_frames() {
     for (buf_len, len) in [(2048, 1_000_000), (2048, 2049), (first_len - 1, first_len)] {
         big[..4].copy_from_slice(&(len as i32).to_le_bytes());
         let stream = if len == first_len { &transcript[..] } else { &big[..] };
-        let (r, ok, consumed) = replay(stream, c, spec(true), buf_len);
+        let (r, ok, consumed) = replay(stream, c.clone(), spec(true), buf_len);
         assert!(
             matches!(r, Err(HandshakeError::Auth(Error::Wire(WireError::MessageTooLarge { .. })))),
             "length {len} into {buf_len}: {r:?}"
@@ -1047,7 +1042,7 @@ fn malformed_frames() {
     }
     // Past the protocol's own maximum, whatever the buffer.
     let huge = header(i32::MAX, 1, 1, wire::OP_MSG);
-    let (r, _, consumed) = replay(&huge, c, spec(true), 2048);
+    let (r, _, consumed) = replay(&huge, c.clone(), spec(true), 2048);
     assert!(matches!(r, Err(HandshakeError::Auth(Error::Wire(_)))) && consumed == 16, "{r:?}");
     n += 1;
 
@@ -1099,15 +1094,15 @@ fn malformed_frames() {
         cases.push(("truncated frame", transcript[..cut].to_vec()));
     }
     for (what, stream) in &cases {
-        let (r, ok, _) = replay(stream, c, spec(true), 2048);
+        let (r, ok, _) = replay(stream, c.clone(), spec(true), 2048);
         assert!(r.is_err() && !ok, "{what}: {r:?}");
-        let (r, ok) = replay_async(stream, c, spec(true));
+        let (r, ok) = replay_async(stream, c.clone(), spec(true));
         assert!(r.is_err() && !ok, "async {what}: {r:?}");
         n += 1;
     }
     // A buffer too small for our own request is an error, not a panic.
     for len in [0, 8, 16, 40] {
-        let (r, ok, _) = replay(&transcript, c, spec(true), len);
+        let (r, ok, _) = replay(&transcript, c.clone(), spec(true), len);
         assert!(matches!(r, Err(HandshakeError::Auth(_))) && !ok, "buffer {len}: {r:?}");
         n += 1;
     }
@@ -1230,8 +1225,8 @@ fn prop_mutated_replies() {
     check("mutated replies (live server)", 512, s, |(mech, on, step, pos, xor)| {
         let mut mutated: Option<(Vec<u8>, Vec<u8>)> = None;
         let o = CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            converse_with(cred(mech, "alice", "pencil"), spec(on), Some(&mut *c), |s, mut b| {
+            let c = c.borrow();
+            converse_with(cred(mech, "alice", "pencil"), spec(on), Some(&*c), |s, mut b| {
                 if s == step {
                     let orig = b.clone();
                     let i = pos.index(b.len());
@@ -1287,13 +1282,13 @@ fn prop_mutated_streams() {
         let transcript = TRANSCRIPTS.with(|t| {
             t.borrow_mut()
                 .entry((format!("{mech:?}"), on))
-                .or_insert_with(|| via_blocking(c, spec(on)).2)
+                .or_insert_with(|| via_blocking(c.clone(), spec(on)).2)
                 .clone()
         });
         let mut stream = transcript.clone();
         let i = pos.index(stream.len());
         stream[i] ^= xor;
-        let (r, ok, _) = replay(&stream, c, spec(on), 2048);
+        let (r, ok, _) = replay(&stream, c.clone(), spec(on), 2048);
         prop_assert_eq!(r.is_ok(), ok);
         if ok {
             prop_assert_eq!(

@@ -81,7 +81,7 @@ impl Outcome {
     }
 }
 
-fn login(mock: Mock, cred: Credential<'_>, config: AuthConfig) -> Outcome {
+fn login(mock: Mock, cred: Credential, config: AuthConfig) -> Outcome {
     let stream = TcpStream::connect(("127.0.0.1", mock.port)).expect("connect to MockupDB");
     stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     stream.set_nodelay(true).unwrap();
@@ -90,7 +90,7 @@ fn login(mock: Mock, cred: Credential<'_>, config: AuthConfig) -> Outcome {
     fill_random(&mut entropy).unwrap();
     let mut auth = Authenticator::new(cred, config, &entropy).unwrap();
     let mut buf = [0u8; 4096];
-    let result = authenticate(&mut io, &mut auth, &mut buf);
+    let result = authenticate(&mut io, &mut auth, &mut buf).map(|_| ());
     drop(io);
     let events = mock.finish();
     Outcome {
@@ -102,13 +102,8 @@ fn login(mock: Mock, cred: Credential<'_>, config: AuthConfig) -> Outcome {
     }
 }
 
-fn cred<'a>(
-    mechanism: Option<Mechanism>,
-    user: &'a str,
-    pw: &'a str,
-    db: &'a str,
-) -> Credential<'a> {
-    Credential { mechanism, username: Some(user), password: Some(pw), source: db }
+fn cred(mechanism: Option<Mechanism>, user: &str, pw: &str, db: &str) -> Credential {
+    Credential::new(mechanism, Some(user), Some(pw), db).unwrap()
 }
 
 /// `AuthConfig { speculative: false, .. }`.

@@ -470,7 +470,10 @@ fn tokens_never_in_debug_or_errors() {
     // Too small: an error with the size needed, no token in it, buffer wiped.
     let mut small = [0xAAu8; 16];
     let e = jwt_payload(secret, &mut small).unwrap_err();
-    assert_eq!(e, Error::Wire(WireError::BufferTooSmall { required: 36 }));
+    assert_eq!(
+        e,
+        Error::Wire(WireError::BufferTooSmall(mongoauth::BufferTooSmall { required: 36 }))
+    );
     assert!(!format!("{e} {e:?}").contains("SECRET"));
     assert_eq!(small, [0u8; 16]);
     let mut conv = Conversation::one_step();
@@ -648,7 +651,7 @@ proptest! {
                 prop_assert_eq!(d.get_str("jwt").unwrap(), token.as_str());
             }
             Err(e) => {
-                prop_assert_eq!(e, Error::Wire(WireError::BufferTooSmall { required: token.len() + 15 }));
+                prop_assert_eq!(e, Error::Wire(WireError::BufferTooSmall(mongoauth::BufferTooSmall { required: token.len() + 15 })));
                 prop_assert!(out.iter().all(|&b| b == 0));
             }
         }

@@ -162,29 +162,29 @@ fn non_ascii_password_without_saslprep_is_an_error_or_prepared() {
 
 #[test]
 fn key_cache_skips_pbkdf2_and_is_keyed_by_salt_and_mechanism() {
-    let mut cache = KeyCache::<4>::new();
+    let cache = KeyCache::<4>::new();
     let nonce = Nonce::from_text("abcdefgh").unwrap();
     let cfg = ClientConfig::default();
     let sf = b"r=abcdefghX,s=QSXCR+Q6sek8bf92,i=4096";
     let a = Client::<Sha256>::start("u", "p", &nonce, &cfg).unwrap();
-    let a = a.handle_server_first_cached(sf, &mut cache).unwrap();
+    let a = a.handle_server_first_cached(sf, &cache).unwrap();
     assert_eq!(cache.len(), 1);
     let b = Client::<Sha256>::start("u", "p", &nonce, &cfg).unwrap();
-    let b = b.handle_server_first_cached(sf, &mut cache).unwrap();
+    let b = b.handle_server_first_cached(sf, &cache).unwrap();
     assert_eq!(a.message(), b.message(), "a cache hit gives the same proof");
     assert_eq!(cache.len(), 1);
     // Another salt, another mechanism, another password: new entries.
     let c = Client::<Sha256>::start("u", "p", &nonce, &cfg).unwrap();
-    c.handle_server_first_cached(b"r=abcdefghX,s=QSXCR+Q6sek8bf93,i=4096", &mut cache).unwrap();
+    c.handle_server_first_cached(b"r=abcdefghX,s=QSXCR+Q6sek8bf93,i=4096", &cache).unwrap();
     let d = Client::<Sha1>::start("u", "p", &nonce, &cfg).unwrap();
-    d.handle_server_first_cached(sf, &mut cache).unwrap();
+    d.handle_server_first_cached(sf, &cache).unwrap();
     let e = Client::<Sha256>::start("u", "q", &nonce, &cfg).unwrap();
-    let e = e.handle_server_first_cached(sf, &mut cache).unwrap();
+    let e = e.handle_server_first_cached(sf, &cache).unwrap();
     assert_ne!(e.message(), a.message());
     assert_eq!(cache.len(), 4);
     // Full: the oldest is evicted, the cache stays at capacity.
     let f = Client::<Sha256>::start("u", "r", &nonce, &cfg).unwrap();
-    f.handle_server_first_cached(sf, &mut cache).unwrap();
+    f.handle_server_first_cached(sf, &cache).unwrap();
     assert_eq!(cache.len(), 4);
     cache.clear();
     assert!(cache.is_empty());

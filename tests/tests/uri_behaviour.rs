@@ -109,10 +109,10 @@ fn small_buffers_report_the_size_needed() {
     let c = cred("mongodb://al%69ce:secret@host");
     let mut tiny = [7u8; 3];
     let e = c.decode_username(&mut tiny).unwrap_err();
-    assert_eq!(e.kind, UriErrorKind::BufferTooSmall { required: 5 });
+    assert_eq!(e.kind, UriErrorKind::BufferTooSmall(mongoauth::BufferTooSmall { required: 5 }));
     assert_eq!(tiny, [7; 3], "nothing written on failure");
     let e = c.decode_password(&mut tiny).unwrap_err();
-    assert_eq!(e.kind, UriErrorKind::BufferTooSmall { required: 6 });
+    assert_eq!(e.kind, UriErrorKind::BufferTooSmall(mongoauth::BufferTooSmall { required: 6 }));
 }
 
 #[test]
@@ -325,7 +325,7 @@ fn srv_and_txt() {
     let mut small = [0u8; 4];
     assert!(matches!(
         srv.write_into(&mut small).unwrap_err().kind,
-        UriErrorKind::BufferTooSmall { required: 34 }
+        UriErrorKind::BufferTooSmall(mongoauth::BufferTooSmall { required: 34 })
     ));
     assert!(srv.is_valid_target("node1.example.com."));
     assert!(srv.is_valid_target("NODE1.EXAMPLE.COM"));
@@ -394,7 +394,7 @@ fn encoder() {
     let mut short = vec![0xAAu8; len - 1];
     assert_eq!(
         b.encode_into(&mut short).unwrap_err().kind,
-        UriErrorKind::BufferTooSmall { required: len }
+        UriErrorKind::BufferTooSmall(mongoauth::BufferTooSmall { required: len })
     );
     assert!(short.iter().all(|&x| x == 0), "a partial URI (with the password) is wiped");
 

@@ -184,10 +184,7 @@ pub enum BsonError {
     },
     /// The writer's output buffer is too small: `required` bytes are needed
     /// for the whole document (and any framing before it).
-    BufferTooSmall {
-        /// Total bytes needed.
-        required: usize,
-    },
+    BufferTooSmall(crate::BufferTooSmall),
     /// The writer was given a key containing a NUL byte, which a BSON
     /// element name cannot hold.
     KeyContainsNul,
@@ -216,7 +213,7 @@ impl BsonError {
             | Self::TrailingData { offset }
             | Self::WrongType { offset, .. } => Some(offset),
             Self::Missing { .. }
-            | Self::BufferTooSmall { .. }
+            | Self::BufferTooSmall(_)
             | Self::KeyContainsNul
             | Self::TooLarge { .. } => None,
         }
@@ -269,7 +266,7 @@ impl fmt::Display for BsonError {
                 f,
                 "BSON field `{field}` at byte {offset} has type 0x{found:02x}, expected {expected}"
             ),
-            Self::BufferTooSmall { required } => {
+            Self::BufferTooSmall(crate::BufferTooSmall { required }) => {
                 write!(f, "output buffer too small: {required} bytes needed")
             }
             Self::KeyContainsNul => f.write_str("BSON element name contains a NUL byte"),
@@ -1001,7 +998,7 @@ impl<'b> DocWriter<'b> {
             return Err(e);
         }
         if self.pos > self.buf.len() {
-            return Err(BsonError::BufferTooSmall { required: self.pos });
+            return Err(BsonError::BufferTooSmall(crate::BufferTooSmall { required: self.pos }));
         }
         Ok(self.pos)
     }
@@ -1324,7 +1321,10 @@ mod tests {
         let mut buf = [0u8; 10];
         let mut w = DocWriter::new(&mut buf);
         w.string("jwt", "abcd1234");
-        assert_eq!(w.finish(), Err(BsonError::BufferTooSmall { required: 23 }));
+        assert_eq!(
+            w.finish(),
+            Err(BsonError::BufferTooSmall(crate::BufferTooSmall { required: 23 }))
+        );
     }
 
     #[test]

@@ -143,10 +143,7 @@ pub enum WireError {
         computed: u32,
     },
     /// The output buffer is too small: `required` bytes are needed.
-    BufferTooSmall {
-        /// Total bytes needed.
-        required: usize,
-    },
+    BufferTooSmall(crate::BufferTooSmall),
     /// A field has the right type but a value the protocol does not allow.
     InvalidField {
         /// The field name.
@@ -168,7 +165,9 @@ pub enum WireError {
 impl From<BsonError> for WireError {
     fn from(e: BsonError) -> Self {
         match e {
-            BsonError::BufferTooSmall { required } => Self::BufferTooSmall { required },
+            BsonError::BufferTooSmall(crate::BufferTooSmall { required }) => {
+                Self::BufferTooSmall(crate::BufferTooSmall { required })
+            }
             other => Self::Bson(other),
         }
     }
@@ -210,7 +209,7 @@ impl fmt::Display for WireError {
                 f,
                 "OP_MSG checksum 0x{expected:08x} does not match computed 0x{computed:08x}"
             ),
-            Self::BufferTooSmall { required } => {
+            Self::BufferTooSmall(crate::BufferTooSmall { required }) => {
                 write!(f, "output buffer too small: {required} bytes needed")
             }
             Self::InvalidField { field, offset, rule } => {
@@ -490,7 +489,7 @@ pub fn finish_op_reply(
 ) -> Result<usize, WireError> {
     let total = body_len.saturating_add(OP_REPLY_PREFIX);
     if out.len() < total {
-        return Err(WireError::BufferTooSmall { required: total });
+        return Err(WireError::BufferTooSmall(crate::BufferTooSmall { required: total }));
     }
     let length = i32::try_from(total)
         .map_err(|_| WireError::MessageTooLarge { length: total, limit: MAX_MESSAGE_SIZE })?;
@@ -528,7 +527,7 @@ pub fn finish_op_msg(
 ) -> Result<usize, WireError> {
     let total = check_total(body_len)?;
     if out.len() < total {
-        return Err(WireError::BufferTooSmall { required: total });
+        return Err(WireError::BufferTooSmall(crate::BufferTooSmall { required: total }));
     }
     write_prefix(out, total, request_id, response_to);
     Ok(total)
@@ -553,17 +552,17 @@ pub fn encode_op_reply(
     body.write_body(&mut w);
     let body_len = match w.finish() {
         Ok(n) => n,
-        Err(BsonError::BufferTooSmall { required }) => {
-            return Err(WireError::BufferTooSmall {
+        Err(BsonError::BufferTooSmall(crate::BufferTooSmall { required })) => {
+            return Err(WireError::BufferTooSmall(crate::BufferTooSmall {
                 required: required.saturating_add(OP_REPLY_PREFIX),
-            });
+            }));
         }
         Err(e) => return Err(e.into()),
     };
     if prefix.len() < OP_REPLY_PREFIX {
-        return Err(WireError::BufferTooSmall {
+        return Err(WireError::BufferTooSmall(crate::BufferTooSmall {
             required: body_len.saturating_add(OP_REPLY_PREFIX),
-        });
+        }));
     }
     finish_op_reply(request_id, response_to, out, body_len)
 }
@@ -581,8 +580,9 @@ pub fn encode_op_msg(
     out: &mut [u8],
 ) -> Result<usize, WireError> {
     let total = check_total(body.len())?;
-    let dst =
-        out.get_mut(BODY_OFFSET..total).ok_or(WireError::BufferTooSmall { required: total })?;
+    let dst = out
+        .get_mut(BODY_OFFSET..total)
+        .ok_or(WireError::BufferTooSmall(crate::BufferTooSmall { required: total }))?;
     dst.copy_from_slice(body.as_bytes());
     write_prefix(out, total, request_id, response_to);
     Ok(total)
@@ -609,10 +609,10 @@ pub fn encode_op_msg_with<F: FnOnce(&mut DocWriter<'_>)>(
     f(&mut w);
     let body_len = match w.finish() {
         Ok(n) => n,
-        Err(BsonError::BufferTooSmall { required }) => {
-            return Err(WireError::BufferTooSmall {
+        Err(BsonError::BufferTooSmall(crate::BufferTooSmall { required })) => {
+            return Err(WireError::BufferTooSmall(crate::BufferTooSmall {
                 required: required.saturating_add(BODY_OFFSET),
-            });
+            }));
         }
         Err(e) => return Err(e.into()),
     };
@@ -1656,7 +1656,7 @@ mod tests {
         let needed = encode_message(7, 0, &OkReply, &mut [0u8; 128]).unwrap_or(0);
         assert_eq!(
             encode_message(7, 0, &OkReply, &mut out),
-            Err(WireError::BufferTooSmall { required: needed })
+            Err(WireError::BufferTooSmall(crate::BufferTooSmall { required: needed }))
         );
     }
 }

@@ -163,11 +163,9 @@ pub enum SaslprepError {
         /// Index of the first non-ASCII code point.
         index: usize,
     },
-    /// The output buffer is too small; exactly `required` bytes would do.
-    BufferTooSmall {
-        /// Length of the prepared string in bytes.
-        required: usize,
-    },
+    /// The output buffer is too small; exactly `required` bytes (the length
+    /// of the prepared string) would do.
+    BufferTooSmall(crate::BufferTooSmall),
 }
 
 impl fmt::Display for SaslprepError {
@@ -190,7 +188,7 @@ impl fmt::Display for SaslprepError {
                 f,
                 "SASLprep: non-ASCII character at code point {index}, and this build has no SASLprep tables"
             ),
-            Self::BufferTooSmall { required } => {
+            Self::BufferTooSmall(crate::BufferTooSmall { required }) => {
                 write!(f, "SASLprep: output needs {required} bytes")
             }
         }
@@ -293,7 +291,7 @@ pub fn saslprep<'o>(input: &str, out: &'o mut [u8]) -> Result<&'o str, SaslprepE
             .map_err(|_| SaslprepError::Prohibited { index: 0 }),
         Ok(required) => {
             zeroize::Zeroize::zeroize(written);
-            Err(SaslprepError::BufferTooSmall { required })
+            Err(SaslprepError::BufferTooSmall(crate::BufferTooSmall { required }))
         }
         Err(e) => {
             zeroize::Zeroize::zeroize(written);
@@ -315,7 +313,7 @@ pub fn saslprep_heapless<const N: usize>(
     out.clear();
     let result = match run(input, out) {
         Ok(required) if required == out.len() => return Ok(()),
-        Ok(required) => Err(SaslprepError::BufferTooSmall { required }),
+        Ok(required) => Err(SaslprepError::BufferTooSmall(crate::BufferTooSmall { required })),
         Err(e) => Err(e),
     };
     zeroize::Zeroize::zeroize(out);

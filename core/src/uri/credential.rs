@@ -478,6 +478,49 @@ impl<'a> Credential<'a> {
     pub const fn properties(&self) -> &MechanismProperties<'a> {
         &self.properties
     }
+
+    /// The owned credential the [`crate::client::Authenticator`] takes:
+    /// username, password and source decoded (the password through a
+    /// buffer wiped afterwards), mechanism kept. Lossless for everything a
+    /// login uses; mechanism properties stay with this view.
+    ///
+    /// # Errors
+    /// [`crate::Error::Capacity`] when a decoded string exceeds its limit
+    /// ([`crate::client::MAX_USERNAME_LEN`], [`crate::client::MAX_PASSWORD_LEN`],
+    /// [`crate::client::MAX_SOURCE_LEN`]).
+    pub fn to_owned(&self) -> Result<crate::client::Credential, crate::Error> {
+        use crate::client::{MAX_PASSWORD_LEN, MAX_SOURCE_LEN, MAX_USERNAME_LEN};
+        let cap = |what, limit| {
+            move |e: UriError| match e.kind {
+                UriErrorKind::BufferTooSmall(_) => crate::Error::Capacity { what, limit },
+                _ => crate::Error::Uri(e),
+            }
+        };
+        let mut user = [0u8; MAX_USERNAME_LEN];
+        let mut pass = [0u8; MAX_PASSWORD_LEN];
+        let mut source = [0u8; MAX_SOURCE_LEN];
+        let username =
+            self.decode_username(&mut user).map_err(cap("username", MAX_USERNAME_LEN))?;
+        let source = self
+            .source
+            .decode(&mut source)
+            .map_err(cap("authentication database", MAX_SOURCE_LEN))?;
+        let password =
+            self.decode_password(&mut pass).map_err(cap("password", MAX_PASSWORD_LEN))?;
+        crate::client::Credential::new(
+            self.mechanism,
+            username,
+            password.as_ref().map(|p| p.as_str()),
+            source,
+        )
+    }
+}
+
+impl TryFrom<&Credential<'_>> for crate::client::Credential {
+    type Error = crate::Error;
+    fn try_from(c: &Credential<'_>) -> Result<Self, crate::Error> {
+        c.to_owned()
+    }
 }
 
 /// `offset` is `None` for rules about something absent.

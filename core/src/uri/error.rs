@@ -132,10 +132,7 @@ pub enum UriErrorKind {
         limit: usize,
     },
     /// The output buffer is too small; `required` bytes are needed.
-    BufferTooSmall {
-        /// The size needed.
-        required: usize,
-    },
+    BufferTooSmall(crate::BufferTooSmall),
     /// The encoder was given parts that cannot form a valid URI.
     InvalidPart {
         /// The rule it broke.
@@ -174,7 +171,7 @@ impl UriError {
 }
 
 const ENCODE_HINT: &str = "; percent-encode the username and password (RFC 3986), \
-or build the URI with mongoauth::uri::UriBuilder";
+or build it with the library's connection-string builder";
 
 impl fmt::Display for UriErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -236,7 +233,7 @@ impl fmt::Display for UriErrorKind {
             K::LimitExceeded { what, limit } => {
                 write!(f, "more than {limit} {what} (fixed limit)")
             }
-            K::BufferTooSmall { required } => {
+            K::BufferTooSmall(crate::BufferTooSmall { required }) => {
                 write!(f, "output buffer too small: {required} bytes needed")
             }
             K::InvalidPart { rule } => write!(f, "cannot encode URI: {rule}"),

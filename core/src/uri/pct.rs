@@ -221,7 +221,9 @@ impl<'a> PctStr<'a> {
 fn decode_into(s: PctStr<'_>, out: &mut [u8]) -> Result<usize, UriError> {
     let required = s.decoded_len();
     if required > out.len() {
-        return Err(UriError::new(UriErrorKind::BufferTooSmall { required }));
+        return Err(UriError::new(UriErrorKind::BufferTooSmall(crate::BufferTooSmall {
+            required,
+        })));
     }
     for (slot, b) in out.iter_mut().zip(s.bytes()) {
         *slot = b;
@@ -452,7 +454,9 @@ impl<'b> SliceWriter<'b> {
     pub(crate) fn finish(self) -> Result<&'b str, UriError> {
         if self.len > self.buf.len() {
             self.buf.zeroize();
-            return Err(UriError::new(UriErrorKind::BufferTooSmall { required: self.len }));
+            return Err(UriError::new(UriErrorKind::BufferTooSmall(crate::BufferTooSmall {
+                required: self.len,
+            })));
         }
         let len = self.len;
         let buf: &'b [u8] = self.buf;

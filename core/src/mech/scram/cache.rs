@@ -101,60 +101,44 @@ impl fmt::Debug for CachedKeys {
     }
 }
 
-/// Where derived keys are kept between logins. Implement it to share keys
-/// across connections (behind the caller's own lock) or to persist them.
+/// Where derived keys are kept between logins. Methods take `&self`: a
+/// store is shared by every login that uses it (never held as `&mut` by
+/// several), so an implementation keeps its entries behind interior
+/// mutability: [`KeyCache`] (a `core::cell` one for one thread or an
+/// interrupt-free firmware loop), [`SharedKeyCache`] (a `std::sync::Mutex`
+/// one, `Send + Sync`, with `std`), or your own (a database, a lock of your
+/// RTOS). A store that cannot answer right now (e.g. already in use by the
+/// same thread) answers "not cached": a login then derives the keys itself.
 pub trait KeyStore {
     /// The keys stored under `tag`, if any.
-    fn lookup(&mut self, tag: &CacheTag) -> Option<CachedKeys>;
+    fn lookup(&self, tag: &CacheTag) -> Option<CachedKeys>;
     /// Remember keys under `tag`, evicting as the store sees fit.
-    fn store(&mut self, tag: &CacheTag, keys: &CachedKeys);
+    fn store(&self, tag: &CacheTag, keys: &CachedKeys);
 }
 
-/// A fixed-capacity key cache with `N` slots and round-robin eviction; evicted
-/// and dropped entries are zeroized. No allocation.
-pub struct KeyCache<const N: usize> {
+/// The entries of a fixed-capacity cache: `N` slots, round-robin eviction.
+struct Slots<const N: usize> {
     slots: [Option<(CacheTag, CachedKeys)>; N],
     next: usize,
 }
 
-impl<const N: usize> KeyCache<N> {
-    /// An empty cache.
-    pub const fn new() -> Self {
-        KeyCache { slots: [const { None }; N], next: 0 }
+impl<const N: usize> Slots<N> {
+    const fn new() -> Self {
+        Slots { slots: [const { None }; N], next: 0 }
     }
 
-    /// How many entries are held.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count()
     }
 
-    /// Whether the cache is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Drop (and zeroize) every entry: e.g. after a password change.
-    pub fn clear(&mut self) {
+    fn clear(&mut self) {
         for s in &mut self.slots {
+            // The old entry drops here and zeroizes itself.
             *s = None;
         }
     }
-}
 
-impl<const N: usize> Default for KeyCache<N> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<const N: usize> fmt::Debug for KeyCache<N> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyCache").field("capacity", &N).field("len", &self.len()).finish()
-    }
-}
-
-impl<const N: usize> KeyStore for KeyCache<N> {
-    fn lookup(&mut self, tag: &CacheTag) -> Option<CachedKeys> {
+    fn lookup(&self, tag: &CacheTag) -> Option<CachedKeys> {
         self.slots
             .iter()
             .flatten()
@@ -180,5 +164,125 @@ impl<const N: usize> KeyStore for KeyCache<N> {
             *slot = Some((tag.clone(), keys.clone()));
         }
         self.next = (i + 1) % N;
+    }
+}
+
+/// A fixed-capacity key cache with `N` slots and round-robin eviction; evicted
+/// and dropped entries are zeroized. No allocation, no lock: the entries sit
+/// in a `core::cell::RefCell`, so the cache is `!Sync`. Many authenticators
+/// on one thread (or one firmware loop) share it by `&`; a reentrant use
+/// (from inside another use, which the crate never does) is a miss, never a
+/// panic. For threads, use [`SharedKeyCache`] (`std`) or wrap the store in
+/// your platform's lock behind the [`KeyStore`] trait.
+pub struct KeyCache<const N: usize> {
+    inner: core::cell::RefCell<Slots<N>>,
+}
+
+impl<const N: usize> KeyCache<N> {
+    /// An empty cache.
+    pub const fn new() -> Self {
+        KeyCache { inner: core::cell::RefCell::new(Slots::new()) }
+    }
+
+    /// How many entries are held.
+    pub fn len(&self) -> usize {
+        self.inner.try_borrow().map_or(0, |s| s.len())
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drop (and zeroize) every entry: e.g. after a password change.
+    pub fn clear(&self) {
+        if let Ok(mut s) = self.inner.try_borrow_mut() {
+            s.clear();
+        }
+    }
+}
+
+impl<const N: usize> Default for KeyCache<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> fmt::Debug for KeyCache<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyCache").field("capacity", &N).field("len", &self.len()).finish()
+    }
+}
+
+impl<const N: usize> KeyStore for KeyCache<N> {
+    fn lookup(&self, tag: &CacheTag) -> Option<CachedKeys> {
+        self.inner.try_borrow().ok()?.lookup(tag)
+    }
+
+    fn store(&self, tag: &CacheTag, keys: &CachedKeys) {
+        if let Ok(mut s) = self.inner.try_borrow_mut() {
+            s.store(tag, keys);
+        }
+    }
+}
+
+/// A [`KeyCache`] for threads (`std`): `Send + Sync`, its entries behind a
+/// `std::sync::Mutex` held only while an entry is copied in or out (never
+/// during PBKDF2). Share one by `&` (scoped threads) or in an `Arc`. A
+/// poisoned lock is recovered: the entries are plain data.
+#[cfg(feature = "std")]
+pub struct SharedKeyCache<const N: usize> {
+    inner: std::sync::Mutex<Slots<N>>,
+}
+
+#[cfg(feature = "std")]
+impl<const N: usize> SharedKeyCache<N> {
+    /// An empty cache.
+    pub const fn new() -> Self {
+        SharedKeyCache { inner: std::sync::Mutex::new(Slots::new()) }
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, Slots<N>> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How many entries are held.
+    pub fn len(&self) -> usize {
+        self.slots().len()
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drop (and zeroize) every entry.
+    pub fn clear(&self) {
+        self.slots().clear();
+    }
+}
+
+#[cfg(feature = "std")]
+impl<const N: usize> Default for SharedKeyCache<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<const N: usize> fmt::Debug for SharedKeyCache<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedKeyCache").field("capacity", &N).field("len", &self.len()).finish()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<const N: usize> KeyStore for SharedKeyCache<N> {
+    fn lookup(&self, tag: &CacheTag) -> Option<CachedKeys> {
+        self.slots().lookup(tag)
+    }
+
+    fn store(&self, tag: &CacheTag, keys: &CachedKeys) {
+        self.slots().store(tag, keys);
     }
 }

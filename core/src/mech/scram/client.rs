@@ -170,7 +170,7 @@ impl<H: ScramHash> ExpectServerFirst<H> {
     pub fn handle_server_first_cached(
         self,
         msg: &[u8],
-        cache: &mut dyn KeyStore,
+        cache: &dyn KeyStore,
     ) -> Result<ExpectServerFinal<H>, Error> {
         self.handle(msg, Some(cache))
     }
@@ -178,7 +178,7 @@ impl<H: ScramHash> ExpectServerFirst<H> {
     pub(crate) fn handle(
         self,
         msg: &[u8],
-        cache: Option<&mut dyn KeyStore>,
+        cache: Option<&dyn KeyStore>,
     ) -> Result<ExpectServerFinal<H>, Error> {
         let mut salt_buf = [0u8; MAX_SALT_LEN];
         let (sf, salt) = message::parse_server_first_salt(msg, &mut salt_buf)?;
@@ -270,7 +270,7 @@ fn cached_keys<H: ScramHash>(
     pw: &HmacKey<H>,
     salt: &[u8],
     iterations: u32,
-    cache: &mut dyn KeyStore,
+    cache: &dyn KeyStore,
 ) -> Option<ScramKeys<H>> {
     let tag = cache_tag(pw, salt, iterations);
     if let Some(hit) = cache.lookup(&tag)
@@ -397,11 +397,7 @@ impl<H: ScramHash> ClientMachine<H> {
     /// # Errors
     /// Whatever the current state's handler returns, or
     /// [`Error::UnexpectedStep`] once done or failed.
-    pub fn step(
-        &mut self,
-        input: &[u8],
-        cache: Option<&mut dyn KeyStore>,
-    ) -> Result<Step<'_>, Error> {
+    pub fn step(&mut self, input: &[u8], cache: Option<&dyn KeyStore>) -> Result<Step<'_>, Error> {
         let next = match core::mem::replace(&mut self.state, State::Failed) {
             State::First(s) => State::Final(s.handle(input, cache)?),
             State::Final(s) => State::Done(s.handle_server_final(input)?),
@@ -465,11 +461,7 @@ impl AnyClient {
     ///
     /// # Errors
     /// As [`ClientMachine::step`].
-    pub fn step(
-        &mut self,
-        input: &[u8],
-        cache: Option<&mut dyn KeyStore>,
-    ) -> Result<Step<'_>, Error> {
+    pub fn step(&mut self, input: &[u8], cache: Option<&dyn KeyStore>) -> Result<Step<'_>, Error> {
         match self {
             #[cfg(feature = "sha1")]
             Self::Sha1(m) => m.step(input, cache),

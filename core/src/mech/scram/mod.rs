@@ -36,6 +36,8 @@ use crate::crypto::HmacKey;
 pub use crate::crypto::Sha1;
 pub use crate::crypto::{ScramHash, SecretKey, Sha256};
 pub use crate::error::{Error, ScramMessage};
+#[cfg(feature = "std")]
+pub use cache::SharedKeyCache;
 pub use cache::{CacheTag, CachedKeys, KeyCache, KeyStore};
 pub use client::{
     AnyClient, Authenticated, Client, ClientMachine, ExpectServerFinal, ExpectServerFirst,
