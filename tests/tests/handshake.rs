@@ -798,7 +798,7 @@ fn plain_and_x509_scripted() {
 /// Our server behind an in-memory duplex: whatever the client writes is
 /// answered as soon as a whole frame arrived.
 struct Pipe {
-    session: ServerSession<'static, Users>,
+    session: ServerSession<&'static Users>,
     inbox: Vec<u8>,
     outbox: VecDeque<u8>,
     /// Everything the server sent, for replay.

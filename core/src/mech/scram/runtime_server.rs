@@ -30,6 +30,11 @@ enum State<H: ScramHash> {
 }
 
 /// The runtime SCRAM server over one hash.
+///
+/// Secrets: StoredKey and ServerKey are held only while the
+/// client-final-message is awaited; once it is handled (either way), or on
+/// [`wipe`](Self::wipe) or drop, they are overwritten with zeros in this
+/// object's memory (tested by scanning the object's bytes).
 #[derive(Debug)]
 pub struct ServerMachine<H: ScramHash> {
     state: State<H>,
@@ -142,21 +147,29 @@ impl<H: ScramHash> ServerMachine<H> {
     /// [`Error::AuthenticationFailed`] for a wrong proof, malformed-message
     /// and nonce errors, [`Error::UnexpectedStep`] out of order.
     pub fn handle_client_final(&mut self, msg: &[u8]) -> Result<&[u8], Error> {
-        if !matches!(self.state, State::ExpectClientFinal(_)) {
-            return Err(self.unexpected());
-        }
-        let State::ExpectClientFinal(expect) =
-            core::mem::replace(&mut self.state, State::Failed(Vec::new()))
-        else {
-            return Err(self.unexpected());
+        // Verified in place: the state holding StoredKey and ServerKey is
+        // never moved out, and the assignment below drops it where it lies,
+        // which wipes both keys in this object's memory (moving it out would
+        // leave a stale copy behind in the enum's bytes).
+        let result = match &self.state {
+            State::ExpectClientFinal(expect) => expect.verify(msg),
+            _ => return Err(self.unexpected()),
         };
-        match expect.handle_client_final(msg) {
+        match result {
             Ok(done) => {
                 self.state = State::Done(done);
                 Ok(self.message().unwrap_or(&[]))
             }
             Err(e) => Err(self.fail(e)),
         }
+    }
+
+    /// End the conversation now and wipe what it holds (the keys while a
+    /// client-final-message is awaited): the machine is then failed, with
+    /// nothing to send. Dropping the machine wipes the same way.
+    pub fn wipe(&mut self) {
+        self.state = State::Failed(Vec::new());
+        self.username.clear();
     }
 
     /// The message to send now: the server-first-message, the
@@ -209,6 +222,44 @@ pub enum AnyStoredCredentials {
 }
 
 impl AnyStoredCredentials {
+    /// [`StoredCredentials::decoy_in`] for `mechanism` (a SCRAM one, else
+    /// `None`), keyed by `secret` (a per-server random value).
+    pub fn decoy(
+        mechanism: crate::mech::Mechanism,
+        secret: &[u8],
+        db: &str,
+        username: &str,
+        iterations: u32,
+    ) -> Option<Self> {
+        use crate::crypto::HmacKey;
+        match mechanism {
+            #[cfg(feature = "sha1")]
+            crate::mech::Mechanism::ScramSha1 => Some(Self::Sha1(StoredCredentials::decoy_in(
+                &HmacKey::new(secret),
+                db,
+                username,
+                iterations,
+            ))),
+            crate::mech::Mechanism::ScramSha256 => Some(Self::Sha256(
+                StoredCredentials::decoy_in(&HmacKey::new(secret), db, username, iterations),
+            )),
+            _ => None,
+        }
+    }
+
+    /// [`StoredCredentials::conditional_assign`]: take `other` where `choice`
+    /// is set, in constant time. Credentials of different mechanisms are
+    /// left as they are.
+    pub fn conditional_assign(&mut self, other: &Self, choice: subtle::Choice) {
+        match (self, other) {
+            #[cfg(feature = "sha1")]
+            (Self::Sha1(a), Self::Sha1(b)) => a.conditional_assign(b, choice),
+            (Self::Sha256(a), Self::Sha256(b)) => a.conditional_assign(b, choice),
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+
     /// The mechanism name the credentials are for.
     pub fn mechanism(&self) -> &'static str {
         match self {
@@ -297,6 +348,10 @@ impl AnyServer {
     /// See [`ServerMachine::is_failed`].
     pub fn is_failed(&self) -> bool {
         each!(self, m => m.is_failed())
+    }
+    /// See [`ServerMachine::wipe`].
+    pub fn wipe(&mut self) {
+        each!(self, m => m.wipe())
     }
 }
 
