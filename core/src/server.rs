@@ -136,6 +136,31 @@ pub trait UserStore {
         mechanism: Mechanism,
     ) -> Option<AnyStoredCredentials>;
 
+    /// Overwrite `slot` (which holds decoy credentials for `mechanism`) with
+    /// the credentials of `user` in `db` if the store has them, and say
+    /// whether it did: what a [`ServerSession`] calls. Override it to do the
+    /// same work whether or not the user exists (as [`StaticUsers`] does:
+    /// every entry compared, one constant-time copy, no clone or drop). The
+    /// default wraps [`scram_credentials`](Self::scram_credentials) and
+    /// picks in constant time, but the store's own lookup may still differ.
+    fn select_scram_credentials(
+        &self,
+        db: &str,
+        user: &str,
+        mechanism: Mechanism,
+        slot: &mut AnyStoredCredentials,
+    ) -> Choice {
+        let found = self.scram_credentials(db, user, mechanism);
+        let same = |c: &AnyStoredCredentials| {
+            core::mem::discriminant(c) == core::mem::discriminant(&*slot)
+        };
+        let choice = Choice::from(u8::from(found.as_ref().is_some_and(same)));
+        if let Some(c) = &found {
+            slot.conditional_assign(c, choice);
+        }
+        choice
+    }
+
     /// The mechanisms `user` in `db` has credentials for, or `None` for an
     /// unknown user. The default asks [`scram_credentials`](Self::scram_credentials)
     /// once per mechanism.
@@ -216,6 +241,15 @@ macro_rules! forward_user_store {
                 mechanism: Mechanism,
             ) -> Option<AnyStoredCredentials> {
                 (**self).scram_credentials(db, user, mechanism)
+            }
+            fn select_scram_credentials(
+                &self,
+                db: &str,
+                user: &str,
+                mechanism: Mechanism,
+                slot: &mut AnyStoredCredentials,
+            ) -> Choice {
+                (**self).select_scram_credentials(db, user, mechanism, slot)
             }
             fn scram_mechanisms(&self, db: &str, user: &str) -> Option<ScramMechanisms> {
                 (**self).scram_mechanisms(db, user)
@@ -403,20 +437,41 @@ impl<const N: usize> UserStore for StaticUsers<N> {
         mechanism: Mechanism,
     ) -> Option<AnyStoredCredentials> {
         let (index, found) = self.find(db, user);
+        if !bool::from(found) {
+            return None;
+        }
         let e = self.users.get(index)?;
-        // The same work for a hit and a miss: one clone, and one drop
-        // (here for a miss, at the caller for a hit).
-        let creds = match mechanism {
+        match mechanism {
             #[cfg(feature = "sha1")]
-            Mechanism::ScramSha1 => AnyStoredCredentials::Sha1(e.sha1.clone()),
-            Mechanism::ScramSha256 => AnyStoredCredentials::Sha256(e.sha256.clone()),
-            _ => return None,
-        };
-        if bool::from(found) {
-            Some(creds)
-        } else {
-            drop(creds);
-            None
+            Mechanism::ScramSha1 => Some(AnyStoredCredentials::Sha1(e.sha1.clone())),
+            Mechanism::ScramSha256 => Some(AnyStoredCredentials::Sha256(e.sha256.clone())),
+            _ => None,
+        }
+    }
+
+    fn select_scram_credentials(
+        &self,
+        db: &str,
+        user: &str,
+        mechanism: Mechanism,
+        slot: &mut AnyStoredCredentials,
+    ) -> Choice {
+        // Every entry compared; then one constant-time copy from the entry
+        // found (or the first, unchosen, for a miss): no clone, no drop, no
+        // branch on whether the user exists.
+        let (index, found) = self.find(db, user);
+        let Some(e) = self.users.get(index) else { return Choice::from(0) };
+        match (mechanism, slot) {
+            #[cfg(feature = "sha1")]
+            (Mechanism::ScramSha1, AnyStoredCredentials::Sha1(c)) => {
+                c.conditional_assign(&e.sha1, found);
+                found
+            }
+            (Mechanism::ScramSha256, AnyStoredCredentials::Sha256(c)) => {
+                c.conditional_assign(&e.sha256, found);
+                found
+            }
+            _ => Choice::from(0),
         }
     }
 
@@ -695,14 +750,16 @@ impl<U: UserStore> ServerSession<U> {
         // derived and copied, the user always looked up, and the one to
         // answer with picked in constant time.
         let iterations = self.users.decoy_iterations(mechanism);
-        let decoy =
-            AnyStoredCredentials::decoy(mechanism, &self.decoy_secret[..], &sasl.db, &user, iterations)
-                .ok_or(Error::AuthenticationFailed)?;
-        let mut creds = decoy.clone();
-        let found = self.users.scram_credentials(&sasl.db, &user, mechanism);
-        let real = found.as_ref().filter(|c| c.mechanism() == mechanism.as_str());
-        let choice = Choice::from(u8::from(real.is_some()));
-        creds.conditional_assign(real.unwrap_or(&decoy), choice);
+        let decoy = AnyStoredCredentials::decoy(
+            mechanism,
+            &self.decoy_secret[..],
+            &sasl.db,
+            &user,
+            iterations,
+        )
+        .ok_or(Error::AuthenticationFailed)?;
+        let mut creds = decoy;
+        let _found = self.users.select_scram_credentials(&sasl.db, &user, mechanism, &mut creds);
         sasl.server.respond(&creds, entropy)?;
         sasl.server.message().ok_or(Error::AuthenticationFailed)
     }

@@ -240,9 +240,12 @@ impl AnyStoredCredentials {
                 username,
                 iterations,
             ))),
-            crate::mech::Mechanism::ScramSha256 => Some(Self::Sha256(
-                StoredCredentials::decoy_in(&HmacKey::new(secret), db, username, iterations),
-            )),
+            crate::mech::Mechanism::ScramSha256 => Some(Self::Sha256(StoredCredentials::decoy_in(
+                &HmacKey::new(secret),
+                db,
+                username,
+                iterations,
+            ))),
             _ => None,
         }
     }

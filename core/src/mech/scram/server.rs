@@ -77,7 +77,8 @@ impl<H: ScramHash> StoredCredentials<H> {
         zeroize::Zeroize::zeroize(&mut client_key);
         let mut server = k.mac(&[b"Server Key"]);
         // The digests are `Copy`: wipe the locals once the keys own copies.
-        let (stored_key, server_key) = (SecretKey::from_output(stored), SecretKey::from_output(server));
+        let (stored_key, server_key) =
+            (SecretKey::from_output(stored), SecretKey::from_output(server));
         zeroize::Zeroize::zeroize(&mut stored);
         zeroize::Zeroize::zeroize(&mut server);
         Self::from_parts(salt, iterations, stored_key, server_key)
@@ -122,7 +123,13 @@ impl<H: ScramHash> StoredCredentials<H> {
     pub fn decoy_in(secret: &HmacKey<H>, db: &str, username: &str, iterations: u32) -> Self {
         let db_len = u32::try_from(db.len()).unwrap_or(u32::MAX).to_be_bytes();
         let mac = |label: &[u8]| {
-            secret.mac(&[label, H::MECHANISM.as_bytes(), &db_len, db.as_bytes(), username.as_bytes()])
+            secret.mac(&[
+                label,
+                H::MECHANISM.as_bytes(),
+                &db_len,
+                db.as_bytes(),
+                username.as_bytes(),
+            ])
         };
         let mut salt_full = mac(b"mongoauth-decoy-salt\0");
         let salt = salt_full.as_ref().get(..H::SALT_LEN).unwrap_or(salt_full.as_ref());
@@ -153,7 +160,8 @@ impl<H: ScramHash> StoredCredentials<H> {
             let b = other.salt.get(i).copied().unwrap_or(0);
             *s = u8::conditional_select(&a, &b, choice);
         }
-        let len = u64::conditional_select(&(self.salt.len() as u64), &(other.salt.len() as u64), choice);
+        let len =
+            u64::conditional_select(&(self.salt.len() as u64), &(other.salt.len() as u64), choice);
         self.salt.clear();
         let _ = self.salt.extend_from_slice(salt.get(..len as usize).unwrap_or(&salt));
         self.iterations = u32::conditional_select(&self.iterations, &other.iterations, choice);
