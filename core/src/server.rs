@@ -407,6 +407,12 @@ impl<const N: usize> StaticUsers<N> {
         self.users.is_empty()
     }
 
+    /// Whether `e` is (db, user), compared in constant time.
+    fn matches(e: &UserEntry, db: &str, user: &str) -> Choice {
+        Choice::from(u8::from(ct_eq(e.db.as_bytes(), db.as_bytes())))
+            & Choice::from(u8::from(ct_eq(e.user.as_bytes(), user.as_bytes())))
+    }
+
     /// The entry for (db, user) in constant time: every entry is compared,
     /// and the index is picked without a branch. Returns the index (0 when
     /// absent) and whether it matched.
@@ -414,8 +420,7 @@ impl<const N: usize> StaticUsers<N> {
         let mut index = 0u64;
         let mut found = Choice::from(0);
         for (i, e) in self.users.iter().enumerate() {
-            let hit = Choice::from(u8::from(ct_eq(e.db.as_bytes(), db.as_bytes())))
-                & Choice::from(u8::from(ct_eq(e.user.as_bytes(), user.as_bytes())));
+            let hit = Self::matches(e, db, user);
             index.conditional_assign(&(i as u64), hit);
             found |= hit;
         }
@@ -456,23 +461,26 @@ impl<const N: usize> UserStore for StaticUsers<N> {
         mechanism: Mechanism,
         slot: &mut AnyStoredCredentials,
     ) -> Choice {
-        // Every entry compared; then one constant-time copy from the entry
-        // found (or the first, unchosen, for a miss): no clone, no drop, no
-        // branch on whether the user exists.
-        let (index, found) = self.find(db, user);
-        let Some(e) = self.users.get(index) else { return Choice::from(0) };
-        match (mechanism, slot) {
-            #[cfg(feature = "sha1")]
-            (Mechanism::ScramSha1, AnyStoredCredentials::Sha1(c)) => {
-                c.conditional_assign(&e.sha1, found);
-                found
+        // Every entry is compared and every entry's credentials are read
+        // (a constant-time copy that only the matching entry's mask lets
+        // through): no clone, no drop, no branch, and the same memory
+        // touched whether or not the user exists.
+        let mut found = Choice::from(0);
+        for e in &self.users {
+            let hit = Self::matches(e, db, user);
+            match (mechanism, &mut *slot) {
+                #[cfg(feature = "sha1")]
+                (Mechanism::ScramSha1, AnyStoredCredentials::Sha1(c)) => {
+                    c.conditional_assign(&e.sha1, hit);
+                }
+                (Mechanism::ScramSha256, AnyStoredCredentials::Sha256(c)) => {
+                    c.conditional_assign(&e.sha256, hit);
+                }
+                _ => return Choice::from(0),
             }
-            (Mechanism::ScramSha256, AnyStoredCredentials::Sha256(c)) => {
-                c.conditional_assign(&e.sha256, found);
-                found
-            }
-            _ => Choice::from(0),
+            found |= hit;
         }
+        found
     }
 
     fn scram_mechanisms(&self, db: &str, user: &str) -> Option<ScramMechanisms> {
