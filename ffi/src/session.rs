@@ -22,8 +22,10 @@ pub const MONGOAUTH_SERVER_SESSION_SIZE: usize = 5120;
 pub const MONGOAUTH_SERVER_SESSION_ALIGN: usize = 8;
 /// Random bytes each `_handle` call takes (a server nonce).
 pub const MONGOAUTH_SESSION_ENTROPY_BYTES: usize = 24;
-/// Salt bytes `mongoauth_server_session_add_user` takes (SCRAM-SHA-1 uses
-/// the first 16).
+/// Random bytes `mongoauth_server_session_add_user` takes per user: a seed
+/// from which each mechanism's salt (16 bytes for SCRAM-SHA-1, 28 for
+/// SCRAM-SHA-256, as mongod's) is derived independently, so neither salt
+/// says anything about the other.
 pub const MONGOAUTH_SESSION_SALT_BYTES: usize = 28;
 /// Bytes of the decoy secret `mongoauth_server_session_start` takes.
 pub const MONGOAUTH_SESSION_SECRET_BYTES: usize = 32;
@@ -31,6 +33,7 @@ pub const MONGOAUTH_SESSION_SECRET_BYTES: usize = 32;
 pub const MONGOAUTH_SESSION_REPLY_BYTES: usize = 2048;
 
 const _: () = assert!(MONGOAUTH_SESSION_ENTROPY_BYTES == SESSION_ENTROPY_LEN);
+const _: () = assert!(MONGOAUTH_SESSION_SALT_BYTES == mongoauth::server::SALT_SEED_LEN);
 
 /// The server side of one connection: answers `hello`/`isMaster` (with
 /// `saslSupportedMechs` and a speculative SCRAM step), `saslStart` /
@@ -192,9 +195,9 @@ pub unsafe extern "C" fn mongoauth_server_session_free(
 
 /// Add a user `user` in database `db` with `password`, as `createUser`
 /// does: SCRAM-SHA-1 and SCRAM-SHA-256 credentials at mongod's default
-/// iteration counts (PBKDF2: slow on purpose), from
-/// `MONGOAUTH_SESSION_SALT_BYTES` (28) random bytes of `salt`. Only the
-/// derived keys are kept. Before `_start` only (`UNEXPECTED_STEP` after);
+/// iteration counts (PBKDF2: slow on purpose), with salts derived from
+/// `MONGOAUTH_SESSION_SALT_BYTES` (28) random bytes of `salt` (see that
+/// constant). Only the derived keys are kept. Before `_start` only (`UNEXPECTED_STEP` after);
 /// more than `MONGOAUTH_SERVER_SESSION_MAX_USERS` users is `CAPACITY`.
 ///
 /// # Safety
@@ -256,8 +259,10 @@ pub unsafe extern "C" fn mongoauth_server_session_add_user(
 
 /// Start serving a connection (or the next one: a previous conversation is
 /// dropped; the users stay). `secret` is `MONGOAUTH_SESSION_SECRET_BYTES`
-/// (32) random bytes, fixed per server: unknown users get stable decoy
-/// credentials from it, failing exactly like a wrong password.
+/// (32) random bytes, fixed per server: unknown users (and users lacking
+/// the requested mechanism) get stable decoy credentials from it, failing
+/// exactly like a wrong password, with the same replies and the same
+/// timing as a known user (no user enumeration).
 /// `connection_id` is reported in hello replies.
 ///
 /// # Safety
