@@ -9,6 +9,19 @@
 //! after logging in (`ping`, `buildInfo`, `connectionStatus`, `endSessions`).
 //! It is what the demo's in-process server and the interop tests with real
 //! drivers (pymongo, the C and Go drivers) run. Sans-I/O and allocation-free.
+//!
+//! Unknown users are indistinguishable from real ones, by reply and by time
+//! (see [`ServerSession`]); `tests/tests/server_enumeration.rs` (a
+//! dudect-style timing test) and `tests/tests/server_replies.rs` (reply
+//! equality over TCP) hold it to that. A conversation's keys are wiped as
+//! soon as it ends (`tests/tests/server_secrets.rs` scans the objects).
+//!
+//! The session owns its state and is generic over its [`UserStore`] rather
+//! than holding a handle to one: a `no_std` build needs no allocator and no
+//! `dyn`, and the caller picks the sharing (`&store`, `Arc<store>`, or the
+//! store by value, as the C session does). The trait's writes take `&self`
+//! for the same reason: a store shared by every connection (a database
+//! behind a lock, later) can be changed through any of them.
 
 use heapless::String;
 use subtle::{Choice, ConditionallySelectable};

@@ -459,6 +459,46 @@ mod tests {
     }
 
     #[test]
+    fn decoys_are_stable_separated_and_selectable() {
+        use crate::mech::Mechanism;
+        let d =
+            |m, db, user| AnyStoredCredentials::decoy(m, b"secret", db, user, 4096).expect("decoy");
+        let salt = |c: &AnyStoredCredentials| match c {
+            AnyStoredCredentials::Sha1(c) => c.salt().to_vec_for_test(),
+            AnyStoredCredentials::Sha256(c) => c.salt().to_vec_for_test(),
+        };
+        let a = d(Mechanism::ScramSha256, "admin", "u");
+        assert_eq!(salt(&a), salt(&d(Mechanism::ScramSha256, "admin", "u")));
+        assert_eq!(salt(&a).len(), 28);
+        assert_eq!(salt(&d(Mechanism::ScramSha1, "admin", "u")).len(), 16);
+        assert_ne!(salt(&a), salt(&d(Mechanism::ScramSha256, "test", "u")));
+        assert_ne!(salt(&a), salt(&d(Mechanism::ScramSha256, "admin", "v")));
+        // Not a prefix relation between the mechanisms (the old oracle).
+        assert_ne!(salt(&a)[..16], salt(&d(Mechanism::ScramSha1, "admin", "u"))[..]);
+        // The length-prefixed db keeps ("ab", "c") apart from ("a", "bc").
+        assert_ne!(
+            salt(&d(Mechanism::ScramSha256, "ab", "c")),
+            salt(&d(Mechanism::ScramSha256, "a", "bc"))
+        );
+        assert!(AnyStoredCredentials::decoy(Mechanism::Plain, b"k", "a", "b", 4096).is_none());
+
+        let real =
+            StoredCredentials::<Sha256>::generate("u", "p", &[5; 28], 4096).expect("generate");
+        let AnyStoredCredentials::Sha256(decoy) = a else { panic!() };
+        let mut x = decoy.clone();
+        x.conditional_assign(&real, subtle::Choice::from(0));
+        assert_eq!(
+            (x.salt(), x.stored_key().expose()),
+            (decoy.salt(), decoy.stored_key().expose())
+        );
+        x.conditional_assign(&real, subtle::Choice::from(1));
+        assert_eq!(x.salt(), real.salt());
+        assert_eq!(x.iterations(), real.iterations());
+        assert_eq!(x.stored_key().expose(), real.stored_key().expose());
+        assert_eq!(x.server_key().expose(), real.server_key().expose());
+    }
+
+    #[test]
     fn out_of_order() {
         let mut s = ServerMachine::<Sha256>::new();
         assert!(matches!(s.handle_client_final(b"c=biws"), Err(Error::UnexpectedStep { .. })));
