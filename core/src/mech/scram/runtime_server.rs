@@ -459,6 +459,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "sha1")]
     fn decoys_are_stable_separated_and_selectable() {
         use crate::mech::Mechanism;
         let d =
