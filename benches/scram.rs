@@ -15,10 +15,12 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
+use mongoauth::codec::wire;
 use mongoauth::crypto::HmacKey;
 use mongoauth::mech::scram::{
     Client, ClientConfig, Nonce, ScramHash, Server, Sha1, Sha256, StoredCredentials,
 };
+use mongoauth::server::{ServerSession, StaticUsers};
 
 #[link(name = "crypto")]
 unsafe extern "C" {
@@ -125,7 +127,70 @@ impl<H: ScramHash> Conversation<H> {
     }
 }
 
+/// One server-side login through `ServerSession` (saslStart, then
+/// saslContinue with the client's proof), for a known user (the proof
+/// verifies) or an unknown one (decoy credentials; code 18). Stored keys,
+/// so no PBKDF2 on the server: what the server pays per login.
+struct ServerLogin {
+    users: StaticUsers<4>,
+    start: Vec<u8>,
+    fin: Vec<u8>,
+}
+
+const SERVER_ENTROPY: [u8; 24] = [0x42; 24];
+
+impl ServerLogin {
+    fn new(user: &str) -> Self {
+        let users = StaticUsers::<4>::new()
+            .with_scram_user("admin", "carol", "x", &[3; 28])
+            .unwrap()
+            .with_scram_user("admin", "alice", "pencil", &[1; 28])
+            .unwrap();
+        let nonce = Nonce::from_random(&[1u8; 24]).unwrap();
+        let c = Client::<Sha256>::start(user, "pencil", &nonce, &ClientConfig::default()).unwrap();
+        let mut start = vec![0u8; 1024];
+        let cmd = wire::SaslStart {
+            mechanism: "SCRAM-SHA-256",
+            payload: c.message(),
+            skip_empty_exchange: true,
+            db: "admin",
+        };
+        let n = wire::encode_document(&cmd, &mut start).unwrap();
+        start.truncate(n);
+        let mut session = ServerSession::new(&users, [9; 32]);
+        let mut out = vec![0u8; 2048];
+        let m = session.handle(&start, &SERVER_ENTROPY, &mut out).unwrap();
+        let doc = mongoauth::codec::bson::Document::parse(&out[..m]).unwrap();
+        let reply = wire::SaslReply::parse(doc).unwrap().unwrap();
+        let c = c.handle_server_first(reply.payload).unwrap();
+        let mut fin = vec![0u8; 1024];
+        let cmd = wire::SaslContinue {
+            conversation_id: wire::ConversationId::Int32(1),
+            payload: c.message(),
+            db: "admin",
+        };
+        let n = wire::encode_document(&cmd, &mut fin).unwrap();
+        fin.truncate(n);
+        ServerLogin { users, start, fin }
+    }
+
+    fn run(&self) {
+        let mut session = ServerSession::new(&self.users, [9; 32]);
+        let mut out = [0u8; 2048];
+        black_box(session.handle(black_box(&self.start), &SERVER_ENTROPY, &mut out).unwrap());
+        black_box(session.handle(black_box(&self.fin), &SERVER_ENTROPY, &mut out).unwrap());
+    }
+}
+
 fn benches(c: &mut Criterion) {
+    {
+        let mut g = c.benchmark_group("server (stored keys)");
+        let known = ServerLogin::new("alice");
+        let unknown = ServerLogin::new("zelda");
+        g.bench_function("ServerSession login, known user", |b| b.iter(|| known.run()));
+        g.bench_function("ServerSession login, unknown user", |b| b.iter(|| unknown.run()));
+        g.finish();
+    }
     let salt = [7u8; 28];
     for (name, iters, sha256) in [("SCRAM-SHA-256", 15000u32, true), ("SCRAM-SHA-1", 10000, false)]
     {

@@ -236,8 +236,10 @@
 #define MONGOAUTH_SESSION_ENTROPY_BYTES 24
 
 /**
- * Salt bytes `mongoauth_server_session_add_user` takes (SCRAM-SHA-1 uses
- * the first 16).
+ * Random bytes `mongoauth_server_session_add_user` takes per user: a seed
+ * from which each mechanism's salt (16 bytes for SCRAM-SHA-1, 28 for
+ * SCRAM-SHA-256, as mongod's) is derived independently, so neither salt
+ * says anything about the other.
  */
 #define MONGOAUTH_SESSION_SALT_BYTES 28
 
@@ -883,7 +885,9 @@ typedef struct MONGOAUTH_ALIGNED(8) mongoauth_scram_server {
  * `buildInfo`, `connectionStatus`, `endSessions`; every failed login is a
  * reply with code 18. Opaque: `_init_static` (or `_new`), `_add_user` for
  * each user, `_start` per connection, then `_handle` (or `_handle_frame`)
- * for each request. Must not be moved or copied once started. Not
+ * for each request. It holds no pointer, into itself or elsewhere: a
+ * caller-memory session may be moved (memcpy, realloc, struct assignment)
+ * between calls; use it only at its new address afterwards. Not
  * thread-safe: one per connection.
  */
 typedef struct MONGOAUTH_ALIGNED(8) mongoauth_server_session {
@@ -1963,9 +1967,9 @@ mongoauth_status mongoauth_server_session_free(struct mongoauth_server_session *
 /**
  * Add a user `user` in database `db` with `password`, as `createUser`
  * does: SCRAM-SHA-1 and SCRAM-SHA-256 credentials at mongod's default
- * iteration counts (PBKDF2: slow on purpose), from
- * `MONGOAUTH_SESSION_SALT_BYTES` (28) random bytes of `salt`. Only the
- * derived keys are kept. Before `_start` only (`UNEXPECTED_STEP` after);
+ * iteration counts (PBKDF2: slow on purpose), with salts derived from
+ * `MONGOAUTH_SESSION_SALT_BYTES` (28) random bytes of `salt` (see that
+ * constant). Only the derived keys are kept. Before `_start` only (`UNEXPECTED_STEP` after);
  * more than `MONGOAUTH_SERVER_SESSION_MAX_USERS` users is `CAPACITY`.
  *
  * # Safety
@@ -1986,8 +1990,10 @@ mongoauth_status mongoauth_server_session_add_user(struct mongoauth_server_sessi
 /**
  * Start serving a connection (or the next one: a previous conversation is
  * dropped; the users stay). `secret` is `MONGOAUTH_SESSION_SECRET_BYTES`
- * (32) random bytes, fixed per server: unknown users get stable decoy
- * credentials from it, failing exactly like a wrong password.
+ * (32) random bytes, fixed per server: unknown users (and users lacking
+ * the requested mechanism) get stable decoy credentials from it, failing
+ * exactly like a wrong password, with the same replies and the same
+ * timing as a known user (no user enumeration).
  * `connection_id` is reported in hello replies.
  *
  * # Safety

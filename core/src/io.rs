@@ -357,7 +357,7 @@ pub async fn authenticate_async_until<
 /// The stream's errors, or a request the session cannot parse.
 pub fn serve<T: Read + Write, U: UserStore>(
     io: &mut T,
-    session: &mut ServerSession<'_, U>,
+    session: &mut ServerSession<U>,
     entropy: &mut dyn FnMut(&mut [u8; SESSION_ENTROPY_LEN]),
     inbuf: &mut [u8],
     outbuf: &mut [u8],

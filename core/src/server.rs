@@ -9,14 +9,30 @@
 //! after logging in (`ping`, `buildInfo`, `connectionStatus`, `endSessions`).
 //! It is what the demo's in-process server and the interop tests with real
 //! drivers (pymongo, the C and Go drivers) run. Sans-I/O and allocation-free.
+//!
+//! Unknown users are indistinguishable from real ones, by reply and by time
+//! (see [`ServerSession`]); `tests/tests/server_enumeration.rs` (a
+//! dudect-style timing test) and `tests/tests/server_replies.rs` (reply
+//! equality over TCP) hold it to that. A conversation's keys are wiped as
+//! soon as it ends (`tests/tests/server_secrets.rs` scans the objects).
+//!
+//! The session owns its state and is generic over its [`UserStore`] rather
+//! than holding a handle to one: a `no_std` build needs no allocator and no
+//! `dyn`, and the caller picks the sharing (`&store`, `Arc<store>`, or the
+//! store by value, as the C session does). The trait's writes take `&self`
+//! for the same reason: a store shared by every connection (a database
+//! behind a lock, later) can be changed through any of them.
 
 use heapless::String;
+use subtle::{Choice, ConditionallySelectable};
+use zeroize::Zeroizing;
 
 use crate::codec::bson::{DocWriter, Document};
 use crate::codec::wire::{
     self, Command, CommandError, CommandKind, Hello, HelloReply, MechList, SaslContinue, SaslReply,
     SaslStart, Speculative, SpeculativeReply, WriteBody,
 };
+use crate::crypto::{HmacKey, ScramHash, ct_eq};
 use crate::error::Error;
 use crate::mech::Mechanism;
 use crate::mech::scram::{AnyServer, AnyStoredCredentials, ServerMachine, StoredCredentials};
@@ -27,11 +43,103 @@ pub const MAX_DB_LEN: usize = 64;
 pub const MAX_USER_LEN: usize = crate::mech::scram::MAX_USERNAME_LEN;
 /// Random bytes [`ServerSession::handle`] takes per call (a server nonce).
 pub const SESSION_ENTROPY_LEN: usize = 24;
+/// Bytes of the per-server secret decoy credentials are derived from.
+pub const DECOY_SECRET_LEN: usize = 32;
+/// Random bytes [`StaticUsers::with_scram_user`] takes per user: a seed from
+/// which both mechanisms' salts are derived, so the two salts are unrelated
+/// to anyone without the seed (mongod draws them independently).
+pub const SALT_SEED_LEN: usize = 28;
 
 /// The conversation id this server hands out (MongoDB's servers use 1).
 const CONVERSATION_ID: i32 = 1;
 
-/// Where a server looks users up: stored credentials, never passwords.
+/// The SCRAM mechanisms a user has credentials for: what a hello's
+/// `saslSupportedMechs` lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScramMechanisms {
+    /// SCRAM-SHA-1 credentials exist.
+    pub sha1: bool,
+    /// SCRAM-SHA-256 credentials exist.
+    pub sha256: bool,
+}
+
+impl ScramMechanisms {
+    /// Every SCRAM mechanism this build runs: what `createUser` makes by
+    /// default, and what an unknown user is answered with.
+    pub const ALL: Self = ScramMechanisms { sha1: cfg!(feature = "sha1"), sha256: true };
+
+    /// Whether `mechanism` is in the set.
+    pub fn contains(self, mechanism: Mechanism) -> bool {
+        match mechanism {
+            Mechanism::ScramSha1 => self.sha1,
+            Mechanism::ScramSha256 => self.sha256,
+            _ => false,
+        }
+    }
+
+    /// The names, in mongod's order, for `saslSupportedMechs`.
+    pub fn names(self) -> &'static [&'static str] {
+        match (self.sha1, self.sha256) {
+            (true, true) => &["SCRAM-SHA-1", "SCRAM-SHA-256"],
+            (true, false) => &["SCRAM-SHA-1"],
+            (false, true) => &["SCRAM-SHA-256"],
+            (false, false) => &[],
+        }
+    }
+}
+
+/// Why a [`UserStore`] refused a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UserStoreError {
+    /// The store cannot be changed through this handle (a [`StaticUsers`]
+    /// table, for one).
+    ReadOnly,
+    /// The store is full.
+    Full {
+        /// How many users it holds at most.
+        limit: usize,
+    },
+    /// `createUser` for a (database, user) that exists.
+    AlreadyExists,
+    /// A change to a (database, user) that does not exist.
+    NotFound,
+    /// The backend failed (I/O, a constraint); `what` says which step.
+    Backend {
+        /// The step that failed.
+        what: &'static str,
+    },
+}
+
+impl core::fmt::Display for UserStoreError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::ReadOnly => f.write_str("the user store is read-only"),
+            Self::Full { limit } => write!(f, "the user store is full ({limit} users)"),
+            Self::AlreadyExists => f.write_str("the user already exists"),
+            Self::NotFound => f.write_str("no such user"),
+            Self::Backend { what } => write!(f, "the user store failed: {what}"),
+        }
+    }
+}
+
+impl core::error::Error for UserStoreError {}
+
+/// Where a server looks users up: stored credentials, never passwords. Users
+/// are identified by (database, name), as MongoDB identifies them.
+///
+/// Reads are what a login needs. The write methods are the shape the
+/// user-management commands (`createUser`, `updateUser`, `dropUser`) will
+/// call; they take `&self` so one store can be shared by every connection's
+/// session (behind `&`, an `Arc`, ...), with its own locking inside. Their
+/// default answers [`UserStoreError::ReadOnly`].
+///
+/// **Enumeration.** A [`ServerSession`] answers unknown users with decoy
+/// credentials and costs the same on both paths, but it cannot hide a store
+/// whose own lookup takes longer for one kind of name: a store should do the
+/// same work for a name it holds and one it does not ([`StaticUsers`]
+/// compares every entry in constant time, and clones or drops the same
+/// amount either way).
 pub trait UserStore {
     /// The credentials of `user` in `db` for a SCRAM mechanism, if any.
     fn scram_credentials(
@@ -40,7 +148,160 @@ pub trait UserStore {
         user: &str,
         mechanism: Mechanism,
     ) -> Option<AnyStoredCredentials>;
+
+    /// Overwrite `slot` (which holds decoy credentials for `mechanism`) with
+    /// the credentials of `user` in `db` if the store has them, and say
+    /// whether it did: what a [`ServerSession`] calls. Override it to do the
+    /// same work whether or not the user exists (as [`StaticUsers`] does:
+    /// every entry compared, one constant-time copy, no clone or drop). The
+    /// default wraps [`scram_credentials`](Self::scram_credentials) and
+    /// picks in constant time, but the store's own lookup may still differ.
+    fn select_scram_credentials(
+        &self,
+        db: &str,
+        user: &str,
+        mechanism: Mechanism,
+        slot: &mut AnyStoredCredentials,
+    ) -> Choice {
+        let found = self.scram_credentials(db, user, mechanism);
+        let same = |c: &AnyStoredCredentials| {
+            core::mem::discriminant(c) == core::mem::discriminant(&*slot)
+        };
+        let choice = Choice::from(u8::from(found.as_ref().is_some_and(same)));
+        if let Some(c) = &found {
+            slot.conditional_assign(c, choice);
+        }
+        choice
+    }
+
+    /// The mechanisms `user` in `db` has credentials for, or `None` for an
+    /// unknown user. The default asks [`scram_credentials`](Self::scram_credentials)
+    /// once per mechanism.
+    fn scram_mechanisms(&self, db: &str, user: &str) -> Option<ScramMechanisms> {
+        let sha1 = cfg!(feature = "sha1")
+            && self.scram_credentials(db, user, Mechanism::ScramSha1).is_some();
+        let sha256 = self.scram_credentials(db, user, Mechanism::ScramSha256).is_some();
+        (sha1 || sha256).then_some(ScramMechanisms { sha1, sha256 })
+    }
+
+    /// What hello lists for a user the store does not hold: it should be what
+    /// most real users have ([`ScramMechanisms::ALL`] by default, what
+    /// `createUser` makes), so that the reply does not tell them apart.
+    fn unknown_user_mechanisms(&self) -> ScramMechanisms {
+        ScramMechanisms::ALL
+    }
+
+    /// The iteration count of decoy credentials for `mechanism`: what real
+    /// users of this store have (mongod's defaults, 10000 for SCRAM-SHA-1 and
+    /// 15000 for SCRAM-SHA-256, unless overridden).
+    fn decoy_iterations(&self, mechanism: Mechanism) -> u32 {
+        match mechanism {
+            #[cfg(feature = "sha1")]
+            Mechanism::ScramSha1 => <crate::crypto::Sha1 as ScramHash>::DEFAULT_ITERATIONS,
+            _ => <crate::crypto::Sha256 as ScramHash>::DEFAULT_ITERATIONS,
+        }
+    }
+
+    /// Create `user` in `db` with these credentials (one per mechanism), as
+    /// `createUser` does.
+    ///
+    /// # Errors
+    /// [`UserStoreError::AlreadyExists`], [`UserStoreError::Full`], a
+    /// backend failure; [`UserStoreError::ReadOnly`] by default.
+    fn create_user(
+        &self,
+        db: &str,
+        user: &str,
+        credentials: &[AnyStoredCredentials],
+    ) -> Result<(), UserStoreError> {
+        let _ = (db, user, credentials);
+        Err(UserStoreError::ReadOnly)
+    }
+
+    /// Replace every credential of `user` in `db` (a password change).
+    ///
+    /// # Errors
+    /// [`UserStoreError::NotFound`], a backend failure;
+    /// [`UserStoreError::ReadOnly`] by default.
+    fn replace_credentials(
+        &self,
+        db: &str,
+        user: &str,
+        credentials: &[AnyStoredCredentials],
+    ) -> Result<(), UserStoreError> {
+        let _ = (db, user, credentials);
+        Err(UserStoreError::ReadOnly)
+    }
+
+    /// Remove `user` from `db` (`dropUser`).
+    ///
+    /// # Errors
+    /// [`UserStoreError::NotFound`], a backend failure;
+    /// [`UserStoreError::ReadOnly`] by default.
+    fn remove_user(&self, db: &str, user: &str) -> Result<(), UserStoreError> {
+        let _ = (db, user);
+        Err(UserStoreError::ReadOnly)
+    }
 }
+
+macro_rules! forward_user_store {
+    ($($t:tt)*) => {
+        $($t)* {
+            fn scram_credentials(
+                &self,
+                db: &str,
+                user: &str,
+                mechanism: Mechanism,
+            ) -> Option<AnyStoredCredentials> {
+                (**self).scram_credentials(db, user, mechanism)
+            }
+            fn select_scram_credentials(
+                &self,
+                db: &str,
+                user: &str,
+                mechanism: Mechanism,
+                slot: &mut AnyStoredCredentials,
+            ) -> Choice {
+                (**self).select_scram_credentials(db, user, mechanism, slot)
+            }
+            fn scram_mechanisms(&self, db: &str, user: &str) -> Option<ScramMechanisms> {
+                (**self).scram_mechanisms(db, user)
+            }
+            fn unknown_user_mechanisms(&self) -> ScramMechanisms {
+                (**self).unknown_user_mechanisms()
+            }
+            fn decoy_iterations(&self, mechanism: Mechanism) -> u32 {
+                (**self).decoy_iterations(mechanism)
+            }
+            fn create_user(
+                &self,
+                db: &str,
+                user: &str,
+                credentials: &[AnyStoredCredentials],
+            ) -> Result<(), UserStoreError> {
+                (**self).create_user(db, user, credentials)
+            }
+            fn replace_credentials(
+                &self,
+                db: &str,
+                user: &str,
+                credentials: &[AnyStoredCredentials],
+            ) -> Result<(), UserStoreError> {
+                (**self).replace_credentials(db, user, credentials)
+            }
+            fn remove_user(&self, db: &str, user: &str) -> Result<(), UserStoreError> {
+                (**self).remove_user(db, user)
+            }
+        }
+    };
+}
+
+// A session can borrow a store, share it, or own it.
+forward_user_store!(impl<T: UserStore + ?Sized> UserStore for &T);
+#[cfg(feature = "alloc")]
+forward_user_store!(impl<T: UserStore + ?Sized> UserStore for alloc::sync::Arc<T>);
+#[cfg(feature = "alloc")]
+forward_user_store!(impl<T: UserStore + ?Sized> UserStore for alloc::boxed::Box<T>);
 
 struct UserEntry {
     db: String<MAX_DB_LEN>,
@@ -51,9 +312,19 @@ struct UserEntry {
 }
 
 /// A fixed set of up to `N` users, each with SCRAM-SHA-1 and SCRAM-SHA-256
-/// credentials, for tests, demos and small embedded servers.
+/// credentials, for tests, demos and small embedded servers. Read-only as a
+/// [`UserStore`]; users are added before serving. Lookups compare every
+/// entry in constant time, so a name's presence does not show in the time.
 pub struct StaticUsers<const N: usize> {
     users: heapless::Vec<UserEntry, N>,
+}
+
+/// A mechanism's salt from a user's seed: `HMAC-SHA-256(seed, label ||
+/// mechanism)`, cut to the mechanism's salt length. Knowing one salt says
+/// nothing about the other without the seed.
+fn salt_from_seed<H: ScramHash>(seed: &[u8; SALT_SEED_LEN]) -> [u8; 32] {
+    HmacKey::<crate::crypto::Sha256>::new(seed)
+        .mac(&[b"mongoauth-user-salt\0", H::MECHANISM.as_bytes()])
 }
 
 impl<const N: usize> StaticUsers<N> {
@@ -63,41 +334,110 @@ impl<const N: usize> StaticUsers<N> {
     }
 
     /// Add a user the way `createUser` does, for both SCRAM mechanisms at
-    /// mongod's default iteration counts. `salt` gives 28 random bytes
-    /// (SCRAM-SHA-1 uses the first 16).
+    /// mongod's default iteration counts, with mongod's salt lengths (16
+    /// bytes for SCRAM-SHA-1, 28 for SCRAM-SHA-256). `salt_seed` is
+    /// [`SALT_SEED_LEN`] random bytes; each mechanism's salt is derived from
+    /// it independently (see [`SALT_SEED_LEN`]).
     ///
     /// # Errors
     /// A password SASLprep rejects; names over [`MAX_DB_LEN`] /
-    /// [`MAX_USER_LEN`]; more than `N` users.
+    /// [`MAX_USER_LEN`]; a (db, user) already present; more than `N` users.
     pub fn with_scram_user(
         mut self,
         db: &str,
         user: &str,
         password: &str,
-        salt: &[u8; 28],
+        salt_seed: &[u8; SALT_SEED_LEN],
     ) -> Result<Self, Error> {
-        use crate::crypto::ScramHash;
-        let entry = UserEntry {
-            db: String::try_from(db)
-                .map_err(|_| Error::Capacity { what: "database name", limit: MAX_DB_LEN })?,
-            user: String::try_from(user)
-                .map_err(|_| Error::Capacity { what: "username", limit: MAX_USER_LEN })?,
-            #[cfg(feature = "sha1")]
-            sha1: StoredCredentials::generate(
-                user,
-                password,
-                salt.get(..crate::mech::scram::Sha1::SALT_LEN).unwrap_or(salt),
-                crate::mech::scram::Sha1::DEFAULT_ITERATIONS,
-            )?,
-            sha256: StoredCredentials::generate(
-                user,
-                password,
-                salt,
-                crate::mech::scram::Sha256::DEFAULT_ITERATIONS,
-            )?,
-        };
-        self.users.push(entry).map_err(|_| Error::Capacity { what: "user table", limit: N })?;
+        self.add_scram_user(db, user, password, salt_seed)?;
         Ok(self)
+    }
+
+    /// As [`with_scram_user`](Self::with_scram_user), in place.
+    ///
+    /// # Errors
+    /// As [`with_scram_user`](Self::with_scram_user); on error the table is
+    /// unchanged.
+    pub fn add_scram_user(
+        &mut self,
+        db: &str,
+        user: &str,
+        password: &str,
+        salt_seed: &[u8; SALT_SEED_LEN],
+    ) -> Result<(), Error> {
+        let db_s = String::try_from(db)
+            .map_err(|_| Error::Capacity { what: "database name", limit: MAX_DB_LEN })?;
+        let user_s = String::try_from(user)
+            .map_err(|_| Error::Capacity { what: "username", limit: MAX_USER_LEN })?;
+        if self.users.iter().any(|e| e.db == db && e.user == user) {
+            return Err(Error::InvalidCredential { rule: "the user already exists" });
+        }
+        if self.users.is_full() {
+            return Err(Error::Capacity { what: "user table", limit: N });
+        }
+        #[cfg(feature = "sha1")]
+        let sha1 = {
+            use crate::mech::scram::Sha1;
+            let mut salt = salt_from_seed::<Sha1>(salt_seed);
+            let c = StoredCredentials::generate(
+                user,
+                password,
+                salt.get(..Sha1::SALT_LEN).unwrap_or(&salt),
+                Sha1::DEFAULT_ITERATIONS,
+            );
+            zeroize::Zeroize::zeroize(&mut salt);
+            c?
+        };
+        let sha256 = {
+            use crate::mech::scram::Sha256;
+            let mut salt = salt_from_seed::<Sha256>(salt_seed);
+            let c = StoredCredentials::generate(
+                user,
+                password,
+                salt.get(..Sha256::SALT_LEN).unwrap_or(&salt),
+                Sha256::DEFAULT_ITERATIONS,
+            );
+            zeroize::Zeroize::zeroize(&mut salt);
+            c?
+        };
+        let entry = UserEntry {
+            db: db_s,
+            user: user_s,
+            #[cfg(feature = "sha1")]
+            sha1,
+            sha256,
+        };
+        self.users.push(entry).map_err(|_| Error::Capacity { what: "user table", limit: N })
+    }
+
+    /// How many users the table holds.
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Whether the table holds no user.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// Whether `e` is (db, user), compared in constant time.
+    fn matches(e: &UserEntry, db: &str, user: &str) -> Choice {
+        Choice::from(u8::from(ct_eq(e.db.as_bytes(), db.as_bytes())))
+            & Choice::from(u8::from(ct_eq(e.user.as_bytes(), user.as_bytes())))
+    }
+
+    /// The entry for (db, user) in constant time: every entry is compared,
+    /// and the index is picked without a branch. Returns the index (0 when
+    /// absent) and whether it matched.
+    fn find(&self, db: &str, user: &str) -> (usize, Choice) {
+        let mut index = 0u64;
+        let mut found = Choice::from(0);
+        for (i, e) in self.users.iter().enumerate() {
+            let hit = Self::matches(e, db, user);
+            index.conditional_assign(&(i as u64), hit);
+            found |= hit;
+        }
+        (usize::try_from(index).unwrap_or(0), found)
     }
 }
 
@@ -114,13 +454,51 @@ impl<const N: usize> UserStore for StaticUsers<N> {
         user: &str,
         mechanism: Mechanism,
     ) -> Option<AnyStoredCredentials> {
-        let e = self.users.iter().find(|e| e.db == db && e.user == user)?;
+        let (index, found) = self.find(db, user);
+        if !bool::from(found) {
+            return None;
+        }
+        let e = self.users.get(index)?;
         match mechanism {
             #[cfg(feature = "sha1")]
             Mechanism::ScramSha1 => Some(AnyStoredCredentials::Sha1(e.sha1.clone())),
             Mechanism::ScramSha256 => Some(AnyStoredCredentials::Sha256(e.sha256.clone())),
             _ => None,
         }
+    }
+
+    fn select_scram_credentials(
+        &self,
+        db: &str,
+        user: &str,
+        mechanism: Mechanism,
+        slot: &mut AnyStoredCredentials,
+    ) -> Choice {
+        // Every entry is compared and every entry's credentials are read
+        // (a constant-time copy that only the matching entry's mask lets
+        // through): no clone, no drop, no branch, and the same memory
+        // touched whether or not the user exists.
+        let mut found = Choice::from(0);
+        for e in &self.users {
+            let hit = Self::matches(e, db, user);
+            match (mechanism, &mut *slot) {
+                #[cfg(feature = "sha1")]
+                (Mechanism::ScramSha1, AnyStoredCredentials::Sha1(c)) => {
+                    c.conditional_assign(&e.sha1, hit);
+                }
+                (Mechanism::ScramSha256, AnyStoredCredentials::Sha256(c)) => {
+                    c.conditional_assign(&e.sha256, hit);
+                }
+                _ => return Choice::from(0),
+            }
+            found |= hit;
+        }
+        found
+    }
+
+    fn scram_mechanisms(&self, db: &str, user: &str) -> Option<ScramMechanisms> {
+        let (_, found) = self.find(db, user);
+        bool::from(found).then_some(ScramMechanisms::ALL)
     }
 }
 
@@ -134,20 +512,73 @@ struct Sasl {
 }
 
 /// One connection's login, server side.
-pub struct ServerSession<'u, U: UserStore> {
-    users: &'u U,
-    decoy_secret: [u8; 32],
+///
+/// It owns everything a login needs in fixed-capacity storage (the
+/// conversation, the names, the decoy secret): no lifetime ties it to the
+/// caller's strings. The user store `U` is any [`UserStore`]: pass
+/// `&StaticUsers` to borrow one, an `Arc` to share one between connection
+/// threads, or a store by value to own it.
+///
+/// **No user enumeration.** An unknown user, or a known one without the
+/// requested mechanism, is answered exactly like a known user: hello lists
+/// [`UserStore::unknown_user_mechanisms`], and saslStart replies with decoy
+/// credentials (a salt of mongod's length and the store's iteration count,
+/// stable per (mechanism, database, user), derived from the decoy secret),
+/// so the login fails at the proof with code 18, as a wrong password does.
+/// Both paths compute the decoy and look the user up, and pick between them
+/// in constant time. This departs on purpose from mongod, which omits
+/// `saslSupportedMechs` for unknown users and answers 334
+/// (MechanismUnavailable) to a known user lacking the mechanism.
+///
+/// **Secrets.** The decoy secret and the conversation's keys are wiped on
+/// drop; a conversation's StoredKey and ServerKey are wiped as soon as the
+/// client-final-message has been handled.
+pub struct ServerSession<U: UserStore> {
+    users: U,
+    decoy_secret: Zeroizing<[u8; DECOY_SECRET_LEN]>,
     sasl: Option<Sasl>,
     authenticated: Option<(String<MAX_DB_LEN>, String<MAX_USER_LEN>)>,
     connection_id: i64,
 }
 
-impl<'u, U: UserStore> ServerSession<'u, U> {
-    /// A session over `users`. `decoy_secret` is a per-server random value:
-    /// unknown users get stable fake credentials derived from it, so they
-    /// fail exactly like a wrong password.
-    pub fn new(users: &'u U, decoy_secret: [u8; 32]) -> Self {
-        ServerSession { users, decoy_secret, sasl: None, authenticated: None, connection_id: 1 }
+impl<U: UserStore> ServerSession<U> {
+    /// A session over `users`. `decoy_secret` is a per-server random value
+    /// (the same for every connection, so decoys are stable): unknown users
+    /// get stable fake credentials derived from it, so they fail exactly
+    /// like a wrong password.
+    pub fn new(users: U, decoy_secret: [u8; DECOY_SECRET_LEN]) -> Self {
+        ServerSession {
+            users,
+            decoy_secret: Zeroizing::new(decoy_secret),
+            sasl: None,
+            authenticated: None,
+            connection_id: 1,
+        }
+    }
+
+    /// Serve the next connection with the same user store: the conversation
+    /// and the logged-in user are dropped (keys wiped), the decoy secret and
+    /// connection id replaced.
+    pub fn restart(&mut self, decoy_secret: [u8; DECOY_SECRET_LEN], connection_id: i64) {
+        self.sasl = None;
+        self.authenticated = None;
+        *self.decoy_secret = decoy_secret;
+        self.connection_id = connection_id;
+    }
+
+    /// The user store.
+    pub fn users(&self) -> &U {
+        &self.users
+    }
+
+    /// The user store, to change it (between connections, say).
+    pub fn users_mut(&mut self) -> &mut U {
+        &mut self.users
+    }
+
+    /// Give the user store back (the rest is wiped as it drops).
+    pub fn into_users(self) -> U {
+        self.users
     }
 
     /// Set the `connectionId` reported in hello replies.
@@ -282,11 +713,13 @@ impl<'u, U: UserStore> ServerSession<'u, U> {
         reply.legacy = cmd.kind() == CommandKind::LegacyHello;
         reply.hello_ok = true;
         reply.connection_id = Some(self.connection_id);
-        const BOTH: &[&str] = &["SCRAM-SHA-1", "SCRAM-SHA-256"];
-        if let Some(u) = hello.as_ref().and_then(|h| h.sasl_supported_mechs)
-            && self.users.scram_credentials(u.db, u.user, Mechanism::ScramSha256).is_some()
-        {
-            reply.sasl_supported_mechs = Some(MechList::Names(BOTH));
+        // Listed for every name: a known user's mechanisms, and for an
+        // unknown one what a typical user has (never an absent field).
+        if let Some(u) = hello.as_ref().and_then(|h| h.sasl_supported_mechs) {
+            let known = self.users.scram_mechanisms(u.db, u.user);
+            let unknown = self.users.unknown_user_mechanisms();
+            let mechs = known.unwrap_or(unknown);
+            reply.sasl_supported_mechs = Some(MechList::Names(mechs.names()));
         }
         // A speculative saslStart: failures are dropped silently, as mongod does.
         let spec = match hello.and_then(|h| h.speculative_authenticate) {
@@ -312,37 +745,43 @@ impl<'u, U: UserStore> ServerSession<'u, U> {
         db: &str,
         entropy: &[u8; SESSION_ENTROPY_LEN],
     ) -> Result<&[u8], Error> {
+        // Dropping a previous conversation wipes its keys in place.
         self.sasl = None;
         let mechanism = Mechanism::from_name(s.mechanism).ok_or(Error::AuthenticationFailed)?;
-        let mut server = match mechanism {
+        let server = match mechanism {
             #[cfg(feature = "sha1")]
             Mechanism::ScramSha1 => AnyServer::Sha1(ServerMachine::new()),
             Mechanism::ScramSha256 => AnyServer::Sha256(ServerMachine::new()),
             _ => return Err(Error::AuthenticationFailed),
         };
-        let user = server.handle_client_first(s.payload)?;
-        let creds = match self.users.scram_credentials(db, user, mechanism) {
-            Some(c) => c,
-            // Unknown user: run on with decoy credentials; it fails at the proof.
-            None => match mechanism {
-                #[cfg(feature = "sha1")]
-                Mechanism::ScramSha1 => {
-                    AnyStoredCredentials::Sha1(StoredCredentials::decoy(&self.decoy_secret, user))
-                }
-                _ => {
-                    AnyStoredCredentials::Sha256(StoredCredentials::decoy(&self.decoy_secret, user))
-                }
-            },
-        };
-        server.respond(&creds, entropy)?;
         let db = String::try_from(db)
             .map_err(|_| Error::Capacity { what: "database name", limit: MAX_DB_LEN })?;
+        // The machine runs in place in the session, so its keys are never
+        // moved out of (and left behind in) a stack frame of ours.
         let sasl = self.sasl.insert(Sasl {
             server,
             db,
             skip_empty_exchange: s.skip_empty_exchange,
             awaiting_empty: false,
         });
+        let user: String<MAX_USER_LEN> =
+            String::try_from(sasl.server.handle_client_first(s.payload)?)
+                .map_err(|_| Error::Capacity { what: "username", limit: MAX_USER_LEN })?;
+        // Known and unknown users take the same path: the decoy is always
+        // derived and copied, the user always looked up, and the one to
+        // answer with picked in constant time.
+        let iterations = self.users.decoy_iterations(mechanism);
+        let decoy = AnyStoredCredentials::decoy(
+            mechanism,
+            &self.decoy_secret[..],
+            &sasl.db,
+            &user,
+            iterations,
+        )
+        .ok_or(Error::AuthenticationFailed)?;
+        let mut creds = decoy;
+        let _found = self.users.select_scram_credentials(&sasl.db, &user, mechanism, &mut creds);
+        sasl.server.respond(&creds, entropy)?;
         sasl.server.message().ok_or(Error::AuthenticationFailed)
     }
 
@@ -394,7 +833,7 @@ impl<'u, U: UserStore> ServerSession<'u, U> {
     }
 }
 
-impl<'u, U: UserStore> core::fmt::Debug for ServerSession<'u, U> {
+impl<U: UserStore> core::fmt::Debug for ServerSession<U> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ServerSession")
             .field("authenticated", &self.authenticated_user())

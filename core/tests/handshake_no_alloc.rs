@@ -33,7 +33,7 @@ fn cred(mechanism: Option<Mechanism>, password: &str) -> Credential {
 /// Our server behind an in-memory duplex, in fixed buffers: each complete
 /// frame written is answered at once. It records what the client sent.
 struct Duplex<'u> {
-    session: ServerSession<'u, StaticUsers<1>>,
+    session: ServerSession<&'u StaticUsers<1>>,
     inbox: [u8; BUF],
     in_len: usize,
     outbox: [u8; BUF],
@@ -225,6 +225,22 @@ fn handshake_never_allocates() {
                     other => panic!("expected code 18, got {other:?}"),
                 }
                 assert!(!auth.is_authenticated());
+            });
+            n += 1;
+
+            // An unknown user: hello's list, the decoy salt and the
+            // constant-time lookup allocate nothing either.
+            let mut duplex = Duplex::new(&users);
+            assert_no_alloc("an unknown user (decoy credentials, code 18)", || {
+                let c = Credential { username: Some("mallory"), ..cred(mech, "x") };
+                let mut auth = Authenticator::new(c, config, &ENTROPY).unwrap();
+                let mut buf = [0u8; BUF];
+                match authenticate(&mut duplex, &mut auth, &mut buf) {
+                    Err(HandshakeError::Auth(Error::CommandFailed(f))) => {
+                        assert_eq!(f.code, Some(18))
+                    }
+                    other => panic!("expected code 18, got {other:?}"),
+                }
             });
             n += 1;
         }

@@ -34,11 +34,13 @@ impl LoopbackServer {
     ) -> Result<Self, Box<dyn std::error::Error>> {
         let mut store = StaticUsers::<MAX_USERS>::new();
         for (db, user, password) in users {
-            let mut salt = [0u8; 28];
-            fill_random(&mut salt)?;
-            store = store.with_scram_user(db, user, password, &salt)?;
+            let mut seed = [0u8; mongoauth::server::SALT_SEED_LEN];
+            fill_random(&mut seed)?;
+            store = store.with_scram_user(db, user, password, &seed)?;
         }
         let store = Arc::new(store);
+        // One decoy secret per server: an unknown user's fake salt is then
+        // the same on every connection, as a real user's is.
         let mut secret = [0u8; 32];
         fill_random(&mut secret)?;
         let listener = TcpListener::bind(("127.0.0.1", port))?;
@@ -54,7 +56,7 @@ impl LoopbackServer {
                 let Ok(conn) = conn else { continue };
                 let store = store.clone();
                 let id = ids.fetch_add(1, Ordering::SeqCst);
-                std::thread::spawn(move || handle(conn, &store, secret, id));
+                std::thread::spawn(move || handle(conn, store, secret, id));
             }
         });
         Ok(LoopbackServer { addr, stop, thread: Some(thread) })
@@ -66,7 +68,8 @@ impl LoopbackServer {
     }
 }
 
-fn handle(conn: TcpStream, store: &StaticUsers<MAX_USERS>, secret: [u8; 32], id: i64) {
+/// One connection: the session shares the user table through the `Arc`.
+fn handle(conn: TcpStream, store: Arc<StaticUsers<MAX_USERS>>, secret: [u8; 32], id: i64) {
     let _ = conn.set_nodelay(true);
     let mut io = FromStd::new(conn);
     let mut session = ServerSession::new(store, secret).with_connection_id(id);

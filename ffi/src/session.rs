@@ -6,7 +6,6 @@
 use core::ffi::c_void;
 
 use mongoauth::codec::wire::WireError;
-use mongoauth::mech::scram::{MIN_ITERATIONS, Sha256, StoredCredentials};
 use mongoauth::server::{SESSION_ENTROPY_LEN, ServerSession, StaticUsers};
 
 use crate::error::{Fail, mongoauth_error};
@@ -23,8 +22,10 @@ pub const MONGOAUTH_SERVER_SESSION_SIZE: usize = 5120;
 pub const MONGOAUTH_SERVER_SESSION_ALIGN: usize = 8;
 /// Random bytes each `_handle` call takes (a server nonce).
 pub const MONGOAUTH_SESSION_ENTROPY_BYTES: usize = 24;
-/// Salt bytes `mongoauth_server_session_add_user` takes (SCRAM-SHA-1 uses
-/// the first 16).
+/// Random bytes `mongoauth_server_session_add_user` takes per user: a seed
+/// from which each mechanism's salt (16 bytes for SCRAM-SHA-1, 28 for
+/// SCRAM-SHA-256, as mongod's) is derived independently, so neither salt
+/// says anything about the other.
 pub const MONGOAUTH_SESSION_SALT_BYTES: usize = 28;
 /// Bytes of the decoy secret `mongoauth_server_session_start` takes.
 pub const MONGOAUTH_SESSION_SECRET_BYTES: usize = 32;
@@ -32,6 +33,7 @@ pub const MONGOAUTH_SESSION_SECRET_BYTES: usize = 32;
 pub const MONGOAUTH_SESSION_REPLY_BYTES: usize = 2048;
 
 const _: () = assert!(MONGOAUTH_SESSION_ENTROPY_BYTES == SESSION_ENTROPY_LEN);
+const _: () = assert!(MONGOAUTH_SESSION_SALT_BYTES == mongoauth::server::SALT_SEED_LEN);
 
 /// The server side of one connection: answers `hello`/`isMaster` (with
 /// `saslSupportedMechs` and a speculative SCRAM step), `saslStart` /
@@ -39,7 +41,9 @@ const _: () = assert!(MONGOAUTH_SESSION_ENTROPY_BYTES == SESSION_ENTROPY_LEN);
 /// `buildInfo`, `connectionStatus`, `endSessions`; every failed login is a
 /// reply with code 18. Opaque: `_init_static` (or `_new`), `_add_user` for
 /// each user, `_start` per connection, then `_handle` (or `_handle_frame`)
-/// for each request. Must not be moved or copied once started. Not
+/// for each request. It holds no pointer, into itself or elsewhere: a
+/// caller-memory session may be moved (memcpy, realloc, struct assignment)
+/// between calls; use it only at its new address afterwards. Not
 /// thread-safe: one per connection.
 #[allow(non_camel_case_types)]
 #[repr(C, align(8))]
@@ -49,17 +53,22 @@ pub struct mongoauth_server_session {
 
 type Users = StaticUsers<MONGOAUTH_SERVER_SESSION_MAX_USERS>;
 
-#[derive(Default)]
+/// The session owns its user table by value: the object holds no pointer,
+/// least of all into itself, so a C caller may move it (memcpy, realloc)
+/// between calls.
 pub(crate) struct SessionState {
-    // Declared first, so dropped before the users it borrows.
-    session: Option<ServerSession<'static, Users>>,
-    users: Users,
-    count: usize,
+    session: ServerSession<Users>,
+    started: bool,
 }
 
-impl Drop for SessionState {
-    fn drop(&mut self) {
-        self.session = None;
+impl Default for SessionState {
+    fn default() -> Self {
+        // The all-zero secret is never used: `_handle*` refuse to run until
+        // `_start` has set the caller's.
+        SessionState {
+            session: ServerSession::new(Users::new(), [0; MONGOAUTH_SESSION_SECRET_BYTES]),
+            started: false,
+        }
     }
 }
 
@@ -81,8 +90,11 @@ fn not_started() -> Fail {
 }
 
 impl SessionState {
-    fn session(&mut self) -> Result<&mut ServerSession<'static, Users>, Fail> {
-        self.session.as_mut().ok_or_else(not_started)
+    fn session(&mut self) -> Result<&mut ServerSession<Users>, Fail> {
+        if self.started { Ok(&mut self.session) } else { Err(not_started()) }
+    }
+    fn started(&self) -> Option<&ServerSession<Users>> {
+        self.started.then_some(&self.session)
     }
 }
 
@@ -183,9 +195,9 @@ pub unsafe extern "C" fn mongoauth_server_session_free(
 
 /// Add a user `user` in database `db` with `password`, as `createUser`
 /// does: SCRAM-SHA-1 and SCRAM-SHA-256 credentials at mongod's default
-/// iteration counts (PBKDF2: slow on purpose), from
-/// `MONGOAUTH_SESSION_SALT_BYTES` (28) random bytes of `salt`. Only the
-/// derived keys are kept. Before `_start` only (`UNEXPECTED_STEP` after);
+/// iteration counts (PBKDF2: slow on purpose), with salts derived from
+/// `MONGOAUTH_SESSION_SALT_BYTES` (28) random bytes of `salt` (see that
+/// constant). Only the derived keys are kept. Before `_start` only (`UNEXPECTED_STEP` after);
 /// more than `MONGOAUTH_SERVER_SESSION_MAX_USERS` users is `CAPACITY`.
 ///
 /// # Safety
@@ -208,7 +220,7 @@ pub unsafe extern "C" fn mongoauth_server_session_add_user(
     boundary(err, || {
         // SAFETY: caller contract, for each argument below.
         let s = unsafe { object::get_mut::<SessionState>(session) }?;
-        if s.session.is_some() {
+        if s.started {
             return Err(Fail::new(
                 MONGOAUTH_STATUS_UNEXPECTED_STEP,
                 "users are added before mongoauth_server_session_start",
@@ -229,7 +241,7 @@ pub unsafe extern "C" fn mongoauth_server_session_add_user(
                 "salt",
             )
         })?;
-        if s.count >= MONGOAUTH_SERVER_SESSION_MAX_USERS {
+        if s.session.users().len() >= MONGOAUTH_SERVER_SESSION_MAX_USERS {
             return Err(Fail::arg(
                 MONGOAUTH_STATUS_CAPACITY,
                 "more than MONGOAUTH_SERVER_SESSION_MAX_USERS users",
@@ -239,20 +251,18 @@ pub unsafe extern "C" fn mongoauth_server_session_add_user(
         if db.is_empty() || db.len() > mongoauth::server::MAX_DB_LEN {
             return Err(Fail::arg(MONGOAUTH_STATUS_INVALID_ARGUMENT, "1 to 64 bytes", "db"));
         }
-        // The core's table is rebuilt by value; check what could fail first
-        // (the name, SASLprep) so a bad user does not cost the others.
-        StoredCredentials::<Sha256>::generate(user, password, salt, MIN_ITERATIONS)?;
-        let users = core::mem::take(&mut s.users);
-        s.users = users.with_scram_user(db, user, password, salt)?;
-        s.count += 1;
+        // In place; on error the table is unchanged.
+        s.session.users_mut().add_scram_user(db, user, password, salt)?;
         Ok(())
     })
 }
 
 /// Start serving a connection (or the next one: a previous conversation is
 /// dropped; the users stay). `secret` is `MONGOAUTH_SESSION_SECRET_BYTES`
-/// (32) random bytes, fixed per server: unknown users get stable decoy
-/// credentials from it, failing exactly like a wrong password.
+/// (32) random bytes, fixed per server: unknown users (and users lacking
+/// the requested mechanism) get stable decoy credentials from it, failing
+/// exactly like a wrong password, with the same replies and the same
+/// timing as a known user (no user enumeration).
 /// `connection_id` is reported in hello replies.
 ///
 /// # Safety
@@ -269,7 +279,9 @@ pub unsafe extern "C" fn mongoauth_server_session_start(
     boundary(err, || {
         // SAFETY: caller contract, for each argument below.
         let s = unsafe { object::get_mut::<SessionState>(session) }?;
-        s.session = None;
+        // The previous connection's conversation is wiped whatever follows.
+        s.started = false;
+        s.session.restart([0; MONGOAUTH_SESSION_SECRET_BYTES], connection_id);
         // SAFETY: as above.
         let secret = unsafe { ptr::bytes(secret, secret_len, "secret") }?;
         let secret: [u8; MONGOAUTH_SESSION_SECRET_BYTES] = secret.try_into().map_err(|_| {
@@ -279,12 +291,8 @@ pub unsafe extern "C" fn mongoauth_server_session_start(
                 "secret",
             )
         })?;
-        // SAFETY: the users live in the same object, are not changed while
-        // a session exists (`_add_user` refuses), and the session is dropped
-        // first (field order, `Drop`, and here on restart); objects are not
-        // moved while in use (documented).
-        let users: &'static Users = unsafe { &*core::ptr::from_ref(&s.users) };
-        s.session = Some(ServerSession::new(users, secret).with_connection_id(connection_id));
+        s.session.restart(secret, connection_id);
+        s.started = true;
         Ok(())
     })
 }
@@ -453,7 +461,7 @@ pub unsafe extern "C" fn mongoauth_server_session_is_authenticated(
     boundary(err, || {
         // SAFETY: caller contract.
         let s = unsafe { object::get::<SessionState>(session) }?;
-        let a = s.session.as_ref().is_some_and(|x| x.authenticated_user().is_some());
+        let a = s.started().is_some_and(|x| x.authenticated_user().is_some());
         // SAFETY: caller contract.
         *unsafe { ptr::out(authenticated, "authenticated") }? = a;
         Ok(())
@@ -483,7 +491,7 @@ pub unsafe extern "C" fn mongoauth_server_session_user(
     boundary(err, || {
         // SAFETY: caller contract.
         let s = unsafe { object::get::<SessionState>(session) }?;
-        let (d, u) = s.session.as_ref().and_then(|x| x.authenticated_user()).ok_or(Fail::new(
+        let (d, u) = s.started().and_then(|x| x.authenticated_user()).ok_or(Fail::new(
             MONGOAUTH_STATUS_UNEXPECTED_STEP,
             "no user has logged in on this connection",
         ))?;

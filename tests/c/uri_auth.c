@@ -697,6 +697,57 @@ static void test_capacity(void) {
     EXPECT_OK(mongoauth_server_session_clear(s, &err));
 }
 
+/* The session holds no pointer into itself (issue #11): move it to the
+ * other buffer with memcpy after every request and scribble over the old
+ * bytes, and the login still completes, for both SCRAM mechanisms and for a
+ * refused password. */
+static mongoauth_server_session move_mem[2];
+
+static void test_session_moves(void) {
+    mongoauth_server_session *s = NULL;
+    mongoauth_authenticator *a = NULL;
+    mongoauth_credential c;
+    uint32_t mechs[2] = {MONGOAUTH_MECHANISM_SCRAM_SHA_1, MONGOAUTH_MECHANISM_SCRAM_SHA_256};
+    int i, at = 0;
+    bool b = false;
+
+    EXPECT_OK(mongoauth_server_session_init_static(&move_mem[0], sizeof move_mem[0], &s, &err));
+    EXPECT_OK(mongoauth_server_session_add_user(s, S("admin"), S("alice"), S("pencil"), SALT, sizeof SALT, &err));
+    EXPECT_OK(mongoauth_authenticator_init_static(&auth_mem, sizeof auth_mem, &a, &err));
+    for (i = 0; i < 3; i++) {
+        bool done = false;
+        int rounds = 0;
+        mongoauth_status st = MONGOAUTH_STATUS_OK;
+        c = cred(i < 2 ? mechs[i] : 0, "alice", i < 2 ? "pencil" : "wrong", "admin");
+        EXPECT_OK(mongoauth_server_session_start(s, SECRET, sizeof SECRET, 20 + i, &err));
+        EXPECT_OK(mongoauth_authenticator_start(a, &c, ENTROPY48, sizeof ENTROPY48, &err));
+        while (!done && rounds++ < 6 && st == MONGOAUTH_STATUS_OK) {
+            size_t n = 0, m = 0;
+            EXPECT_OK(mongoauth_authenticator_command(a, buf, sizeof buf, &n, &err));
+            EXPECT_OK(mongoauth_server_session_handle(s, buf, n, ENTROPY24, sizeof ENTROPY24, rep, sizeof rep, &m, &err));
+            /* move: copy to the other buffer, scribble over the old one */
+            memcpy(&move_mem[1 - at], &move_mem[at], sizeof move_mem[0]);
+            memset(&move_mem[at], 0xa5, sizeof move_mem[0]);
+            at = 1 - at;
+            s = &move_mem[at];
+            st = mongoauth_authenticator_handle_reply(a, rep, m, &done, &err);
+        }
+        if (i < 2) {
+            EXPECT(st == MONGOAUTH_STATUS_OK && done);
+            EXPECT_OK(mongoauth_server_session_is_authenticated(s, &b, &err));
+            EXPECT(b);
+        } else {
+            EXPECT(st == MONGOAUTH_STATUS_COMMAND_FAILED && err.server_code == 18);
+            EXPECT_OK(mongoauth_server_session_is_authenticated(s, &b, &err));
+            EXPECT(!b);
+        }
+    }
+    /* the scribbled old copy is not a session any more */
+    EXPECT_STATUS(mongoauth_server_session_is_authenticated(&move_mem[1 - at], &b, &err), MONGOAUTH_STATUS_INVALID_OBJECT);
+    EXPECT_OK(mongoauth_authenticator_clear(a, &err));
+    EXPECT_OK(mongoauth_server_session_clear(s, &err));
+}
+
 int main(void) {
     fill(ENTROPY48, sizeof ENTROPY48);
     fill(ENTROPY24, sizeof ENTROPY24);
@@ -711,5 +762,6 @@ int main(void) {
     test_frames_and_uri_credential();
     test_handshake();
     test_capacity();
+    test_session_moves();
     return check_report();
 }

@@ -270,6 +270,7 @@ impl<H: ScramHash> Hasher<H> {
         H::compress(&mut self.state, &self.buf);
         let mut out = H::Output::default();
         H::write_state(&self.state, out.as_mut());
+        // `self` is dropped here: its `Drop` wipes the state and the block.
         out
     }
 }
@@ -326,11 +327,18 @@ impl<H: ScramHash> HmacKey<H> {
         H::compress(&mut outer, &pad);
         k.zeroize();
         pad.zeroize();
-        HmacKey { inner, outer }
+        // The states are `Copy`: wipe the locals after copying them out, so
+        // no keyed pad state stays behind in this stack frame.
+        let key = HmacKey { inner, outer };
+        inner.zeroize();
+        outer.zeroize();
+        key
     }
 
     /// `HMAC(key, parts[0] || parts[1] || ...)`.
     pub fn mac(&self, parts: &[&[u8]]) -> H::Output {
+        // Both hashers wipe their state and block buffer on drop: they hold
+        // the keyed pad states and, for the outer one, the inner digest.
         let mut h = Hasher::<H>::with_state(self.inner, BLOCK as u64);
         for p in parts {
             h.update(p);
@@ -451,6 +459,15 @@ impl<H: ScramHash> SecretKey<H> {
     /// Constant-time equality.
     pub fn ct_eq(&self, other: &[u8]) -> bool {
         ct_eq(self.0.as_ref(), other)
+    }
+    /// Replace the bytes by `other`'s where `choice` is set, in constant
+    /// time (no branch or memory access depends on `choice`): a server picks
+    /// a real user's key or a decoy's without a timing difference.
+    pub fn conditional_assign(&mut self, other: &Self, choice: subtle::Choice) {
+        use subtle::ConditionallySelectable;
+        for (a, b) in self.0.as_mut().iter_mut().zip(other.0.as_ref()) {
+            a.conditional_assign(b, choice);
+        }
     }
 }
 

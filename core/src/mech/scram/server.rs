@@ -73,15 +73,15 @@ impl<H: ScramHash> StoredCredentials<H> {
         let k = HmacKey::<H>::new(salted.as_ref());
         zeroize::Zeroize::zeroize(&mut salted);
         let mut client_key = k.mac(&[b"Client Key"]);
-        let stored = hash::<H>(&[client_key.as_ref()]);
+        let mut stored = hash::<H>(&[client_key.as_ref()]);
         zeroize::Zeroize::zeroize(&mut client_key);
-        let server = k.mac(&[b"Server Key"]);
-        Self::from_parts(
-            salt,
-            iterations,
-            SecretKey::from_output(stored),
-            SecretKey::from_output(server),
-        )
+        let mut server = k.mac(&[b"Server Key"]);
+        // The digests are `Copy`: wipe the locals once the keys own copies.
+        let (stored_key, server_key) =
+            (SecretKey::from_output(stored), SecretKey::from_output(server));
+        zeroize::Zeroize::zeroize(&mut stored);
+        zeroize::Zeroize::zeroize(&mut server);
+        Self::from_parts(salt, iterations, stored_key, server_key)
     }
 
     /// Assemble credentials read from a user store.
@@ -102,19 +102,71 @@ impl<H: ScramHash> StoredCredentials<H> {
     /// Credentials for a user that does not exist, so that the conversation
     /// runs to the proof check and fails there, like a wrong password: the
     /// salt is derived from `secret` (a per-server random value) and the
-    /// username, so repeated attempts see a stable salt.
+    /// username, so repeated attempts see a stable salt. As
+    /// [`decoy_in`](Self::decoy_in) with an empty database name and
+    /// [`ScramHash::DEFAULT_ITERATIONS`].
     pub fn decoy(secret: &[u8], username: &str) -> Self {
-        let k = HmacKey::<H>::new(secret);
-        let salt_full = k.mac(&[b"mongoauth-decoy-salt\0", username.as_bytes()]);
+        Self::decoy_in(&HmacKey::new(secret), "", username, H::DEFAULT_ITERATIONS)
+    }
+
+    /// Decoy credentials for `username` in database `db`, keyed by a server
+    /// secret (`secret`, the HMAC key of a per-server random value): the salt
+    /// ([`ScramHash::SALT_LEN`] bytes, as mongod's) and both keys are
+    /// `HMAC(secret, label || mechanism || db || username)`, so they are
+    /// stable per (mechanism, database, user), unrelated between the two
+    /// mechanisms, and unpredictable without the secret. `iterations` should
+    /// be what real users of the store have (mongod's defaults unless you
+    /// configured otherwise), so the decoy's count gives nothing away.
+    ///
+    /// Costs the same on every call: three MACs over inputs of the caller's
+    /// lengths, whatever the names hold.
+    pub fn decoy_in(secret: &HmacKey<H>, db: &str, username: &str, iterations: u32) -> Self {
+        let db_len = u32::try_from(db.len()).unwrap_or(u32::MAX).to_be_bytes();
+        let mac = |label: &[u8]| {
+            secret.mac(&[
+                label,
+                H::MECHANISM.as_bytes(),
+                &db_len,
+                db.as_bytes(),
+                username.as_bytes(),
+            ])
+        };
+        let mut salt_full = mac(b"mongoauth-decoy-salt\0");
         let salt = salt_full.as_ref().get(..H::SALT_LEN).unwrap_or(salt_full.as_ref());
-        let stored = k.mac(&[b"mongoauth-decoy-stored\0", username.as_bytes()]);
-        let server = k.mac(&[b"mongoauth-decoy-server\0", username.as_bytes()]);
-        StoredCredentials {
-            salt: Vec::from_slice(salt).unwrap_or_default(),
-            iterations: H::DEFAULT_ITERATIONS,
+        let salt = Vec::from_slice(salt).unwrap_or_default();
+        zeroize::Zeroize::zeroize(&mut salt_full);
+        let mut stored = mac(b"mongoauth-decoy-stored\0");
+        let mut server = mac(b"mongoauth-decoy-server\0");
+        let creds = StoredCredentials {
+            salt,
+            iterations,
             stored_key: SecretKey::from_output(stored),
             server_key: SecretKey::from_output(server),
+        };
+        zeroize::Zeroize::zeroize(&mut stored);
+        zeroize::Zeroize::zeroize(&mut server);
+        creds
+    }
+
+    /// Replace these credentials by `other` where `choice` is set, in
+    /// constant time: the same instructions and memory accesses either way
+    /// (the salt is copied over its whole capacity). A server uses it to
+    /// pick a real user's credentials or a decoy's with no timing difference.
+    pub fn conditional_assign(&mut self, other: &Self, choice: subtle::Choice) {
+        use subtle::ConditionallySelectable;
+        let mut salt = [0u8; MAX_SALT_LEN];
+        for (i, s) in salt.iter_mut().enumerate() {
+            let a = self.salt.get(i).copied().unwrap_or(0);
+            let b = other.salt.get(i).copied().unwrap_or(0);
+            *s = u8::conditional_select(&a, &b, choice);
         }
+        let len =
+            u64::conditional_select(&(self.salt.len() as u64), &(other.salt.len() as u64), choice);
+        self.salt.clear();
+        let _ = self.salt.extend_from_slice(salt.get(..len as usize).unwrap_or(&salt));
+        self.iterations = u32::conditional_select(&self.iterations, &other.iterations, choice);
+        self.stored_key.conditional_assign(&other.stored_key, choice);
+        self.server_key.conditional_assign(&other.server_key, choice);
     }
 
     /// The salt.
@@ -300,6 +352,14 @@ impl<H: ScramHash> ExpectClientFinal<H> {
     /// `e=invalid-proof`, see [`server_error_value`]); malformed-message
     /// errors; a nonce or channel-binding mismatch.
     pub fn handle_client_final(self, msg: &[u8]) -> Result<ServerSuccess<H>, Error> {
+        // `self` (StoredKey, ServerKey) is wiped when it drops at the end.
+        self.verify(msg)
+    }
+
+    /// [`handle_client_final`](Self::handle_client_final) by reference, so
+    /// the runtime machine can verify in place and then drop this state
+    /// where it lies (wiping the keys there) instead of moving them out.
+    pub(crate) fn verify(&self, msg: &[u8]) -> Result<ServerSuccess<H>, Error> {
         let cf = message::parse_client_final(msg)?;
         let expected_cb: &[u8] = if self.gs2_y { b"eSws" } else { b"biws" };
         if cf.channel_binding != expected_cb {
@@ -325,9 +385,12 @@ impl<H: ScramHash> ExpectClientFinal<H> {
         for (k, p) in client_key.as_mut().iter_mut().zip(proof) {
             *k ^= p;
         }
-        let candidate = hash::<H>(&[client_key.as_ref()]);
+        let mut candidate = hash::<H>(&[client_key.as_ref()]);
         zeroize::Zeroize::zeroize(&mut client_key);
-        if !self.stored_key.ct_eq(candidate.as_ref()) {
+        // For the right password the candidate is StoredKey itself.
+        let ok = self.stored_key.ct_eq(candidate.as_ref());
+        zeroize::Zeroize::zeroize(&mut candidate);
+        if !ok {
             return Err(Error::AuthenticationFailed);
         }
         let signature = HmacKey::<H>::new(self.server_key.expose()).mac(&auth);
@@ -337,7 +400,7 @@ impl<H: ScramHash> ExpectClientFinal<H> {
         let v = message::encode_b64(signature.as_ref(), &mut b64).ok_or_else(cap)?;
         fin.extend_from_slice(b"v=").map_err(|_| cap())?;
         fin.extend_from_slice(v).map_err(|_| cap())?;
-        Ok(ServerSuccess { fin, username: self.username, _h: core::marker::PhantomData })
+        Ok(ServerSuccess { fin, username: self.username.clone(), _h: core::marker::PhantomData })
     }
 }
 
