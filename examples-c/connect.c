@@ -125,9 +125,10 @@ int main(int argc, char **argv) {
     goto out;
 fail:
     fprintf(stderr, "error %s", mongoauth_status_name(err.status));
-    if (err.status == MONGOAUTH_STATUS_COMMAND_FAILED) fprintf(stderr, " (server code %d)", err.server_code);
+    if (err.server_code) fprintf(stderr, " (server code %d)", err.server_code);
     fprintf(stderr, ": %s\n", err.message);
-    rc = err.status == MONGOAUTH_STATUS_COMMAND_FAILED && err.server_code == 18 ? 2 : 1;
+    /* a wrong username or password (the server's code 18) has its own status */
+    rc = err.status == MONGOAUTH_STATUS_AUTHENTICATION_FAILED ? 2 : 1;
 out:
     if (c.fd >= 0) close(c.fd);
     free(buf);

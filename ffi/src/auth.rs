@@ -850,8 +850,9 @@ pub unsafe extern "C" fn mongoauth_handshake(
     err: *mut mongoauth_error,
 ) -> mongoauth_status {
     boundary(err, || {
-        // SAFETY: caller contract, for each argument below.
-        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        // SAFETY: caller contract, for each argument below. Lent: a call on
+        // `auth` from inside a callback gets BUSY.
+        let mut a = unsafe { object::lend_mut::<AuthState>(auth) }?;
         let read =
             read_cb.ok_or(Fail::arg(MONGOAUTH_STATUS_NULL_POINTER, "NULL pointer", "read_cb"))?;
         let write =

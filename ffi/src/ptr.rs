@@ -6,7 +6,8 @@ use core::ffi::c_void;
 
 use crate::error::Fail;
 use crate::status::mongoauth_status::{
-    MONGOAUTH_STATUS_INVALID_ARGUMENT, MONGOAUTH_STATUS_INVALID_UTF8, MONGOAUTH_STATUS_NULL_POINTER,
+    MONGOAUTH_STATUS_CAPACITY, MONGOAUTH_STATUS_INVALID_ARGUMENT, MONGOAUTH_STATUS_INVALID_UTF8,
+    MONGOAUTH_STATUS_NULL_POINTER,
 };
 
 /// An optional out-parameter: `None` for NULL or a misaligned pointer.
@@ -51,7 +52,10 @@ pub(crate) unsafe fn input<'a, T>(p: *const T, name: &'static str) -> Result<&'a
     Ok(unsafe { &*p })
 }
 
-/// Input bytes `(p, len)`: NULL is allowed only with `len == 0`.
+/// Input bytes `(p, len)`: NULL is allowed only with `len == 0`. No
+/// length limit: for inputs of no fixed size (a reply, a frame) or whose
+/// length is compared before any byte is read; an argument with a limit
+/// goes through [`bytes_max`], which checks it first.
 ///
 /// # Safety
 /// If non-NULL, `p` is valid for reads of `len` bytes for `'a`.
@@ -78,7 +82,9 @@ pub(crate) unsafe fn bytes<'a>(
     Ok(unsafe { core::slice::from_raw_parts(p, len) })
 }
 
-/// Input text `(p, len)`, not NUL-terminated, which must be UTF-8.
+/// Input text `(p, len)`, not NUL-terminated, which must be UTF-8. The
+/// whole length is read to validate it: an argument with a limit goes
+/// through [`text_max`] instead, which refuses a long one before reading.
 ///
 /// # Safety
 /// As [`bytes`].
@@ -89,6 +95,49 @@ pub(crate) unsafe fn text<'a>(
 ) -> Result<&'a str, Fail> {
     // SAFETY: forwarded contract.
     let b = unsafe { bytes(p, len, name) }?;
+    core::str::from_utf8(b)
+        .map_err(|_| Fail::arg(MONGOAUTH_STATUS_INVALID_UTF8, "not valid UTF-8", name))
+}
+
+/// The refusal of a length above its limit.
+fn too_long(name: &'static str) -> Fail {
+    Fail::arg(MONGOAUTH_STATUS_CAPACITY, "length above its limit", name)
+}
+
+/// Input bytes `(p, len)` of at most `max` bytes: a longer `len` is
+/// `CAPACITY` before the pointer is looked at, so a wrong length never
+/// makes the library read past the caller's buffer. NULL is allowed only
+/// with `len == 0`.
+///
+/// # Safety
+/// If non-NULL and `len <= max`, `p` is valid for reads of `len` bytes for
+/// `'a`.
+pub(crate) unsafe fn bytes_max<'a>(
+    p: *const u8,
+    len: usize,
+    max: usize,
+    name: &'static str,
+) -> Result<&'a [u8], Fail> {
+    if len > max {
+        return Err(too_long(name));
+    }
+    // SAFETY: forwarded contract, with the length now within the limit.
+    unsafe { bytes(p, len, name) }
+}
+
+/// Input text `(p, len)` of at most `max` bytes, which must be UTF-8: the
+/// limit is checked first (`CAPACITY`), then the bytes are validated.
+///
+/// # Safety
+/// As [`bytes_max`].
+pub(crate) unsafe fn text_max<'a>(
+    p: *const u8,
+    len: usize,
+    max: usize,
+    name: &'static str,
+) -> Result<&'a str, Fail> {
+    // SAFETY: forwarded contract.
+    let b = unsafe { bytes_max(p, len, max, name) }?;
     core::str::from_utf8(b)
         .map_err(|_| Fail::arg(MONGOAUTH_STATUS_INVALID_UTF8, "not valid UTF-8", name))
 }

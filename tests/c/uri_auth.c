@@ -132,7 +132,7 @@ static void test_uri_good(void) {
     EXPECT_OK(mongoauth_uri_credential_property(u, S("SERVICE_NAME"), buf, sizeof buf, &n, &found, &err));
     EXPECT(!found);
     EXPECT_OK(mongoauth_uri_clear(u, &err));
-    EXPECT_STATUS(mongoauth_uri_host_count(u, &count, &err), MONGOAUTH_STATUS_INVALID_OBJECT);
+    EXPECT_STATUS(mongoauth_uri_host_count(u, &count, &err), MONGOAUTH_STATUS_OBJECT_FREED);
 }
 
 static void test_uri_other(void) {
@@ -234,7 +234,7 @@ static void test_uri_misuse(void) {
     }
 #endif
     EXPECT_OK(mongoauth_uri_clear(u, &err));
-    EXPECT_STATUS(mongoauth_uri_clear(u, &err), MONGOAUTH_STATUS_INVALID_OBJECT);
+    EXPECT_STATUS(mongoauth_uri_clear(u, &err), MONGOAUTH_STATUS_OBJECT_FREED);
 }
 
 static void test_uri_encode(void) {
@@ -428,8 +428,8 @@ static void test_authenticator(void) {
     c = cred(0, "alice", "wrong", "admin");
     EXPECT_OK(mongoauth_authenticator_start(a, &c, ENTROPY48, sizeof ENTROPY48, &err));
     memset(&err, 0, sizeof err);
-    EXPECT_STATUS(run_bodies(a, s), MONGOAUTH_STATUS_COMMAND_FAILED);
-    EXPECT(err.status == MONGOAUTH_STATUS_COMMAND_FAILED && err.server_code == 18);
+    EXPECT_STATUS(run_bodies(a, s), MONGOAUTH_STATUS_AUTHENTICATION_FAILED);
+    EXPECT(err.status == MONGOAUTH_STATUS_AUTHENTICATION_FAILED && err.server_code == 18);
     EXPECT(strstr(err.message, "18") != NULL);
     EXPECT_STATUS(mongoauth_authenticator_command(a, buf, sizeof buf, &n, &err), MONGOAUTH_STATUS_UNEXPECTED_STEP);
     EXPECT_OK(mongoauth_server_session_is_authenticated(s, &b, &err));
@@ -461,7 +461,7 @@ static void test_authenticator(void) {
     EXPECT_STATUS(mongoauth_authenticator_command((const mongoauth_authenticator *)&uri_mem, buf, sizeof buf, &n, &err),
                   MONGOAUTH_STATUS_INVALID_OBJECT);
     EXPECT_OK(mongoauth_authenticator_clear(a, &err));
-    EXPECT_STATUS(mongoauth_authenticator_is_authenticated(a, &b, &err), MONGOAUTH_STATUS_INVALID_OBJECT);
+    EXPECT_STATUS(mongoauth_authenticator_is_authenticated(a, &b, &err), MONGOAUTH_STATUS_OBJECT_FREED);
     EXPECT_OK(mongoauth_server_session_clear(s, &err));
 }
 
@@ -528,7 +528,7 @@ static void test_frames_and_uri_credential(void) {
     }
     EXPECT_OK(mongoauth_authenticator_clear(a, &err));
     EXPECT_OK(mongoauth_server_session_clear(s, &err));
-    EXPECT_STATUS(mongoauth_server_session_start(s, SECRET, sizeof SECRET, 2, &err), MONGOAUTH_STATUS_INVALID_OBJECT);
+    EXPECT_STATUS(mongoauth_server_session_start(s, SECRET, sizeof SECRET, 2, &err), MONGOAUTH_STATUS_OBJECT_FREED);
     /* a session needs start, 32 secret bytes, 28 salt bytes, at most MAX_USERS users */
     EXPECT_OK(mongoauth_server_session_init_static(&session_mem, sizeof session_mem, &s, &err));
     EXPECT_STATUS(mongoauth_server_session_handle(s, buf, n, ENTROPY24, 24, rep, sizeof rep, &m, &err),
@@ -552,7 +552,7 @@ static void test_frames_and_uri_credential(void) {
         EXPECT_OK(mongoauth_server_session_free(hs));
         EXPECT_OK(mongoauth_authenticator_new(&ha, &err));
         EXPECT_OK(mongoauth_authenticator_free(ha));
-        EXPECT_STATUS(mongoauth_authenticator_free(a), MONGOAUTH_STATUS_INVALID_OBJECT);
+        EXPECT_STATUS(mongoauth_authenticator_free(a), MONGOAUTH_STATUS_OBJECT_FREED);
     }
 #endif
 }
@@ -619,7 +619,7 @@ static void test_handshake(void) {
     EXPECT_OK(mongoauth_authenticator_start(a, &c, ENTROPY48, sizeof ENTROPY48, &err));
     memset(&err, 0, sizeof err);
     EXPECT_STATUS(mongoauth_handshake(a, mem_pipe_read, mem_pipe_write, &pipe, buf, sizeof buf, &err),
-                  MONGOAUTH_STATUS_COMMAND_FAILED);
+                  MONGOAUTH_STATUS_AUTHENTICATION_FAILED);
     EXPECT(err.server_code == 18);
     EXPECT_OK(mongoauth_authenticator_clear(a, &err));
     EXPECT_OK(mongoauth_key_cache_clear(cache, &err));

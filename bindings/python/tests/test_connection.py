@@ -86,7 +86,7 @@ def test_authenticator_in_process():
 def test_authenticator_wrong_password_and_bad_replies():
     server = ServerSession(USERS)
     auth = Authenticator("alice", "wrong", "admin")
-    with pytest.raises(ex.CommandFailed) as e:
+    with pytest.raises(ex.AuthenticationFailed) as e:
         while not auth.handle_reply(server.handle(auth.command())):
             pass
     assert e.value.server_code == 18
@@ -146,7 +146,7 @@ def test_handshake_over_a_socket(binding_server):
         assert auth.authenticated and auth.mechanism == "SCRAM-SHA-256"
     with socket.create_connection(("127.0.0.1", binding_server.port)) as sock:
         auth = Authenticator("alice", "nope", "admin")
-        with pytest.raises(ex.CommandFailed) as e:
+        with pytest.raises(ex.AuthenticationFailed) as e:
             auth.handshake(sock)
         assert e.value.server_code == 18
     # the peer closing mid-handshake
