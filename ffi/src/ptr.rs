@@ -281,3 +281,32 @@ pub(crate) unsafe fn write_pct_out(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::mongoauth_status;
+
+    #[test]
+    fn a_length_above_its_limit_is_refused_before_the_pointer_is_read() {
+        // A pointer to 4 bytes with a 1 MiB length: reading it would be out
+        // of bounds (Miri and ASan would say so); the limit comes first.
+        let short = [b'a'; 4];
+        let status = |r: Result<&str, Fail>| r.err().map(|f| f.status);
+        // SAFETY: `len > max`, so nothing behind the pointer is read.
+        let huge = unsafe { text_max(short.as_ptr(), 1 << 20, 8, "password") };
+        assert_eq!(status(huge), Some(mongoauth_status::MONGOAUTH_STATUS_CAPACITY));
+        // SAFETY: as above, with NULL.
+        let null = unsafe { bytes_max(core::ptr::null(), 1 << 20, 8, "salt") };
+        assert_eq!(null.err().map(|f| f.status), Some(mongoauth_status::MONGOAUTH_STATUS_CAPACITY));
+        // SAFETY: 4 readable bytes.
+        assert_eq!(unsafe { text_max(short.as_ptr(), 4, 4, "p") }.ok(), Some("aaaa"));
+        // SAFETY: as above.
+        let one_over = unsafe { text_max(short.as_ptr(), 4, 3, "p") };
+        assert_eq!(status(one_over), Some(mongoauth_status::MONGOAUTH_STATUS_CAPACITY));
+        let bad = [0xffu8; 2];
+        // SAFETY: 2 readable bytes.
+        let utf8 = unsafe { text_max(bad.as_ptr(), 2, 8, "p") };
+        assert_eq!(status(utf8), Some(mongoauth_status::MONGOAUTH_STATUS_INVALID_UTF8));
+    }
+}

@@ -2,10 +2,11 @@
 /*
  * What a careless caller can do to an object, and what it gets back:
  *
- *   busy          a call on the authenticator from inside mongoauth_handshake's
- *                 own read/write callbacks (every function that takes it) is
- *                 MONGOAUTH_STATUS_BUSY; the handshake still completes, and the
- *                 object is usable again once it returns (also after a failure).
+ *   busy          a call on the authenticator (every function that takes it) or
+ *                 on its key cache from inside mongoauth_handshake's own
+ *                 read/write callbacks is MONGOAUTH_STATUS_BUSY; the handshake
+ *                 still completes, and the objects are usable again once it
+ *                 returns (also after a failure).
  *   freed         every object type in caller memory, used after _clear or
  *                 cleared twice, is MONGOAUTH_STATUS_OBJECT_FREED (distinct from
  *                 INVALID_OBJECT for memory that never held one); _init_static
@@ -95,7 +96,7 @@ static void probe(busy_ctx *b) {
     size_t n = 0;
     bool flag = false;
     uint32_t mech = 0;
-    mongoauth_status got[18];
+    mongoauth_status got[20];
     int k = 0, i;
 
     memset(&e, 0, sizeof e);
@@ -114,6 +115,9 @@ static void probe(busy_ctx *b) {
     got[k++] = mongoauth_authenticator_start(a, &c, ENTROPY48, sizeof ENTROPY48, NULL);
     got[k++] = mongoauth_authenticator_start_uri(a, b->uri, ENTROPY48, sizeof ENTROPY48, NULL);
     got[k++] = mongoauth_handshake(a, mem_pipe_read, mem_pipe_write, &b->pipe, local, sizeof local, NULL);
+    /* the key cache the login uses is lent out with it */
+    got[k++] = mongoauth_key_cache_purge(b->cache, NULL);
+    got[k++] = mongoauth_key_cache_len(b->cache, &n, NULL);
     if (b->heap) {
 #if defined(MONGOAUTH_FEATURE_ALLOC)
         got[k++] = mongoauth_authenticator_free(a);
@@ -168,9 +172,16 @@ static void busy_login(mongoauth_authenticator *a, int heap) {
     EXPECT_OK(mongoauth_uri_parse(b.uri, S("mongodb://alice:pencil@h/?authSource=admin"), &err));
     EXPECT_OK(mongoauth_key_cache_init_static(&kmem, sizeof kmem, &b.cache, &err));
 
+    EXPECT_OK(mongoauth_authenticator_set_key_cache(a, b.cache, &err));
     EXPECT_OK(mongoauth_authenticator_start(a, &c, ENTROPY48, sizeof ENTROPY48, &err));
     EXPECT_OK(mongoauth_handshake(a, busy_read, busy_write, &b, buf, sizeof buf, &err));
-    EXPECT(b.probes >= 4 && b.wrong == 0 && b.busy_seen >= 4 * 15);
+    EXPECT(b.probes >= 4 && b.wrong == 0 && b.busy_seen >= 4 * 17);
+    {
+        /* the cache was used (PBKDF2 result stored) and is free again */
+        size_t cached = 0;
+        EXPECT_OK(mongoauth_key_cache_len(b.cache, &cached, &err));
+        EXPECT(cached == 1);
+    }
     /* the probes changed nothing, and the object is free again */
     EXPECT_OK(mongoauth_authenticator_is_authenticated(a, &ok, &err));
     EXPECT(ok);
@@ -187,7 +198,8 @@ static void busy_login(mongoauth_authenticator *a, int heap) {
     b.pipe.fail_read = 0;
     EXPECT_OK(mongoauth_authenticator_is_authenticated(a, &ok, &err));
     EXPECT(!ok);
-    EXPECT_OK(mongoauth_authenticator_set_key_cache(a, b.cache, &err));
+    EXPECT_OK(mongoauth_authenticator_set_key_cache(a, NULL, &err));
+    EXPECT_OK(mongoauth_key_cache_purge(b.cache, &err));
 
     EXPECT_OK(mongoauth_server_session_clear(b.pipe.server, &err));
     EXPECT_OK(mongoauth_uri_clear(b.uri, &err));
