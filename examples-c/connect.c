@@ -125,9 +125,9 @@ int main(int argc, char **argv) {
     goto out;
 fail:
     fprintf(stderr, "error %s", mongoauth_status_name(err.status));
-    if (err.server_code != 0) fprintf(stderr, " (server code %d)", err.server_code);
+    if (err.server_code) fprintf(stderr, " (server code %d)", err.server_code);
     fprintf(stderr, ": %s\n", err.message);
-    /* a wrong username or password: its own status (the server's code 18) */
+    /* a wrong username or password (the server's code 18) has its own status */
     rc = err.status == MONGOAUTH_STATUS_AUTHENTICATION_FAILED ? 2 : 1;
 out:
     if (c.fd >= 0) close(c.fd);

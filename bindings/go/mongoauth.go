@@ -118,7 +118,7 @@ func check(st C.mongoauth_status, e *C.mongoauth_error) error {
 	if msg == "" {
 		msg = C.GoString(C.mongoauth_strerror(C.uint32_t(st)))
 	}
-	return &Error{Code: Status(st), Message: msg, Offset: offset, ServerCode: code}
+	return &Error{Status: Status(st), Message: msg, Offset: offset, ServerCode: code}
 }
 
 // readOut calls an (out, capacity, *written) C function, growing the buffer
@@ -174,7 +174,7 @@ func credsFromC(c *C.mongoauth_scram_credentials) *StoredCredentials {
 
 func (s *StoredCredentials) toC() (*C.mongoauth_scram_credentials, error) {
 	if len(s.Salt) > MaxSaltBytes || len(s.StoredKey) > MaxKeyBytes || len(s.ServerKey) != len(s.StoredKey) {
-		return nil, &Error{Code: StatusInvalidArgument, Message: "salt or key length out of range"}
+		return nil, &Error{Status: StatusInvalidArgument, Message: "salt or key length out of range"}
 	}
 	var c C.mongoauth_scram_credentials
 	c.mechanism = C.uint32_t(s.Mechanism)

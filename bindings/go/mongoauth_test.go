@@ -42,8 +42,9 @@ func TestStatusNames(t *testing.T) {
 		StatusCapacity: "CAPACITY", StatusInvalidNonce: "INVALID_NONCE",
 		StatusInvalidCredential: "INVALID_CREDENTIAL", StatusSaslprep: "SASLPREP",
 		StatusKeysDoNotMatchServer: "KEYS_DO_NOT_MATCH_SERVER", StatusRandomUnavailable: "RANDOM_UNAVAILABLE",
-		StatusOutOfMemory: "OUT_OF_MEMORY", StatusMalformedMessage: "MALFORMED_MESSAGE",
-		StatusNonceMismatch: "NONCE_MISMATCH", StatusIterationCountTooLow: "ITERATION_COUNT_TOO_LOW",
+		StatusOutOfMemory: "OUT_OF_MEMORY", StatusBusy: "BUSY", StatusObjectFreed: "OBJECT_FREED",
+		StatusMalformedMessage: "MALFORMED_MESSAGE",
+		StatusNonceMismatch:    "NONCE_MISMATCH", StatusIterationCountTooLow: "ITERATION_COUNT_TOO_LOW",
 		StatusIterationCountTooHigh:   "ITERATION_COUNT_TOO_HIGH",
 		StatusServerSignatureMismatch: "SERVER_SIGNATURE_MISMATCH", StatusServerError: "SERVER_ERROR",
 		StatusMandatoryExtension: "MANDATORY_EXTENSION", StatusAuthenticationFailed: "AUTHENTICATION_FAILED",
@@ -138,7 +139,7 @@ func TestWrongPassword(t *testing.T) {
 			t.Fatalf("%s: got %v", m, err)
 		}
 		var me *Error
-		if !errors.As(err, &me) || me.Code != StatusAuthenticationFailed || !me.Code.IsScramError() {
+		if !errors.As(err, &me) || me.Status != StatusAuthenticationFailed || !me.Status.IsScramError() {
 			t.Fatalf("error code %v", err)
 		}
 		e, _ := s.Message()
@@ -158,10 +159,10 @@ func TestMisuse(t *testing.T) {
 	if _, err := NewClient(ScramSHA256, "us\xffer", "pencil", nil); !errors.Is(err, ErrInvalidUTF8) {
 		t.Fatalf("invalid UTF-8: %v", err)
 	}
-	if _, err := NewClient(Mechanism(42), "user", "pencil", nil); err == nil || err.(*Error).Code != StatusInvalidArgument {
+	if _, err := NewClient(Mechanism(42), "user", "pencil", nil); err == nil || err.(*Error).Status != StatusInvalidArgument {
 		t.Fatalf("bad mechanism: %v", err)
 	}
-	if _, err := NewClient(ScramSHA256, "user", "pencil", []byte{1, 2, 3}); err == nil || err.(*Error).Code != StatusInvalidNonce {
+	if _, err := NewClient(ScramSHA256, "user", "pencil", []byte{1, 2, 3}); err == nil || err.(*Error).Status != StatusInvalidNonce {
 		t.Fatalf("short entropy: %v", err)
 	}
 	s, _ := NewServer(ScramSHA256)
@@ -169,7 +170,7 @@ func TestMisuse(t *testing.T) {
 	if _, err := s.HandleClientFinal([]byte("c=biws")); !errors.Is(err, ErrUnexpectedStep) {
 		t.Fatalf("out of order: %v", err)
 	}
-	if _, err := s.HandleClientFirst(nil); err == nil || err.(*Error).Code != StatusMalformedMessage {
+	if _, err := s.HandleClientFirst(nil); err == nil || err.(*Error).Status != StatusMalformedMessage {
 		t.Fatalf("empty input: %v", err)
 	}
 }

@@ -33,13 +33,13 @@ func TestParseURI(t *testing.T) {
 func TestParseURIErrors(t *testing.T) {
 	_, err := ParseURI("mongodb://alice:p@ss@host")
 	var e *Error
-	if !errors.As(err, &e) || e.Code != StatusURISyntax || e.Offset != 17 || !e.Code.IsURIError() {
+	if !errors.As(err, &e) || e.Status != StatusURISyntax || e.Offset != 17 || !e.Status.IsURIError() {
 		t.Fatalf("got %v", err)
 	}
 	if !errors.Is(err, ErrURISyntax) {
 		t.Error("errors.Is")
 	}
-	if _, err := ParseURI("mongodb://host/?authMechanism=FOO"); !errors.As(err, &e) || e.Code != StatusURIOption {
+	if _, err := ParseURI("mongodb://host/?authMechanism=FOO"); !errors.As(err, &e) || e.Status != StatusURIOption {
 		t.Errorf("got %v", err)
 	}
 	u, err := ParseURI("mongodb://alice@host")
@@ -47,7 +47,7 @@ func TestParseURIErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer u.Close()
-	if _, err := u.Credential(); !errors.As(err, &e) || e.Code != StatusURICredential {
+	if _, err := u.Credential(); !errors.As(err, &e) || e.Status != StatusURICredential {
 		t.Errorf("got %v", err)
 	}
 }
@@ -101,10 +101,10 @@ func TestAuthenticatorWrongPassword(t *testing.T) {
 	a, err := authLogin(t, "mongodb://alice:wrong@localhost/?authSource=admin&authMechanism=SCRAM-SHA-1")
 	defer a.Close()
 	var e *Error
-	if !errors.As(err, &e) || e.Code != StatusAuthenticationFailed || e.ServerCode != 18 || a.Authenticated() {
+	if !errors.As(err, &e) || e.Status != StatusAuthenticationFailed || e.ServerCode != 18 || a.Authenticated() {
 		t.Fatalf("got %v", err)
 	}
-	if !errors.Is(err, ErrAuthenticationFailed) {
+	if !errors.Is(err, ErrAuthenticationFailed) || !errors.Is(err, ErrLogin) || errors.Is(err, ErrCommandFailed) {
 		t.Error("errors.Is")
 	}
 }
@@ -118,7 +118,7 @@ func TestAuthenticatorBadReply(t *testing.T) {
 	}
 	defer a.Close()
 	var e *Error
-	if _, err := a.HandleReply([]byte{5, 0, 0}); !errors.As(err, &e) || e.Code != StatusBSONMalformed {
+	if _, err := a.HandleReply([]byte{5, 0, 0}); !errors.As(err, &e) || e.Status != StatusBSONMalformed {
 		t.Errorf("got %v", err)
 	}
 	if _, err := a.HandleReply([]byte{5, 0, 0, 0, 0}); !errors.Is(err, ErrUnexpectedStep) {

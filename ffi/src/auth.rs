@@ -852,8 +852,15 @@ unsafe fn handshake(
     err: *mut mongoauth_error,
 ) -> mongoauth_status {
     boundary(err, || {
-        // SAFETY: caller contract, for each argument below.
-        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        // SAFETY: caller contract, for each argument below. Lent: a call on
+        // `auth` (or on its key cache) from inside a callback gets BUSY.
+        let mut a = unsafe { object::lend_mut::<AuthState>(auth) }?;
+        let _cache = if a.cache.is_null() {
+            None
+        } else {
+            // SAFETY: as in `begin` (the cache outlives the login).
+            Some(unsafe { object::lend_mut::<CacheState>(a.cache) }?)
+        };
         let read =
             read_cb.ok_or(Fail::arg(MONGOAUTH_STATUS_NULL_POINTER, "NULL pointer", "read_cb"))?;
         let write =

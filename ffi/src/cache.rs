@@ -23,10 +23,18 @@ pub const MONGOAUTH_KEY_CACHE_ALIGN: usize = 8;
 /// prepared password, salt and iteration count; evicted entries are
 /// zeroized. Opaque: declare one (`static mongoauth_key_cache c;`) or carve
 /// `MONGOAUTH_KEY_CACHE_SIZE` bytes from an arena, then
-/// `mongoauth_key_cache_init_static`. Many authenticators and SCRAM clients
-/// may share one cache (`mongoauth_authenticator_set_key_cache`); it is not
-/// thread-safe: drive everything that uses one cache from one thread at a
-/// time (or behind one lock of yours). It must not move while in use.
+/// `mongoauth_key_cache_init_static`.
+///
+/// Thread rules: NOT thread-safe. One cache may serve several
+/// authenticators and SCRAM clients on one thread, their calls never
+/// overlapping (tested with two authenticators whose logins interleave).
+/// Using the cache from two threads at once, directly or through two
+/// authenticators, is a data race: serialise every call on the cache and
+/// on every authenticator that uses it with one lock. An authenticator
+/// keeps the cache's address from `_start` until it is cleared, freed or
+/// started again: meanwhile the cache must not be moved or cleared. A SCRAM
+/// client takes it per call (`mongoauth_scram_client_step`), so between
+/// calls it may be moved.
 #[allow(non_camel_case_types)]
 #[repr(C, align(8))]
 pub struct mongoauth_key_cache {
@@ -106,7 +114,7 @@ pub unsafe extern "C" fn mongoauth_key_cache_purge(
 ) -> mongoauth_status {
     boundary(err, || {
         // SAFETY: caller contract.
-        unsafe { object::get::<CacheState>(cache) }?.0.clear();
+        unsafe { object::get_mut::<CacheState>(cache) }?.0.clear();
         Ok(())
     })
 }

@@ -31,8 +31,9 @@ pub struct mongoauth_error {
     /// BSON document or frame, a SCRAM message), or `MONGOAUTH_NO_OFFSET`
     /// (-1).
     pub offset: i64,
-    /// For `MONGOAUTH_STATUS_COMMAND_FAILED`: the server's numeric error code
-    /// (18 is AuthenticationFailed); 0 otherwise.
+    /// For `MONGOAUTH_STATUS_COMMAND_FAILED` and a client's
+    /// `MONGOAUTH_STATUS_AUTHENTICATION_FAILED`: the server's numeric error
+    /// code (18 is AuthenticationFailed); 0 otherwise.
     pub server_code: i32,
     /// Reserved, set to 0.
     pub reserved: u32,

@@ -14,7 +14,12 @@
 //!   `MONGOAUTH_STATUS_BUFFER_TOO_SMALL` with the size needed in `*written`;
 //! * objects live in caller memory (`_SIZE`/`_ALIGN` constants,
 //!   `_init_static`, `_clear`) or, with the `alloc` feature, on the heap
-//!   (`_new`/`_free`); a magic number catches use after `_clear`/`_free`;
+//!   (`_new`/`_free`); a magic number tells live objects from other memory
+//!   (`INVALID_OBJECT`) and from cleared ones (`OBJECT_FREED`), and a busy
+//!   flag refuses a call on an object from inside its own callback
+//!   (`BUSY`): see `object.rs`;
+//! * length arguments with a limit are checked before any byte is read
+//!   (`ptr::bytes_max`, `ptr::text_max`);
 //! * randomness is passed in (`entropy`), or drawn with
 //!   `mongoauth_random_bytes` when built with `std`;
 //! * NULL is checked everywhere, and no panic crosses the boundary.

@@ -141,7 +141,8 @@ pub unsafe extern "C" fn mongoauth_mechanism_from_name(
     err: *mut mongoauth_error,
 ) -> mongoauth_status {
     boundary(err, || {
-        // SAFETY: caller contract.
+        // SAFETY: caller contract. No limit needed: the comparison below
+        // checks the length before it reads a byte.
         let name = unsafe { ptr::bytes(name, name_len, "name") }?;
         // SAFETY: caller contract.
         let out = unsafe { ptr::out(mechanism, "mechanism") }?;
@@ -159,6 +160,9 @@ pub unsafe extern "C" fn mongoauth_mechanism_from_name(
 
 /// Longest salt, in bytes.
 pub const MONGOAUTH_MAX_SALT_BYTES: usize = 64;
+/// Longest server secret `mongoauth_scram_credentials_decoy` takes, in
+/// bytes (an HMAC key: 32 random bytes are plenty).
+pub const MONGOAUTH_MAX_SECRET_BYTES: usize = 64;
 /// Longest key (a SHA-256 digest), in bytes.
 pub const MONGOAUTH_MAX_KEY_BYTES: usize = 32;
 /// `sizeof(mongoauth_scram_keys)` and `sizeof(mongoauth_scram_credentials)`.
@@ -345,11 +349,15 @@ pub unsafe extern "C" fn mongoauth_scram_credentials_generate(
     boundary(err, || {
         let mech = mongoauth_mechanism::from_u32(mechanism)?;
         // SAFETY: caller contract, for each argument below.
-        let username = unsafe { ptr::text(username, username_len, "username") }?;
+        let username = unsafe {
+            ptr::text_max(username, username_len, crate::MONGOAUTH_MAX_USERNAME_BYTES, "username")
+        }?;
         // SAFETY: as above.
-        let password = unsafe { ptr::text(password, password_len, "password") }?;
+        let password = unsafe {
+            ptr::text_max(password, password_len, crate::MONGOAUTH_MAX_PASSWORD_BYTES, "password")
+        }?;
         // SAFETY: as above.
-        let salt = unsafe { ptr::bytes(salt, salt_len, "salt") }?;
+        let salt = unsafe { ptr::bytes_max(salt, salt_len, MONGOAUTH_MAX_SALT_BYTES, "salt") }?;
         // SAFETY: as above.
         let out = unsafe { ptr::out(out, "out") }?;
         *out = match mech {
@@ -387,9 +395,12 @@ pub unsafe extern "C" fn mongoauth_scram_credentials_decoy(
     boundary(err, || {
         let mech = mongoauth_mechanism::from_u32(mechanism)?;
         // SAFETY: caller contract, for each argument below.
-        let secret = unsafe { ptr::bytes(secret, secret_len, "secret") }?;
+        let secret =
+            unsafe { ptr::bytes_max(secret, secret_len, MONGOAUTH_MAX_SECRET_BYTES, "secret") }?;
         // SAFETY: as above.
-        let username = unsafe { ptr::text(username, username_len, "username") }?;
+        let username = unsafe {
+            ptr::text_max(username, username_len, crate::MONGOAUTH_MAX_USERNAME_BYTES, "username")
+        }?;
         // SAFETY: as above.
         let out = unsafe { ptr::out(out, "out") }?;
         *out = match mech {
@@ -423,6 +434,12 @@ pub extern "C" fn mongoauth_scram_credentials_size() -> usize {
 #[unsafe(no_mangle)]
 pub extern "C" fn mongoauth_max_salt_bytes() -> usize {
     MONGOAUTH_MAX_SALT_BYTES
+}
+
+/// `MONGOAUTH_MAX_SECRET_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_max_secret_bytes() -> usize {
+    MONGOAUTH_MAX_SECRET_BYTES
 }
 
 /// `MONGOAUTH_MAX_KEY_BYTES` at run time.

@@ -6,7 +6,8 @@ use core::ffi::c_void;
 
 use crate::error::Fail;
 use crate::status::mongoauth_status::{
-    MONGOAUTH_STATUS_INVALID_ARGUMENT, MONGOAUTH_STATUS_INVALID_UTF8, MONGOAUTH_STATUS_NULL_POINTER,
+    MONGOAUTH_STATUS_CAPACITY, MONGOAUTH_STATUS_INVALID_ARGUMENT, MONGOAUTH_STATUS_INVALID_UTF8,
+    MONGOAUTH_STATUS_NULL_POINTER,
 };
 
 /// An optional out-parameter: `None` for NULL or a misaligned pointer.
@@ -51,7 +52,10 @@ pub(crate) unsafe fn input<'a, T>(p: *const T, name: &'static str) -> Result<&'a
     Ok(unsafe { &*p })
 }
 
-/// Input bytes `(p, len)`: NULL is allowed only with `len == 0`.
+/// Input bytes `(p, len)`: NULL is allowed only with `len == 0`. No
+/// length limit: for inputs of no fixed size (a reply, a frame) or whose
+/// length is compared before any byte is read; an argument with a limit
+/// goes through [`bytes_max`], which checks it first.
 ///
 /// # Safety
 /// If non-NULL, `p` is valid for reads of `len` bytes for `'a`.
@@ -78,7 +82,9 @@ pub(crate) unsafe fn bytes<'a>(
     Ok(unsafe { core::slice::from_raw_parts(p, len) })
 }
 
-/// Input text `(p, len)`, not NUL-terminated, which must be UTF-8.
+/// Input text `(p, len)`, not NUL-terminated, which must be UTF-8. The
+/// whole length is read to validate it: an argument with a limit goes
+/// through [`text_max`] instead, which refuses a long one before reading.
 ///
 /// # Safety
 /// As [`bytes`].
@@ -89,6 +95,49 @@ pub(crate) unsafe fn text<'a>(
 ) -> Result<&'a str, Fail> {
     // SAFETY: forwarded contract.
     let b = unsafe { bytes(p, len, name) }?;
+    core::str::from_utf8(b)
+        .map_err(|_| Fail::arg(MONGOAUTH_STATUS_INVALID_UTF8, "not valid UTF-8", name))
+}
+
+/// The refusal of a length above its limit.
+fn too_long(name: &'static str) -> Fail {
+    Fail::arg(MONGOAUTH_STATUS_CAPACITY, "length above its limit", name)
+}
+
+/// Input bytes `(p, len)` of at most `max` bytes: a longer `len` is
+/// `CAPACITY` before the pointer is looked at, so a wrong length never
+/// makes the library read past the caller's buffer. NULL is allowed only
+/// with `len == 0`.
+///
+/// # Safety
+/// If non-NULL and `len <= max`, `p` is valid for reads of `len` bytes for
+/// `'a`.
+pub(crate) unsafe fn bytes_max<'a>(
+    p: *const u8,
+    len: usize,
+    max: usize,
+    name: &'static str,
+) -> Result<&'a [u8], Fail> {
+    if len > max {
+        return Err(too_long(name));
+    }
+    // SAFETY: forwarded contract, with the length now within the limit.
+    unsafe { bytes(p, len, name) }
+}
+
+/// Input text `(p, len)` of at most `max` bytes, which must be UTF-8: the
+/// limit is checked first (`CAPACITY`), then the bytes are validated.
+///
+/// # Safety
+/// As [`bytes_max`].
+pub(crate) unsafe fn text_max<'a>(
+    p: *const u8,
+    len: usize,
+    max: usize,
+    name: &'static str,
+) -> Result<&'a str, Fail> {
+    // SAFETY: forwarded contract.
+    let b = unsafe { bytes_max(p, len, max, name) }?;
     core::str::from_utf8(b)
         .map_err(|_| Fail::arg(MONGOAUTH_STATUS_INVALID_UTF8, "not valid UTF-8", name))
 }
@@ -230,5 +279,34 @@ pub(crate) unsafe fn write_pct_out(
             }
             Err(e.into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::mongoauth_status;
+
+    #[test]
+    fn a_length_above_its_limit_is_refused_before_the_pointer_is_read() {
+        // A pointer to 4 bytes with a 1 MiB length: reading it would be out
+        // of bounds (Miri and ASan would say so); the limit comes first.
+        let short = [b'a'; 4];
+        let status = |r: Result<&str, Fail>| r.err().map(|f| f.status);
+        // SAFETY: `len > max`, so nothing behind the pointer is read.
+        let huge = unsafe { text_max(short.as_ptr(), 1 << 20, 8, "password") };
+        assert_eq!(status(huge), Some(mongoauth_status::MONGOAUTH_STATUS_CAPACITY));
+        // SAFETY: as above, with NULL.
+        let null = unsafe { bytes_max(core::ptr::null(), 1 << 20, 8, "salt") };
+        assert_eq!(null.err().map(|f| f.status), Some(mongoauth_status::MONGOAUTH_STATUS_CAPACITY));
+        // SAFETY: 4 readable bytes.
+        assert_eq!(unsafe { text_max(short.as_ptr(), 4, 4, "p") }.ok(), Some("aaaa"));
+        // SAFETY: as above.
+        let one_over = unsafe { text_max(short.as_ptr(), 4, 3, "p") };
+        assert_eq!(status(one_over), Some(mongoauth_status::MONGOAUTH_STATUS_CAPACITY));
+        let bad = [0xffu8; 2];
+        // SAFETY: 2 readable bytes.
+        let utf8 = unsafe { text_max(bad.as_ptr(), 2, 8, "p") };
+        assert_eq!(status(utf8), Some(mongoauth_status::MONGOAUTH_STATUS_INVALID_UTF8));
     }
 }

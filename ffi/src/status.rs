@@ -37,8 +37,8 @@ pub enum mongoauth_status {
     MONGOAUTH_STATUS_INVALID_ARGUMENT = 3,
     /// A text argument (username, password) is not valid UTF-8.
     MONGOAUTH_STATUS_INVALID_UTF8 = 4,
-    /// The object was never initialised, was cleared or freed, or is of
-    /// another type.
+    /// The object was never initialised or is of another type (a cleared
+    /// one is `OBJECT_FREED`).
     MONGOAUTH_STATUS_INVALID_OBJECT = 5,
     /// Caller memory is smaller than the object's `_SIZE` constant.
     MONGOAUTH_STATUS_MEMORY_TOO_SMALL = 6,
@@ -82,7 +82,9 @@ pub enum mongoauth_status {
     MONGOAUTH_STATUS_SERVER_ERROR = 105,
     /// The server required an unsupported extension (`m=`).
     MONGOAUTH_STATUS_MANDATORY_EXTENSION = 106,
-    /// Server side: wrong password or unknown user (deliberately not said which).
+    /// Wrong password or unknown user (deliberately not said which). Client
+    /// side: the server's code 18 (AuthenticationFailed), which is also in
+    /// `mongoauth_error.server_code`; server side: the proof did not verify.
     MONGOAUTH_STATUS_AUTHENTICATION_FAILED = 107,
     /// Server side: the client asked for channel binding.
     MONGOAUTH_STATUS_CHANNEL_BINDING_NOT_SUPPORTED = 108,
@@ -113,7 +115,8 @@ pub enum mongoauth_status {
     MONGOAUTH_STATUS_CHECKSUM_MISMATCH = 304,
 
     /// The server answered a command with `ok: 0`; its numeric code is in
-    /// `mongoauth_error.server_code` (18: AuthenticationFailed).
+    /// `mongoauth_error.server_code` (code 18, AuthenticationFailed, is
+    /// `MONGOAUTH_STATUS_AUTHENTICATION_FAILED` instead).
     MONGOAUTH_STATUS_COMMAND_FAILED = 400,
     /// The server broke the handshake protocol (claimed done too early,
     /// changed the conversation id, answered another request).
@@ -133,12 +136,23 @@ pub enum mongoauth_status {
     MONGOAUTH_STATUS_NOT_AUTHENTICATED = 404,
     /// The handshake did not finish before its deadline.
     MONGOAUTH_STATUS_TIMEOUT = 405,
+    // Added after the first release: appended here, numbered in their range.
+    /// The object is lent out to a call that has not returned: a call on it
+    /// from inside one of that call's callbacks (`mongoauth_handshake`'s
+    /// read or write). Nothing was done; call again once the running call
+    /// has returned.
+    MONGOAUTH_STATUS_BUSY = 18,
+    /// A caller-memory object used after its `_clear`, or cleared twice:
+    /// initialise it again first. (After `_free` a heap object's memory is
+    /// gone: using it is undefined, as after `free()`.)
+    MONGOAUTH_STATUS_OBJECT_FREED = 19,
 }
 
 use mongoauth_status::*;
 
-/// Every status, in numeric order (for tests and name lookup).
-pub(crate) const ALL: [mongoauth_status; 44] = [
+/// Every status (for tests and name lookup): each range in numeric order,
+/// later additions appended.
+pub(crate) const ALL: [mongoauth_status; 46] = [
     MONGOAUTH_STATUS_OK,
     MONGOAUTH_STATUS_NULL_POINTER,
     MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
@@ -183,6 +197,8 @@ pub(crate) const ALL: [mongoauth_status; 44] = [
     MONGOAUTH_STATUS_PANIC,
     MONGOAUTH_STATUS_NOT_AUTHENTICATED,
     MONGOAUTH_STATUS_TIMEOUT,
+    MONGOAUTH_STATUS_BUSY,
+    MONGOAUTH_STATUS_OBJECT_FREED,
 ];
 
 impl TryFrom<u32> for mongoauth_status {
@@ -252,6 +268,8 @@ impl mongoauth_status {
             MONGOAUTH_STATUS_INTERNAL => c"MONGOAUTH_STATUS_INTERNAL",
             MONGOAUTH_STATUS_NOT_AUTHENTICATED => c"MONGOAUTH_STATUS_NOT_AUTHENTICATED",
             MONGOAUTH_STATUS_TIMEOUT => c"MONGOAUTH_STATUS_TIMEOUT",
+            MONGOAUTH_STATUS_BUSY => c"MONGOAUTH_STATUS_BUSY",
+            MONGOAUTH_STATUS_OBJECT_FREED => c"MONGOAUTH_STATUS_OBJECT_FREED",
         }
     }
 
@@ -266,9 +284,7 @@ impl mongoauth_status {
             }
             MONGOAUTH_STATUS_INVALID_ARGUMENT => c"an argument is out of range",
             MONGOAUTH_STATUS_INVALID_UTF8 => c"a text argument is not valid UTF-8",
-            MONGOAUTH_STATUS_INVALID_OBJECT => {
-                c"object not initialised, already cleared or freed, or of another type"
-            }
+            MONGOAUTH_STATUS_INVALID_OBJECT => c"object not initialised, or of another type",
             MONGOAUTH_STATUS_MEMORY_TOO_SMALL => {
                 c"caller memory is smaller than the object's _SIZE constant"
             }
@@ -334,6 +350,12 @@ impl mongoauth_status {
                 c"the handshake ended without a verified login (e.g. an arbiter): not authenticated"
             }
             MONGOAUTH_STATUS_TIMEOUT => c"the handshake did not finish before its deadline",
+            MONGOAUTH_STATUS_BUSY => {
+                c"the object is in use by a call that has not returned (a call from inside its callback)"
+            }
+            MONGOAUTH_STATUS_OBJECT_FREED => {
+                c"the object was cleared or freed: initialise it again before use"
+            }
         }
     }
 }

@@ -132,7 +132,7 @@ static void test_uri_good(void) {
     EXPECT_OK(mongoauth_uri_credential_property(u, S("SERVICE_NAME"), buf, sizeof buf, &n, &found, &err));
     EXPECT(!found);
     EXPECT_OK(mongoauth_uri_clear(u, &err));
-    EXPECT_STATUS(mongoauth_uri_host_count(u, &count, &err), MONGOAUTH_STATUS_INVALID_OBJECT);
+    EXPECT_STATUS(mongoauth_uri_host_count(u, &count, &err), MONGOAUTH_STATUS_OBJECT_FREED);
 }
 
 static void test_uri_other(void) {
@@ -234,7 +234,7 @@ static void test_uri_misuse(void) {
     }
 #endif
     EXPECT_OK(mongoauth_uri_clear(u, &err));
-    EXPECT_STATUS(mongoauth_uri_clear(u, &err), MONGOAUTH_STATUS_INVALID_OBJECT);
+    EXPECT_STATUS(mongoauth_uri_clear(u, &err), MONGOAUTH_STATUS_OBJECT_FREED);
 }
 
 static void test_uri_encode(void) {
@@ -481,7 +481,7 @@ static void test_authenticator(void) {
     EXPECT_STATUS(mongoauth_authenticator_command((const mongoauth_authenticator *)&uri_mem, buf, sizeof buf, &n, &err),
                   MONGOAUTH_STATUS_INVALID_OBJECT);
     EXPECT_OK(mongoauth_authenticator_clear(a, &err));
-    EXPECT_STATUS(mongoauth_authenticator_is_authenticated(a, &b, &err), MONGOAUTH_STATUS_INVALID_OBJECT);
+    EXPECT_STATUS(mongoauth_authenticator_is_authenticated(a, &b, &err), MONGOAUTH_STATUS_OBJECT_FREED);
     EXPECT_OK(mongoauth_server_session_clear(s, &err));
 }
 
@@ -548,7 +548,7 @@ static void test_frames_and_uri_credential(void) {
     }
     EXPECT_OK(mongoauth_authenticator_clear(a, &err));
     EXPECT_OK(mongoauth_server_session_clear(s, &err));
-    EXPECT_STATUS(mongoauth_server_session_start(s, SECRET, sizeof SECRET, 2, &err), MONGOAUTH_STATUS_INVALID_OBJECT);
+    EXPECT_STATUS(mongoauth_server_session_start(s, SECRET, sizeof SECRET, 2, &err), MONGOAUTH_STATUS_OBJECT_FREED);
     /* a session needs start, 32 secret bytes, 28 salt bytes, at most MAX_USERS users */
     EXPECT_OK(mongoauth_server_session_init_static(&session_mem, sizeof session_mem, &s, &err));
     EXPECT_STATUS(mongoauth_server_session_handle(s, buf, n, ENTROPY24, 24, rep, sizeof rep, &m, &err),
@@ -572,7 +572,7 @@ static void test_frames_and_uri_credential(void) {
         EXPECT_OK(mongoauth_server_session_free(hs));
         EXPECT_OK(mongoauth_authenticator_new(&ha, &err));
         EXPECT_OK(mongoauth_authenticator_free(ha));
-        EXPECT_STATUS(mongoauth_authenticator_free(a), MONGOAUTH_STATUS_INVALID_OBJECT);
+        EXPECT_STATUS(mongoauth_authenticator_free(a), MONGOAUTH_STATUS_OBJECT_FREED);
     }
 #endif
 }

@@ -114,8 +114,13 @@ def test_misuse_raises_by_code():
     assert lib.mongoauth_scram_client_init_static(mem, lib.mongoauth_scram_client_size(), out, err) == 0
     assert lib.mongoauth_scram_client_free(out[0]) == ex.Status.WRONG_ALLOCATION
     assert lib.mongoauth_scram_client_clear(out[0], err) == 0
-    with pytest.raises(ex.InvalidObject):
+    with pytest.raises(ex.ObjectFreed):
         ll.scram_client_start(out[0], 2, b"user", b"pencil", b"\x01" * 24)
+    assert lib.mongoauth_scram_client_clear(out[0], err) == ex.Status.OBJECT_FREED
+    # memory that never held an object is another error
+    zero = ffi.new("uint64_t[]", lib.mongoauth_scram_client_size() // 8 + 1)
+    with pytest.raises(ex.InvalidObject):
+        ll.scram_client_start(ffi.cast("mongoauth_scram_client *", zero), 2, b"user", b"pencil", b"\x01" * 24)
 
 
 def test_mechanisms():

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from . import _lowlevel as _ll
 from .exceptions import *  # noqa: F401,F403
-from .exceptions import AuthenticationFailed, MongoauthError, ScramError, Status  # noqa: F401
+from .exceptions import AuthenticationFailed, Busy, MongoauthError, ObjectMisuse, ScramError, Status  # noqa: F401
 from .connection import Authenticator, ConnectionString, Credential, ServerSession, encode_uri  # noqa: F401
 
 __all__ = [
@@ -35,6 +35,9 @@ __all__ = [
     "ScramKeys",
     "KeyCache",
     "MongoauthError",
+    "AuthenticationFailed",
+    "Busy",
+    "ObjectMisuse",
     "Status",
     "version",
 ]

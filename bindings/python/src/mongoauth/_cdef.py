@@ -86,6 +86,7 @@ size_t mongoauth_scram_keys_size(void);
 size_t mongoauth_scram_credentials_size(void);
 size_t mongoauth_max_salt_bytes(void);
 size_t mongoauth_max_key_bytes(void);
+size_t mongoauth_max_secret_bytes(void);
 
 size_t mongoauth_scram_server_size(void);
 size_t mongoauth_scram_server_align(void);

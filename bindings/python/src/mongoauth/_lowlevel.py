@@ -14,7 +14,7 @@ import pathlib
 from cffi import FFI
 
 from ._cdef import CDEF
-from .exceptions import BufferTooSmall, error_for
+from .exceptions import BufferTooSmall, Status, error_for
 
 ffi = FFI()
 ffi.cdef(CDEF)
@@ -65,10 +65,11 @@ def ensure(status: int, err=None, needed: int | None = None) -> None:
         message = ffi.string(err.message, err.message_len).decode("utf-8", "replace")
     if not message:
         message = ffi.string(lib.mongoauth_strerror(status)).decode()
-    exc = error_for(status, message)
+    offset, server_code = None, 0
     if err is not None and err.status == status:
-        exc.offset = None if err.offset < 0 else int(err.offset)
-        exc.server_code = int(err.server_code)
+        offset = None if err.offset < 0 else int(err.offset)
+        server_code = int(err.server_code)
+    exc = error_for(status, message, offset=offset, server_code=server_code)
     if isinstance(exc, BufferTooSmall) and needed is not None:
         exc.needed = needed
     raise exc
@@ -88,7 +89,7 @@ def _read(fn, obj, capacity: int) -> bytes:
     err = _err()
     buf = ffi.new("uint8_t[]", max(capacity, 1))
     st = fn(obj, buf, capacity, written, err)
-    if st == BufferTooSmall.code:
+    if st == Status.BUFFER_TOO_SMALL:
         capacity = written[0]
         buf = ffi.new("uint8_t[]", capacity)
         st = fn(obj, buf, capacity, written, err)

@@ -6,7 +6,7 @@ the C objects `mongoauth_uri`, `mongoauth_authenticator` and
     cs = ConnectionString("mongodb://alice:pencil@db.example.com/?authSource=admin")
     auth = Authenticator.from_uri(cs)
     with socket.create_connection(cs.hosts[0]) as sock:
-        auth.handshake(sock)            # raises CommandFailed (server_code 18) on a bad password
+        auth.handshake(sock)            # raises AuthenticationFailed on a bad password
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import struct
 from dataclasses import dataclass
 
 from . import _lowlevel as _ll
-from .exceptions import BufferTooSmall
+from .exceptions import Status
 
 ffi, lib = _ll.ffi, _ll.lib
 ensure, _err = _ll.ensure, _ll._err
@@ -48,7 +48,7 @@ def _out(call, capacity: int = 256) -> bytes:
     err = _err()
     buf = ffi.new("uint8_t[]", max(capacity, 1))
     st = call(buf, capacity, written, err)
-    if st == BufferTooSmall.code:
+    if st == Status.BUFFER_TOO_SMALL:
         capacity = written[0]
         buf = ffi.new("uint8_t[]", max(capacity, 1))
         st = call(buf, capacity, written, err)
