@@ -252,14 +252,19 @@
 #define MONGOAUTH_SESSION_REPLY_BYTES 2048
 
 /**
- * Longest connection string a `mongoauth_uri` holds, in bytes.
+ * Longest connection string a `mongoauth_uri` holds, in bytes: 64 KiB,
+ * room for what the drivers accept (a 5,000-byte password, hundreds of
+ * hosts, long option lists). It was 2,048 before 0.2, which refused URIs
+ * that pymongo and libmongoc read. A longer text is `CAPACITY`, refused
+ * before any of it is read.
  */
-#define MONGOAUTH_URI_MAX_BYTES 2048
+#define MONGOAUTH_URI_MAX_BYTES 65536
 
 /**
- * `sizeof(mongoauth_uri)`: bytes of caller memory a connection string needs.
+ * `sizeof(mongoauth_uri)`: bytes of caller memory a connection string needs
+ * (the text buffer and 64 bytes of bookkeeping).
  */
-#define MONGOAUTH_URI_SIZE 2112
+#define MONGOAUTH_URI_SIZE 65600
 
 /**
  * `_Alignof(mongoauth_uri)`.
@@ -619,6 +624,11 @@ enum mongoauth_uri_warning_kind
    * A mechanism property repeated: the last one is used.
    */
   MONGOAUTH_URI_WARNING_REPEATED_PROPERTY = 8,
+  /**
+   * A `key:value` list value holds `%2C`: kept as `,`, but other drivers
+   * split there.
+   */
+  MONGOAUTH_URI_WARNING_ENCODED_COMMA = 9,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

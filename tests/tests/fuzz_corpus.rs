@@ -1,6 +1,6 @@
 //! The fuzz corpus under stable `cargo test`: every committed input of
-//! `fuzz/corpus/<target>/` goes through the same `mongoauth::fuzzing`
-//! function the libFuzzer target calls, and must pass.
+//! `fuzz/corpus/<target>/` goes through the same `mongoauth_fuzz_harness`
+//! function (`tests/fuzz-harness`) the libFuzzer target calls, and must pass.
 //!
 //! Also here: positive controls showing the two "nobody logs in" checks do
 //! fire on a real login, and the generator of the seed corpora
@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use mongoauth::client::{Authenticator, Credential, Progress};
 use mongoauth::codec::bson::{DocWriter, Value};
 use mongoauth::codec::wire::{self, CommandError, HelloReply, SaslContinue, SaslReply, SaslStart};
-use mongoauth::fuzzing::{self as fz, Outcome};
 use mongoauth::mech::scram::{Client, ClientConfig, Nonce, Sha256};
 use mongoauth::server::ServerSession;
+use mongoauth_fuzz_harness::{self as fz, Outcome};
 use mongoauth_tests::{root, spec_json};
 
 type Target = fn(&[u8]) -> Outcome;
