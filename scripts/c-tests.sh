@@ -147,7 +147,7 @@ fi
 # ---- examples and tests: plain, ASan+UBSan, valgrind ---------------------------
 # name:source:flavour (hosted | nostd)
 programs="scram:examples-c/scram.c:hosted firmware:examples-c/firmware.c:nostd misuse:tests/c/misuse.c:hosted roundtrip:tests/c/roundtrip.c:hosted misuse-nostd:tests/c/misuse.c:nostd"
-programs="$programs uri:examples-c/uri.c:hosted connect:examples-c/connect.c:hosted uri-auth:tests/c/uri_auth.c:hosted uri-auth-nostd:tests/c/uri_auth.c:nostd"
+programs="$programs uri:examples-c/uri.c:hosted connect:examples-c/connect.c:hosted uri-auth:tests/c/uri_auth.c:hosted uri-auth-nostd:tests/c/uri_auth.c:nostd uri-limits:tests/c/uri_limits.c:hosted"
 build_prog() { # build_prog NAME SRC FLAVOUR OUTSUFFIX EXTRA_FLAGS...
     local name=$1 src=$2 flavour=$3 suffix=$4
     shift 4
