@@ -394,9 +394,22 @@ pub fn uri(data: &[u8]) -> Outcome {
             return ensure(e.offset().is_none_or(|o| o <= s.len()), "URI error offset past input");
         }
     };
-    // Walk everything the parser offers.
+    // Walk everything the parser offers; each host goes through the
+    // builder and back unchanged (zone ids, sockets and UTF-8 names too).
+    ensure(cs.hosts().count() == cs.host_count(), "host iterator and host_count disagree")?;
     for h in cs.hosts() {
-        let _ = h;
+        host_round_trip(&h)?;
+    }
+    // `key:value` lists split at literal `,` and `:` only: an encoded one
+    // stays in its part.
+    let lists = cs.options().auth_mechanism_properties().into_iter();
+    for list in lists.chain(cs.options().read_preference_tags().iter().copied()) {
+        for (k, v) in list.iter() {
+            ensure(
+                !k.encoded().contains([',', ':']) && !v.encoded().contains(','),
+                "a key:value list split at an encoded separator",
+            )?;
+        }
     }
     for o in cs.raw_options() {
         let _ = o;
@@ -466,6 +479,28 @@ pub fn uri(data: &[u8]) -> Outcome {
     ensure(pass2.as_ref().map(|p| p.as_str()) == pass_str, "URI round trip changed the password")?;
     ensure(source2 == source, "URI round trip changed the auth source")?;
     ensure(cred2.mechanism() == cred.mechanism(), "URI round trip changed the mechanism")
+}
+
+/// A parsed host, decoded, written by [`UriBuilder`] and parsed again: the
+/// same host, kind and port.
+fn host_round_trip(h: &mongoauth::uri::Host<'_>) -> Outcome {
+    let mut decoded = vec![0u8; h.host.decoded_len()];
+    let name = h.host.decode(&mut decoded).map_err(|_| "a parsed host does not decode")?;
+    let spec = match h.port {
+        Some(p) => HostSpec::with_port(name, p),
+        None => HostSpec::new(name),
+    };
+    let hosts = [spec];
+    let builder = UriBuilder::new(&hosts);
+    let len = builder.encoded_len().map_err(|_| "UriBuilder refused a host the parser read")?;
+    let mut enc = vec![0u8; len];
+    let uri = builder.encode_into(&mut enc).map_err(|_| "UriBuilder failed with room")?;
+    let cs = ConnectionString::parse(uri, &mut ())
+        .map_err(|_| "a host written by UriBuilder does not parse")?;
+    let again = cs.hosts().next().ok_or("a host written by UriBuilder is lost")?;
+    ensure(again.host == h.host, "host round trip changed the host")?;
+    ensure(again.kind == h.kind, "host round trip changed the host's kind")?;
+    ensure(again.port == h.port, "host round trip changed the port")
 }
 
 // ---------------------------------------------------------------------------
