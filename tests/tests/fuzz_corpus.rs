@@ -81,8 +81,9 @@ fn uri_target_holds_on_spec_and_large_uris() {
     for dir in ["connection-string", "uri-options", "auth/legacy"] {
         for path in files(&mongoauth_tests::spec_tests().join(dir)) {
             if path.extension().is_some_and(|e| e == "json") {
-                let rel = path.strip_prefix(mongoauth_tests::spec_tests()).unwrap();
-                let json = spec_json(rel.to_str().unwrap());
+                let rel =
+                    path.strip_prefix(mongoauth_tests::spec_tests()).expect("under spec-tests");
+                let json = spec_json(rel.to_str().expect("UTF-8 path"));
                 for t in json["tests"].as_array().into_iter().flatten() {
                     uris.extend(t["uri"].as_str().map(String::from));
                 }

@@ -135,7 +135,9 @@ fn hostile_server_finals_are_refused() {
         assert!(!is_allowed_success(msg), "{what}: the oracle calls it allowed");
         match got {
             Ok(()) => panic!("{what}: {:?} accepted as success", String::from_utf8_lossy(msg)),
-            Err(e) => assert!(expected(&e), "{what}: {:?} gave {e:?}", String::from_utf8_lossy(msg)),
+            Err(e) => {
+                assert!(expected(&e), "{what}: {:?} gave {e:?}", String::from_utf8_lossy(msg))
+            }
         }
     }
 }

@@ -38,10 +38,10 @@ fn ipv6_zone_ids_are_accepted_and_kept() {
 #[test]
 fn malformed_zone_ids_are_refused() {
     for uri in [
-        "mongodb://[fe80::1%eth0]",    // RFC 6874: the % is written %25
-        "mongodb://[fe80::1%25]",      // empty zone
-        "mongodb://[fe80::1%25eth 0]", // space
-        "mongodb://[fe80::1%25eth0%]", // broken escape
+        "mongodb://[fe80::1%eth0]",      // RFC 6874: the % is written %25
+        "mongodb://[fe80::1%25]",        // empty zone
+        "mongodb://[fe80::1%25eth 0]",   // space
+        "mongodb://[fe80::1%25eth0%]",   // broken escape
         "mongodb://[fe80::1%25eth%2C0]", // a delimiter, encoded
         "mongodb://[fe80::1%25eth%5D0]",
         "mongodb://[fe80::1%25eth/0]",
@@ -106,12 +106,12 @@ fn a_5000_byte_password_parses_and_decodes() {
 
 #[test]
 fn two_hundred_hosts_parse() {
-    let hosts: Vec<String> = (0..200).map(|i| format!("host{i}.example.com:{}", 27017 + i)).collect();
+    let hosts: Vec<String> =
+        (0..200).map(|i| format!("host{i}.example.com:{}", 27017 + i)).collect();
     let uri = format!("mongodb://u:p@{}/?replicaSet=rs0", hosts.join(","));
     let cs = parse(&uri).unwrap();
     assert_eq!(cs.host_count(), 200);
-    let got: Vec<String> =
-        cs.hosts().map(|h| format!("{}:{}", h.host, h.port.unwrap())).collect();
+    let got: Vec<String> = cs.hosts().map(|h| format!("{}:{}", h.host, h.port.unwrap())).collect();
     assert_eq!(got, hosts);
 }
 
@@ -198,15 +198,14 @@ for uri in sys.argv[1:]:
         .output()
         .expect("run pymongo");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(String::from).collect();
+    let lines: Vec<String> =
+        String::from_utf8(out.stdout).unwrap().lines().map(String::from).collect();
     assert_eq!(lines.len(), uris.len());
     for (uri, theirs) in uris.iter().zip(&lines) {
         let ours = match parse(uri) {
             Ok(cs) => {
-                let hosts: Vec<String> = cs
-                    .hosts()
-                    .map(|h| format!("{}|{}", h.host, h.port.unwrap_or(27017)))
-                    .collect();
+                let hosts: Vec<String> =
+                    cs.hosts().map(|h| format!("{}|{}", h.host, h.port.unwrap_or(27017))).collect();
                 format!("OK {}", hosts.join(" "))
             }
             Err(_) => "ERR InvalidURI".to_string(),
