@@ -35,7 +35,7 @@ use crate::crypto::HmacKey;
 #[cfg(feature = "sha1")]
 pub use crate::crypto::Sha1;
 pub use crate::crypto::{ScramHash, SecretKey, Sha256};
-pub use crate::error::{Error, ScramMessage, ServerErrorText};
+pub use crate::error::{Error, MAX_SERVER_ERROR_LEN, ScramMessage, ServerErrorText};
 pub use cache::{CacheTag, CachedKeys, KeyCache, KeyStore};
 pub use client::{
     AnyClient, Authenticated, Client, ClientMachine, ExpectServerFinal, ExpectServerFirst,
