@@ -38,7 +38,8 @@ pub const MONGOAUTH_URI_ENCODE_MAX_PARTS: usize = 32;
 
 /// A parsed MongoDB connection string (`mongodb://` or `mongodb+srv://`).
 /// Opaque: declare one or carve `MONGOAUTH_URI_SIZE` bytes aligned to
-/// `MONGOAUTH_URI_ALIGN`, then `mongoauth_uri_init_static` (or `_new`),
+/// `MONGOAUTH_URI_ALIGN` (about 64 KiB: static storage or `_new`, not a
+/// small stack), then `mongoauth_uri_init_static` (or `_new`),
 /// then `mongoauth_uri_parse`. The object keeps its own copy of the text
 /// (the password included, wiped by `_clear`/`_free`), so the caller's
 /// string may be freed after parsing. Not thread-safe.

@@ -73,11 +73,14 @@ impl<'p> HostSpec<'p> {
                 return Err(invalid("a Unix socket path must end in .sock"));
             }
         } else if let Some(inner) = ip_literal(h) {
-            let (address, zone) = inner.split_once('%').unwrap_or((inner, "z"));
+            let (address, zone) = match inner.split_once('%') {
+                Some((address, zone)) => (address, Some(zone)),
+                None => (inner, None),
+            };
             if !address.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
                 return Err(invalid("IP literal may contain only hex digits, `:` and `.`"));
             }
-            if zone.is_empty() || zone.bytes().any(bad_hostname_byte) {
+            if zone.is_some_and(|z| z.is_empty() || z.bytes().any(bad_hostname_byte)) {
                 return Err(invalid("IPv6 zone id empty or holding a delimiter"));
             }
         } else if h.bytes().any(bad_hostname_byte) {

@@ -344,8 +344,9 @@ impl<'a> StrList<'a> {
 /// A `key:value,...` list: one read preference tag set, or the
 /// `authMechanismProperties` value. The list splits at each literal `,` and
 /// each item at its first literal `:`, then each part is decoded: values may
-/// contain `:`, and an encoded `,` (`%2C`) stays in its value (with a
-/// [`WarningKind::EncodedComma`] when parsing). Items without `:` were
+/// contain `:`, and an encoded `,` (`%2C`) stays in its value (for
+/// `authMechanismProperties`, with a [`WarningKind::EncodedComma`] when
+/// parsing, since other drivers split there). Items without `:` were
 /// reported as warnings when parsing and are skipped here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeyValueList<'a>(PctStr<'a>);
