@@ -254,14 +254,19 @@
 #define MONGOAUTH_SESSION_REPLY_BYTES 2048
 
 /**
- * Longest connection string a `mongoauth_uri` holds, in bytes.
+ * Longest connection string a `mongoauth_uri` holds, in bytes: 64 KiB,
+ * room for what the drivers accept (a 5,000-byte password, hundreds of
+ * hosts, long option lists). It was 2,048 before 0.2, which refused URIs
+ * that pymongo and libmongoc read. A longer text is `CAPACITY`, refused
+ * before any of it is read.
  */
-#define MONGOAUTH_URI_MAX_BYTES 2048
+#define MONGOAUTH_URI_MAX_BYTES 65536
 
 /**
- * `sizeof(mongoauth_uri)`: bytes of caller memory a connection string needs.
+ * `sizeof(mongoauth_uri)`: bytes of caller memory a connection string needs
+ * (the text buffer and 64 bytes of bookkeeping).
  */
-#define MONGOAUTH_URI_SIZE 2112
+#define MONGOAUTH_URI_SIZE 65600
 
 /**
  * `_Alignof(mongoauth_uri)`.
@@ -630,6 +635,11 @@ enum mongoauth_uri_warning_kind
    * A mechanism property repeated: the last one is used.
    */
   MONGOAUTH_URI_WARNING_REPEATED_PROPERTY = 8,
+  /**
+   * A `key:value` list value holds `%2C`: kept as `,`, but other drivers
+   * split there.
+   */
+  MONGOAUTH_URI_WARNING_ENCODED_COMMA = 9,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -747,7 +757,8 @@ typedef struct mongoauth_credential {
 /**
  * A parsed MongoDB connection string (`mongodb://` or `mongodb+srv://`).
  * Opaque: declare one or carve `MONGOAUTH_URI_SIZE` bytes aligned to
- * `MONGOAUTH_URI_ALIGN`, then `mongoauth_uri_init_static` (or `_new`),
+ * `MONGOAUTH_URI_ALIGN` (about 64 KiB: static storage or `_new`, not a
+ * small stack), then `mongoauth_uri_init_static` (or `_new`),
  * then `mongoauth_uri_parse`. The object keeps its own copy of the text
  * (the password included, wiped by `_clear`/`_free`), so the caller's
  * string may be freed after parsing. Not thread-safe.

@@ -147,7 +147,7 @@ fi
 # ---- examples and tests: plain, ASan+UBSan, valgrind ---------------------------
 # name:source:flavour (hosted | nostd)
 programs="scram:examples-c/scram.c:hosted firmware:examples-c/firmware.c:nostd misuse:tests/c/misuse.c:hosted roundtrip:tests/c/roundtrip.c:hosted misuse-nostd:tests/c/misuse.c:nostd"
-programs="$programs uri:examples-c/uri.c:hosted connect:examples-c/connect.c:hosted uri-auth:tests/c/uri_auth.c:hosted uri-auth-nostd:tests/c/uri_auth.c:nostd"
+programs="$programs uri:examples-c/uri.c:hosted connect:examples-c/connect.c:hosted uri-auth:tests/c/uri_auth.c:hosted uri-auth-nostd:tests/c/uri_auth.c:nostd uri-limits:tests/c/uri_limits.c:hosted"
 # move.c: every object type moved (memcpy, old bytes scribbled) after every
 # step of a login; objects.c: BUSY from inside a callback, OBJECT_FREED after
 # _clear, length limits before reads, one key cache shared by two

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Smoke-runs every fuzz target in fuzz/ (its own cargo workspace) for
 # FUZZ_SECONDS seconds each (default 10), starting from the committed corpus
-# in fuzz/corpus/<target>/. New inputs go to a scratch folder, never into the
+# in fuzz/corpus/<target>/. The parser targets run with -max_len=65536
+# -len_control=0, so inputs as long as a 64 KiB URI are tried from the
+# start; the two conversation targets keep libFuzzer's defaults. The long
+# documented run is scripts/fuzz-long.sh (not part of CI). New inputs go to a scratch folder, never into the
 # committed corpus; crashing inputs are kept under target/fuzz-artifacts/.
 #
 # Needs the nightly toolchain (`rustup toolchain install nightly`) and
@@ -48,12 +51,17 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 artifacts=$root/target/fuzz-artifacts
 mkdir -p "$artifacts"
+parsers=" scram_client_first scram_server_first scram_server_final scram_client_final saslprep uri bson op_msg "
 for target in $(cargo +nightly fuzz list); do
     mkdir -p "$scratch/$target"
+    lens=()
+    if [[ "$parsers" == *" $target "* ]]; then
+        lens=(-max_len=65536 -len_control=0)
+    fi
     log=$scratch/$target.log
     # The first folder receives new inputs; corpus/<target> is only read.
     if cargo +nightly fuzz run -O "$target" "$scratch/$target" "corpus/$target" -- \
-        -max_total_time="$seconds" -print_final_stats=1 \
+        -max_total_time="$seconds" "${lens[@]}" -print_final_stats=1 \
         -artifact_prefix="$artifacts/$target-" >"$log" 2>&1; then
         runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
         speed=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$')

@@ -51,6 +51,11 @@ impl ServerErrorText {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// The value as an RFC 5802 server-error-value, for branching on it
+    /// (an unknown value is `Unrecognized`, with its text).
+    pub fn kind(&self) -> crate::mech::scram::ServerErrorKind<'_> {
+        crate::mech::scram::ServerErrorKind::from_value(&self.0)
+    }
 }
 
 impl fmt::Debug for ServerErrorText {

@@ -91,9 +91,6 @@ pub mod client;
 pub mod codec;
 pub mod crypto;
 mod error;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod io;
 pub mod mech;
 #[cfg(feature = "std")]

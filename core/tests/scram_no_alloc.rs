@@ -40,6 +40,28 @@ fn full_conversation<H: ScramHash>() {
     assert!(bad.handle_server_first(b"r=x,s=!!,i=1").is_err());
 }
 
+/// Refusing hostile server-finals, and typing an `e=` value, allocate
+/// nothing either.
+#[test]
+fn hostile_server_finals_do_not_allocate() {
+    use mongoauth::Error;
+    use mongoauth::mech::scram::{ServerErrorKind, parse_server_final};
+    const V: &str = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+    assert_no_alloc("hostile server-finals", || {
+        for tail in [",e=other-error", ",m=ext", ",v=AAAA", ",x=\u{0}", ",x=ok"] {
+            let mut m = heapless::String::<128>::new();
+            m.push_str(V).unwrap();
+            m.push_str(tail).unwrap();
+            let r = parse_server_final(m.as_bytes());
+            assert_eq!(r.is_ok(), tail == ",x=ok", "{tail}");
+        }
+        match parse_server_final(b"e=no-resources,x=1") {
+            Err(Error::ServerError(t)) => assert_eq!(t.kind(), ServerErrorKind::NoResources),
+            other => panic!("{other:?}"),
+        }
+    });
+}
+
 #[test]
 fn guard_sees_allocations() {
     self_test();

@@ -33,6 +33,7 @@ const URIS: &[&str] = &[
     "mongodb://user%40EXAMPLE.COM@localhost/?authMechanism=GSSAPI&authMechanismProperties=SERVICE_NAME:other,CANONICALIZE_HOST_NAME:forward",
     "mongodb://localhost/?authMechanism=MONGODB-OIDC&authMechanismProperties=ENVIRONMENT:azure,TOKEN_RESOURCE:mongodb://x%2Cy&foo=bar&journal=&wtimeout=5",
     "mongodb+srv://cluster0.example.mongodb.net/?srvServiceName=custom&authSource=admin",
+    "mongodb://u@[fe80::1%25eth0]:27018,[::1%25lo]/?authMechanism=MONGODB-OIDC&authMechanismProperties=ENVIRONMENT:azure,TOKEN_RESOURCE:api%2Cv2",
 ];
 
 #[test]

@@ -18,12 +18,18 @@ use crate::panic::boundary;
 use crate::ptr;
 use crate::status::mongoauth_status::{self, *};
 
-/// Longest connection string a `mongoauth_uri` holds, in bytes.
-pub const MONGOAUTH_URI_MAX_BYTES: usize = 2048;
-/// `sizeof(mongoauth_uri)`: bytes of caller memory a connection string needs.
-pub const MONGOAUTH_URI_SIZE: usize = 2112;
+/// Longest connection string a `mongoauth_uri` holds, in bytes: 64 KiB,
+/// room for what the drivers accept (a 5,000-byte password, hundreds of
+/// hosts, long option lists). It was 2,048 before 0.2, which refused URIs
+/// that pymongo and libmongoc read. A longer text is `CAPACITY`, refused
+/// before any of it is read.
+pub const MONGOAUTH_URI_MAX_BYTES: usize = 65536;
+/// `sizeof(mongoauth_uri)`: bytes of caller memory a connection string needs
+/// (the text buffer and 64 bytes of bookkeeping).
+pub const MONGOAUTH_URI_SIZE: usize = 65600;
 /// `_Alignof(mongoauth_uri)`.
 pub const MONGOAUTH_URI_ALIGN: usize = 8;
+const _: () = assert!(MONGOAUTH_URI_SIZE == MONGOAUTH_URI_MAX_BYTES + 64);
 /// Warnings kept per connection string (`mongoauth_uri_warning`); the count
 /// (`mongoauth_uri_warning_count`) includes any beyond.
 pub const MONGOAUTH_URI_MAX_WARNINGS: usize = 16;
@@ -32,7 +38,8 @@ pub const MONGOAUTH_URI_ENCODE_MAX_PARTS: usize = 32;
 
 /// A parsed MongoDB connection string (`mongodb://` or `mongodb+srv://`).
 /// Opaque: declare one or carve `MONGOAUTH_URI_SIZE` bytes aligned to
-/// `MONGOAUTH_URI_ALIGN`, then `mongoauth_uri_init_static` (or `_new`),
+/// `MONGOAUTH_URI_ALIGN` (about 64 KiB: static storage or `_new`, not a
+/// small stack), then `mongoauth_uri_init_static` (or `_new`),
 /// then `mongoauth_uri_parse`. The object keeps its own copy of the text
 /// (the password included, wiped by `_clear`/`_free`), so the caller's
 /// string may be freed after parsing. Not thread-safe.
@@ -211,14 +218,15 @@ pub unsafe extern "C" fn mongoauth_uri_parse(
         s.parsed = false;
         s.text.zeroize();
         s.len = 0;
-        // SAFETY: caller contract.
-        let input = unsafe { ptr::bytes(text, text_len, "text") }?;
-        ConnectionString::parse_bytes(input, &mut ())?;
-        let dst = s.text.get_mut(..input.len()).ok_or(Fail::arg(
+        // The limit first: no byte behind `text` is read when it is too long.
+        let dst = s.text.get_mut(..text_len).ok_or(Fail::arg(
             MONGOAUTH_STATUS_CAPACITY,
             "connection string longer than MONGOAUTH_URI_MAX_BYTES",
             "text",
         ))?;
+        // SAFETY: caller contract.
+        let input = unsafe { ptr::bytes(text, text_len, "text") }?;
+        ConnectionString::parse_bytes(input, &mut ())?;
         dst.copy_from_slice(input);
         s.len = input.len();
         s.parsed = true;
@@ -696,6 +704,9 @@ pub enum mongoauth_uri_warning_kind {
     MONGOAUTH_URI_WARNING_MALFORMED_LIST_ITEM = 7,
     /// A mechanism property repeated: the last one is used.
     MONGOAUTH_URI_WARNING_REPEATED_PROPERTY = 8,
+    /// A `key:value` list value holds `%2C`: kept as `,`, but other drivers
+    /// split there.
+    MONGOAUTH_URI_WARNING_ENCODED_COMMA = 9,
 }
 
 fn warning_kind(k: WarningKind) -> mongoauth_uri_warning_kind {
@@ -709,6 +720,7 @@ fn warning_kind(k: WarningKind) -> mongoauth_uri_warning_kind {
         WarningKind::DeprecatedOptionIgnored => MONGOAUTH_URI_WARNING_DEPRECATED_OPTION_IGNORED,
         WarningKind::MalformedListItem => MONGOAUTH_URI_WARNING_MALFORMED_LIST_ITEM,
         WarningKind::RepeatedProperty => MONGOAUTH_URI_WARNING_REPEATED_PROPERTY,
+        WarningKind::EncodedComma => MONGOAUTH_URI_WARNING_ENCODED_COMMA,
         _ => MONGOAUTH_URI_WARNING_OTHER,
     }
 }

@@ -1,10 +1,10 @@
 #![no_main]
-//! `mongoauth::fuzzing::bson`: see its documentation for the invariants.
+//! `mongoauth_fuzz_harness::bson`: see its documentation for the invariants.
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(invariant) = mongoauth::fuzzing::bson(data) {
+    if let Err(invariant) = mongoauth_fuzz_harness::bson(data) {
         panic!("bson: {invariant}");
     }
 });

@@ -1,10 +1,10 @@
 #![no_main]
-//! `mongoauth::fuzzing::scram_client_first`: see its documentation for the invariants.
+//! `mongoauth_fuzz_harness::scram_client_first`: see its documentation for the invariants.
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(invariant) = mongoauth::fuzzing::scram_client_first(data) {
+    if let Err(invariant) = mongoauth_fuzz_harness::scram_client_first(data) {
         panic!("scram_client_first: {invariant}");
     }
 });

@@ -1,10 +1,10 @@
 #![no_main]
-//! `mongoauth::fuzzing::scram_server_final`: see its documentation for the invariants.
+//! `mongoauth_fuzz_harness::scram_server_final`: see its documentation for the invariants.
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(invariant) = mongoauth::fuzzing::scram_server_final(data) {
+    if let Err(invariant) = mongoauth_fuzz_harness::scram_server_final(data) {
         panic!("scram_server_final: {invariant}");
     }
 });

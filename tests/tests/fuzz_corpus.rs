@@ -1,6 +1,6 @@
 //! The fuzz corpus under stable `cargo test`: every committed input of
-//! `fuzz/corpus/<target>/` goes through the same `mongoauth::fuzzing`
-//! function the libFuzzer target calls, and must pass.
+//! `fuzz/corpus/<target>/` goes through the same `mongoauth_fuzz_harness`
+//! function (`tests/fuzz-harness`) the libFuzzer target calls, and must pass.
 //!
 //! Also here: positive controls showing the two "nobody logs in" checks do
 //! fire on a real login, and the generator of the seed corpora
@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use mongoauth::client::{Authenticator, Credential, Step};
 use mongoauth::codec::bson::{DocWriter, Value};
 use mongoauth::codec::wire::{self, CommandError, HelloReply, SaslContinue, SaslReply, SaslStart};
-use mongoauth::fuzzing::{self as fz, Outcome};
 use mongoauth::mech::scram::{Client, ClientConfig, Nonce, Sha256};
 use mongoauth::server::ServerSession;
+use mongoauth_fuzz_harness::{self as fz, Outcome};
 use mongoauth_tests::{root, spec_json};
 
 type Target = fn(&[u8]) -> Outcome;
@@ -70,6 +70,44 @@ fn replay_committed_corpus() {
         assert!(TARGETS.iter().any(|(t, _)| *t == name), "corpus folder {name} has no target");
     }
     assert!(failures.is_empty(), "corpus inputs broke invariants:\n{}", failures.join("\n"));
+}
+
+/// The URI target's invariants over every URI of the spec suites, and over
+/// the shapes issue #12 names (zone ids, long passwords, many hosts, `%2C`
+/// in a property, a URI longer than the target's old 4 KiB buffers).
+#[test]
+fn uri_target_holds_on_spec_and_large_uris() {
+    let mut uris: Vec<String> = Vec::new();
+    for dir in ["connection-string", "uri-options", "auth/legacy"] {
+        for path in files(&mongoauth_tests::spec_tests().join(dir)) {
+            if path.extension().is_some_and(|e| e == "json") {
+                let rel =
+                    path.strip_prefix(mongoauth_tests::spec_tests()).expect("under spec-tests");
+                let json = spec_json(rel.to_str().expect("UTF-8 path"));
+                for t in json["tests"].as_array().into_iter().flatten() {
+                    uris.extend(t["uri"].as_str().map(String::from));
+                }
+            }
+        }
+    }
+    assert!(uris.len() > 300, "{} spec URIs", uris.len());
+    let hosts: Vec<String> = (0..200).map(|i| format!("h{i}.example.com:{}", 1 + i)).collect();
+    uris.extend([
+        "mongodb://u:p@[fe80::1%25eth0]:27018,[::1%25lo],/tmp%2Fm.sock/db".to_string(),
+        format!("mongodb://user:{}@localhost/admin?authSource=x", "p%40".repeat(1400)),
+        format!("mongodb://user:{}@localhost/admin", "p".repeat(5000)),
+        format!("mongodb://u:p@{}/?authMechanism=SCRAM-SHA-256", hosts.join(",")),
+        "mongodb://u@h/?authMechanism=MONGODB-OIDC&authMechanismProperties=ENVIRONMENT:azure,\
+         TOKEN_RESOURCE:api%2Cv2&readPreferenceTags=dc:n%2Cy,rack:1"
+            .to_string(),
+    ]);
+    let mut failures = Vec::new();
+    for uri in &uris {
+        if let Err(invariant) = fz::uri(uri.as_bytes()) {
+            failures.push(format!("{uri}: {invariant}"));
+        }
+    }
+    assert!(failures.is_empty(), "uri target invariants broke:\n{}", failures.join("\n"));
 }
 
 // ---------------------------------------------------------------------------
@@ -239,6 +277,10 @@ fn generate_seed_corpus() {
         ("rfc7677", b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="),
         ("error", b"e=invalid-proof"),
         ("extension", b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=,x=ext"),
+        ("error-then-extension", b"e=other-error,x=ext"),
+        ("hostile-error-after-verifier", b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=,e=other"),
+        ("hostile-mandatory", b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=,m=ext"),
+        ("hostile-two-verifiers", b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ=,v=rmF9pqV8S7suAoZWja4dJRkFsKQ="),
     ] {
         write_seed("scram_server_final", name, m);
     }
@@ -309,9 +351,16 @@ fn generate_seed_corpus() {
             "options",
             "mongodb://u:p@h1:1,h2/db?readPreferenceTags=dc:ny,rack:1&readPreferenceTags=&appName=x",
         ),
+        ("zone-id", "mongodb://u:p@[fe80::1%25eth0]:27018,[::1%25lo]/db"),
+        (
+            "encoded-comma",
+            "mongodb://u@h/?authMechanism=MONGODB-OIDC&authMechanismProperties=ENVIRONMENT:azure,TOKEN_RESOURCE:api%2Cv2",
+        ),
     ] {
         write_seed("uri", name, uri.as_bytes());
     }
+    let long = format!("mongodb://user:{}@localhost/admin?authSource=x", "p".repeat(4120));
+    write_seed("uri", "long-password", long.as_bytes());
 
     // BSON: the auth commands and replies as the crate writes them, and every type.
     let hello = HelloReply::primary();

@@ -40,7 +40,8 @@ fn ip_literal(h: &str) -> Option<&str> {
 }
 
 /// One host for [`UriBuilder`]: a hostname, IPv4 address, IPv6 address (with
-/// or without brackets) or Unix socket path (containing `/`, ending `.sock`).
+/// or without brackets, with or without a zone id: `fe80::1%eth0`) or Unix
+/// socket path (containing `/`, ending `.sock`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HostSpec<'p> {
     /// The host, unescaped.
@@ -72,8 +73,15 @@ impl<'p> HostSpec<'p> {
                 return Err(invalid("a Unix socket path must end in .sock"));
             }
         } else if let Some(inner) = ip_literal(h) {
-            if !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+            let (address, zone) = match inner.split_once('%') {
+                Some((address, zone)) => (address, Some(zone)),
+                None => (inner, None),
+            };
+            if !address.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
                 return Err(invalid("IP literal may contain only hex digits, `:` and `.`"));
+            }
+            if zone.is_some_and(|z| z.is_empty() || z.bytes().any(bad_hostname_byte)) {
+                return Err(invalid("IPv6 zone id empty or holding a delimiter"));
             }
         } else if h.bytes().any(bad_hostname_byte) {
             return Err(invalid("hostname contains a character hosts cannot contain"));
@@ -84,7 +92,15 @@ impl<'p> HostSpec<'p> {
     fn write(&self, w: &mut dyn Write) -> fmt::Result {
         let h = self.host;
         match ip_literal(h) {
-            Some(inner) if !h.contains('/') => write!(w, "[{inner}]")?,
+            Some(inner) if !h.contains('/') => match inner.split_once('%') {
+                // RFC 6874: the zone id's `%` is written `%25`.
+                Some((address, zone)) => {
+                    write!(w, "[{address}%25")?;
+                    escape(w, zone, b"")?;
+                    w.write_str("]")?;
+                }
+                None => write!(w, "[{inner}]")?,
+            },
             _ => escape(w, h, b"")?,
         }
         if let Some(p) = self.port {

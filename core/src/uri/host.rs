@@ -12,7 +12,9 @@ pub enum HostKind {
     Hostname,
     /// A dotted-quad IPv4 address.
     Ipv4,
-    /// A bracketed IP literal; [`Host::host`] is the text inside the brackets.
+    /// A bracketed IP literal; [`Host::host`] is the text inside the
+    /// brackets, with its zone id if any (RFC 6874: `[fe80::1%25eth0]`,
+    /// which decodes to `fe80::1%eth0`, as pymongo and libmongoc keep it).
     IpLiteral,
     /// A Unix domain socket path (contains `/` and ends in `.sock` once decoded).
     UnixSocket,
@@ -56,6 +58,19 @@ fn is_ipv4(host: PctStr<'_>) -> bool {
     digits > 0 && parts == 3
 }
 
+/// RFC 6874 `"%25" ZoneID`: `%25` and then 1 or more unreserved characters
+/// or escapes (the escapes' decoded bytes must not be controls, space or a
+/// delimiter that would make the host ambiguous).
+fn is_zone_id(zone: &str) -> bool {
+    let Some(id) = zone.strip_prefix("%25") else {
+        return false;
+    };
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    !id.is_empty()
+        && id.bytes().all(|b| unreserved(b) || b == b'%')
+        && PctStr::new(id, 0).is_ok_and(|z| z.bytes().all(|b| !bad_hostname_byte(b)))
+}
+
 /// Characters a decoded hostname cannot contain.
 pub(crate) fn bad_hostname_byte(b: u8) -> bool {
     b <= 0x20
@@ -95,9 +110,15 @@ pub(crate) fn parse_host(
             return Err(UriError::at(UriErrorKind::InvalidIpLiteral, offset));
         };
         let inner = inner_and_rest.get(..close).unwrap_or_default();
-        let ok = !inner.is_empty()
-            && inner.contains(':')
-            && inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        // RFC 6874: `IPv6address "%25" ZoneID`, ZoneID = 1*(unreserved / pct-encoded).
+        let (address, zone) = match inner.find('%') {
+            Some(i) => (inner.get(..i).unwrap_or_default(), inner.get(i..)),
+            None => (inner, None),
+        };
+        let ok = !address.is_empty()
+            && address.contains(':')
+            && address.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+            && zone.is_none_or(is_zone_id);
         if !ok {
             return Err(UriError::at(UriErrorKind::InvalidIpLiteral, offset + 1));
         }

@@ -137,10 +137,6 @@ fn userinfo_byte_ok(b: u8) -> bool {
         )
 }
 
-fn starts_with_ignore_case(s: &[u8], prefix: &str) -> bool {
-    s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
-}
-
 impl<'a> ConnectionString<'a> {
     /// Parse `uri`, sending warnings to `warnings` (pass `&mut ()` to drop
     /// them, or a [`Warnings`] list, or a closure).
@@ -149,9 +145,11 @@ impl<'a> ConnectionString<'a> {
     /// A [`UriError`] naming the rule and the byte offset.
     pub fn parse<S: WarningSink<'a>>(uri: &'a str, warnings: &mut S) -> Result<Self, UriError> {
         let bytes = uri.as_bytes();
-        let (scheme, start) = if starts_with_ignore_case(bytes, SCHEME_PLAIN) {
+        // Case-sensitive, as the spec, pymongo and libmongoc read it:
+        // `MONGODB://` is refused.
+        let (scheme, start) = if bytes.starts_with(SCHEME_PLAIN.as_bytes()) {
             (Scheme::Mongodb, SCHEME_PLAIN.len())
-        } else if starts_with_ignore_case(bytes, SCHEME_SRV) {
+        } else if bytes.starts_with(SCHEME_SRV.as_bytes()) {
             (Scheme::MongodbSrv, SCHEME_SRV.len())
         } else {
             return Err(UriError::at(UriErrorKind::InvalidScheme, 0));

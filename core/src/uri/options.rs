@@ -342,16 +342,22 @@ impl<'a> StrList<'a> {
 }
 
 /// A `key:value,...` list: one read preference tag set, or the
-/// `authMechanismProperties` value. Each item splits at its first `:`, so
-/// values may contain `:`. Items without `:` were reported as warnings when
-/// parsing and are skipped here.
+/// `authMechanismProperties` value. The list splits at each literal `,` and
+/// each item at its first literal `:`, then each part is decoded: values may
+/// contain `:`, and an encoded `,` (`%2C`) stays in its value (for
+/// `authMechanismProperties`, with a [`WarningKind::EncodedComma`] when
+/// parsing, since other drivers split there). Items without `:` were
+/// reported as warnings when parsing and are skipped here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeyValueList<'a>(PctStr<'a>);
 
 impl<'a> KeyValueList<'a> {
     /// `(name, value)` pairs in input order.
     pub fn iter(&self) -> impl Iterator<Item = (PctStr<'a>, PctStr<'a>)> + 'a {
-        self.0.split(b',').filter_map(|item| item.split_once(b':')).filter(|(k, _)| !k.is_empty())
+        self.0
+            .split_raw(b',')
+            .filter_map(|item| item.split_once_raw(b':'))
+            .filter(|(k, _)| !k.is_empty())
     }
     /// The value for `name` (ASCII-case-insensitive); the last one if repeated.
     pub fn get(&self, name: &str) -> Option<PctStr<'a>> {
@@ -771,7 +777,7 @@ fn parse_value<'a, S: WarningSink<'a>>(
 
 /// Every item has a `:` with a non-empty name.
 fn well_formed_pairs(v: PctStr<'_>) -> bool {
-    v.split(b',').all(|item| item.split_once(b':').is_some_and(|(k, _)| !k.is_empty()))
+    v.split_raw(b',').all(|item| item.split_once_raw(b':').is_some_and(|(k, _)| !k.is_empty()))
 }
 
 /// Warn about malformed items and repeated names; bound the item count.
@@ -782,9 +788,12 @@ fn check_properties<'a, S: WarningSink<'a>>(
 ) -> Result<(), UriError> {
     let key = Some(OptionKey::AuthMechanismProperties);
     let mut names: heapless::Vec<PctStr<'a>, MAX_MECHANISM_PROPERTIES> = heapless::Vec::new();
-    for item in v.split(b',') {
-        match item.split_once(b':') {
-            Some((k, _)) if !k.is_empty() => {
+    for item in v.split_raw(b',') {
+        match item.split_once_raw(b':') {
+            Some((k, value)) if !k.is_empty() => {
+                if value.bytes().any(|b| b == b',') {
+                    sink.warn(Warning::new(WarningKind::EncodedComma, key, name, item.offset()));
+                }
                 if names.iter().any(|seen| {
                     seen.bytes()
                         .map(|b| b.to_ascii_lowercase())

@@ -194,7 +194,20 @@ impl<'a> PctStr<'a> {
     /// Split on a decoded ASCII byte (`%2C` counts as `,`, because the whole
     /// value is decoded before it is split).
     pub(crate) fn split(&self, sep: u8) -> Split<'a> {
-        Split { rest: Some(*self), sep }
+        Split { rest: Some(*self), sep, raw: false }
+    }
+
+    /// Split on a literal ASCII byte as written: an encoded separator
+    /// (`%2C` for `,`) is data, not a separator. For `key:value` lists,
+    /// where an escape is the only way to put a `,` in a value.
+    pub(crate) fn split_raw(&self, sep: u8) -> Split<'a> {
+        Split { rest: Some(*self), sep, raw: true }
+    }
+
+    /// Split at the first literal (not encoded) `sep`.
+    pub(crate) fn split_once_raw(&self, sep: u8) -> Option<(PctStr<'a>, PctStr<'a>)> {
+        let i = self.raw.as_bytes().iter().position(|&b| b == sep)?;
+        Some((self.sub(0, i), self.sub(i + 1, self.raw.len())))
     }
 
     /// Split at the first decoded `sep`.
@@ -322,13 +335,15 @@ impl Iterator for DecodedBytes<'_> {
 pub(crate) struct Split<'a> {
     rest: Option<PctStr<'a>>,
     sep: u8,
+    raw: bool,
 }
 
 impl<'a> Iterator for Split<'a> {
     type Item = PctStr<'a>;
     fn next(&mut self) -> Option<PctStr<'a>> {
         let cur = self.rest.take()?;
-        match cur.split_once(self.sep) {
+        let parts = if self.raw { cur.split_once_raw(self.sep) } else { cur.split_once(self.sep) };
+        match parts {
             Some((head, tail)) => {
                 self.rest = Some(tail);
                 Some(head)

@@ -47,24 +47,17 @@ impl Fault {
 /// A cursor over one message's attributes (`a=value` separated by `,`),
 /// tracking the byte offset for errors.
 pub(crate) struct Attrs<'a> {
-    msg: ScramMessage,
     rest: &'a [u8],
     offset: usize,
 }
 
 impl<'a> Attrs<'a> {
-    pub(crate) fn new(msg: ScramMessage, bytes: &'a [u8]) -> Self {
-        Attrs { msg, rest: bytes, offset: 0 }
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Attrs { rest: bytes, offset: 0 }
     }
 
     pub(crate) fn err(&self, rule: &'static str) -> Fault {
         Fault { rule, offset: self.offset }
-    }
-
-    /// `Error::Malformed` for this message.
-    #[cold]
-    pub(crate) fn error(&self, fault: Fault) -> Error {
-        fault.into_error(self.msg)
     }
 
     pub(crate) fn offset(&self) -> usize {
@@ -107,25 +100,102 @@ impl<'a> Attrs<'a> {
         }
     }
 
-    /// Check the remaining optional extensions: each must be `a=value`.
-    /// Returns whether a mandatory extension (`m=`) was present.
-    pub(crate) fn extensions(&mut self) -> Result<bool, Fault> {
-        let mut mandatory = false;
+    /// Check the remaining optional extensions (RFC 5802 `extensions`):
+    /// each must be `attr-val`, an ASCII letter that no SCRAM attribute uses
+    /// (see [`is_reserved_attribute`]), `=`, and a `value` (1 or more bytes of
+    /// UTF-8 without NUL or `,`). A mandatory extension (`m=`) is
+    /// [`Ext::Mandatory`]: the caller cannot ignore it by accident.
+    pub(crate) fn extensions(&mut self) -> Result<(), Ext> {
         while !self.is_empty() {
             let (field, at) = self.field()?;
             match field {
-                [n, b'=', value @ ..] if n.is_ascii_alphabetic() && !value.is_empty() => {
-                    if *n == b'm' {
-                        mandatory = true;
-                    }
-                }
+                [b'm' | b'M', b'=', ..] => return Err(Ext::Mandatory),
+                [n, b'=', value @ ..]
+                    if n.is_ascii_alphabetic()
+                        && !is_reserved_attribute(*n)
+                        && is_attr_value(value) => {}
                 _ => {
-                    return Err(Fault { rule: "extension not `x=value`", offset: at });
+                    return Err(Ext::Fault(Fault {
+                        rule: "extension not `x=value` with an unused letter",
+                        offset: at,
+                    }));
                 }
             }
         }
-        Ok(mandatory)
+        Ok(())
     }
+}
+
+/// Why [`Attrs::extensions`] refused the rest of a message.
+pub(crate) enum Ext {
+    /// A broken `attr-val`, or a letter that SCRAM already uses.
+    Fault(Fault),
+    /// `m=`: a mandatory extension, which no SCRAM peer of ours supports.
+    Mandatory,
+}
+
+impl From<Fault> for Ext {
+    fn from(fault: Fault) -> Self {
+        Ext::Fault(fault)
+    }
+}
+
+impl Ext {
+    #[cold]
+    fn into_error(self, message: ScramMessage) -> Error {
+        match self {
+            Ext::Fault(fault) => fault.into_error(message),
+            Ext::Mandatory => Error::MandatoryExtension,
+        }
+    }
+}
+
+/// The attribute letters RFC 5802 gives a meaning (`a c e i m n p r s v`),
+/// in either case: none of them may appear as an extension, so a second
+/// `v=` or an `e=` after a verifier is malformed, never ignored.
+pub(crate) fn is_reserved_attribute(letter: u8) -> bool {
+    matches!(
+        letter.to_ascii_lowercase(),
+        b'a' | b'c' | b'e' | b'i' | b'm' | b'n' | b'p' | b'r' | b's' | b'v'
+    )
+}
+
+/// RFC 5802 `value`: 1 or more UTF-8 characters, none of them NUL or `,`.
+pub(crate) fn is_attr_value(bytes: &[u8]) -> bool {
+    !bytes.is_empty() && decode_utf8(bytes, |c| c != '\0' && c != ',')
+}
+
+/// Walk `bytes` as strict UTF-8 (RFC 3629: no overlong forms, no
+/// surrogates, nothing past U+10FFFF), handing each character to `each`;
+/// `false` as soon as the bytes are not UTF-8 or `each` says no. A small
+/// decoder in place of `core::str::from_utf8`, whose fast path and tables
+/// cost several hundred bytes of flash for these cold uses.
+fn decode_utf8(bytes: &[u8], mut each: impl FnMut(char) -> bool) -> bool {
+    let mut rest = bytes;
+    while let [lead, tail @ ..] = rest {
+        let (len, min, mut cp) = match *lead {
+            0x00..=0x7f => (0, 0, u32::from(*lead)),
+            0xc0..=0xdf => (1, 0x80, u32::from(lead & 0x1f)),
+            0xe0..=0xef => (2, 0x800, u32::from(lead & 0x0f)),
+            0xf0..=0xf7 => (3, 0x1_0000, u32::from(lead & 0x07)),
+            _ => return false,
+        };
+        let Some((cont, after)) = tail.split_at_checked(len) else {
+            return false;
+        };
+        for &b in cont {
+            if b & 0xc0 != 0x80 {
+                return false;
+            }
+            cp = (cp << 6) | u32::from(b & 0x3f);
+        }
+        match char::from_u32(cp) {
+            Some(c) if cp >= min && each(c) => {}
+            _ => return false,
+        }
+        rest = after;
+    }
+    true
 }
 
 /// RFC 5802 `printable`: 0x21..=0x7E except `,`.
@@ -165,7 +235,7 @@ pub(crate) fn parse_server_first_salt<'m, 's>(
     if let Some(value) = msg.strip_prefix(b"e=") {
         return Err(Stop::ServerError(value));
     }
-    server_first_fields(&mut Attrs::new(ScramMessage::ServerFirst, msg), salt)
+    server_first_fields(&mut Attrs::new(msg), salt)
 }
 
 /// Why a server-first-message was refused: a few words, unlike [`Error`],
@@ -181,6 +251,15 @@ pub(crate) enum Stop<'m> {
 impl From<Fault> for Stop<'_> {
     fn from(fault: Fault) -> Self {
         Stop::Malformed(fault)
+    }
+}
+
+impl From<Ext> for Stop<'_> {
+    fn from(ext: Ext) -> Self {
+        match ext {
+            Ext::Fault(fault) => Stop::Malformed(fault),
+            Ext::Mandatory => Stop::MandatoryExtension,
+        }
     }
 }
 
@@ -221,84 +300,158 @@ fn server_first_fields<'m, 's>(
     let digits = a.expect(b'i', "expected `i=` third")?;
     let iterations =
         parse_u32(digits).ok_or(Fault { rule: "`i=` not a decimal u32", offset: iter_at + 2 })?;
-    if a.extensions()? {
-        return Err(Stop::MandatoryExtension);
-    }
+    a.extensions()?;
     Ok((ServerFirst { nonce, salt_b64, iterations }, salt))
 }
 
 /// The verdict of a server-final-message.
 #[derive(Debug)]
 pub enum ServerFinal<'a> {
-    /// `v=`: the server signature, still base64.
+    /// `v=`: the server signature, still base64 (checked canonical, 1 to
+    /// 64 bytes decoded).
     Verifier(&'a [u8]),
 }
 
-/// Parse a server-final-message: `v=<b64>[,ext]` or `e=<error>` (returned as
-/// [`Error::ServerError`]).
+/// Parse a server-final-message (RFC 5802: `server-final-message =
+/// (server-error / verifier) ["," extensions]`): exactly one `v=<base64>`
+/// or one `e=<server-error-value>`, then only extensions whose letters SCRAM
+/// does not use. `e=` is returned as [`Error::ServerError`] (see
+/// [`ServerErrorText::kind`](crate::mech::scram::ServerErrorText::kind)); a
+/// mandatory extension (`m=`) anywhere is [`Error::MandatoryExtension`];
+/// anything else (a second `v=`, an `e=` after `v=`, a broken extension) is
+/// [`Error::Malformed`]. Only `Ok` lets a client go on to check the
+/// signature.
 pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
+    const MSG: ScramMessage = ScramMessage::ServerFinal;
     if msg.len() > MAX_MESSAGE_LEN {
         return Err(Error::Capacity { what: "server-final-message", limit: MAX_MESSAGE_LEN });
     }
-    let mut a = Attrs::new(ScramMessage::ServerFinal, msg);
-    let fields = if msg.starts_with(b"e=") {
-        a.field().map(|(field, _)| Err(field.get(2..).unwrap_or(&[])))
-    } else {
-        a.expect(b'v', "expected `v=` or `e=`").and_then(|v| a.extensions().map(|_| Ok(v)))
+    let mut a = Attrs::new(msg);
+    let (field, at) = a.field().map_err(|f| f.into_error(MSG))?;
+    let verdict = match field {
+        [b'v', b'=', v @ ..] => {
+            if decode_b64(v, &mut [0u8; MAX_SALT_LEN]).is_none() {
+                return Err(Error::Malformed {
+                    message: MSG,
+                    rule: "`v=` not base64 of 1-64 B",
+                    offset: at + 2,
+                });
+            }
+            Ok(ServerFinal::Verifier(v))
+        }
+        [b'e', b'=', value @ ..] => match server_error_text(value) {
+            Some(text) => Err(Error::ServerError(text)),
+            None => return Err(malformed_server_error(MSG)),
+        },
+        [b'm' | b'M', b'=', ..] => return Err(Error::MandatoryExtension),
+        _ => {
+            return Err(Error::Malformed {
+                message: MSG,
+                rule: "expected `v=` or `e=`",
+                offset: at,
+            });
+        }
     };
-    match fields {
-        Ok(Ok(v)) => Ok(ServerFinal::Verifier(v)),
-        Ok(Err(e)) => Err(server_error(ScramMessage::ServerFinal, e)),
-        Err(fault) => Err(a.error(fault)),
+    a.extensions().map_err(|e| e.into_error(MSG))?;
+    verdict
+}
+
+/// The RFC 5802 `server-error-value`s, typed: what a SCRAM peer's `e=`
+/// says went wrong, so that callers branch on a value instead of comparing
+/// strings. Get it from [`Error::ServerError`] with
+/// [`ServerErrorText::kind`](crate::mech::scram::ServerErrorText::kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ServerErrorKind<'a> {
+    /// `invalid-encoding`: the server could not parse our message.
+    InvalidEncoding,
+    /// `extensions-not-supported`: we sent an extension it does not know.
+    ExtensionsNotSupported,
+    /// `invalid-proof`: wrong password (or, on some servers, unknown user).
+    InvalidProof,
+    /// `channel-bindings-dont-match`: the `c=` attribute did not verify.
+    ChannelBindingsDontMatch,
+    /// `server-does-support-channel-binding`: we sent `y`, but it binds.
+    ServerDoesSupportChannelBinding,
+    /// `channel-binding-not-supported`: we asked for channel binding.
+    ChannelBindingNotSupported,
+    /// `unsupported-channel-binding-type`: it does not know our `p=` type.
+    UnsupportedChannelBindingType,
+    /// `unknown-user`: no such user (servers that admit it).
+    UnknownUser,
+    /// `invalid-username-encoding`: the `n=` name is not valid saslname.
+    InvalidUsernameEncoding,
+    /// `no-resources`: the server is out of resources; try again later.
+    NoResources,
+    /// `other-error`: the server names no reason.
+    OtherError,
+    /// Any other value (RFC 5802 `server-error-value-ext`), as sent.
+    Unrecognized(&'a str),
+}
+
+impl<'a> ServerErrorKind<'a> {
+    /// The kind of an `e=` value: one of the RFC's names (compared exactly,
+    /// as the RFC spells them), or [`ServerErrorKind::Unrecognized`].
+    pub fn from_value(value: &'a str) -> Self {
+        match value {
+            "invalid-encoding" => Self::InvalidEncoding,
+            "extensions-not-supported" => Self::ExtensionsNotSupported,
+            "invalid-proof" => Self::InvalidProof,
+            "channel-bindings-dont-match" => Self::ChannelBindingsDontMatch,
+            "server-does-support-channel-binding" => Self::ServerDoesSupportChannelBinding,
+            "channel-binding-not-supported" => Self::ChannelBindingNotSupported,
+            "unsupported-channel-binding-type" => Self::UnsupportedChannelBindingType,
+            "unknown-user" => Self::UnknownUser,
+            "invalid-username-encoding" => Self::InvalidUsernameEncoding,
+            "no-resources" => Self::NoResources,
+            "other-error" => Self::OtherError,
+            other => Self::Unrecognized(other),
+        }
+    }
+
+    /// The value as it goes on the wire (`e=<this>`).
+    pub const fn as_str(&self) -> &'a str {
+        match self {
+            Self::InvalidEncoding => "invalid-encoding",
+            Self::ExtensionsNotSupported => "extensions-not-supported",
+            Self::InvalidProof => "invalid-proof",
+            Self::ChannelBindingsDontMatch => "channel-bindings-dont-match",
+            Self::ServerDoesSupportChannelBinding => "server-does-support-channel-binding",
+            Self::ChannelBindingNotSupported => "channel-binding-not-supported",
+            Self::UnsupportedChannelBindingType => "unsupported-channel-binding-type",
+            Self::UnknownUser => "unknown-user",
+            Self::InvalidUsernameEncoding => "invalid-username-encoding",
+            Self::NoResources => "no-resources",
+            Self::OtherError => "other-error",
+            Self::Unrecognized(text) => text,
+        }
     }
 }
 
 /// [`Error::ServerError`] for an `e=` value, or [`Error::Malformed`] if the
-/// value is not 1 to [`MAX_SERVER_ERROR_LEN`] bytes of UTF-8 without `,`.
+/// value is not 1 to [`MAX_SERVER_ERROR_LEN`] bytes of UTF-8 without NUL
+/// or `,`.
 #[cold]
 #[inline(never)]
 fn server_error(msg: ScramMessage, value: &[u8]) -> Error {
     match server_error_text(value) {
         Some(text) => Error::ServerError(text),
-        None => {
-            Error::Malformed { message: msg, rule: "`e=` not 1-48 B UTF-8 without `,`", offset: 2 }
-        }
+        None => malformed_server_error(msg),
     }
 }
 
+#[cold]
+fn malformed_server_error(message: ScramMessage) -> Error {
+    Error::Malformed { message, rule: "`e=` not 1-48 B UTF-8 without NUL or `,`", offset: 2 }
+}
+
 /// `bytes` as text if it is 1 to [`MAX_SERVER_ERROR_LEN`] bytes of valid
-/// UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF)
-/// without `,`. A small decoder in place of `core::str::from_utf8`, whose
-/// fast path and tables cost several hundred bytes of flash for this one
-/// cold use.
+/// UTF-8 (see [`decode_utf8`]) without NUL or `,` (RFC 5802 `value`).
 fn server_error_text(bytes: &[u8]) -> Option<ServerErrorText> {
     if bytes.is_empty() || bytes.len() > MAX_SERVER_ERROR_LEN {
         return None;
     }
     let mut text = heapless::String::<MAX_SERVER_ERROR_LEN>::new();
-    let mut rest = bytes;
-    while let [lead, tail @ ..] = rest {
-        let (len, min, mut cp) = match *lead {
-            b',' => return None,
-            0x00..=0x7f => (0, 0, u32::from(*lead)),
-            0xc0..=0xdf => (1, 0x80, u32::from(lead & 0x1f)),
-            0xe0..=0xef => (2, 0x800, u32::from(lead & 0x0f)),
-            0xf0..=0xf7 => (3, 0x1_0000, u32::from(lead & 0x07)),
-            _ => return None,
-        };
-        let (cont, after) = tail.split_at_checked(len)?;
-        for &b in cont {
-            if b & 0xc0 != 0x80 {
-                return None;
-            }
-            cp = (cp << 6) | u32::from(b & 0x3f);
-        }
-        if cp < min {
-            return None;
-        }
-        text.push(char::from_u32(cp)?).ok()?;
-        rest = after;
-    }
+    decode_utf8(bytes, |c| c != '\0' && c != ',' && text.push(c).is_ok()).then_some(())?;
     ServerErrorText::new(&text)
 }
 
@@ -322,7 +475,7 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
     if msg.len() > MAX_MESSAGE_LEN {
         return Err(Error::Capacity { what: "client-first-message", limit: MAX_MESSAGE_LEN });
     }
-    let mut a = Attrs::new(ScramMessage::ClientFirst, msg);
+    let mut a = Attrs::new(msg);
     let m = |f: Fault| f.into_error(ScramMessage::ClientFirst);
     let (flag, at) = a.field().map_err(m)?;
     match flag {
@@ -367,9 +520,7 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirst<'_>, Error> {
             offset: nonce_at + 2,
         });
     }
-    if a.extensions().map_err(m)? {
-        return Err(Error::MandatoryExtension);
-    }
+    a.extensions().map_err(|e| e.into_error(ScramMessage::ClientFirst))?;
     Ok(ClientFirst { bare, username_escaped, nonce })
 }
 
@@ -391,7 +542,7 @@ pub fn parse_client_final(msg: &[u8]) -> Result<ClientFinal<'_>, Error> {
     if msg.len() > MAX_MESSAGE_LEN {
         return Err(Error::Capacity { what: "client-final-message", limit: MAX_MESSAGE_LEN });
     }
-    let mut a = Attrs::new(ScramMessage::ClientFinal, msg);
+    let mut a = Attrs::new(msg);
     let m = |f: Fault| f.into_error(ScramMessage::ClientFinal);
     let channel_binding = a.expect(b'c', "expected `c=` first").map_err(m)?;
     let nonce = a.expect(b'r', "expected `r=` second").map_err(m)?;
@@ -404,8 +555,10 @@ pub fn parse_client_final(msg: &[u8]) -> Result<ClientFinal<'_>, Error> {
                 let without_proof = msg.get(..without_proof_end.saturating_sub(1)).unwrap_or(&[]);
                 return Ok(ClientFinal { without_proof, channel_binding, nonce, proof_b64: proof });
             }
-            [b'm', b'=', ..] => return Err(Error::MandatoryExtension),
-            [n, b'=', v @ ..] if n.is_ascii_alphabetic() && *n != b'p' && !v.is_empty() => {
+            [b'm' | b'M', b'=', ..] => return Err(Error::MandatoryExtension),
+            [n, b'=', v @ ..]
+                if n.is_ascii_alphabetic() && !is_reserved_attribute(*n) && is_attr_value(v) =>
+            {
                 without_proof_end = a.offset();
             }
             _ => {
@@ -570,7 +723,7 @@ mod tests {
     }
 
     #[test]
-    fn server_error_text_is_strict_utf8_without_comma() {
+    fn server_error_text_is_strict_utf8_without_comma_or_nul() {
         let long = [b'x'; 49];
         let cases: [&[u8]; 18] = [
             b"invalid-proof",
@@ -595,10 +748,108 @@ mod tests {
         for bytes in cases {
             let want = core::str::from_utf8(bytes)
                 .ok()
-                .filter(|t| (1..=MAX_SERVER_ERROR_LEN).contains(&t.len()) && !t.contains(','));
+                .filter(|t| (1..=MAX_SERVER_ERROR_LEN).contains(&t.len()))
+                .filter(|t| !t.contains(',') && !t.contains('\0'));
             let got = server_error_text(bytes);
             assert_eq!(got.as_ref().map(ServerErrorText::as_str), want, "{bytes:?}");
         }
+    }
+
+    #[test]
+    fn server_final_grammar() {
+        const V: &[u8] = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+        let with = |tail: &[u8]| [V, tail].concat();
+        assert!(matches!(parse_server_final(V), Ok(ServerFinal::Verifier(_))));
+        assert!(parse_server_final(&with(b",x=ext")).is_ok());
+        assert!(parse_server_final(&with(b",x=a=b,Y=\xc3\xa9")).is_ok());
+        for tail in [&b",m=ext"[..], b",M=ext", b",x=1,m=2"] {
+            assert_eq!(parse_server_final(&with(tail)).err(), Some(Error::MandatoryExtension));
+        }
+        for tail in [
+            &b",e=other-error"[..],
+            b",v=AAAA",
+            b",V=AAAA",
+            b",E=x",
+            b",r=abc",
+            b",x=",
+            b",x",
+            b",",
+            b",1=a",
+            b",x=a\0b",
+            b",x=\xff",
+            b",xy=a",
+            b"x",
+        ] {
+            assert!(
+                matches!(parse_server_final(&with(tail)), Err(Error::Malformed { .. })),
+                "{tail:?}"
+            );
+        }
+        assert!(matches!(parse_server_final(b"v=AAA"), Err(Error::Malformed { offset: 2, .. })));
+        assert!(matches!(parse_server_final(b"v="), Err(Error::Malformed { .. })));
+        assert!(matches!(parse_server_final(b""), Err(Error::Malformed { .. })));
+        let e = parse_server_final(b"e=invalid-proof").err();
+        let Some(Error::ServerError(text)) = e else { panic!("{e:?}") };
+        assert_eq!(text.kind(), ServerErrorKind::InvalidProof);
+        let e = parse_server_final(b"e=invalid-proof,x=1").err();
+        assert!(matches!(e, Some(Error::ServerError(_))));
+        for bad in [&b"e=invalid-proof,v=AAAA"[..], b"e=a,e=b", b"e=", b"e=a\0"] {
+            assert!(matches!(parse_server_final(bad), Err(Error::Malformed { .. })), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn server_error_kinds_round_trip() {
+        for value in [
+            "invalid-encoding",
+            "extensions-not-supported",
+            "invalid-proof",
+            "channel-bindings-dont-match",
+            "server-does-support-channel-binding",
+            "channel-binding-not-supported",
+            "unsupported-channel-binding-type",
+            "unknown-user",
+            "invalid-username-encoding",
+            "no-resources",
+            "other-error",
+        ] {
+            let kind = ServerErrorKind::from_value(value);
+            assert!(!matches!(kind, ServerErrorKind::Unrecognized(_)), "{value}");
+            assert_eq!(kind.as_str(), value);
+        }
+        assert_eq!(
+            ServerErrorKind::from_value("Invalid-Proof"),
+            ServerErrorKind::Unrecognized("Invalid-Proof")
+        );
+        assert_eq!(ServerErrorKind::from_value("x=y").as_str(), "x=y");
+    }
+
+    #[test]
+    fn extensions_in_every_message() {
+        // A reserved letter as an extension, or a broken value, is refused.
+        assert!(parse_server_first(b"r=abc,s=QSXCR+Q6sek8bf92,i=4096,x=1").is_ok());
+        for tail in [&b",r=abc"[..], b",i=1", b",s=QQ==", b",v=AAAA", b",x=a\0"] {
+            let m = [&b"r=abc,s=QSXCR+Q6sek8bf92,i=4096"[..], tail].concat();
+            assert!(matches!(parse_server_first(&m), Err(Error::Malformed { .. })), "{tail:?}");
+        }
+        assert!(parse_client_first(b"n,,n=user,r=abcd,x=ext").is_ok());
+        for tail in [&b",r=efgh"[..], b",n=other", b",p=AAAA", b",x=\xc0\x80"] {
+            let m = [&b"n,,n=user,r=abcd"[..], tail].concat();
+            assert!(matches!(parse_client_first(&m), Err(Error::Malformed { .. })), "{tail:?}");
+        }
+        assert_eq!(
+            parse_client_first(b"n,,n=user,r=abcd,m=x").err(),
+            Some(Error::MandatoryExtension)
+        );
+        assert!(parse_client_final(b"c=biws,r=abc,x=1,p=AAAA").is_ok());
+        for ext in [&b"c=biws"[..], b"r=abd", b"s=QQ==", b"x=\0"] {
+            let m = [&b"c=biws,r=abc,"[..], ext, b",p=AAAA"].concat();
+            assert!(matches!(parse_client_final(&m), Err(Error::Malformed { .. })), "{ext:?}");
+        }
+        assert_eq!(
+            parse_client_final(b"c=biws,r=abc,M=1,p=AAAA").err(),
+            Some(Error::MandatoryExtension)
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ use crate::crypto::HmacKey;
 #[cfg(feature = "sha1")]
 pub use crate::crypto::Sha1;
 pub use crate::crypto::{ScramHash, SecretKey, Sha256};
-pub use crate::error::{Error, ScramMessage};
+pub use crate::error::{Error, MAX_SERVER_ERROR_LEN, ScramMessage, ServerErrorText};
 #[cfg(feature = "std")]
 pub use cache::SharedKeyCache;
 pub use cache::{CacheTag, CachedKeys, KeyCache, KeyStore};
@@ -44,9 +44,9 @@ pub use client::{
     MAX_CLIENT_FINAL_LEN, MAX_CLIENT_FIRST_LEN, MAX_USERNAME_LEN, Step,
 };
 pub use message::{
-    ClientFinal, ClientFirst, MAX_MESSAGE_LEN, MAX_NONCE_LEN, MAX_SALT_LEN, ServerFinal,
-    ServerFirst, parse_client_final, parse_client_first, parse_server_final, parse_server_first,
-    unescape_username,
+    ClientFinal, ClientFirst, MAX_MESSAGE_LEN, MAX_NONCE_LEN, MAX_SALT_LEN, ServerErrorKind,
+    ServerFinal, ServerFirst, parse_client_final, parse_client_first, parse_server_final,
+    parse_server_first, unescape_username,
 };
 pub use server::{
     ClientFirstReceived, ExpectClientFinal, MAX_SERVER_FIRST_LEN, Server, ServerSuccess,

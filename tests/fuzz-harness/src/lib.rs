@@ -3,31 +3,44 @@
 //! invariants the parser promises (round trips, exact capacity errors, no
 //! login without proof).
 //!
-//! Nothing here may panic (this is the core): a violated invariant is
-//! returned as `Err` with a sentence naming it, and the fuzz target (or the
-//! corpus replay in `cargo test`) panics on it. The functions allocate
-//! nothing and are deterministic: fixed entropy, fixed credentials.
+//! Nothing here panics: a violated invariant is returned as `Err` with a
+//! sentence naming it, and the fuzz target (or the corpus replay in
+//! `cargo test`) panics on it. The functions allocate nothing and are
+//! deterministic: fixed entropy, fixed credentials. Their scratch buffers are
+//! sized from the input (allocated: this is test code, not the core), so no
+//! input, however long, meets a buffer of the harness's own that is too small
+//! and reports a false violation.
 //!
-//! Not a stable API: it exists for `fuzz/` and `tests/tests/fuzz_corpus.rs`.
+//! This crate uses only mongoauth's public API (it was the library's
+//! `fuzzing` module, behind a feature, before 0.2): what it checks is what a
+//! user of the crate can see. Not published; it exists for `fuzz/` and
+//! `tests/tests/fuzz_corpus.rs`.
 
-use crate::client::{AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential as AuthCredential};
-use crate::codec::bson::{BsonError, DocWriter, Document, Value};
-use crate::codec::wire::{
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+use alloc::vec;
+
+use mongoauth::client::{
+    AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential as AuthCredential,
+};
+use mongoauth::codec::bson::{BsonError, DocWriter, Document, Value};
+use mongoauth::codec::wire::{
     self, AuthenticateReply, Command, CommandError, Hello, HelloReply, SaslContinue, SaslReply,
     SaslStart, WriteBody,
 };
-use crate::crypto::SecretKey;
-use crate::error::{Error, ScramMessage};
-use crate::mech::Mechanism;
-use crate::mech::scram::{
-    AnyStoredCredentials, ClientConfig, MAX_MESSAGE_LEN, MIN_ITERATIONS, Nonce, Server, Sha256,
-    StoredCredentials, parse_client_final, parse_client_first, parse_server_final,
-    parse_server_first, unescape_username,
+use mongoauth::crypto::SecretKey;
+use mongoauth::mech::Mechanism;
+use mongoauth::mech::scram::{
+    AnyStoredCredentials, ClientConfig, Error, MAX_MESSAGE_LEN, MIN_ITERATIONS, Nonce,
+    ScramMessage, Server, Sha256, StoredCredentials, parse_client_final, parse_client_first,
+    parse_server_final, parse_server_first, unescape_username,
 };
-use crate::reader::Reader;
-use crate::saslprep::{SaslprepError, saslprep as prep, saslprep_heapless};
-use crate::server::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
-use crate::uri::{
+use mongoauth::reader::Reader;
+use mongoauth::saslprep::{SaslprepError, saslprep as prep, saslprep_heapless};
+use mongoauth::server::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
+use mongoauth::uri::{
     ConnectionString, Credential as UriCredential, HostSpec, MechanismProperties, UriBuilder,
     UriErrorKind, Warnings,
 };
@@ -120,7 +133,7 @@ pub fn scram_client_first(data: &[u8]) -> Outcome {
         Ok(r) => r,
         Err(Error::Capacity { what: "username", .. }) => {
             return ensure(
-                username.len() > crate::mech::scram::MAX_USERNAME_LEN,
+                username.len() > mongoauth::mech::scram::MAX_USERNAME_LEN,
                 "server refused a username that fits",
             );
         }
@@ -144,7 +157,7 @@ pub fn scram_client_first(data: &[u8]) -> Outcome {
         Err(Error::Capacity { .. }) => {
             let auth_message = cf.bare.len() + 1 + 36 + combined;
             return ensure(
-                combined > crate::mech::scram::MAX_NONCE_LEN || auth_message > MAX_MESSAGE_LEN,
+                combined > mongoauth::mech::scram::MAX_NONCE_LEN || auth_message > MAX_MESSAGE_LEN,
                 "server refused to answer a client-first that fits",
             );
         }
@@ -189,32 +202,61 @@ pub fn scram_server_first(data: &[u8]) -> Outcome {
         sf.nonce.iter().all(|&b| (0x21..=0x7e).contains(&b) && b != b','),
         "parsed server nonce is not printable",
     )?;
-    ensure(sf.nonce.len() <= crate::mech::scram::MAX_NONCE_LEN, "parsed server nonce too long")?;
-    let mut salt = [0u8; crate::mech::scram::MAX_SALT_LEN];
+    ensure(
+        sf.nonce.len() <= mongoauth::mech::scram::MAX_NONCE_LEN,
+        "parsed server nonce too long",
+    )?;
+    let mut salt = [0u8; mongoauth::mech::scram::MAX_SALT_LEN];
     ensure(
         decode_b64(sf.salt_b64, &mut salt).is_some_and(|s| !s.is_empty()),
         "parsed salt does not decode",
     )
 }
 
+/// `rest` is empty or `,` and extensions RFC 5802 allows: `x=value`, a
+/// letter no SCRAM attribute uses (`a c e i m n p r s v`, either case),
+/// a non-empty value without NUL. Checked here independently of the parser.
+fn only_extensions(rest: &[u8]) -> bool {
+    let Some(exts) = (if rest.is_empty() { Some(&b""[..]) } else { rest.strip_prefix(b",") })
+    else {
+        return false;
+    };
+    exts.is_empty()
+        || exts.split(|&b| b == b',').all(|field| match field {
+            [letter, b'=', value @ ..] => {
+                letter.is_ascii_alphabetic()
+                    && !b"aceimnprsvACEIMNPRSV".contains(letter)
+                    && !value.is_empty()
+                    && !value.contains(&0)
+                    && core::str::from_utf8(value).is_ok()
+            }
+            _ => false,
+        })
+}
+
 /// parse_server_final: `v=<verifier>` or `e=<error>` is the start of the
-/// message, and only extensions follow.
+/// message, only extensions follow (so never a second `v=`, an `e=` after a
+/// verifier, or an `m=`), the verifier is canonical base64, and an `e=`
+/// value's kind names it back.
 pub fn scram_server_final(data: &[u8]) -> Outcome {
     match parse_server_final(data) {
-        Ok(crate::mech::scram::ServerFinal::Verifier(v)) => {
+        Ok(mongoauth::mech::scram::ServerFinal::Verifier(v)) => {
             let rest = data.strip_prefix(b"v=").and_then(|r| r.strip_prefix(v));
             ensure(
-                rest.is_some_and(|r| r.is_empty() || r.starts_with(b",")),
-                "server-final verifier is not the message's `v=` value",
-            )
+                rest.is_some_and(only_extensions),
+                "a server-final accepted as a verifier is not `v=` + extensions",
+            )?;
+            let mut sig = [0u8; 64];
+            ensure(decode_b64(v, &mut sig).is_some(), "an accepted verifier is not base64")
         }
         Err(Error::ServerError(text)) => {
             let rest =
                 data.strip_prefix(b"e=").and_then(|r| r.strip_prefix(text.as_str().as_bytes()));
             ensure(
-                rest.is_some_and(|r| r.is_empty() || r.starts_with(b",")),
-                "server-error text is not the message's `e=` value",
-            )
+                rest.is_some_and(only_extensions),
+                "a server-error is not the message's `e=` value + extensions",
+            )?;
+            ensure(text.kind().as_str() == text.as_str(), "server-error kind names another value")
         }
         Err(e) => {
             ensure(is_message(&e, ScramMessage::ServerFinal), "wrong message named in error")?;
@@ -251,23 +293,27 @@ pub fn scram_client_final(data: &[u8]) -> Outcome {
 // SASLprep
 // ---------------------------------------------------------------------------
 
-const PREP_BUF: usize = 8192;
-
 /// saslprep: idempotent on its output, the `heapless` variant agrees, a
-/// too-small buffer gives exactly `BufferTooSmall(crate::BufferTooSmall { required })` and leaves no
+/// too-small buffer gives exactly `BufferTooSmall(mongoauth::BufferTooSmall { required })` and leaves no
 /// partial output, and other errors come before any capacity error.
 pub fn saslprep(data: &[u8]) -> Outcome {
     let Ok(input) = core::str::from_utf8(data) else {
         return Ok(());
     };
     let chars = input.chars().count();
-    let mut big = [0u8; PREP_BUF];
-    let first = prep(input, &mut big).map(|p| p.len());
     let mut empty: [u8; 0] = [];
     let from_empty = prep(input, &mut empty).map(|p| p.len());
+    // Exactly the size the empty buffer asked for (or the input's, for an
+    // error other than a capacity one).
+    let cap = match from_empty {
+        Err(SaslprepError::BufferTooSmall { required }) => required,
+        _ => data.len(),
+    };
+    let mut big = vec![0u8; cap];
+    let first = prep(input, &mut big).map(|p| p.len());
     match first {
         Ok(n) => {
-            let mut prepared_buf = [0u8; PREP_BUF];
+            let mut prepared_buf = vec![0u8; n];
             let prepared = big.get(..n).ok_or("saslprep length past its buffer")?;
             let copy = prepared_buf.get_mut(..n).ok_or("saslprep length past its buffer")?;
             copy.copy_from_slice(prepared);
@@ -275,7 +321,7 @@ pub fn saslprep(data: &[u8]) -> Outcome {
                 core::str::from_utf8(copy).map_err(|_| "saslprep output is not UTF-8")?;
 
             // Idempotent: prep(prep(x)) == prep(x).
-            let mut again = [0u8; PREP_BUF];
+            let mut again = vec![0u8; n];
             match prep(prepared, &mut again) {
                 Ok(p) => ensure(p == prepared, "saslprep is not idempotent")?,
                 Err(_) => return Err("saslprep rejects its own output"),
@@ -284,16 +330,16 @@ pub fn saslprep(data: &[u8]) -> Outcome {
             if n > 0 {
                 ensure(
                     from_empty
-                        == Err(SaslprepError::BufferTooSmall(crate::BufferTooSmall {
+                        == Err(SaslprepError::BufferTooSmall(mongoauth::BufferTooSmall {
                             required: n,
                         })),
                     "an empty buffer did not give BufferTooSmall with the exact size",
                 )?;
-                let mut small = [0u8; PREP_BUF];
-                let short = small.get_mut(..n - 1).ok_or("length")?;
+                let mut small = vec![0u8; n - 1];
+                let short = small.as_mut_slice();
                 ensure(
                     prep(input, short)
-                        == Err(SaslprepError::BufferTooSmall(crate::BufferTooSmall {
+                        == Err(SaslprepError::BufferTooSmall(mongoauth::BufferTooSmall {
                             required: n,
                         })),
                     "a one-byte-short buffer did not give BufferTooSmall with the exact size",
@@ -305,7 +351,7 @@ pub fn saslprep(data: &[u8]) -> Outcome {
             let mut h = heapless::String::<64>::new();
             match saslprep_heapless(input, &mut h) {
                 Ok(()) => ensure(h.as_str() == prepared, "saslprep_heapless disagrees")?,
-                Err(SaslprepError::BufferTooSmall(crate::BufferTooSmall { required })) => {
+                Err(SaslprepError::BufferTooSmall(mongoauth::BufferTooSmall { required })) => {
                     ensure(required == n && n > 64, "saslprep_heapless wrong capacity error")?;
                     ensure(h.is_empty(), "saslprep_heapless kept partial output")?;
                 }
@@ -313,8 +359,8 @@ pub fn saslprep(data: &[u8]) -> Outcome {
             }
             Ok(())
         }
-        Err(SaslprepError::BufferTooSmall(crate::BufferTooSmall { required })) => {
-            ensure(required > PREP_BUF, "BufferTooSmall with a buffer that was big enough")?;
+        Err(SaslprepError::BufferTooSmall(mongoauth::BufferTooSmall { required })) => {
+            ensure(required > cap, "BufferTooSmall with a buffer that was big enough")?;
             ensure(big.iter().all(|&b| b == 0), "a too-small buffer kept partial output")
         }
         Err(e) => {
@@ -337,8 +383,6 @@ pub fn saslprep(data: &[u8]) -> Outcome {
 // Connection strings
 // ---------------------------------------------------------------------------
 
-const URI_BUF: usize = 4096;
-
 /// Parse a URI (never panics); if it has a credential without mechanism
 /// properties, decode it, write it again with [`UriBuilder`], parse that and
 /// get the same username, password, source and mechanism back. Also: the
@@ -356,9 +400,22 @@ pub fn uri(data: &[u8]) -> Outcome {
             return ensure(e.offset().is_none_or(|o| o <= s.len()), "URI error offset past input");
         }
     };
-    // Walk everything the parser offers.
+    // Walk everything the parser offers; each host goes through the
+    // builder and back unchanged (zone ids, sockets and UTF-8 names too).
+    ensure(cs.hosts().count() == cs.host_count(), "host iterator and host_count disagree")?;
     for h in cs.hosts() {
-        let _ = h;
+        host_round_trip(&h)?;
+    }
+    // `key:value` lists split at literal `,` and `:` only: an encoded one
+    // stays in its part.
+    let lists = cs.options().auth_mechanism_properties().into_iter();
+    for list in lists.chain(cs.options().read_preference_tags().iter().copied()) {
+        for (k, v) in list.iter() {
+            ensure(
+                !k.encoded().contains([',', ':']) && !v.encoded().contains(','),
+                "a key:value list split at an encoded separator",
+            )?;
+        }
     }
     for o in cs.raw_options() {
         let _ = o;
@@ -383,7 +440,9 @@ pub fn uri(data: &[u8]) -> Outcome {
     if *cred.properties() != MechanismProperties::None {
         return Ok(());
     }
-    let (mut ubuf, mut pbuf, mut sbuf) = ([0u8; URI_BUF], [0u8; URI_BUF], [0u8; URI_BUF]);
+    // Decoded parts are never longer than the input.
+    let (mut ubuf, mut pbuf, mut sbuf) =
+        (vec![0u8; s.len()], vec![0u8; s.len()], vec![0u8; s.len()]);
     let user = cred.decode_username(&mut ubuf).map_err(|_| "username does not decode")?;
     let pass = cred.decode_password(&mut pbuf).map_err(|_| "password does not decode")?;
     let source = cred.source().decode(&mut sbuf).map_err(|_| "source does not decode")?;
@@ -400,15 +459,12 @@ pub fn uri(data: &[u8]) -> Outcome {
         builder = builder.credentials(u, pass_str);
     }
     let len = builder.encoded_len().map_err(|_| "UriBuilder refused parts a URI gave")?;
-    let mut enc = [0u8; 3 * URI_BUF + 128];
-    if len > enc.len() {
-        return Ok(());
-    }
+    let mut enc = vec![0u8; len];
     if len > 0 {
         let short = enc.get_mut(..len - 1).ok_or("length")?;
         let e = builder.encode_into(short).err().map(|e| e.kind());
         ensure(
-            e == Some(UriErrorKind::BufferTooSmall(crate::BufferTooSmall { required: len })),
+            e == Some(UriErrorKind::BufferTooSmall(mongoauth::BufferTooSmall { required: len })),
             "a too-small URI buffer did not give BufferTooSmall with the exact size",
         )?;
         ensure(short.iter().all(|&b| b == 0), "a too-small URI buffer kept partial output")?;
@@ -421,7 +477,7 @@ pub fn uri(data: &[u8]) -> Outcome {
     let cred2 = UriCredential::from_uri(&cs2)
         .map_err(|_| "the rewritten URI's credential is invalid")?
         .ok_or("the rewritten URI has no credential")?;
-    let (mut ubuf2, mut pbuf2, mut sbuf2) = ([0u8; URI_BUF], [0u8; URI_BUF], [0u8; URI_BUF]);
+    let (mut ubuf2, mut pbuf2, mut sbuf2) = (vec![0u8; len], vec![0u8; len], vec![0u8; len]);
     let user2 = cred2.decode_username(&mut ubuf2).map_err(|_| "username does not decode")?;
     let pass2 = cred2.decode_password(&mut pbuf2).map_err(|_| "password does not decode")?;
     let source2 = cred2.source().decode(&mut sbuf2).map_err(|_| "source does not decode")?;
@@ -431,11 +487,37 @@ pub fn uri(data: &[u8]) -> Outcome {
     ensure(cred2.mechanism() == cred.mechanism(), "URI round trip changed the mechanism")
 }
 
+/// A parsed host, decoded, written by [`UriBuilder`] and parsed again: the
+/// same host, kind and port.
+fn host_round_trip(h: &mongoauth::uri::Host<'_>) -> Outcome {
+    let mut decoded = vec![0u8; h.host.decoded_len()];
+    let name = h.host.decode(&mut decoded).map_err(|_| "a parsed host does not decode")?;
+    let spec = match h.port {
+        Some(p) => HostSpec::with_port(name, p),
+        None => HostSpec::new(name),
+    };
+    let hosts = [spec];
+    let builder = UriBuilder::new(&hosts);
+    let len = builder.encoded_len().map_err(|_| "UriBuilder refused a host the parser read")?;
+    let mut enc = vec![0u8; len];
+    let uri = builder.encode_into(&mut enc).map_err(|_| "UriBuilder failed with room")?;
+    let cs = ConnectionString::parse(uri, &mut ())
+        .map_err(|_| "a host written by UriBuilder does not parse")?;
+    let again = cs.hosts().next().ok_or("a host written by UriBuilder is lost")?;
+    ensure(again.host == h.host, "host round trip changed the host")?;
+    ensure(again.kind == h.kind, "host round trip changed the host's kind")?;
+    ensure(again.port == h.port, "host round trip changed the port")
+}
+
 // ---------------------------------------------------------------------------
 // BSON and the wire
 // ---------------------------------------------------------------------------
 
-const DOC_BUF: usize = 16 * 1024;
+/// Room a parsed command needs when encoded again: its document's length
+/// (`len`) and a little more for fields the encoder adds.
+fn command_room(len: usize) -> usize {
+    len.saturating_mul(2).saturating_add(1024)
+}
 
 /// Write `doc`'s elements again through [`DocWriter::value`].
 fn rewrite(doc: Document<'_>, buf: &mut [u8]) -> Result<usize, BsonError> {
@@ -460,14 +542,14 @@ where
 
 /// Run every reply and command parser over `doc`; those that parse must
 /// survive an encode/parse round trip.
-fn exercise_document(doc: Document<'_>) -> Outcome {
+fn exercise_document(doc: Document<'_>, len: usize) -> Outcome {
     let _ = HelloReply::parse(doc);
     let _ = CommandError::parse(&doc);
     let _ = wire::check_ok(&doc);
     if let Ok(c) = Command::parse(doc) {
         let _ = c.kind();
     }
-    let mut buf = [0u8; DOC_BUF];
+    let mut buf = vec![0u8; command_room(len)];
     if let Ok(Ok(r)) = SaslReply::parse(doc) {
         reparse(&r, &mut buf, |d| SaslReply::parse(d).ok()?.ok())?;
     }
@@ -525,24 +607,24 @@ pub fn bson(data: &[u8]) -> Outcome {
     };
     ensure(streamed.is_ok_and(|d| d == doc), "stream read and parse disagree")?;
     walk(doc)?;
-    if data.len() <= DOC_BUF {
-        let mut buf = [0u8; DOC_BUF];
+    {
+        let mut buf = vec![0u8; data.len()];
         let n = rewrite(doc, &mut buf).map_err(|_| "a parsed document does not write back")?;
         ensure(buf.get(..n) == Some(data), "document rewritten from its elements differs")?;
-        let mut short = [0u8; DOC_BUF];
-        let short = short.get_mut(..n - 1).ok_or("length")?;
+        let mut short = vec![0u8; n.saturating_sub(1)];
+        let short = short.as_mut_slice();
         ensure(
             rewrite(doc, short)
-                == Err(BsonError::BufferTooSmall(crate::BufferTooSmall { required: n })),
+                == Err(BsonError::BufferTooSmall(mongoauth::BufferTooSmall { required: n })),
             "a too-small writer did not report the size a big one used",
         )?;
         ensure(
             rewrite(doc, &mut [])
-                == Err(BsonError::BufferTooSmall(crate::BufferTooSmall { required: n })),
+                == Err(BsonError::BufferTooSmall(mongoauth::BufferTooSmall { required: n })),
             "an empty writer did not report the size a big one used",
         )?;
     }
-    exercise_document(doc)
+    exercise_document(doc, data.len())
 }
 
 /// OP_MSG: a frame that parses is framed again, byte for byte (flags and
@@ -558,16 +640,13 @@ pub fn op_msg(data: &[u8]) -> Outcome {
     }
     if let Ok(q) = wire::parse_op_query(data) {
         let _ = q.db();
-        exercise_document(q.query)?;
+        exercise_document(q.query, data.len())?;
     }
     let msg = match wire::parse_op_msg(data) {
         Ok(m) => m,
         Err(_) => return Ok(()),
     };
-    if data.len() > DOC_BUF {
-        return Ok(());
-    }
-    let mut buf = [0u8; DOC_BUF];
+    let mut buf = vec![0u8; data.len() + 8];
     let n = wire::encode_op_msg(msg.request_id, msg.response_to, msg.body, &mut buf)
         .map_err(|_| "a parsed OP_MSG body does not frame")?;
     let total = if msg.checksum.is_some() { n + 4 } else { n };
@@ -583,17 +662,17 @@ pub fn op_msg(data: &[u8]) -> Outcome {
         msg.checksum.is_some() == (msg.flags & wire::FLAG_CHECKSUM_PRESENT != 0),
         "checksum flag",
     )?;
-    let mut short = [0u8; DOC_BUF];
+    let mut short = vec![0u8; data.len() + 8];
     ensure(
         wire::encode_op_msg(
             msg.request_id,
             msg.response_to,
             msg.body,
             short.get_mut(..n - 1).ok_or("length")?,
-        ) == Err(wire::WireError::BufferTooSmall(crate::BufferTooSmall { required: n })),
+        ) == Err(wire::WireError::BufferTooSmall(mongoauth::BufferTooSmall { required: n })),
         "a too-small OP_MSG buffer did not give BufferTooSmall with the exact size",
     )?;
-    exercise_document(msg.body)
+    exercise_document(msg.body, data.len())
 }
 
 // ---------------------------------------------------------------------------
@@ -617,12 +696,10 @@ pub const SESSION_ENTROPY: [u8; SESSION_ENTROPY_LEN] = [0xa5; SESSION_ENTROPY_LE
 // `StoredCredentials::generate(FUZZ_USER, FUZZ_PASSWORD, &FUZZ_SALT, 4096)`,
 // precomputed so the session target runs no PBKDF2 per input (a test checks
 // them against `generate`).
-#[cfg(feature = "sha1")]
 const SHA1_STORED: [u8; 20] = [
     0x3f, 0x76, 0xd5, 0x51, 0x48, 0x93, 0x02, 0x11, 0x71, 0x96, 0xac, 0x80, 0x44, 0xc5, 0xd5, 0x54,
     0xcd, 0xae, 0x49, 0x19,
 ];
-#[cfg(feature = "sha1")]
 const SHA1_SERVER: [u8; 20] = [
     0x38, 0x7f, 0xa7, 0xa0, 0x53, 0x31, 0x59, 0xec, 0x57, 0xdb, 0xe6, 0x60, 0x69, 0xb1, 0xdf, 0x67,
     0x87, 0x27, 0x44, 0x71,
@@ -651,7 +728,6 @@ impl UserStore for FuzzUsers {
             return None;
         }
         match mechanism {
-            #[cfg(feature = "sha1")]
             Mechanism::ScramSha1 => StoredCredentials::from_parts(
                 &FUZZ_SALT,
                 MIN_ITERATIONS,
@@ -760,9 +836,8 @@ mod tests {
         let s256 = s256.ok();
         assert_eq!(s256.as_ref().map(|c| c.stored_key().expose()), Some(&SHA256_STORED[..]));
         assert_eq!(s256.as_ref().map(|c| c.server_key().expose()), Some(&SHA256_SERVER[..]));
-        #[cfg(feature = "sha1")]
         {
-            let s1 = StoredCredentials::<crate::mech::scram::Sha1>::generate(
+            let s1 = StoredCredentials::<mongoauth::mech::scram::Sha1>::generate(
                 FUZZ_USER,
                 FUZZ_PASSWORD,
                 &FUZZ_SALT,
