@@ -232,7 +232,7 @@ fn handshake_never_allocates() {
             // constant-time lookup allocate nothing either.
             let mut duplex = Duplex::new(&users);
             assert_no_alloc("an unknown user (decoy credentials, code 18)", || {
-                let c = Credential { username: Some("mallory"), ..cred(mech, "x") };
+                let c = Credential::new(mech, Some("mallory"), Some("x"), "admin").unwrap();
                 let mut auth = Authenticator::new(c, config, &ENTROPY).unwrap();
                 let mut buf = [0u8; BUF];
                 match authenticate(&mut duplex, &mut auth, &mut buf) {

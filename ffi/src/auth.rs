@@ -859,7 +859,7 @@ unsafe fn handshake(
             None
         } else {
             // SAFETY: as in `begin` (the cache outlives the login).
-            Some(unsafe { object::lend_mut::<CacheState>(a.cache) }?)
+            Some(unsafe { object::lend_mut::<CacheState>(a.cache.cast_mut()) }?)
         };
         let read =
             read_cb.ok_or(Fail::arg(MONGOAUTH_STATUS_NULL_POINTER, "NULL pointer", "read_cb"))?;

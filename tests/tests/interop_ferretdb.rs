@@ -325,21 +325,20 @@ impl std::io::Write for Counting {
 /// client API in-process. The only function that knows that API (it is
 /// being reworked: adapt here).
 fn rust_login(uri: &str) -> (Outcome, Trace) {
-    use mongoauth::client::{AuthConfig, Authenticator, Credential};
+    use mongoauth::client::{AUTH_ENTROPY_LEN, AuthConfig, Authenticator};
     use mongoauth::io::{FromStd, HandshakeError, authenticate};
+    use mongoauth::os::fill_random;
     use mongoauth::uri::ConnectionString;
-    use mongoauth::{Error, os::fill_random};
 
     let mut trace = Trace::default();
     let mut run = || -> Result<bool, String> {
-        let cs = ConnectionString::parse(uri, &mut |_| {}).map_err(|e| e.to_string())?;
-        let cred = mongoauth::uri::Credential::from_uri(&cs)
+        let cs = ConnectionString::parse(uri, &mut ()).map_err(|e| e.to_string())?;
+        let credential = cs
+            .credential()
             .map_err(|e| e.to_string())?
-            .ok_or("no credential")?;
-        let (mut ubuf, mut pbuf, mut sbuf) = ([0u8; 256], [0u8; 256], [0u8; 128]);
-        let username = cred.decode_username(&mut ubuf).map_err(|e| e.to_string())?;
-        let password = cred.decode_password(&mut pbuf).map_err(|e| e.to_string())?;
-        let source = cred.source().decode(&mut sbuf).map_err(|e| e.to_string())?;
+            .ok_or("no credential")?
+            .to_owned()
+            .map_err(|e| e.to_string())?;
         let host = cs.hosts().next().ok_or("no host")?;
         let mut hbuf = [0u8; 256];
         let hostname = host.host.decode(&mut hbuf).map_err(|e| e.to_string())?;
@@ -347,27 +346,25 @@ fn rust_login(uri: &str) -> (Outcome, Trace) {
             .map_err(|e| e.to_string())?;
         stream.set_read_timeout(Some(Duration::from_secs(20))).map_err(|e| e.to_string())?;
         let mut io = FromStd::new(Counting { inner: stream, flushes: 0 });
-        let mut entropy = [0u8; 48];
+        let mut entropy = [0u8; AUTH_ENTROPY_LEN];
         fill_random(&mut entropy).map_err(|e| e.to_string())?;
-        let credential = Credential {
-            mechanism: cred.mechanism(),
-            username,
-            password: password.as_ref().map(|p| p.as_str()),
-            source,
-        };
         let mut auth = Authenticator::new(credential, AuthConfig::default(), &entropy)
             .map_err(|e| e.to_string())?;
         let mut buf = [0u8; 16 * 1024];
         let result = authenticate(&mut io, &mut auth, &mut buf);
         trace = Trace { round_trips: io.inner().flushes, speculative: auth.used_speculative() };
         match result {
-            Ok(()) => Ok(auth.is_authenticated()),
-            Err(HandshakeError::Auth(Error::CommandFailed(f))) if f.code == Some(18) => {
-                Err("FAIL code=18".to_string())
-            }
-            Err(HandshakeError::Auth(Error::CommandFailed(f))) => {
-                Err(format!("code={} {}", f.code.unwrap_or(0), Error::CommandFailed(f.clone())))
-            }
+            Ok(outcome) => Ok(outcome.is_authenticated()),
+            Err(HandshakeError::Auth(_)) => match auth.error() {
+                Some(l) if l.is_authentication_failed() => Err("FAIL code=18".to_string()),
+                Some(l) => Err(match l.error() {
+                    mongoauth::Error::CommandFailed(f) => {
+                        format!("code={} {l}", f.code.unwrap_or(0))
+                    }
+                    _ => format!("{l}"),
+                }),
+                None => Err("login failed without an error".to_string()),
+            },
             Err(e) => Err(e.to_string()),
         }
     };

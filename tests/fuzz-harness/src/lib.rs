@@ -306,7 +306,7 @@ pub fn saslprep(data: &[u8]) -> Outcome {
     // Exactly the size the empty buffer asked for (or the input's, for an
     // error other than a capacity one).
     let cap = match from_empty {
-        Err(SaslprepError::BufferTooSmall { required }) => required,
+        Err(SaslprepError::BufferTooSmall(mongoauth::BufferTooSmall { required })) => required,
         _ => data.len(),
     };
     let mut big = vec![0u8; cap];
