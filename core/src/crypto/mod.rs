@@ -318,20 +318,16 @@ impl<H: ScramHash> HmacKey<H> {
         for (p, k) in pad.iter_mut().zip(&k) {
             *p = k ^ 0x36;
         }
-        let mut inner = H::IV;
-        H::compress(&mut inner, &pad);
+        // The states are compressed in place in the value returned, so no
+        // copy of a keyed pad state is left behind in a local of this frame.
+        let mut key = HmacKey { inner: H::IV, outer: H::IV };
+        H::compress(&mut key.inner, &pad);
         for (p, k) in pad.iter_mut().zip(&k) {
             *p = k ^ 0x5c;
         }
-        let mut outer = H::IV;
-        H::compress(&mut outer, &pad);
+        H::compress(&mut key.outer, &pad);
         k.zeroize();
         pad.zeroize();
-        // The states are `Copy`: wipe the locals after copying them out, so
-        // no keyed pad state stays behind in this stack frame.
-        let key = HmacKey { inner, outer };
-        inner.zeroize();
-        outer.zeroize();
         key
     }
 
