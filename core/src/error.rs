@@ -81,9 +81,11 @@ pub const MAX_CODE_NAME_LEN: usize = 64;
 
 /// A peer's (or caller's) text shown in an error: every ASCII control
 /// character and `\\` is escaped as `\xNN` / `\\`, and every non-ASCII
-/// character that is not printable (controls, bidi overrides, format
-/// characters, unassigned code points) as `\u{..}`, so that no server can
-/// write terminal escapes, fake lines or reordered text into a log.
+/// control or invisible formatting character (C1 controls, bidi overrides
+/// and isolates, zero-width characters, line and paragraph separators,
+/// tags, the BOM) as `\u{..}`, so that no server can write terminal escapes,
+/// fake lines or reordered text into a log. Checked by ranges, without
+/// Unicode tables (a firmware build stays small).
 #[derive(Clone, Copy)]
 pub struct Escaped<'a>(pub &'a str);
 
@@ -95,7 +97,7 @@ impl fmt::Display for Escaped<'_> {
                 '\\' => f.write_str("\\\\")?,
                 ' '..='~' => f.write_char(c)?,
                 c if c.is_ascii() => write!(f, "\\x{:02x}", c as u32)?,
-                c if c.escape_debug().len() > 1 => write!(f, "\\u{{{:x}}}", c as u32)?,
+                c if invisible(c) => write!(f, "\\u{{{:x}}}", c as u32)?,
                 c => f.write_char(c)?,
             }
         }
@@ -107,6 +109,24 @@ impl fmt::Debug for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "\"{self}\"")
     }
+}
+
+/// Non-ASCII characters that control a terminal or change how text is
+/// laid out without being seen (Unicode Cc and the invisible Cf/Zl/Zp).
+fn invisible(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x80..=0x9F
+            | 0xAD
+            | 0x061C
+            | 0x180E
+            | 0x200B..=0x200F
+            | 0x2028..=0x202E
+            | 0x2060..=0x206F
+            | 0xFEFF
+            | 0xFFF9..=0xFFFB
+            | 0xE0000..=0xE007F
+    )
 }
 
 /// Text from a peer kept for an error, bounded to `N` bytes: a longer text

@@ -288,3 +288,19 @@ fn drip_feeding_hits_the_deadline_blocking_and_async() {
     };
     assert!(matches!(r, Err(HandshakeError::Timeout)), "{r:?}");
 }
+
+#[test]
+fn debug_never_shows_the_password() {
+    let cred = Credential::scram("alice", "hunter2-secret", "admin").unwrap();
+    assert!(!format!("{cred:?}").contains("hunter2"));
+    let auth = Authenticator::new(cred.clone(), AuthConfig::default(), &ENTROPY).unwrap();
+    assert!(!format!("{auth:?}").contains("hunter2"));
+    // Over a limit is an error, never a cut.
+    let long = "x".repeat(mongoauth::client::MAX_PASSWORD_LEN + 1);
+    assert!(matches!(
+        Credential::scram("alice", &long, "admin"),
+        Err(Error::Capacity { what: "password", .. })
+    ));
+    let db = "d".repeat(mongoauth::client::MAX_SOURCE_LEN + 1);
+    assert!(matches!(Credential::scram("alice", "p", &db), Err(Error::Capacity { .. })));
+}
