@@ -151,8 +151,7 @@ programs="$programs uri:examples-c/uri.c:hosted connect:examples-c/connect.c:hos
 # move.c: every object type moved (memcpy, old bytes scribbled) after every
 # step of a login; objects.c: BUSY from inside a callback, OBJECT_FREED after
 # _clear, length limits before reads, one key cache shared by two
-# authenticators. Both run their default cases here (the AFTER_MERGE cases
-# below are left out).
+# authenticators. Both run all their cases here.
 programs="$programs move:tests/c/move.c:hosted objects:tests/c/objects.c:hosted"
 build_prog() { # build_prog NAME SRC FLAVOUR OUTSUFFIX EXTRA_FLAGS...
     local name=$1 src=$2 flavour=$3 suffix=$4
@@ -177,27 +176,6 @@ for p in $programs; do
         failed=$((failed + 1)); failures+=("valgrind-missing"); echo "FAIL valgrind not installed"
     fi
 done
-# ---- AFTER_MERGE: cases that need the other branches of issues #11/#12 --------
-# NOT run on this branch (they fail here by design): `move authenticator` and
-# `move session` need objects that hold no pointer into themselves (today
-# ffi/src/auth.rs pinned() and ffi/src/session.rs borrow their own bytes);
-# `objects lengths_all` needs the length-before-read helpers
-# (ptr::text_max/bytes_max) adopted in client.rs, auth.rs, session.rs and
-# uri.rs. After merging, run them with MONGOAUTH_AFTER_MERGE=1, then move
-# them into the default lists of tests/c/move.c and tests/c/objects.c and
-# empty this variable. Format: program:case.
-AFTER_MERGE="move:authenticator move:session objects:lengths_all"
-if [ "${MONGOAUTH_AFTER_MERGE:-0}" = 1 ]; then
-    for c in $AFTER_MERGE; do
-        IFS=: read -r name case <<<"$c"
-        step "after-merge-$name-$case" "$out/$name" "$case"
-        step "after-merge-$name-$case-asan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-            UBSAN_OPTIONS=print_stacktrace=1 "$out/$name-asan" "$case"
-        step "after-merge-valgrind-$name-$case" valgrind -q --leak-check=full --error-exitcode=1 "$out/$name" "$case"
-    done
-else
-    echo "skip AFTER_MERGE cases ($AFTER_MERGE): set MONGOAUTH_AFTER_MERGE=1 after the merge"
-fi
 # connect.c really logged in (above, via $MONGOAUTH_TEST_URI), and a wrong
 # password is the server's code 18 (exit status 2)
 connect_checks() {

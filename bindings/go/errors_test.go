@@ -3,7 +3,6 @@ package mongoauth
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 )
@@ -112,39 +111,16 @@ func TestWrongPasswordIsAuthenticationFailed(t *testing.T) {
 	}
 }
 
-// expectFailure is a strict expected failure: check must fail today (the
-// test is skipped, saying why); once it passes the test fails, so the mark
-// gets removed. MONGOAUTH_AFTER_MERGE=1 runs check as a normal test.
-func expectFailure(t *testing.T, reason string, check func(t *testing.T) []string) {
-	t.Helper()
-	problems := check(t)
-	if os.Getenv("MONGOAUTH_AFTER_MERGE") == "1" {
-		for _, p := range problems {
-			t.Error(p)
-		}
-		return
-	}
-	if len(problems) == 0 {
-		t.Fatalf("expected to fail (%s) but passed: remove the expectFailure mark", reason)
-	}
-	t.Skipf("expected failure (%s): %s", reason, strings.Join(problems, "; "))
-}
-
 // The text of a wrong-password error names the mechanism, the user and the
-// database (and never the password). Needs the client branch (issue #11
-// item 5): the core does not put them in its error text yet.
+// database (and never the password).
 func TestWrongPasswordTextNamesTheLogin(t *testing.T) {
-	expectFailure(t, "needs client branch", func(t *testing.T) []string {
-		err := wrongPasswordLogin(t)
-		var problems []string
-		for _, want := range []string{"SCRAM-SHA-256", wrongUser, wrongDB} {
-			if err == nil || !strings.Contains(err.Error(), want) {
-				problems = append(problems, fmt.Sprintf("%q not in %v", want, err))
-			}
+	err := wrongPasswordLogin(t)
+	for _, want := range []string{"SCRAM-SHA-256", wrongUser, wrongDB} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q not in %v", want, err)
 		}
-		if err != nil && strings.Contains(err.Error(), wrongPass) {
-			problems = append(problems, "the password is in the text")
-		}
-		return problems
-	})
+	}
+	if err != nil && strings.Contains(err.Error(), wrongPass) {
+		t.Error("the password is in the text")
+	}
 }

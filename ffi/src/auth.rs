@@ -369,7 +369,9 @@ pub unsafe extern "C" fn mongoauth_authenticator_start(
             n => Some(mongoauth_mechanism::any_from_u32(n)?.to_core()),
         };
         // SAFETY: as above.
-        let entropy = unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?;
+        let entropy = unsafe {
+            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+        }?;
         let opt = |p: *const u8, n: usize, max: usize, what| -> Result<Option<&str>, Fail> {
             if p.is_null() && n == 0 {
                 Ok(None)
@@ -421,7 +423,9 @@ pub unsafe extern "C" fn mongoauth_authenticator_start_uri(
         // SAFETY: as above.
         let u = unsafe { object::get::<UriState>(uri) }?;
         // SAFETY: as above.
-        let entropy = unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?;
+        let entropy = unsafe {
+            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+        }?;
         let c = u.credential()?.ok_or_else(no_credential)?;
         let cred = c.to_owned()?;
         a.begin(cred, entropy)
@@ -575,7 +579,9 @@ pub unsafe extern "C" fn mongoauth_authenticator_handle_reply(
         // SAFETY: caller contract, for each argument below.
         let a = unsafe { object::get_mut::<AuthState>(auth) }?;
         // SAFETY: as above.
-        let body = unsafe { ptr::bytes(body, body_len, "body") }?;
+        let body = unsafe {
+            ptr::bytes_max(body, body_len, mongoauth::codec::wire::MAX_MESSAGE_SIZE, "body")
+        }?;
         let auth = a.auth_mut()?;
         let r = auth.handle_reply(body).map(|_| ());
         // SAFETY: as above.
@@ -605,7 +611,9 @@ pub unsafe extern "C" fn mongoauth_authenticator_handle_reply_frame(
         // SAFETY: caller contract, for each argument below.
         let a = unsafe { object::get_mut::<AuthState>(auth) }?;
         // SAFETY: as above.
-        let frame = unsafe { ptr::bytes(frame, frame_len, "frame") }?;
+        let frame = unsafe {
+            ptr::bytes_max(frame, frame_len, mongoauth::codec::wire::MAX_MESSAGE_SIZE, "frame")
+        }?;
         let auth = a.auth_mut()?;
         let r = auth.handle_reply_frame(frame, request_id).map(|_| ());
         // SAFETY: as above.

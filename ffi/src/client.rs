@@ -184,11 +184,17 @@ pub unsafe extern "C" fn mongoauth_scram_client_start(
         c.machine = None;
         let mech = mongoauth_mechanism::from_u32(mechanism)?;
         // SAFETY: as above.
-        let username = unsafe { ptr::text(username, username_len, "username") }?;
+        let username = unsafe {
+            ptr::text_max(username, username_len, crate::MONGOAUTH_MAX_USERNAME_BYTES, "username")
+        }?;
         // SAFETY: as above.
-        let password = unsafe { ptr::text(password, password_len, "password") }?;
+        let password = unsafe {
+            ptr::text_max(password, password_len, crate::MONGOAUTH_MAX_PASSWORD_BYTES, "password")
+        }?;
         // SAFETY: as above.
-        let entropy = unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?;
+        let entropy = unsafe {
+            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+        }?;
         let nonce = Nonce::from_random(entropy)?;
         let m = match mech {
             mongoauth_mechanism::MONGOAUTH_MECHANISM_SCRAM_SHA_1 => AnyClient::Sha1(
@@ -227,11 +233,15 @@ pub unsafe extern "C" fn mongoauth_scram_client_start_with_keys(
         let c = unsafe { object::get_mut::<ClientState>(client) }?;
         c.machine = None;
         // SAFETY: as above.
-        let username = unsafe { ptr::text(username, username_len, "username") }?;
+        let username = unsafe {
+            ptr::text_max(username, username_len, crate::MONGOAUTH_MAX_USERNAME_BYTES, "username")
+        }?;
         // SAFETY: as above.
         let keys = unsafe { ptr::input(keys, "keys") }?;
         // SAFETY: as above.
-        let entropy = unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?;
+        let entropy = unsafe {
+            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+        }?;
         let mech = mongoauth_mechanism::from_u32(keys.mechanism)?;
         let nonce = Nonce::from_random(entropy)?;
         let m = match mech {
@@ -314,7 +324,9 @@ pub unsafe extern "C" fn mongoauth_scram_client_step(
         // SAFETY: caller contract, for each argument below.
         let c = unsafe { object::get_mut::<ClientState>(client) }?;
         // SAFETY: as above.
-        let input = unsafe { ptr::bytes(input, input_len, "input") }?;
+        let input = unsafe {
+            ptr::bytes_max(input, input_len, crate::MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES, "input")
+        }?;
         let cache: Option<&dyn KeyStore> = if cache.is_null() {
             None
         } else {

@@ -46,6 +46,10 @@ pub const MONGOAUTH_MECHANISM_DEFAULT: u32 = 0;
 
 use mongoauth_mechanism::*;
 
+/// Longer than the longest mechanism name (`MONGODB-OIDC`, 12 bytes), with room
+/// to spare: a longer name is refused before any byte is read.
+const MAX_MECHANISM_NAME_BYTES: usize = 32;
+
 const ALL_MECHANISMS: [mongoauth_mechanism; 7] = [
     MONGOAUTH_MECHANISM_SCRAM_SHA_1,
     MONGOAUTH_MECHANISM_SCRAM_SHA_256,
@@ -141,9 +145,9 @@ pub unsafe extern "C" fn mongoauth_mechanism_from_name(
     err: *mut mongoauth_error,
 ) -> mongoauth_status {
     boundary(err, || {
-        // SAFETY: caller contract. No limit needed: the comparison below
-        // checks the length before it reads a byte.
-        let name = unsafe { ptr::bytes(name, name_len, "name") }?;
+        // SAFETY: caller contract. Longer than any mechanism name: refused
+        // before a byte is read.
+        let name = unsafe { ptr::bytes_max(name, name_len, MAX_MECHANISM_NAME_BYTES, "name") }?;
         // SAFETY: caller contract.
         let out = unsafe { ptr::out(mechanism, "mechanism") }?;
         let m = [MONGOAUTH_MECHANISM_SCRAM_SHA_1, MONGOAUTH_MECHANISM_SCRAM_SHA_256]

@@ -177,7 +177,9 @@ pub unsafe extern "C" fn mongoauth_scram_server_handle_client_first(
         // SAFETY: caller contract.
         let s = unsafe { object::get_mut::<ServerState>(server) }?;
         // SAFETY: caller contract.
-        let input = unsafe { ptr::bytes(input, input_len, "input") }?;
+        let input = unsafe {
+            ptr::bytes_max(input, input_len, crate::MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES, "input")
+        }?;
         s.machine()?.handle_client_first(input)?;
         Ok(())
     })
@@ -233,7 +235,9 @@ pub unsafe extern "C" fn mongoauth_scram_server_respond(
         // SAFETY: as above.
         let creds = unsafe { ptr::input(credentials, "credentials") }?.as_any()?;
         // SAFETY: as above.
-        let entropy = unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?;
+        let entropy = unsafe {
+            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+        }?;
         s.machine()?.respond(&creds, entropy)?;
         Ok(())
     })
@@ -258,7 +262,9 @@ pub unsafe extern "C" fn mongoauth_scram_server_handle_client_final(
         // SAFETY: caller contract.
         let s = unsafe { object::get_mut::<ServerState>(server) }?;
         // SAFETY: caller contract.
-        let input = unsafe { ptr::bytes(input, input_len, "input") }?;
+        let input = unsafe {
+            ptr::bytes_max(input, input_len, crate::MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES, "input")
+        }?;
         s.machine()?.handle_client_final(input)?;
         Ok(())
     })

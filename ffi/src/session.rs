@@ -227,13 +227,16 @@ pub unsafe extern "C" fn mongoauth_server_session_add_user(
             ));
         }
         // SAFETY: as above.
-        let db = unsafe { ptr::text(db, db_len, "db") }?;
+        let db = unsafe { ptr::text_max(db, db_len, mongoauth::server::MAX_DB_LEN, "db") }?;
         // SAFETY: as above.
-        let user = unsafe { ptr::text(user, user_len, "user") }?;
+        let user =
+            unsafe { ptr::text_max(user, user_len, mongoauth::server::MAX_USER_LEN, "user") }?;
         // SAFETY: as above.
-        let password = unsafe { ptr::text(password, password_len, "password") }?;
+        let password = unsafe {
+            ptr::text_max(password, password_len, crate::MONGOAUTH_MAX_PASSWORD_BYTES, "password")
+        }?;
         // SAFETY: as above.
-        let salt = unsafe { ptr::bytes(salt, salt_len, "salt") }?;
+        let salt = unsafe { ptr::bytes_max(salt, salt_len, MONGOAUTH_SESSION_SALT_BYTES, "salt") }?;
         let salt: &[u8; MONGOAUTH_SESSION_SALT_BYTES] = salt.try_into().map_err(|_| {
             Fail::arg(
                 MONGOAUTH_STATUS_INVALID_ARGUMENT,
@@ -283,7 +286,9 @@ pub unsafe extern "C" fn mongoauth_server_session_start(
         s.started = false;
         s.session.restart([0; MONGOAUTH_SESSION_SECRET_BYTES], connection_id);
         // SAFETY: as above.
-        let secret = unsafe { ptr::bytes(secret, secret_len, "secret") }?;
+        let secret = unsafe {
+            ptr::bytes_max(secret, secret_len, MONGOAUTH_SESSION_SECRET_BYTES, "secret")
+        }?;
         let secret: [u8; MONGOAUTH_SESSION_SECRET_BYTES] = secret.try_into().map_err(|_| {
             Fail::arg(
                 MONGOAUTH_STATUS_INVALID_ARGUMENT,
@@ -356,9 +361,13 @@ pub unsafe extern "C" fn mongoauth_server_session_handle(
         // SAFETY: caller contract, for each argument below.
         let s = unsafe { object::get_mut::<SessionState>(session) }?;
         // SAFETY: as above.
-        let body = unsafe { ptr::bytes(body, body_len, "body") }?;
+        let body = unsafe {
+            ptr::bytes_max(body, body_len, mongoauth::codec::wire::MAX_MESSAGE_SIZE, "body")
+        }?;
         // SAFETY: as above.
-        let entropy = entropy_of(unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?)?;
+        let entropy = entropy_of(unsafe {
+            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+        }?)?;
         // SAFETY: as above.
         let w = unsafe { ptr::out(written, "written") }?;
         // SAFETY: as above.
@@ -393,11 +402,15 @@ pub unsafe extern "C" fn mongoauth_server_session_handle_legacy(
         // SAFETY: caller contract, for each argument below.
         let s = unsafe { object::get_mut::<SessionState>(session) }?;
         // SAFETY: as above.
-        let body = unsafe { ptr::bytes(body, body_len, "body") }?;
+        let body = unsafe {
+            ptr::bytes_max(body, body_len, mongoauth::codec::wire::MAX_MESSAGE_SIZE, "body")
+        }?;
         // SAFETY: as above.
-        let db = unsafe { ptr::text(db, db_len, "db") }?;
+        let db = unsafe { ptr::text_max(db, db_len, mongoauth::server::MAX_DB_LEN, "db") }?;
         // SAFETY: as above.
-        let entropy = entropy_of(unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?)?;
+        let entropy = entropy_of(unsafe {
+            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+        }?)?;
         // SAFETY: as above.
         let w = unsafe { ptr::out(written, "written") }?;
         // SAFETY: as above.
@@ -435,9 +448,13 @@ pub unsafe extern "C" fn mongoauth_server_session_handle_frame(
         // SAFETY: caller contract, for each argument below.
         let s = unsafe { object::get_mut::<SessionState>(session) }?;
         // SAFETY: as above.
-        let frame = unsafe { ptr::bytes(frame, frame_len, "frame") }?;
+        let frame = unsafe {
+            ptr::bytes_max(frame, frame_len, mongoauth::codec::wire::MAX_MESSAGE_SIZE, "frame")
+        }?;
         // SAFETY: as above.
-        let entropy = entropy_of(unsafe { ptr::bytes(entropy, entropy_len, "entropy") }?)?;
+        let entropy = entropy_of(unsafe {
+            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+        }?)?;
         // SAFETY: as above.
         let w = unsafe { ptr::out(written, "written") }?;
         // SAFETY: as above.

@@ -440,7 +440,7 @@ pub unsafe extern "C" fn mongoauth_uri_option_name(
 
 fn option_key(name: *const u8, name_len: usize) -> Result<OptionKey, Fail> {
     // SAFETY: the callers' contract covers `(name, name_len)`.
-    let name = unsafe { ptr::text(name, name_len, "name") }?;
+    let name = unsafe { ptr::text_max(name, name_len, MONGOAUTH_URI_MAX_BYTES, "name") }?;
     OptionKey::from_name(name).ok_or(Fail::arg(
         MONGOAUTH_STATUS_INVALID_ARGUMENT,
         "not a connection string option this library knows",
@@ -937,7 +937,7 @@ pub unsafe extern "C" fn mongoauth_uri_credential_property(
     // SAFETY: caller contract.
     unsafe {
         with_uri(uri, err, |s| {
-            let name = ptr::text(name, name_len, "name")?;
+            let name = ptr::text_max(name, name_len, MONGOAUTH_URI_MAX_BYTES, "name")?;
             let c = credential(s)?;
             let fixed: Option<Option<&'static str>> = match (c.properties(), name) {
                 (MechanismProperties::Gssapi(g), "CANONICALIZE_HOST_NAME") => {
@@ -1059,7 +1059,7 @@ unsafe fn opt_text<'a>(
         };
     }
     // SAFETY: forwarded contract.
-    unsafe { ptr::text(p, len, name) }.map(Some)
+    unsafe { ptr::text_max(p, len, MONGOAUTH_URI_MAX_BYTES, name) }.map(Some)
 }
 
 /// An array of `count` structs; NULL only when empty.
@@ -1114,7 +1114,8 @@ pub unsafe extern "C" fn mongoauth_uri_encode(
         let mut hosts = [HostSpec::new(""); MONGOAUTH_URI_ENCODE_MAX_PARTS];
         for (dst, h) in hosts.iter_mut().zip(hosts_in) {
             // SAFETY: as above.
-            let name = unsafe { ptr::text(h.host, h.host_len, "host") }?;
+            let name =
+                unsafe { ptr::text_max(h.host, h.host_len, MONGOAUTH_URI_MAX_BYTES, "host") }?;
             *dst = match h.port {
                 0 => HostSpec::new(name),
                 p => HostSpec::with_port(name, p),
@@ -1124,9 +1125,12 @@ pub unsafe extern "C" fn mongoauth_uri_encode(
             [("", ""); MONGOAUTH_URI_ENCODE_MAX_PARTS];
         for (dst, o) in opts.iter_mut().zip(opts_in) {
             // SAFETY: as above.
-            let k = unsafe { ptr::text(o.key, o.key_len, "option key") }?;
+            let k =
+                unsafe { ptr::text_max(o.key, o.key_len, MONGOAUTH_URI_MAX_BYTES, "option key") }?;
             // SAFETY: as above.
-            let v = unsafe { ptr::text(o.value, o.value_len, "option value") }?;
+            let v = unsafe {
+                ptr::text_max(o.value, o.value_len, MONGOAUTH_URI_MAX_BYTES, "option value")
+            }?;
             *dst = (k, v);
         }
         // SAFETY: as above.

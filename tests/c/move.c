@@ -6,12 +6,12 @@
  * and valgrind too: c-tests.sh runs this plain and under both). The old
  * address is then garbage: a call on it must be refused as INVALID_OBJECT.
  *
- *   move                 the cases that pass on this branch (DEFAULT_CASES)
+ *   move                 every case (DEFAULT_CASES)
  *   move CASE...         the named cases: scram_client scram_server
  *                        key_cache uri authenticator session
  *
- * `authenticator` and `session` need objects that hold no pointer into
- * themselves (issue #11); scripts/c-tests.sh lists them in AFTER_MERGE.
+ * The authenticator and the server session own their state (no pointer
+ * into themselves), so they move like the others.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@
 #include "check.h"
 
 #define S(lit) (const uint8_t *)(lit), (sizeof(lit) - 1)
-#define DEFAULT_CASES "scram_client scram_server key_cache uri"
+#define DEFAULT_CASES "scram_client scram_server key_cache uri authenticator session"
 
 /* Two aligned homes per object; each move goes to the other one. */
 #define HOME_BYTES 8192

@@ -18,8 +18,7 @@
  *   shared_cache  two authenticators, one key cache, logins interleaved step
  *                 by step on one thread.
  *   lengths_all   the same length rule for the functions of client.rs, auth.rs,
- *                 session.rs and uri.rs (after the merge: see AFTER_MERGE in
- *                 scripts/c-tests.sh).
+ *                 session.rs, server.rs, mechanism.rs and uri.rs.
  *
  *   objects              the default cases
  *   objects CASE...      the named cases
@@ -32,7 +31,7 @@
 #include "pipe.h"
 
 #define S(lit) (const uint8_t *)(lit), (sizeof(lit) - 1)
-#define DEFAULT_CASES "busy freed lengths shared_cache"
+#define DEFAULT_CASES "busy freed lengths shared_cache lengths_all"
 #define HUGE ((size_t)1 << 20)
 
 static mongoauth_error err;

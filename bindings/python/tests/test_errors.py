@@ -15,10 +15,6 @@ from mongoauth import exceptions as ex
 from mongoauth.connection import Authenticator, ServerSession
 
 USER, DB, PASSWORD, WRONG = "carol", "inventory", "pencil", "s3cr3t-Wr0ng"
-NEEDS_CLIENT_BRANCH = pytest.mark.xfail(
-    strict=True,
-    reason="needs client branch: the core's login error names mechanism, user and database (issue #11 item 5)",
-)
 
 
 def test_every_status_has_a_real_class():
@@ -85,7 +81,6 @@ def test_wrong_password_is_authentication_failed(run):
         assert WRONG not in text and PASSWORD not in text
 
 
-@NEEDS_CLIENT_BRANCH
 @pytest.mark.parametrize("run", [_wrong_password_in_process, _wrong_password_over_a_socket])
 def test_wrong_password_text_names_mechanism_user_and_database(run):
     e = run()
