@@ -41,11 +41,11 @@ func outcome(authenticated bool, err error) string {
 		return "ERR not authenticated after the handshake"
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	if errors.Is(err, mongoauth.ErrAuthenticationFailed) {
+		return "FAIL code=18 " + msg
+	}
 	var me *mongoauth.Error
-	if errors.As(err, &me) && me.Code == mongoauth.StatusCommandFailed {
-		if me.ServerCode == 18 {
-			return "FAIL code=18 " + msg
-		}
+	if errors.As(err, &me) && me.Status == mongoauth.StatusCommandFailed {
 		return fmt.Sprintf("ERR code=%d %s", me.ServerCode, msg)
 	}
 	return "ERR " + msg

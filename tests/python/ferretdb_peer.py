@@ -66,11 +66,13 @@ def pymongo_login(uri):
 
 def binding_outcome(run):
     """The only place that knows the binding's error classes: map a login to
-    OK / FAIL code=18 / ERR (the classes are being reworked elsewhere)."""
+    OK / FAIL code=18 / ERR."""
     import mongoauth.exceptions as mx
 
     try:
         return "OK" if run() else "ERR not authenticated after the handshake"
+    except mx.AuthenticationFailed as e:
+        return "FAIL code=18 " + one_line(e)
     except mx.CommandFailed as e:
         if e.server_code == 18:
             return "FAIL code=18 " + one_line(e)
