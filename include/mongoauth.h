@@ -19,7 +19,26 @@
  *   session) live in caller memory
  *   (MONGOAUTH_*_SIZE / _ALIGN, or just declare the struct; then
  *   _init_static and finally _clear) or on the heap (_new / _free, unless
- *   MONGOAUTH_FREESTANDING). They are not thread-safe; use one per thread.
+ *   MONGOAUTH_FREESTANDING). They are not thread-safe: one call at a time
+ *   per object (a key cache shared by authenticators: see
+ *   mongoauth_key_cache).
+ * - Misuse of an object is a status: memory that never held an object of
+ *   the type is MONGOAUTH_STATUS_INVALID_OBJECT; a caller-memory object
+ *   used after _clear (or cleared twice) is MONGOAUTH_STATUS_OBJECT_FREED
+ *   until it is initialised again; a call on an object from inside one of
+ *   its own callbacks (mongoauth_handshake's read/write) is
+ *   MONGOAUTH_STATUS_BUSY and does nothing. Undefined, not detected: using
+ *   a heap object after _free or freeing it twice (its memory may be
+ *   unmapped or reused, as after free()), using one object from two
+ *   threads at once, and _init_static over a live object (its state is
+ *   wiped and lost, not released).
+ * - Moving: a scram client, scram server, key cache or uri object may be
+ *   moved (memcpy, realloc of caller memory) between calls. The
+ *   authenticator and the server session hold pointers into themselves
+ *   once started: do not move them until they are cleared.
+ * - Length arguments with a documented limit (MONGOAUTH_MAX_*_BYTES) are
+ *   checked against it before any byte behind the pointer is read: a
+ *   longer one is MONGOAUTH_STATUS_CAPACITY.
  * - Randomness comes from the caller (entropy arguments: 24 to 48 bytes from
  *   a CSPRNG), or from mongoauth_random_bytes() in hosted builds.
  * - No panic crosses the boundary; NULL and misuse are reported as statuses.
@@ -191,6 +210,12 @@
 #define MONGOAUTH_MAX_SALT_BYTES 64
 
 /**
+ * Longest server secret `mongoauth_scram_credentials_decoy` takes, in
+ * bytes (an HMAC key: 32 random bytes are plenty).
+ */
+#define MONGOAUTH_MAX_SECRET_BYTES 64
+
+/**
  * Longest key (a SHA-256 digest), in bytes.
  */
 #define MONGOAUTH_MAX_KEY_BYTES 32
@@ -327,8 +352,8 @@ enum mongoauth_status
    */
   MONGOAUTH_STATUS_INVALID_UTF8 = 4,
   /**
-   * The object was never initialised, was cleared or freed, or is of
-   * another type.
+   * The object was never initialised or is of another type (a cleared
+   * one is `OBJECT_FREED`).
    */
   MONGOAUTH_STATUS_INVALID_OBJECT = 5,
   /**
@@ -411,7 +436,9 @@ enum mongoauth_status
    */
   MONGOAUTH_STATUS_MANDATORY_EXTENSION = 106,
   /**
-   * Server side: wrong password or unknown user (deliberately not said which).
+   * Wrong password or unknown user (deliberately not said which). Client
+   * side: the server's code 18 (AuthenticationFailed), which is also in
+   * `mongoauth_error.server_code`; server side: the proof did not verify.
    */
   MONGOAUTH_STATUS_AUTHENTICATION_FAILED = 107,
   /**
@@ -463,7 +490,8 @@ enum mongoauth_status
   MONGOAUTH_STATUS_CHECKSUM_MISMATCH = 304,
   /**
    * The server answered a command with `ok: 0`; its numeric code is in
-   * `mongoauth_error.server_code` (18: AuthenticationFailed).
+   * `mongoauth_error.server_code` (code 18, AuthenticationFailed, is
+   * `MONGOAUTH_STATUS_AUTHENTICATION_FAILED` instead).
    */
   MONGOAUTH_STATUS_COMMAND_FAILED = 400,
   /**
@@ -496,6 +524,19 @@ enum mongoauth_status
    * The handshake did not finish before its deadline.
    */
   MONGOAUTH_STATUS_TIMEOUT = 405,
+  /**
+   * The object is lent out to a call that has not returned: a call on it
+   * from inside one of that call's callbacks (`mongoauth_handshake`'s
+   * read or write). Nothing was done; call again once the running call
+   * has returned.
+   */
+  MONGOAUTH_STATUS_BUSY = 18,
+  /**
+   * A caller-memory object used after its `_clear`, or cleared twice:
+   * initialise it again first. (After `_free` a heap object's memory is
+   * gone: using it is undefined, as after `free()`.)
+   */
+  MONGOAUTH_STATUS_OBJECT_FREED = 19,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -676,8 +717,9 @@ typedef struct mongoauth_error {
    */
   int64_t offset;
   /**
-   * For `MONGOAUTH_STATUS_COMMAND_FAILED`: the server's numeric error code
-   * (18 is AuthenticationFailed); 0 otherwise.
+   * For `MONGOAUTH_STATUS_COMMAND_FAILED` and a client's
+   * `MONGOAUTH_STATUS_AUTHENTICATION_FAILED`: the server's numeric error
+   * code (18 is AuthenticationFailed); 0 otherwise.
    */
   int32_t server_code;
   /**
@@ -708,10 +750,18 @@ typedef struct MONGOAUTH_ALIGNED(8) mongoauth_authenticator {
  * prepared password, salt and iteration count; evicted entries are
  * zeroized. Opaque: declare one (`static mongoauth_key_cache c;`) or carve
  * `MONGOAUTH_KEY_CACHE_SIZE` bytes from an arena, then
- * `mongoauth_key_cache_init_static`. Many authenticators and SCRAM clients
- * may share one cache (`mongoauth_authenticator_set_key_cache`); it is not
- * thread-safe: drive everything that uses one cache from one thread at a
- * time (or behind one lock of yours). It must not move while in use.
+ * `mongoauth_key_cache_init_static`.
+ *
+ * Thread rules: NOT thread-safe. One cache may serve several
+ * authenticators and SCRAM clients on one thread, their calls never
+ * overlapping (tested with two authenticators whose logins interleave).
+ * Using the cache from two threads at once, directly or through two
+ * authenticators, is a data race: serialise every call on the cache and
+ * on every authenticator that uses it with one lock. An authenticator
+ * keeps the cache's address from `_start` until it is cleared, freed or
+ * started again: meanwhile the cache must not be moved or cleared. A SCRAM
+ * client takes it per call (`mongoauth_scram_client_step`), so between
+ * calls it may be moved.
  */
 typedef struct MONGOAUTH_ALIGNED(8) mongoauth_key_cache {
   uint8_t _opaque[MONGOAUTH_KEY_CACHE_SIZE];
@@ -1738,6 +1788,11 @@ size_t mongoauth_scram_credentials_size(void);
  * `MONGOAUTH_MAX_SALT_BYTES` at run time.
  */
 size_t mongoauth_max_salt_bytes(void);
+
+/**
+ * `MONGOAUTH_MAX_SECRET_BYTES` at run time.
+ */
+size_t mongoauth_max_secret_bytes(void);
 
 /**
  * `MONGOAUTH_MAX_KEY_BYTES` at run time.

@@ -52,6 +52,8 @@ const (
 	StatusProtocol                   Status = 401
 	StatusIO                         Status = 402
 	StatusUnexpectedEOF              Status = 403
+	StatusNotAuthenticated           Status = 404
+	StatusTimeout                    Status = 405
 	StatusPanic                      Status = 900
 	StatusInternal                   Status = 901
 )
@@ -132,6 +134,11 @@ var (
 	ErrIO = &Kind{"I/O error", one(StatusIO)}
 	// ErrUnexpectedEOF: the peer closed the connection mid-handshake.
 	ErrUnexpectedEOF = &Kind{"unexpected EOF", one(StatusUnexpectedEOF)}
+	// ErrNotAuthenticated: the handshake ended without a verified login
+	// (an arbiter): the connection is not authenticated.
+	ErrNotAuthenticated = &Kind{"not authenticated", one(StatusNotAuthenticated)}
+	// ErrTimeout: the handshake did not finish before its deadline.
+	ErrTimeout = &Kind{"timeout", one(StatusTimeout)}
 	// ErrUnexpectedStep: a call out of order.
 	ErrUnexpectedStep = &Kind{"unexpected step", one(StatusUnexpectedStep)}
 	// ErrInvalidUTF8: a text argument is not UTF-8.

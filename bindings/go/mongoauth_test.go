@@ -55,7 +55,8 @@ func TestStatusNames(t *testing.T) {
 		StatusFrameMalformed: "FRAME_MALFORMED", StatusUnsupportedOpcode: "UNSUPPORTED_OPCODE",
 		StatusMessageTooLarge: "MESSAGE_TOO_LARGE", StatusChecksumMismatch: "CHECKSUM_MISMATCH",
 		StatusCommandFailed: "COMMAND_FAILED", StatusProtocol: "PROTOCOL", StatusIO: "IO",
-		StatusUnexpectedEOF: "UNEXPECTED_EOF",
+		StatusUnexpectedEOF: "UNEXPECTED_EOF", StatusNotAuthenticated: "NOT_AUTHENTICATED",
+		StatusTimeout: "TIMEOUT",
 	}
 	known := 0
 	for code := Status(0); code < 1000; code++ {

@@ -23,7 +23,7 @@
 #define DEFAULT_CASES "scram_client scram_server key_cache uri authenticator session"
 
 /* Two aligned homes per object; each move goes to the other one. */
-#define HOME_BYTES 8192
+#define HOME_BYTES (80 * 1024) /* the largest object: a 64 KiB connection string */
 typedef union {
     uint64_t align;
     uint8_t bytes[HOME_BYTES];

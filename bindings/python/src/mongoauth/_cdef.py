@@ -146,6 +146,7 @@ typedef struct mongoauth_uri_parts {
 
 typedef ptrdiff_t (*mongoauth_read_fn)(void *ctx, uint8_t *buf, size_t len);
 typedef ptrdiff_t (*mongoauth_write_fn)(void *ctx, const uint8_t *buf, size_t len);
+typedef uint64_t (*mongoauth_clock_fn)(void *ctx);
 
 size_t mongoauth_authenticator_size(void);
 size_t mongoauth_authenticator_align(void);
@@ -171,6 +172,7 @@ mongoauth_status mongoauth_authenticator_is_authenticated(const struct mongoauth
 mongoauth_status mongoauth_authenticator_mechanism(const struct mongoauth_authenticator *auth, uint32_t *mechanism, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_used_speculative(const struct mongoauth_authenticator *auth, bool *used, struct mongoauth_error *err);
 mongoauth_status mongoauth_handshake(struct mongoauth_authenticator *auth, mongoauth_read_fn read_cb, mongoauth_write_fn write_cb, void *ctx, uint8_t *buf, size_t capacity, struct mongoauth_error *err);
+mongoauth_status mongoauth_handshake_until(struct mongoauth_authenticator *auth, mongoauth_read_fn read_cb, mongoauth_write_fn write_cb, mongoauth_clock_fn clock_cb, void *ctx, uint64_t deadline_ms, uint8_t *buf, size_t capacity, struct mongoauth_error *err);
 size_t mongoauth_server_session_size(void);
 size_t mongoauth_server_session_align(void);
 size_t mongoauth_session_entropy_bytes(void);

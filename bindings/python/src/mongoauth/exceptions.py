@@ -77,6 +77,8 @@ class Status(IntEnum):
     PROTOCOL = 401
     IO = 402
     UNEXPECTED_EOF = 403
+    NOT_AUTHENTICATED = 404
+    TIMEOUT = 405
     PANIC = 900
     INTERNAL = 901
 
@@ -426,6 +428,19 @@ class UnexpectedEof(HandshakeError):
     """The peer closed the connection mid-handshake."""
 
     default_status = Status.UNEXPECTED_EOF
+
+
+class NotAuthenticated(HandshakeError):
+    """The handshake ended without a verified login (an arbiter's hello):
+    the connection is NOT authenticated, though nothing failed."""
+
+    default_status = Status.NOT_AUTHENTICATED
+
+
+class Timeout(HandshakeError):
+    """The handshake did not finish before its deadline."""
+
+    default_status = Status.TIMEOUT
 
 
 # ---- bugs (900-999) --------------------------------------------------------------
