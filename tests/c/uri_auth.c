@@ -737,7 +737,7 @@ static void test_session_moves(void) {
             EXPECT_OK(mongoauth_server_session_is_authenticated(s, &b, &err));
             EXPECT(b);
         } else {
-            EXPECT(st == MONGOAUTH_STATUS_COMMAND_FAILED && err.server_code == 18);
+            EXPECT(st == MONGOAUTH_STATUS_AUTHENTICATION_FAILED && err.server_code == 18);
             EXPECT_OK(mongoauth_server_session_is_authenticated(s, &b, &err));
             EXPECT(!b);
         }
