@@ -6,7 +6,7 @@ prove the login, saying which mechanism pymongo itself ran.
 For each URI: connect with directConnection=True, run `ping` and
 `connectionStatus` on admin, and print one line:
     OK <pymongo version> mech=<mechanism pymongo ran> user=<user> db=<db>
-    FAIL code=<server error code> <ExceptionClass> <message>
+    FAIL code=<server error code> mech=<mechanism pymongo ran> <ExceptionClass> <message>
 Exits 0 when every line was printed (the caller judges them), 2 on misuse.
 Runs from its own venv (target/venv-pymongo3), made by tests/tests/cr.rs.
 """
@@ -42,6 +42,14 @@ _scram = pymongo.auth._authenticate_scram
 pymongo.auth._authenticate_scram = lambda c, s, m: (RAN.append(m), _scram(c, s, m))[1]
 
 
+def ran():
+    return ",".join(sorted(set(RAN))) or "none"
+
+
+def one_line(e):
+    return str(e).replace("\n", " ")
+
+
 def login(uri):
     del RAN[:]
     client = MongoClient(
@@ -57,17 +65,16 @@ def login(uri):
         users = status["authInfo"]["authenticatedUsers"]
         if len(users) != 1:
             return "FAIL code=0 connectionStatus lists %d users" % len(users)
-        mech = ",".join(sorted(set(RAN))) or "none"
         return "OK %s mech=%s user=%s db=%s" % (
             pymongo.version,
-            mech,
+            ran(),
             users[0]["user"],
             users[0]["db"],
         )
     except OperationFailure as e:
-        return "FAIL code=%s %s %s" % (e.code, type(e).__name__, str(e).replace("\n", " "))
+        return "FAIL code=%s mech=%s %s %s" % (e.code, ran(), type(e).__name__, one_line(e))
     except PyMongoError as e:
-        return "FAIL code=none %s %s" % (type(e).__name__, str(e).replace("\n", " "))
+        return "FAIL code=none mech=%s %s %s" % (ran(), type(e).__name__, one_line(e))
     finally:
         client.close()
 
