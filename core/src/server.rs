@@ -950,12 +950,13 @@ impl<U: UserStore> ServerSession<U> {
         let found = self.users.select_cr_digest(a.db, a.user, &mut digest);
         let expected = cr::key_from_digest(a.nonce, a.user, &digest);
         let key_ok = Choice::from(u8::from(cr::verify_key(&expected, a.key.as_bytes())));
-        if nonce_ok && bool::from(found & key_ok) {
-            if let (Ok(db), Ok(user)) = (String::try_from(a.db), String::try_from(a.user)) {
-                self.sasl = None;
-                self.authenticated = Some((db, user));
-                return write(&cr::AuthenticateReply { dbname: a.db, user: a.user }, out);
-            }
+        if nonce_ok
+            && bool::from(found & key_ok)
+            && let (Ok(db), Ok(user)) = (String::try_from(a.db), String::try_from(a.user))
+        {
+            self.sasl = None;
+            self.authenticated = Some((db, user));
+            return write(&cr::AuthenticateReply { dbname: a.db, user: a.user }, out);
         }
         self.fail(out)
     }

@@ -36,6 +36,9 @@ fn session(users: &StaticUsers<2>, wire_version: i32) -> ServerSession<&StaticUs
     ServerSession::new(users, [9; 32]).with_mongodb_cr(true).with_max_wire_version(wire_version)
 }
 
+/// A login's outcome, or its error's kind, stage and text.
+type LoginResult = Result<Outcome, (ErrorKind, Stage, String)>;
+
 /// Run our client against `server`; returns the outcome, or the login error
 /// (its Display) with its kind and stage; also the command names sent.
 fn login(
@@ -44,7 +47,7 @@ fn login(
     user: &str,
     password: &str,
     source: &str,
-) -> (Result<Outcome, (ErrorKind, Stage, String)>, Vec<String>) {
+) -> (LoginResult, Vec<String>) {
     let cred = Credential::new(mechanism, Some(user), Some(password), source).unwrap();
     let mut auth = Authenticator::new(cred, AuthConfig::default(), &[7; 48]).unwrap();
     let (mut req, mut rep) = ([0u8; 4096], [0u8; 4096]);
