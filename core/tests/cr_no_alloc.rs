@@ -1,5 +1,5 @@
 //! MONGODB-CR (feature `mongodb-cr`) never allocates: the key, the
-//! `getnonce` and `authenticate` parsers, and the whole sans-I/O
+//! `getnonce` and `authenticate` parsers, OP_QUERY framing, and the whole sans-I/O
 //! conversation between the `Authenticator` and a `ServerSession` (explicit
 //! MONGODB-CR, chosen by negotiation at wire version 2, a wrong password and
 //! an unknown user), under a counting global allocator.
@@ -70,6 +70,9 @@ fn mongodb_cr_never_allocates() {
         let n = wire::encode_document(&cmd, &mut buf).unwrap();
         let doc = Document::parse(&buf[..n]).unwrap();
         assert_eq!(cr::Authenticate::parse(doc, "app").unwrap(), cmd);
+        let (mut scratch, mut frame) = ([0u8; 256], [0u8; 256]);
+        let n = cr::encode_op_query(1, &cmd, &mut scratch, &mut frame).unwrap();
+        assert_eq!(wire::parse_op_query(&frame[..n]).unwrap().db(), "app");
     });
     let mech = Mechanism::MongodbCr;
     let ok = Outcome::Authenticated { mechanism: mech };

@@ -371,3 +371,45 @@ fn pymongo_3_13_logs_in_with_mongodb_cr() {
     // The two code-18 lines for a wrong password and an unknown user match.
     assert_eq!(lines[5], lines[8]);
 }
+
+/// For servers before 3.6 (no OP_MSG): our client's commands framed as
+/// OP_QUERY on `<db>.$cmd` (without `$db` in the document), our server
+/// answering with OP_REPLY, the whole login at wire version 2.
+#[test]
+fn our_client_logs_in_over_op_query() {
+    let users = users();
+    let mut server = session(&users, 2);
+    let cred = Credential::new(None, Some("alice"), Some("alicepw"), "app").unwrap();
+    let mut auth = Authenticator::new(cred, AuthConfig::default(), &[7; 48]).unwrap();
+    let (mut scratch, mut req, mut rep) = ([0u8; 4096], [0u8; 4096], [0u8; 4096]);
+    let mut collections = Vec::new();
+    let mut id = 0;
+    let outcome = loop {
+        let n = match auth.step() {
+            Step::Send(cmd) => {
+                id += 1;
+                cr::encode_op_query(id, &cmd, &mut scratch, &mut req).unwrap()
+            }
+            Step::Done(o) => break o,
+            Step::Need(n) => panic!("{n:?}"),
+        };
+        let q = wire::parse_op_query(&req[..n]).unwrap();
+        assert!(!q.query.contains_key("$db"), "an OP_QUERY command carries no $db");
+        collections.push(q.collection.to_string());
+        let m = server.handle_frame(&req[..n], 100 + id, &[id as u8; 24], &mut rep).unwrap();
+        let (to, doc) = cr::parse_op_reply(&rep[..m]).unwrap();
+        assert_eq!(to, id);
+        auth.handle_reply(doc.as_bytes()).unwrap();
+    };
+    assert_eq!(outcome, Outcome::Authenticated { mechanism: CR });
+    assert_eq!(collections, ["admin.$cmd", "app.$cmd", "app.$cmd"]);
+    // Too small: the size needed, then it fits.
+    let get = cr::GetNonce { db: "app" };
+    let need = match cr::encode_op_query(1, &get, &mut scratch, &mut req[..10]) {
+        Err(wire::WireError::BufferTooSmall(b)) => b.required,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(cr::encode_op_query(1, &get, &mut scratch, &mut req[..need]).unwrap(), need);
+    // A reply that is not one OP_REPLY document is an error.
+    assert!(cr::parse_op_reply(&req[..need]).is_err());
+}

@@ -19,8 +19,9 @@ use md5::Digest;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::codec::bson::{DocWriter, Document};
-use crate::codec::wire::{CommandError, WireError, WriteBody, check_ok};
+use crate::codec::wire::{self, CommandError, WireError, WriteBody, check_ok};
 use crate::crypto::{ct_eq, hex_digit, mongodb_sha1_password_digest};
+use crate::reader::Reader;
 
 /// The mechanism name (`authMechanism=MONGODB-CR`).
 pub const MECHANISM: &str = "MONGODB-CR";
@@ -226,6 +227,104 @@ impl WriteBody for AuthenticateReply<'_> {
     fn write_body(&self, w: &mut DocWriter<'_>) {
         w.string("dbname", self.dbname).string("user", self.user).double("ok", 1.0);
     }
+}
+
+/// Bytes before an OP_QUERY's `fullCollectionName` (header and flags).
+const OP_QUERY_PREFIX: usize = wire::HEADER_LEN + 4;
+/// Bytes before an OP_REPLY's first document.
+const OP_REPLY_PREFIX: usize = wire::HEADER_LEN + 4 + 8 + 4 + 4;
+
+/// Frame a command for a server older than 3.6 (`maxWireVersion` below 6,
+/// which has no OP_MSG): an OP_QUERY on `<db>.$cmd` with `numberToReturn`
+/// -1 and flags 0, as the 3.x drivers sent it. The database is the body's
+/// `$db`, which the command document itself then leaves out. `scratch`
+/// holds the body while it is rewritten (as large as the body). Returns the
+/// frame's length.
+///
+/// # Errors
+/// A body without a string `$db`; [`WireError::BufferTooSmall`] for `out`
+/// or `scratch` with the size needed; a frame over the wire limit.
+pub fn encode_op_query(
+    request_id: i32,
+    body: &impl WriteBody,
+    scratch: &mut [u8],
+    out: &mut [u8],
+) -> Result<usize, WireError> {
+    let n = wire::encode_document(body, scratch)?;
+    let doc = Document::parse(scratch.get(..n).unwrap_or(&[]))?;
+    let db = doc.get_str("$db")?;
+    let coll_len = db.len() + ".$cmd".len() + 1;
+    let doc_at = OP_QUERY_PREFIX + coll_len + 8;
+    let m = {
+        let mut w = DocWriter::new(out.get_mut(doc_at..).unwrap_or(&mut []));
+        for e in doc.iter().filter(|e| e.key != "$db") {
+            w.value(e.key, &e.value);
+        }
+        match w.finish() {
+            Ok(m) => m,
+            Err(crate::codec::bson::BsonError::BufferTooSmall(b)) => {
+                let required = b.required.saturating_add(doc_at);
+                return Err(WireError::BufferTooSmall(crate::BufferTooSmall { required }));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let total = doc_at + m;
+    let length = i32::try_from(total)
+        .ok()
+        .filter(|_| total <= wire::MAX_MESSAGE_SIZE)
+        .ok_or(WireError::MessageTooLarge { length: total, limit: wire::MAX_MESSAGE_SIZE })?;
+    let prefix = length
+        .to_le_bytes()
+        .into_iter()
+        .chain(request_id.to_le_bytes())
+        .chain(0i32.to_le_bytes()) // responseTo
+        .chain(wire::OP_QUERY.to_le_bytes())
+        .chain(0u32.to_le_bytes()) // flags
+        .chain(db.bytes())
+        .chain(*b".$cmd\0")
+        .chain(0i32.to_le_bytes()) // numberToSkip
+        .chain((-1i32).to_le_bytes()); // numberToReturn
+    for (dst, src) in out.iter_mut().zip(prefix) {
+        *dst = src;
+    }
+    Ok(total)
+}
+
+/// Read an OP_REPLY (the answer to [`encode_op_query`]): the request it
+/// answers (`responseTo`) and its single document.
+///
+/// # Errors
+/// A truncated or inconsistent frame, another opcode, a reply with no
+/// document or with `QueryFailure`/`CursorNotFound` set, a bad document.
+pub fn parse_op_reply(frame: &[u8]) -> Result<(i32, Document<'_>), WireError> {
+    let mut r = Reader::new(frame);
+    let t = |field, offset| WireError::Truncated { field, offset };
+    let length = r.i32_le().map_err(|_| t("message header", 0))?;
+    if usize::try_from(length).ok() != Some(frame.len()) {
+        return Err(WireError::LengthMismatch {
+            declared: usize::try_from(length).unwrap_or(0),
+            actual: frame.len(),
+        });
+    }
+    let _request_id = r.i32_le().map_err(|_| t("message header", 4))?;
+    let response_to = r.i32_le().map_err(|_| t("message header", 8))?;
+    let op_code = r.i32_le().map_err(|_| t("message header", 12))?;
+    if op_code != wire::OP_REPLY {
+        return Err(WireError::UnsupportedOpCode { op_code });
+    }
+    let flags = r.u32_le().map_err(|_| t("responseFlags", wire::HEADER_LEN))?;
+    if flags & 0b11 != 0 {
+        return Err(invalid("responseFlags", wire::HEADER_LEN, "CursorNotFound or QueryFailure"));
+    }
+    let _cursor = r.i64_le().map_err(|_| t("cursorID", wire::HEADER_LEN + 4))?;
+    let _from = r.i32_le().map_err(|_| t("startingFrom", wire::HEADER_LEN + 12))?;
+    let returned = r.i32_le().map_err(|_| t("numberReturned", wire::HEADER_LEN + 16))?;
+    if returned != 1 {
+        return Err(invalid("numberReturned", wire::HEADER_LEN + 16, "must be 1"));
+    }
+    let doc = Document::parse(frame.get(OP_REPLY_PREFIX..).unwrap_or(&[]))?;
+    Ok((response_to, doc))
 }
 
 #[cfg(test)]

@@ -775,7 +775,8 @@ impl UserStore for FuzzUsers {
     }
 }
 
-/// MONGODB-CR (`mech::cr`): the first chunk (see [`chunks`]) is read as a
+/// MONGODB-CR (`mech::cr`): the whole input is read as an OP_REPLY (whose
+/// one document must be the rest of the frame); the first chunk (see [`chunks`]) is read as a
 /// `getnonce` reply and an `authenticate` command (what parses survives an
 /// encode/parse round trip, and keeps its limits); then a client
 /// (explicit MONGODB-CR) takes the chunks as its replies and must send
@@ -783,6 +784,9 @@ impl UserStore for FuzzUsers {
 /// on takes them as commands (after a `getnonce` of its own), and logs a
 /// client in only on the right key for the nonce it issued.
 pub fn mongodb_cr(data: &[u8]) -> Outcome {
+    if let Ok((_, doc)) = cr::parse_op_reply(data) {
+        ensure(doc.len() + 36 == data.len(), "an OP_REPLY's document is not the rest of it")?;
+    }
     let mut buf = vec![0u8; command_room(data.len())];
     if let Some(first) = chunks(data).next()
         && let Ok(doc) = Document::parse(first)
