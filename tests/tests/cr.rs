@@ -413,3 +413,42 @@ fn our_client_logs_in_over_op_query() {
     // A reply that is not one OP_REPLY document is an error.
     assert!(cr::parse_op_reply(&req[..need]).is_err());
 }
+
+/// A stable-toolchain smoke run of the `mongodb_cr` fuzz target: its seeds,
+/// mutated deterministically (byte flips, truncations, splices), must all
+/// hold the target's invariants. (The real run is libFuzzer, in `fuzz/`.)
+#[test]
+fn fuzz_target_holds_on_mutated_seeds() {
+    let dir = root().join("fuzz/corpus/mongodb_cr");
+    let seeds: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(!seeds.is_empty());
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for i in 0..20_000usize {
+        let mut data = seeds[i % seeds.len()].clone();
+        for _ in 0..1 + next() % 4 {
+            let at = next() as usize % data.len().max(1);
+            match next() % 4 {
+                0 if !data.is_empty() => data[at] ^= 1 << (next() % 8),
+                1 if !data.is_empty() => data[at] = next() as u8,
+                2 => data.truncate(at),
+                _ => {
+                    let other = &seeds[next() as usize % seeds.len()];
+                    let from = next() as usize % other.len().max(1);
+                    data.extend_from_slice(&other[from..]);
+                }
+            }
+        }
+        if let Err(e) = mongoauth_fuzz_harness::mongodb_cr(&data) {
+            panic!("mongodb_cr: {e} on {data:?}");
+        }
+    }
+}
