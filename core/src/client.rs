@@ -29,6 +29,11 @@
 //!   `user` only when given), MONGODB-AWS (SigV4, [`Need::Time`] and
 //!   [`Need::AwsCredentials`]) and MONGODB-OIDC (one step, or two with the
 //!   server's IdpInfo; [`Need::OidcToken`]).
+//! - with the `mongodb-cr` feature, MONGODB-CR (`getnonce`, then
+//!   `authenticate {user, nonce, key}`), explicit or, when no mechanism is
+//!   configured, for servers reporting `maxWireVersion < 3` only (the 3.x
+//!   drivers' rule); `mech::cr::encode_op_query` frames for servers
+//!   without OP_MSG.
 //!
 //! A failed login is described by [`Authenticator::error`]: the mechanism,
 //! user, database, the command ([`Stage`]) and the server's code, codeName

@@ -7,6 +7,9 @@
 //! speculative SCRAM first step), `saslStart`/`saslContinue` for
 //! SCRAM-SHA-1 and SCRAM-SHA-256, and the few commands a driver sends right
 //! after logging in (`ping`, `buildInfo`, `connectionStatus`, `endSessions`).
+//! With the `mongodb-cr` feature and [`ServerSession::with_mongodb_cr`], it
+//! also answers the legacy MONGODB-CR (`getnonce`, `authenticate`); with
+//! [`ServerSession::with_max_wire_version`] it plays an older server.
 //! It is what the demo's in-process server and the interop tests with real
 //! drivers (pymongo, the C and Go drivers) run. Sans-I/O and allocation-free.
 //!
