@@ -29,6 +29,11 @@
 //!   `user` only when given), MONGODB-AWS (SigV4, [`Need::Time`] and
 //!   [`Need::AwsCredentials`]) and MONGODB-OIDC (one step, or two with the
 //!   server's IdpInfo; [`Need::OidcToken`]).
+//! - with the `mongodb-cr` feature, MONGODB-CR (`getnonce`, then
+//!   `authenticate {user, nonce, key}`), explicit or, when no mechanism is
+//!   configured, for servers reporting `maxWireVersion < 3` only (the 3.x
+//!   drivers' rule); `mech::cr::encode_op_query` frames for servers
+//!   without OP_MSG.
 //!
 //! A failed login is described by [`Authenticator::error`]: the mechanism,
 //! user, database, the command ([`Stage`]) and the server's code, codeName
@@ -70,6 +75,8 @@ use crate::codec::wire::{
 use crate::error::{
     BoundedText, CommandFailure, Error, ErrorKind, MAX_CODE_NAME_LEN, MAX_ERRMSG_LEN,
 };
+#[cfg(feature = "mongodb-cr")]
+use crate::mech::cr;
 use crate::mech::scram::{self, AnyClient, ClientConfig, ClientMachine, KeyStore, Nonce};
 use crate::mech::{self, Mechanism, aws, oidc};
 
@@ -310,8 +317,11 @@ pub enum Stage {
     SaslStart,
     /// `saslContinue`.
     SaslContinue,
-    /// `authenticate` (MONGODB-X509).
+    /// `authenticate` (MONGODB-X509, MONGODB-CR).
     Authenticate,
+    /// `getnonce` (MONGODB-CR).
+    #[cfg(feature = "mongodb-cr")]
+    GetNonce,
     /// An input the caller supplied ([`Need`]).
     Input,
 }
@@ -324,6 +334,8 @@ impl fmt::Display for Stage {
             Self::SaslStart => "saslStart",
             Self::SaslContinue => "saslContinue",
             Self::Authenticate => "authenticate",
+            #[cfg(feature = "mongodb-cr")]
+            Self::GetNonce => "getnonce",
             Self::Input => "caller input",
         })
     }
@@ -460,6 +472,10 @@ enum Conversation {
     Plain,
     X509,
     Aws(AwsState),
+    /// MONGODB-CR: `getnonce` next, or `authenticate` with this nonce (the
+    /// key is in the payload buffer, wiped after use).
+    #[cfg(feature = "mongodb-cr")]
+    Cr(Option<heapless::String<{ cr::MAX_NONCE_LEN }>>),
     /// The payload buffer holds what `step` needs: a `saslStart`/`saslContinue`
     /// payload of `len` bytes, or the IdpInfo for the human callback.
     Oidc {
@@ -575,6 +591,11 @@ impl<'c, const P: usize> Authenticator<'c, P> {
                         rule: "MONGODB-AWS takes no username or password (its keys are asked for during the login)",
                     });
                 }
+            }
+            #[cfg(feature = "mongodb-cr")]
+            Some(Mechanism::MongodbCr) => {
+                auth.username()?;
+                auth.password_str()?;
             }
             Some(Mechanism::MongodbOidc) => {
                 if auth.cred.password.is_some() {
@@ -800,6 +821,18 @@ impl<'c, const P: usize> Authenticator<'c, P> {
                 }
                 OidcNext::Wait => failed,
             },
+            #[cfg(feature = "mongodb-cr")]
+            (Conversation::Cr(None), _) => Step::Send(Command::GetNonce(cr::GetNonce { db })),
+            #[cfg(feature = "mongodb-cr")]
+            (Conversation::Cr(Some(nonce)), _) => match core::str::from_utf8(self.payload()) {
+                Ok(key) => Step::Send(Command::CrAuthenticate(cr::Authenticate {
+                    user: self.cred.username().unwrap_or(""),
+                    nonce,
+                    key,
+                    db,
+                })),
+                Err(_) => failed,
+            },
             (Conversation::None, _) => failed,
         }
     }
@@ -812,6 +845,10 @@ impl<'c, const P: usize> Authenticator<'c, P> {
             (_, Some(Command::SaslContinue(_))) => Stage::SaslContinue,
             (_, Some(Command::Authenticate(_))) => Stage::Authenticate,
             (_, Some(Command::Hello(_))) => Stage::Hello,
+            #[cfg(feature = "mongodb-cr")]
+            (_, Some(Command::GetNonce(_))) => Stage::GetNonce,
+            #[cfg(feature = "mongodb-cr")]
+            (_, Some(Command::CrAuthenticate(_))) => Stage::Authenticate,
             (Phase::Done(_), None) => Stage::Setup,
             (_, None) => Stage::Input,
         }
@@ -904,6 +941,11 @@ impl<'c, const P: usize> Authenticator<'c, P> {
         }
         let mechanism = match self.cred.mechanism {
             Some(m) => m,
+            // The 3.x drivers' rule: MONGODB-CR for servers before 3.0.
+            #[cfg(feature = "mongodb-cr")]
+            None if reply.max_wire_version.is_some_and(|v| v < cr::SCRAM_MIN_WIRE_VERSION) => {
+                Mechanism::MongodbCr
+            }
             None => mech::negotiate(reply.sasl_supported_mechs.iter().flat_map(|l| l.iter())),
         };
         self.mechanism = Some(mechanism);
@@ -936,6 +978,8 @@ impl<'c, const P: usize> Authenticator<'c, P> {
                 Conversation::Plain
             }
             Mechanism::MongodbX509 => Conversation::X509,
+            #[cfg(feature = "mongodb-cr")]
+            Mechanism::MongodbCr => Conversation::Cr(None),
             Mechanism::MongodbAws => {
                 Conversation::Aws(AwsState::First(aws::Client::start(&self.aws_nonce)))
             }
@@ -972,6 +1016,23 @@ impl<'c, const P: usize> Authenticator<'c, P> {
                 AuthenticateReply::parse(doc)?.map_err(|e| command_failed(&e, server))?;
                 self.phase =
                     Phase::Done(Outcome::Authenticated { mechanism: Mechanism::MongodbX509 });
+                Ok(())
+            }
+            #[cfg(feature = "mongodb-cr")]
+            Conversation::Cr(None) => {
+                let reply =
+                    cr::GetNonceReply::parse(doc)?.map_err(|e| command_failed(&e, server))?;
+                let nonce = heapless::String::try_from(reply.nonce)
+                    .map_err(|_| Error::Capacity { what: "nonce", limit: cr::MAX_NONCE_LEN })?;
+                let key = cr::client_key(reply.nonce, self.username()?, self.password_str()?);
+                self.set_payload(&[&key[..]], "MONGODB-CR key")?;
+                self.conversation = Conversation::Cr(Some(nonce));
+                Ok(())
+            }
+            #[cfg(feature = "mongodb-cr")]
+            Conversation::Cr(Some(_)) => {
+                AuthenticateReply::parse(doc)?.map_err(|e| command_failed(&e, server))?;
+                self.done();
                 Ok(())
             }
             _ => {
@@ -1073,6 +1134,8 @@ impl<'c, const P: usize> Authenticator<'c, P> {
                     _ => Err(Error::Protocol { rule: "MONGODB-OIDC: unexpected reply" }),
                 }
             }
+            #[cfg(feature = "mongodb-cr")]
+            Conversation::Cr(_) => Err(Error::UnexpectedStep { expected: "a MONGODB-CR reply" }),
             Conversation::X509 | Conversation::None => {
                 Err(Error::UnexpectedStep { expected: "an authenticate reply" })
             }
@@ -1222,6 +1285,12 @@ pub enum Command<'a> {
     SaslContinue(SaslContinue<'a>),
     /// `authenticate` (MONGODB-X509).
     Authenticate(Authenticate<'a>),
+    /// `getnonce` (MONGODB-CR).
+    #[cfg(feature = "mongodb-cr")]
+    GetNonce(cr::GetNonce<'a>),
+    /// `authenticate {user, nonce, key}` (MONGODB-CR).
+    #[cfg(feature = "mongodb-cr")]
+    CrAuthenticate(cr::Authenticate<'a>),
 }
 
 impl WriteBody for Command<'_> {
@@ -1231,6 +1300,10 @@ impl WriteBody for Command<'_> {
             Self::SaslStart(c) => c.write_body(w),
             Self::SaslContinue(c) => c.write_body(w),
             Self::Authenticate(c) => c.write_body(w),
+            #[cfg(feature = "mongodb-cr")]
+            Self::GetNonce(c) => c.write_body(w),
+            #[cfg(feature = "mongodb-cr")]
+            Self::CrAuthenticate(c) => c.write_body(w),
         }
     }
 }

@@ -7,6 +7,9 @@
 //! speculative SCRAM first step), `saslStart`/`saslContinue` for
 //! SCRAM-SHA-1 and SCRAM-SHA-256, and the few commands a driver sends right
 //! after logging in (`ping`, `buildInfo`, `connectionStatus`, `endSessions`).
+//! With the `mongodb-cr` feature and [`ServerSession::with_mongodb_cr`], it
+//! also answers the legacy MONGODB-CR (`getnonce`, `authenticate`); with
+//! [`ServerSession::with_max_wire_version`] it plays an older server.
 //! It is what the demo's in-process server and the interop tests with real
 //! drivers (pymongo, the C and Go drivers) run. Sans-I/O and allocation-free.
 //!
@@ -202,6 +205,24 @@ pub trait UserStore {
         }
     }
 
+    /// MONGODB-CR (feature `mongodb-cr`): overwrite `slot` (which holds a
+    /// decoy) with the hex password digest `hex(MD5(user ":mongo:"
+    /// password))` of `user` in `db`, if the store keeps one, and say whether
+    /// it did. That digest is password-equivalent (it is all a MONGODB-CR
+    /// client needs to log in), which is why the feature is off by default.
+    /// The default keeps none. Do the same work whether or not the user
+    /// exists.
+    #[cfg(feature = "mongodb-cr")]
+    fn select_cr_digest(
+        &self,
+        db: &str,
+        user: &str,
+        slot: &mut [u8; crate::mech::cr::DIGEST_LEN],
+    ) -> Choice {
+        let _ = (db, user, slot);
+        Choice::from(0)
+    }
+
     /// Create `user` in `db` with these credentials (one per mechanism), as
     /// `createUser` does.
     ///
@@ -289,6 +310,15 @@ macro_rules! forward_user_store {
             ) -> Result<(), UserStoreError> {
                 (**self).replace_credentials(db, user, credentials)
             }
+            #[cfg(feature = "mongodb-cr")]
+            fn select_cr_digest(
+                &self,
+                db: &str,
+                user: &str,
+                slot: &mut [u8; crate::mech::cr::DIGEST_LEN],
+            ) -> Choice {
+                (**self).select_cr_digest(db, user, slot)
+            }
             fn remove_user(&self, db: &str, user: &str) -> Result<(), UserStoreError> {
                 (**self).remove_user(db, user)
             }
@@ -309,10 +339,16 @@ struct UserEntry {
     #[cfg(feature = "sha1")]
     sha1: StoredCredentials<crate::mech::scram::Sha1>,
     sha256: StoredCredentials<crate::mech::scram::Sha256>,
+    /// MONGODB-CR: the hex MD5 password digest (password-equivalent).
+    #[cfg(feature = "mongodb-cr")]
+    cr_digest: Zeroizing<[u8; crate::mech::cr::DIGEST_LEN]>,
 }
 
 /// A fixed set of up to `N` users, each with SCRAM-SHA-1 and SCRAM-SHA-256
-/// credentials, for tests, demos and small embedded servers. Read-only as a
+/// credentials, for tests, demos and small embedded servers. With the
+/// `mongodb-cr` feature each user also keeps the hex MD5 password digest
+/// MONGODB-CR verifies against: it is password-equivalent (whoever reads it
+/// can log in with MONGODB-CR), which is why that feature is off by default. Read-only as a
 /// [`UserStore`]; users are added before serving. Lookups compare every
 /// entry in constant time, so a name's presence does not show in the time.
 pub struct StaticUsers<const N: usize> {
@@ -406,6 +442,8 @@ impl<const N: usize> StaticUsers<N> {
             #[cfg(feature = "sha1")]
             sha1,
             sha256,
+            #[cfg(feature = "mongodb-cr")]
+            cr_digest: crate::mech::cr::password_digest(user, password),
         };
         self.users.push(entry).map_err(|_| Error::Capacity { what: "user table", limit: N })
     }
@@ -500,6 +538,25 @@ impl<const N: usize> UserStore for StaticUsers<N> {
         let (_, found) = self.find(db, user);
         bool::from(found).then_some(ScramMechanisms::ALL)
     }
+
+    #[cfg(feature = "mongodb-cr")]
+    fn select_cr_digest(
+        &self,
+        db: &str,
+        user: &str,
+        slot: &mut [u8; crate::mech::cr::DIGEST_LEN],
+    ) -> Choice {
+        // Every entry compared, every digest read through a mask.
+        let mut found = Choice::from(0);
+        for e in &self.users {
+            let hit = Self::matches(e, db, user);
+            for (d, s) in slot.iter_mut().zip(e.cr_digest.iter()) {
+                d.conditional_assign(s, hit);
+            }
+            found |= hit;
+        }
+        found
+    }
 }
 
 /// The SCRAM conversation in progress on a connection.
@@ -539,6 +596,13 @@ pub struct ServerSession<U: UserStore> {
     sasl: Option<Sasl>,
     authenticated: Option<(String<MAX_DB_LEN>, String<MAX_USER_LEN>)>,
     connection_id: i64,
+    max_wire_version: i32,
+    /// MONGODB-CR answered (see [`ServerSession::with_mongodb_cr`]).
+    #[cfg(feature = "mongodb-cr")]
+    cr_enabled: bool,
+    /// The nonce of the last `getnonce` (used once).
+    #[cfg(feature = "mongodb-cr")]
+    cr_nonce: Option<[u8; crate::mech::cr::NONCE_LEN]>,
 }
 
 impl<U: UserStore> ServerSession<U> {
@@ -553,7 +617,32 @@ impl<U: UserStore> ServerSession<U> {
             sasl: None,
             authenticated: None,
             connection_id: 1,
+            max_wire_version: wire::DEFAULT_MAX_WIRE_VERSION,
+            #[cfg(feature = "mongodb-cr")]
+            cr_enabled: false,
+            #[cfg(feature = "mongodb-cr")]
+            cr_nonce: None,
         }
+    }
+
+    /// Report this `maxWireVersion` in hello replies (default
+    /// [`wire::DEFAULT_MAX_WIRE_VERSION`]), to play an older server: below
+    /// 9 no speculative step is answered and below 7 no
+    /// `saslSupportedMechs` is listed, as those servers did; below 3 a
+    /// 3.x driver picks MONGODB-CR by itself.
+    pub fn with_max_wire_version(mut self, version: i32) -> Self {
+        self.max_wire_version = version;
+        self
+    }
+
+    /// Answer MONGODB-CR (`getnonce`, then `authenticate {user, nonce,
+    /// key}`) from the store's password digests
+    /// ([`UserStore::select_cr_digest`]). Off by default even with the
+    /// feature: the mechanism is legacy (removed from MongoDB 4.0).
+    #[cfg(feature = "mongodb-cr")]
+    pub fn with_mongodb_cr(mut self, enabled: bool) -> Self {
+        self.cr_enabled = enabled;
+        self
     }
 
     /// Serve the next connection with the same user store: the conversation
@@ -562,6 +651,10 @@ impl<U: UserStore> ServerSession<U> {
     pub fn restart(&mut self, decoy_secret: [u8; DECOY_SECRET_LEN], connection_id: i64) {
         self.sasl = None;
         self.authenticated = None;
+        #[cfg(feature = "mongodb-cr")]
+        {
+            self.cr_nonce = None;
+        }
         *self.decoy_secret = decoy_secret;
         self.connection_id = connection_id;
     }
@@ -693,9 +786,25 @@ impl<U: UserStore> ServerSession<U> {
                 }
             }
             CommandKind::Authenticate => {
+                #[cfg(feature = "mongodb-cr")]
+                if self.cr_enabled
+                    && let Ok(a) = crate::mech::cr::Authenticate::parse(cmd.body, cmd.db)
+                {
+                    return self.cr_authenticate(&a, out);
+                }
                 // X.509 needs the TLS layer's client certificate, which a
                 // sans-I/O session does not see: refuse like any failure.
                 write(&CommandError::AUTHENTICATION_FAILED, out)
+            }
+            #[cfg(feature = "mongodb-cr")]
+            CommandKind::Other if self.cr_enabled && cmd.name == "getnonce" => {
+                let mut random = [0u8; crate::mech::cr::NONCE_LEN / 2];
+                for (d, s) in random.iter_mut().zip(entropy.iter()) {
+                    *d = *s;
+                }
+                let nonce = self.cr_nonce.insert(crate::mech::cr::nonce_from_random(&random));
+                let nonce = core::str::from_utf8(nonce).unwrap_or("");
+                write(&crate::mech::cr::GetNonceReply { nonce }, out)
             }
             CommandKind::Other => self.other(cmd, out),
         }
@@ -713,9 +822,12 @@ impl<U: UserStore> ServerSession<U> {
         reply.legacy = cmd.kind() == CommandKind::LegacyHello;
         reply.hello_ok = true;
         reply.connection_id = Some(self.connection_id);
+        reply.max_wire_version = Some(self.max_wire_version);
         // Listed for every name: a known user's mechanisms, and for an
         // unknown one what a typical user has (never an absent field).
-        if let Some(u) = hello.as_ref().and_then(|h| h.sasl_supported_mechs) {
+        if let Some(u) = hello.as_ref().and_then(|h| h.sasl_supported_mechs)
+            && self.max_wire_version >= 7
+        {
             let known = self.users.scram_mechanisms(u.db, u.user);
             let unknown = self.users.unknown_user_mechanisms();
             let mechs = known.unwrap_or(unknown);
@@ -723,7 +835,9 @@ impl<U: UserStore> ServerSession<U> {
         }
         // A speculative saslStart: failures are dropped silently, as mongod does.
         let spec = match hello.and_then(|h| h.speculative_authenticate) {
-            Some(Speculative::SaslStart(s)) => self.sasl_start(&s, s.db, entropy).ok(),
+            Some(Speculative::SaslStart(s)) if self.max_wire_version >= 9 => {
+                self.sasl_start(&s, s.db, entropy).ok()
+            }
             _ => None,
         };
         let payload: heapless::Vec<u8, { crate::mech::scram::MAX_MESSAGE_LEN }> =
@@ -808,6 +922,46 @@ impl<U: UserStore> ServerSession<U> {
         sasl.awaiting_empty = !sasl.skip_empty_exchange;
         let done = sasl.skip_empty_exchange;
         Ok((done, sasl.server.message().unwrap_or(&[])))
+    }
+
+    /// MONGODB-CR's `authenticate`: the nonce must be the one handed out
+    /// (used once); the key is checked against the stored digest, or a
+    /// decoy for an unknown user, with the same work and the same reply.
+    #[cfg(feature = "mongodb-cr")]
+    fn cr_authenticate(
+        &mut self,
+        a: &crate::mech::cr::Authenticate<'_>,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        use crate::mech::cr;
+        let issued = self.cr_nonce.take();
+        let nonce_ok = issued.is_some_and(|n| n.as_slice() == a.nonce.as_bytes());
+        // The decoy digest: keyed by the server's secret, stable per name.
+        let mac = HmacKey::<crate::crypto::Sha256>::new(&self.decoy_secret[..]).mac(&[
+            b"mongoauth-cr-decoy\0",
+            a.db.as_bytes(),
+            b"\0",
+            a.user.as_bytes(),
+        ]);
+        let mut digest = Zeroizing::new([0u8; cr::DIGEST_LEN]);
+        for (pair, byte) in digest.chunks_exact_mut(2).zip(mac.iter()) {
+            if let [hi, lo] = pair {
+                *hi = crate::crypto::hex_digit(byte >> 4);
+                *lo = crate::crypto::hex_digit(byte & 0x0f);
+            }
+        }
+        let found = self.users.select_cr_digest(a.db, a.user, &mut digest);
+        let expected = cr::key_from_digest(a.nonce, a.user, &digest);
+        let key_ok = Choice::from(u8::from(cr::verify_key(&expected, a.key.as_bytes())));
+        if nonce_ok
+            && bool::from(found & key_ok)
+            && let (Ok(db), Ok(user)) = (String::try_from(a.db), String::try_from(a.user))
+        {
+            self.sasl = None;
+            self.authenticated = Some((db, user));
+            return write(&cr::AuthenticateReply { dbname: a.db, user: a.user }, out);
+        }
+        self.fail(out)
     }
 
     /// Any failure, whichever part: code 18, and the conversation is over.

@@ -17,6 +17,19 @@ use mongoauth::server::{ServerSession, StaticUsers};
 /// Up to this many users per loopback server.
 pub const MAX_USERS: usize = 8;
 
+/// How a loopback server presents itself (the default: a current server,
+/// SCRAM only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServerOptions {
+    /// The `maxWireVersion` hello reports (`None`: the core's default), to
+    /// play an older server (2 for MongoDB 2.6, where 3.x drivers pick
+    /// MONGODB-CR by themselves).
+    pub max_wire_version: Option<i32>,
+    /// Answer MONGODB-CR (`getnonce`, `authenticate`). Legacy: removed from
+    /// MongoDB 4.0.
+    pub mongodb_cr: bool,
+}
+
 /// A running loopback server; stops when dropped.
 pub struct LoopbackServer {
     addr: SocketAddr,
@@ -31,6 +44,15 @@ impl LoopbackServer {
     pub fn start(
         users: &[(&str, &str, &str)],
         port: u16,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        Self::start_with(users, port, ServerOptions::default())
+    }
+
+    /// As [`start`](Self::start), presenting itself as `options` says.
+    pub fn start_with(
+        users: &[(&str, &str, &str)],
+        port: u16,
+        options: ServerOptions,
     ) -> Result<Self, Box<dyn std::error::Error>> {
         let mut store = StaticUsers::<MAX_USERS>::new();
         for (db, user, password) in users {
@@ -56,7 +78,7 @@ impl LoopbackServer {
                 let Ok(conn) = conn else { continue };
                 let store = store.clone();
                 let id = ids.fetch_add(1, Ordering::SeqCst);
-                std::thread::spawn(move || handle(conn, store, secret, id));
+                std::thread::spawn(move || handle(conn, store, secret, id, options));
             }
         });
         Ok(LoopbackServer { addr, stop, thread: Some(thread) })
@@ -69,10 +91,21 @@ impl LoopbackServer {
 }
 
 /// One connection: the session shares the user table through the `Arc`.
-fn handle(conn: TcpStream, store: Arc<StaticUsers<MAX_USERS>>, secret: [u8; 32], id: i64) {
+fn handle(
+    conn: TcpStream,
+    store: Arc<StaticUsers<MAX_USERS>>,
+    secret: [u8; 32],
+    id: i64,
+    options: ServerOptions,
+) {
     let _ = conn.set_nodelay(true);
     let mut io = FromStd::new(conn);
-    let mut session = ServerSession::new(store, secret).with_connection_id(id);
+    let mut session = ServerSession::new(store, secret)
+        .with_connection_id(id)
+        .with_mongodb_cr(options.mongodb_cr);
+    if let Some(v) = options.max_wire_version {
+        session = session.with_max_wire_version(v);
+    }
     let (mut inbuf, mut outbuf) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
     let mut entropy = |b: &mut [u8; 24]| {
         let _ = fill_random(b);

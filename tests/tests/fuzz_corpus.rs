@@ -31,6 +31,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("op_msg", fz::op_msg),
     ("authenticator", fz::authenticator),
     ("session", fz::session),
+    ("mongodb_cr", fz::mongodb_cr),
 ];
 
 fn corpus_dir() -> PathBuf {
@@ -243,9 +244,44 @@ fn op_msg(body: &[u8], flags: u32) -> Vec<u8> {
     f
 }
 
+/// The `mongodb_cr` target's seeds: a getnonce reply and the authenticate
+/// command for its nonce (right and wrong key), an `ok: 0`, and a hostile nonce.
+fn mongodb_cr_seeds() {
+    use mongoauth::mech::cr;
+    let nonce_reply = body(&cr::GetNonceReply { nonce: "2375531c32080ae8" });
+    let ok = body(&cr::AuthenticateReply { dbname: fz::FUZZ_SOURCE, user: fz::FUZZ_USER });
+    // The server target's session issues this nonce (from SESSION_ENTROPY).
+    let issued = "a5a5a5a5a5a5a5a5";
+    let key = cr::client_key(issued, fz::FUZZ_USER, fz::FUZZ_PASSWORD);
+    let auth = |nonce: &str, key: &str| {
+        body(&cr::Authenticate { user: fz::FUZZ_USER, nonce, key, db: fz::FUZZ_SOURCE })
+    };
+    let right = auth(issued, std::str::from_utf8(&key[..]).expect("hex"));
+    let wrong = auth(issued, "21742f26431831d5cfca035a08c5bdf6");
+    let failed = body(&CommandError::AUTHENTICATION_FAILED);
+    let hostile = body(&cr::GetNonceReply { nonce: "a b" });
+    for (name, parts) in [
+        ("login", vec![nonce_reply.clone(), ok]),
+        ("refused", vec![nonce_reply.clone(), failed.clone()]),
+        ("getnonce-refused", vec![failed]),
+        ("hostile-nonce", vec![hostile]),
+        ("authenticate-right-key", vec![right]),
+        ("authenticate-wrong-key", vec![wrong, nonce_reply]),
+    ] {
+        write_seed("mongodb_cr", name, &parts.concat());
+    }
+}
+
+#[test]
+#[ignore = "writes fuzz/corpus/mongodb_cr; run by hand after changing that target"]
+fn generate_mongodb_cr_seed_corpus() {
+    mongodb_cr_seeds();
+}
+
 #[test]
 #[ignore = "writes fuzz/corpus; run by hand after changing a target"]
 fn generate_seed_corpus() {
+    mongodb_cr_seeds();
     // SCRAM messages: RFC 5802 (SHA-1) and RFC 7677 (SHA-256), and variants.
     let nonce = Nonce::from_random(&fz::AUTH_ENTROPY[..24]).expect("nonce");
     let ours = Client::<Sha256>::start(fz::FUZZ_USER, "x", &nonce, &ClientConfig::default())
@@ -452,4 +488,27 @@ fn generate_seed_corpus() {
         })
     });
     write_seed("session", "other-commands", &seed(0, &after));
+}
+
+/// Positive control for the `mongodb_cr` target: its seed with the right key
+/// for the nonce the session issues does log in (so the "right key only"
+/// check is reached), and the wrong-key seed does not.
+#[test]
+fn mongodb_cr_target_sees_a_real_login() {
+    use mongoauth::codec::bson::Document;
+    use mongoauth::mech::cr;
+    for (seed, logs_in) in [("authenticate-right-key", true), ("authenticate-wrong-key", false)] {
+        let data = fs::read(corpus_dir().join("mongodb_cr").join(seed)).expect("seed");
+        let users = fz::FuzzUsers;
+        let mut s = ServerSession::new(&users, [0x3c; 32]).with_mongodb_cr(true);
+        let mut out = [0u8; 1024];
+        let get = body(&cr::GetNonce { db: fz::FUZZ_SOURCE });
+        let n = s.handle(&get, &fz::SESSION_ENTROPY, &mut out).expect("getnonce");
+        let r = cr::GetNonceReply::parse(Document::parse(&out[..n]).expect("reply"));
+        assert_eq!(r.expect("parse").expect("ok").nonce, "a5a5a5a5a5a5a5a5");
+        let first = fz::chunks(&data).next().expect("a chunk");
+        s.handle_legacy(first, fz::FUZZ_SOURCE, &fz::SESSION_ENTROPY, &mut out).expect("reply");
+        assert_eq!(s.authenticated_user().is_some(), logs_in, "{seed}");
+        fz::mongodb_cr(&data).expect("the target holds on its seed");
+    }
 }

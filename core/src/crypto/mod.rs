@@ -489,7 +489,7 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 /// The lowercase hex digit of a nibble, without a branch or a table lookup
 /// (the digest is password-equivalent, so no secret-dependent timing).
 #[cfg(feature = "sha1")]
-fn hex_digit(nibble: u8) -> u8 {
+pub(crate) fn hex_digit(nibble: u8) -> u8 {
     let n = i16::from(nibble & 0x0f);
     // 0-9 -> '0'..'9'; 10-15 -> 'a'..'f' ('a' - '0' - 10 = 39).
     let letter_adjust = ((9 - n) >> 8) & 39;

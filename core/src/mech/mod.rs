@@ -5,6 +5,8 @@
 use core::fmt;
 
 pub mod aws;
+#[cfg(feature = "mongodb-cr")]
+pub mod cr;
 pub mod oidc;
 pub mod scram;
 
@@ -26,6 +28,10 @@ pub enum Mechanism {
     MongodbAws,
     /// OpenID Connect.
     MongodbOidc,
+    /// MONGODB-CR (legacy, removed from MongoDB 4.0; feature `mongodb-cr`).
+    /// Not in [`Mechanism::ALL`], which lists the spec's mechanisms.
+    #[cfg(feature = "mongodb-cr")]
+    MongodbCr,
 }
 
 impl Mechanism {
@@ -50,11 +56,18 @@ impl Mechanism {
             Self::MongodbX509 => "MONGODB-X509",
             Self::MongodbAws => "MONGODB-AWS",
             Self::MongodbOidc => "MONGODB-OIDC",
+            #[cfg(feature = "mongodb-cr")]
+            Self::MongodbCr => cr::MECHANISM,
         }
     }
 
-    /// Look a registered name up (exact match; `MONGODB-CR` is not one).
+    /// Look a registered name up (exact match; `MONGODB-CR` only with the
+    /// `mongodb-cr` feature).
     pub fn from_name(name: &str) -> Option<Mechanism> {
+        #[cfg(feature = "mongodb-cr")]
+        if name == cr::MECHANISM {
+            return Some(Self::MongodbCr);
+        }
         Self::ALL.iter().copied().find(|m| m.as_str() == name)
     }
 

@@ -19,6 +19,10 @@ pub use crate::mech::Mechanism;
 /// Look a registered mechanism name up in its (possibly percent-encoded)
 /// URI form: exact match, so `MONGODB-CR` and `scram-sha-1` are not names.
 pub fn mechanism_from_name(name: PctStr<'_>) -> Option<Mechanism> {
+    #[cfg(feature = "mongodb-cr")]
+    if name.eq_decoded(crate::mech::cr::MECHANISM) {
+        return Some(Mechanism::MongodbCr);
+    }
     Mechanism::ALL.iter().copied().find(|m| name.eq_decoded(m.as_str()))
 }
 
@@ -285,6 +289,16 @@ impl<'a> Credential<'a> {
         let mut properties = MechanismProperties::None;
         match mechanism {
             Mechanism::ScramSha1 | Mechanism::ScramSha256 | Mechanism::Plain => {
+                if props.is_some() || gssapi_name.is_some() {
+                    return err(CredentialRule::PropertiesNotAllowed, props_offset);
+                }
+                let Some(user) = username else {
+                    return err(CredentialRule::UsernameRequired, None);
+                };
+                check_user_pass(m, user, password, true, true)?;
+            }
+            #[cfg(feature = "mongodb-cr")]
+            Mechanism::MongodbCr => {
                 if props.is_some() || gssapi_name.is_some() {
                     return err(CredentialRule::PropertiesNotAllowed, props_offset);
                 }

@@ -31,12 +31,12 @@ use mongoauth::codec::wire::{
     SaslStart, WriteBody,
 };
 use mongoauth::crypto::SecretKey;
-use mongoauth::mech::Mechanism;
 use mongoauth::mech::scram::{
     AnyStoredCredentials, ClientConfig, Error, MAX_MESSAGE_LEN, MIN_ITERATIONS, Nonce,
     ScramMessage, Server, Sha256, StoredCredentials, parse_client_final, parse_client_first,
     parse_server_final, parse_server_first, unescape_username,
 };
+use mongoauth::mech::{Mechanism, cr};
 use mongoauth::reader::Reader;
 use mongoauth::saslprep::{SaslprepError, saslprep as prep, saslprep_heapless};
 use mongoauth::server::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
@@ -760,6 +760,127 @@ impl UserStore for FuzzUsers {
             _ => None,
         }
     }
+
+    fn select_cr_digest(
+        &self,
+        db: &str,
+        user: &str,
+        slot: &mut [u8; cr::DIGEST_LEN],
+    ) -> subtle::Choice {
+        let found = db == FUZZ_SOURCE && user == FUZZ_USER;
+        if found {
+            *slot = *cr::password_digest(FUZZ_USER, FUZZ_PASSWORD);
+        }
+        subtle::Choice::from(u8::from(found))
+    }
+}
+
+/// MONGODB-CR (`mech::cr`): the whole input is read as an OP_REPLY (whose
+/// one document must be the rest of the frame); the first chunk (see [`chunks`]) is read as a
+/// `getnonce` reply and an `authenticate` command (what parses survives an
+/// encode/parse round trip, and keeps its limits); then a client
+/// (explicit MONGODB-CR) takes the chunks as its replies and must send
+/// exactly the key of the nonce it was given; and a server with MONGODB-CR
+/// on takes them as commands (after a `getnonce` of its own), and logs a
+/// client in only on the right key for the nonce it issued.
+pub fn mongodb_cr(data: &[u8]) -> Outcome {
+    if let Ok((_, doc)) = cr::parse_op_reply(data) {
+        ensure(doc.len() + 36 == data.len(), "an OP_REPLY's document is not the rest of it")?;
+    }
+    let mut buf = vec![0u8; command_room(data.len())];
+    if let Some(first) = chunks(data).next()
+        && let Ok(doc) = Document::parse(first)
+    {
+        if let Ok(Ok(r)) = cr::GetNonceReply::parse(doc) {
+            ensure(
+                !r.nonce.is_empty()
+                    && r.nonce.len() <= cr::MAX_NONCE_LEN
+                    && r.nonce.bytes().all(|b| b.is_ascii_graphic()),
+                "a getnonce reply's nonce broke its limits",
+            )?;
+            reparse(&r, &mut buf, |d| cr::GetNonceReply::parse(d).ok()?.ok())?;
+        }
+        if let Ok(c) = cr::Authenticate::parse(doc, FUZZ_SOURCE) {
+            ensure(c.key.len() == cr::KEY_LEN, "an authenticate key of the wrong length")?;
+            reparse(&c, &mut buf, |d| cr::Authenticate::parse(d, FUZZ_SOURCE).ok())?;
+        }
+    }
+    cr_client(data)?;
+    cr_server(data)
+}
+
+fn cr_client(data: &[u8]) -> Outcome {
+    let cred = AuthCredential::new(
+        Some(Mechanism::MongodbCr),
+        Some(FUZZ_USER),
+        Some(FUZZ_PASSWORD),
+        FUZZ_SOURCE,
+    )
+    .map_err(|_| "the fixed credential is refused")?;
+    let mut auth = Authenticator::new(cred, AuthConfig::default(), &AUTH_ENTROPY)
+        .map_err(|_| "the fixed credential is refused")?;
+    let mut buf = [0u8; 4096];
+    let n = wire::encode_document(&HelloReply::primary(), &mut buf).map_err(|_| "hello")?;
+    auth.handle_reply(buf.get(..n).ok_or("length")?).map_err(|_| "a plain hello is refused")?;
+    let mut nonce: Option<heapless::String<{ cr::MAX_NONCE_LEN }>> = None;
+    for reply in chunks(data) {
+        let Some(cmd) = auth.command() else { break };
+        let n = wire::encode_document(&cmd, &mut buf).map_err(|_| "a command does not encode")?;
+        let doc = Document::parse(buf.get(..n).ok_or("length")?)
+            .map_err(|_| "the authenticator wrote invalid BSON")?;
+        if let (Some(nonce), Ok(c)) = (&nonce, cr::Authenticate::parse(doc, FUZZ_SOURCE)) {
+            let key = cr::client_key(nonce, FUZZ_USER, FUZZ_PASSWORD);
+            ensure(c.nonce == nonce.as_str(), "authenticate carries another nonce")?;
+            ensure(c.key.as_bytes() == &key[..], "authenticate carries the wrong key")?;
+        }
+        if let Ok(Ok(r)) = Document::parse(reply)
+            .map(cr::GetNonceReply::parse)
+            .unwrap_or(Ok(Err(CommandError::AUTHENTICATION_FAILED)))
+        {
+            nonce = heapless::String::try_from(r.nonce).ok();
+        }
+        if auth.handle_reply(reply).is_err() {
+            ensure(auth.command().is_none(), "a failed authenticator still sends commands")?;
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn cr_server(data: &[u8]) -> Outcome {
+    let users = FuzzUsers;
+    let mut server = ServerSession::new(&users, [0x3c; 32]).with_mongodb_cr(true);
+    let mut out = [0u8; 4096];
+    let mut req = [0u8; 256];
+    let n = wire::encode_document(&cr::GetNonce { db: FUZZ_SOURCE }, &mut req)
+        .map_err(|_| "getnonce does not encode")?;
+    let m = server
+        .handle(req.get(..n).ok_or("length")?, &SESSION_ENTROPY, &mut out)
+        .map_err(|_| "getnonce is refused")?;
+    let reply = Document::parse(out.get(..m).ok_or("length")?).map_err(|_| "getnonce reply")?;
+    let issued: heapless::String<{ cr::NONCE_LEN }> = match cr::GetNonceReply::parse(reply) {
+        Ok(Ok(r)) => heapless::String::try_from(r.nonce).map_err(|_| "a nonce over NONCE_LEN")?,
+        _ => return Err("our own getnonce reply does not parse"),
+    };
+    let key = cr::client_key(&issued, FUZZ_USER, FUZZ_PASSWORD);
+    for body in chunks(data) {
+        let right = Document::parse(body)
+            .ok()
+            .and_then(|d| cr::Authenticate::parse(d, FUZZ_SOURCE).ok())
+            .is_some_and(|c| {
+                c.user == FUZZ_USER && c.nonce == issued.as_str() && c.key.as_bytes() == &key[..]
+            });
+        let before = server.authenticated_user().is_some();
+        let r = server.handle_legacy(body, FUZZ_SOURCE, &SESSION_ENTROPY, &mut out);
+        if let Ok(n) = r {
+            Document::parse(out.get(..n).ok_or("reply length past the buffer")?)
+                .map_err(|_| "the session wrote an invalid reply")?;
+        }
+        if !before && server.authenticated_user().is_some() {
+            ensure(right, "logged in without the right MONGODB-CR key")?;
+        }
+    }
+    Ok(())
 }
 
 /// The authenticator target's policy from its first input byte: bit 0
