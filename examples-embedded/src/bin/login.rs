@@ -39,6 +39,16 @@ pub mod exit_code {
 /// the loopback server and FerretDB fit; mongod's hello replies (with
 /// topology fields) can need 1 KiB.
 const FRAME_LEN: usize = 640;
+/// The authenticator's SASL payload buffer: SCRAM's client-final-message
+/// (about 150 bytes for SCRAM-SHA-256 with a server nonce of up to 64
+/// bytes) fits; the core's default (770 bytes) is sized for PLAIN with the
+/// longest username and password.
+const PAYLOAD_LEN: usize = 256;
+/// What the authenticator takes on the stack (reported by the run).
+#[cfg(not(feature = "harness-only"))]
+const AUTHENTICATOR_SIZE: usize = core::mem::size_of::<Authenticator<'static, PAYLOAD_LEN>>();
+#[cfg(feature = "harness-only")]
+const AUTHENTICATOR_SIZE: usize = 0;
 /// The whole login's deadline.
 const LOGIN_DEADLINE_MS: u32 = 10_000;
 /// Each UART read or write gives up after this (a UART has no EOF).
@@ -108,6 +118,8 @@ extern "C" fn firmware_main() -> ! {
     rt::write_u32(stack as u32);
     rt::write(b" bytes (frame buffer ");
     rt::write_u32(FRAME_LEN as u32);
+    rt::write(b" bytes, authenticator ");
+    rt::write_u32(AUTHENTICATOR_SIZE as u32);
     rt::write_line(b" bytes)");
     rt::write(b"compute ticks (25 MHz, UART waits excluded): ");
     rt::write_u32(ticks);
@@ -115,20 +127,49 @@ extern "C" fn firmware_main() -> ! {
     rt::exit(code)
 }
 
-/// One login; returns the exit code. `inline(never)` keeps its frame (the
-/// authenticator and the frame buffer) inside the stack measurement.
+/// One login; returns the exit code. The phases are separate
+/// `inline(never)` functions so that their temporaries (the credential,
+/// the authenticator under construction, the frame buffer) do not share
+/// one big frame: the stack high-water is the deepest phase, not the sum.
 #[inline(never)]
 #[cfg(not(feature = "harness-only"))]
-fn login(uart: &mut uart::Uart, db: &str, user: &str, password: &str, entropy: &[u8; AUTH_ENTROPY_LEN]) -> u32 {
-    let Ok(cred) = Credential::scram(user, password, db) else {
-        fail(b"FAIL: credential rejected", exit_code::OTHER)
-    };
-    let Ok(mut auth) = Authenticator::new(cred, AuthConfig::default(), entropy) else {
-        fail(b"FAIL: authenticator setup", exit_code::OTHER)
-    };
+fn login(
+    uart: &mut uart::Uart,
+    db: &str,
+    user: &str,
+    password: &str,
+    entropy: &[u8; AUTH_ENTROPY_LEN],
+) -> u32 {
+    // Used in place (not moved out of the `Result`): a move would copy the
+    // authenticator into a second stack slot.
+    let mut auth = new_authenticator(db, user, password, entropy);
+    match &mut auth {
+        Ok(auth) => drive(uart, auth),
+        Err(_) => fail(b"FAIL: credential or authenticator setup rejected", exit_code::OTHER),
+    }
+}
+
+/// The credential and the authenticator (SCRAM-SHA-256 negotiated, with a
+/// speculative first step in the hello).
+#[inline(never)]
+#[cfg(not(feature = "harness-only"))]
+fn new_authenticator(
+    db: &str,
+    user: &str,
+    password: &str,
+    entropy: &[u8; AUTH_ENTROPY_LEN],
+) -> Result<Authenticator<'static, PAYLOAD_LEN>, mongoauth::Error> {
+    let cred = Credential::scram(user, password, db)?;
+    Authenticator::with_payload_capacity(cred, AuthConfig::default(), entropy)
+}
+
+/// The blocking driver over the UART, within the login deadline.
+#[inline(never)]
+#[cfg(not(feature = "harness-only"))]
+fn drive(uart: &mut uart::Uart, auth: &mut Authenticator<'static, PAYLOAD_LEN>) -> u32 {
     let mut buf = [0u8; FRAME_LEN];
     let mut deadline = uart::CounterDeadline::in_ms(LOGIN_DEADLINE_MS);
-    match authenticate_until(uart, &mut auth, &mut buf, &mut deadline) {
+    match authenticate_until(uart, auth, &mut buf, &mut deadline) {
         Ok(Outcome::Authenticated { .. }) => {
             rt::write_line(b"RESULT: AUTHENTICATED (SCRAM-SHA-256)");
             exit_code::AUTHENTICATED
@@ -156,7 +197,13 @@ fn login(uart: &mut uart::Uart, db: &str, user: &str, password: &str, entropy: &
 /// semihosting, the reporting); one byte out and in keeps the UART linked.
 #[inline(never)]
 #[cfg(feature = "harness-only")]
-fn login(uart: &mut uart::Uart, db: &str, user: &str, password: &str, entropy: &[u8; AUTH_ENTROPY_LEN]) -> u32 {
+fn login(
+    uart: &mut uart::Uart,
+    db: &str,
+    user: &str,
+    password: &str,
+    entropy: &[u8; AUTH_ENTROPY_LEN],
+) -> u32 {
     use embedded_io::{Read, Write};
     let mut buf = [0u8; FRAME_LEN];
     let n = db.len() ^ user.len() ^ password.len() ^ usize::from(entropy[0]);
