@@ -162,15 +162,18 @@ pub(crate) fn is_reserved_attribute(letter: u8) -> bool {
 
 /// RFC 5802 `value`: 1 or more UTF-8 characters, none of them NUL or `,`.
 pub(crate) fn is_attr_value(bytes: &[u8]) -> bool {
-    !bytes.is_empty() && decode_utf8(bytes, |c| c != '\0' && c != ',')
+    !bytes.is_empty() && decode_utf8(bytes, &mut |c| c != '\0' && c != ',')
 }
 
 /// Walk `bytes` as strict UTF-8 (RFC 3629: no overlong forms, no
 /// surrogates, nothing past U+10FFFF), handing each character to `each`;
 /// `false` as soon as the bytes are not UTF-8 or `each` says no. A small
 /// decoder in place of `core::str::from_utf8`, whose fast path and tables
-/// cost several hundred bytes of flash for these cold uses.
-fn decode_utf8(bytes: &[u8], mut each: impl FnMut(char) -> bool) -> bool {
+/// cost several hundred bytes of flash for these cold uses. `each` is a
+/// `dyn` closure and the function out of line, so its two callers share one
+/// copy of the decoder (firmware flash).
+#[inline(never)]
+fn decode_utf8(bytes: &[u8], each: &mut dyn FnMut(char) -> bool) -> bool {
     let mut rest = bytes;
     while let [lead, tail @ ..] = rest {
         let (len, min, mut cp) = match *lead {
@@ -451,7 +454,7 @@ fn server_error_text(bytes: &[u8]) -> Option<ServerErrorText> {
         return None;
     }
     let mut text = heapless::String::<MAX_SERVER_ERROR_LEN>::new();
-    decode_utf8(bytes, |c| c != '\0' && c != ',' && text.push(c).is_ok()).then_some(())?;
+    decode_utf8(bytes, &mut |c| c != '\0' && c != ',' && text.push(c).is_ok()).then_some(())?;
     ServerErrorText::new(&text)
 }
 
