@@ -325,6 +325,15 @@ pub enum ServerFinal<'a> {
 /// [`Error::Malformed`]. Only `Ok` lets a client go on to check the
 /// signature.
 pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
+    parse_server_final_into(msg, &mut [0u8; MAX_SALT_LEN]).map(|(v, _)| ServerFinal::Verifier(v))
+}
+
+/// [`parse_server_final`], also giving the decoded signature (in `out`), so
+/// that the client decodes `v=` once (firmware flash).
+pub(crate) fn parse_server_final_into<'m, 'o>(
+    msg: &'m [u8],
+    out: &'o mut [u8; MAX_SALT_LEN],
+) -> Result<(&'m [u8], &'o [u8]), Error> {
     const MSG: ScramMessage = ScramMessage::ServerFinal;
     if msg.len() > MAX_MESSAGE_LEN {
         return Err(Error::Capacity { what: "server-final-message", limit: MAX_MESSAGE_LEN });
@@ -333,14 +342,14 @@ pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
     let (field, at) = a.field().map_err(|f| f.into_error(MSG))?;
     let verdict = match field {
         [b'v', b'=', v @ ..] => {
-            if decode_b64(v, &mut [0u8; MAX_SALT_LEN]).is_none() {
+            let Some(sig) = decode_b64(v, out) else {
                 return Err(Error::Malformed {
                     message: MSG,
                     rule: "`v=` not base64 of 1-64 B",
                     offset: at + 2,
                 });
-            }
-            Ok(ServerFinal::Verifier(v))
+            };
+            Ok((v, sig))
         }
         [b'e', b'=', value @ ..] => match server_error_text(value) {
             Some(text) => Err(Error::ServerError(text)),
