@@ -80,7 +80,7 @@ for arg in "$@"; do
   case "$arg" in
     --update-docs) UPDATE_DOCS=1 ;;
     --skip-footprint) SKIP_FOOTPRINT=1 ;;
-    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "embedded.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
