@@ -464,7 +464,7 @@ fn server_error_text(bytes: &[u8]) -> Option<ServerErrorText> {
     }
     let mut text = heapless::String::<MAX_SERVER_ERROR_LEN>::new();
     decode_utf8(bytes, &mut |c| c != '\0' && c != ',' && text.push(c).is_ok()).then_some(())?;
-    ServerErrorText::new(&text)
+    Some(ServerErrorText::from_string(text))
 }
 
 /// A parsed client-first-message (server side).
