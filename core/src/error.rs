@@ -47,6 +47,10 @@ impl ServerErrorText {
     pub fn new(text: &str) -> Option<Self> {
         heapless::String::try_from(text).ok().map(ServerErrorText)
     }
+    /// Wrap a string already within the capacity (no copy, no check).
+    pub(crate) fn from_string(text: heapless::String<MAX_SERVER_ERROR_LEN>) -> Self {
+        ServerErrorText(text)
+    }
     /// The value as sent, e.g. `invalid-proof`.
     pub fn as_str(&self) -> &str {
         &self.0

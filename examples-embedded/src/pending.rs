@@ -18,7 +18,9 @@ pub fn run() -> bool {
         ok &= wire();
     }
     #[cfg(not(feature = "wire"))]
-    crate::rt::write_line(b"* OP_MSG documents (mongoauth::codec::wire): pending, feature `wire` off");
+    crate::rt::write_line(
+        b"* OP_MSG documents (mongoauth::codec::wire): pending, feature `wire` off",
+    );
     ok
 }
 

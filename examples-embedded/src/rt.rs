@@ -120,7 +120,10 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 // ---- semihosting --------------------------------------------------------
 
 const SYS_OPEN: usize = 0x01;
+const SYS_CLOSE: usize = 0x02;
 const SYS_WRITE: usize = 0x05;
+const SYS_READ: usize = 0x06;
+const SYS_GET_CMDLINE: usize = 0x15;
 const SYS_EXIT: usize = 0x18;
 const SYS_EXIT_EXTENDED: usize = 0x20;
 /// `ADP_Stopped_ApplicationExit`: a normal program exit.
@@ -181,6 +184,37 @@ pub fn write_u32(mut n: u32) {
         }
     }
     write(buf.get(i..).unwrap_or(&[]));
+}
+
+/// Read a whole host file into `buf` through semihosting (SYS_OPEN,
+/// SYS_READ, SYS_CLOSE); `path` ends with a NUL. `true` only if `buf` was
+/// filled completely. Used by the login firmware's test-only entropy source.
+#[allow(dead_code)] // only the login firmware reads host files
+pub fn read_host_file(path: &[u8], buf: &mut [u8]) -> bool {
+    let Some((&0, name)) = path.split_last() else { return false };
+    // mode 1 = "rb".
+    let block = [name.as_ptr() as usize, 1, name.len()];
+    let handle = semihost(SYS_OPEN, block.as_ptr() as usize);
+    if handle == usize::MAX {
+        return false;
+    }
+    let block = [handle, buf.as_mut_ptr() as usize, buf.len()];
+    // SYS_READ returns the number of bytes NOT read.
+    let left = semihost(SYS_READ, block.as_ptr() as usize);
+    semihost(SYS_CLOSE, [handle].as_ptr() as usize);
+    left == 0
+}
+
+/// The command line QEMU was given (`-append`), after the kernel's name,
+/// copied into `buf` (SYS_GET_CMDLINE). `None` if it does not fit.
+#[allow(dead_code)] // only the login firmware takes arguments
+pub fn cmdline(buf: &mut [u8]) -> Option<&[u8]> {
+    let mut block = [buf.as_mut_ptr() as usize, buf.len()];
+    if semihost(SYS_GET_CMDLINE, block.as_mut_ptr() as usize) != 0 {
+        return None;
+    }
+    let len = block[1].min(buf.len());
+    buf.get(..len)
 }
 
 /// Stop QEMU with this exit code.

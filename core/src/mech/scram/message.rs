@@ -162,15 +162,18 @@ pub(crate) fn is_reserved_attribute(letter: u8) -> bool {
 
 /// RFC 5802 `value`: 1 or more UTF-8 characters, none of them NUL or `,`.
 pub(crate) fn is_attr_value(bytes: &[u8]) -> bool {
-    !bytes.is_empty() && decode_utf8(bytes, |c| c != '\0' && c != ',')
+    !bytes.is_empty() && decode_utf8(bytes, &mut |c| c != '\0' && c != ',')
 }
 
 /// Walk `bytes` as strict UTF-8 (RFC 3629: no overlong forms, no
 /// surrogates, nothing past U+10FFFF), handing each character to `each`;
 /// `false` as soon as the bytes are not UTF-8 or `each` says no. A small
 /// decoder in place of `core::str::from_utf8`, whose fast path and tables
-/// cost several hundred bytes of flash for these cold uses.
-fn decode_utf8(bytes: &[u8], mut each: impl FnMut(char) -> bool) -> bool {
+/// cost several hundred bytes of flash for these cold uses. `each` is a
+/// `dyn` closure and the function out of line, so its two callers share one
+/// copy of the decoder (firmware flash).
+#[inline(never)]
+fn decode_utf8(bytes: &[u8], each: &mut dyn FnMut(char) -> bool) -> bool {
     let mut rest = bytes;
     while let [lead, tail @ ..] = rest {
         let (len, min, mut cp) = match *lead {
@@ -322,6 +325,15 @@ pub enum ServerFinal<'a> {
 /// [`Error::Malformed`]. Only `Ok` lets a client go on to check the
 /// signature.
 pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
+    parse_server_final_into(msg, &mut [0u8; MAX_SALT_LEN]).map(|(v, _)| ServerFinal::Verifier(v))
+}
+
+/// [`parse_server_final`], also giving the decoded signature (in `out`), so
+/// that the client decodes `v=` once (firmware flash).
+pub(crate) fn parse_server_final_into<'m, 'o>(
+    msg: &'m [u8],
+    out: &'o mut [u8; MAX_SALT_LEN],
+) -> Result<(&'m [u8], &'o [u8]), Error> {
     const MSG: ScramMessage = ScramMessage::ServerFinal;
     if msg.len() > MAX_MESSAGE_LEN {
         return Err(Error::Capacity { what: "server-final-message", limit: MAX_MESSAGE_LEN });
@@ -330,14 +342,14 @@ pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
     let (field, at) = a.field().map_err(|f| f.into_error(MSG))?;
     let verdict = match field {
         [b'v', b'=', v @ ..] => {
-            if decode_b64(v, &mut [0u8; MAX_SALT_LEN]).is_none() {
+            let Some(sig) = decode_b64(v, out) else {
                 return Err(Error::Malformed {
                     message: MSG,
                     rule: "`v=` not base64 of 1-64 B",
                     offset: at + 2,
                 });
-            }
-            Ok(ServerFinal::Verifier(v))
+            };
+            Ok((v, sig))
         }
         [b'e', b'=', value @ ..] => match server_error_text(value) {
             Some(text) => Err(Error::ServerError(text)),
@@ -451,8 +463,8 @@ fn server_error_text(bytes: &[u8]) -> Option<ServerErrorText> {
         return None;
     }
     let mut text = heapless::String::<MAX_SERVER_ERROR_LEN>::new();
-    decode_utf8(bytes, |c| c != '\0' && c != ',' && text.push(c).is_ok()).then_some(())?;
-    ServerErrorText::new(&text)
+    decode_utf8(bytes, &mut |c| c != '\0' && c != ',' && text.push(c).is_ok()).then_some(())?;
+    Some(ServerErrorText::from_string(text))
 }
 
 /// A parsed client-first-message (server side).
