@@ -7,10 +7,10 @@
 use heapless::Vec;
 
 use super::cache::{CachedKeys, KeyStore, cache_tag};
-use super::message::{self, MAX_SALT_LEN, ServerFinal};
+use super::message::{self, MAX_SALT_LEN};
 use super::{ClientConfig, Nonce, ScramKeys, password_key};
 use crate::crypto::{HmacKey, ScramHash, SecretKey, ct_eq, hash};
-use crate::error::{Error, ScramMessage};
+use crate::error::Error;
 
 /// Longest raw username (UTF-8 bytes) the client accepts. Escaped (`,` and
 /// `=` take three bytes each) it must also fit in [`MAX_CLIENT_FIRST_LEN`].
@@ -323,13 +323,8 @@ impl<H: ScramHash> ExpectServerFinal<H> {
     /// [`Error::ServerError`] for `e=`, [`Error::ServerSignatureMismatch`],
     /// or a malformed message.
     pub fn handle_server_final(self, msg: &[u8]) -> Result<Authenticated<H>, Error> {
-        let ServerFinal::Verifier(v) = message::parse_server_final(msg)?;
-        let mut buf = [0u8; 64];
-        let sig = message::decode_b64(v, &mut buf).ok_or_else(|| Error::Malformed {
-            message: ScramMessage::ServerFinal,
-            rule: "`v=` not base64 of 1-64 B",
-            offset: 2,
-        })?;
+        let mut buf = [0u8; MAX_SALT_LEN];
+        let (_, sig) = message::parse_server_final_sig(msg, &mut buf)?;
         if !self.server_signature.ct_eq(sig) {
             return Err(Error::ServerSignatureMismatch);
         }
