@@ -40,31 +40,39 @@ pub const MAX_SERVER_ERROR_LEN: usize = 48;
 /// An `e=` value from a SCRAM peer (RFC 5802 server-error-value): not secret,
 /// so it is kept for the caller to show.
 #[derive(Clone, PartialEq, Eq)]
-pub struct ServerErrorText(heapless::String<MAX_SERVER_ERROR_LEN>);
+pub struct ServerErrorText(
+    // Always UTF-8 (checked by whoever built it). Kept as bytes so that the
+    // SCRAM parser copies the value it has already validated instead of
+    // re-encoding it character by character (firmware size); the `str` is
+    // made only when asked for.
+    heapless::Vec<u8, MAX_SERVER_ERROR_LEN>,
+);
 
 impl ServerErrorText {
     /// Wrap a value; `None` if longer than [`MAX_SERVER_ERROR_LEN`].
     pub fn new(text: &str) -> Option<Self> {
-        heapless::String::try_from(text).ok().map(ServerErrorText)
+        Self::from_checked_utf8(text.as_bytes())
     }
-    /// Wrap a string already within the capacity (no copy, no check).
-    pub(crate) fn from_string(text: heapless::String<MAX_SERVER_ERROR_LEN>) -> Self {
-        ServerErrorText(text)
+    /// Wrap bytes the caller has checked are UTF-8 (the SCRAM parser's
+    /// `e=`); `None` if longer than [`MAX_SERVER_ERROR_LEN`].
+    pub(crate) fn from_checked_utf8(utf8: &[u8]) -> Option<Self> {
+        heapless::Vec::from_slice(utf8).ok().map(ServerErrorText)
     }
     /// The value as sent, e.g. `invalid-proof`.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // The bytes are UTF-8 by construction, so this never falls back.
+        core::str::from_utf8(&self.0).unwrap_or_default()
     }
     /// The value as an RFC 5802 server-error-value, for branching on it
     /// (an unknown value is `Unrecognized`, with its text).
     pub fn kind(&self) -> crate::mech::scram::ServerErrorKind<'_> {
-        crate::mech::scram::ServerErrorKind::from_value(&self.0)
+        crate::mech::scram::ServerErrorKind::from_value(self.as_str())
     }
 }
 
 impl fmt::Debug for ServerErrorText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0.as_str(), f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 

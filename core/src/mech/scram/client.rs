@@ -323,10 +323,8 @@ impl<H: ScramHash> ExpectServerFinal<H> {
     /// [`Error::ServerError`] for `e=`, [`Error::ServerSignatureMismatch`],
     /// or a malformed message.
     pub fn handle_server_final(self, msg: &[u8]) -> Result<Authenticated<H>, Error> {
-        // Parsed and `v=` decoded in one pass (the same checks and errors
-        // as `parse_server_final`).
         let mut buf = [0u8; MAX_SALT_LEN];
-        let (_, sig) = message::parse_server_final_into(msg, &mut buf)?;
+        let (_, sig) = message::parse_server_final_sig(msg, &mut buf)?;
         if !self.server_signature.ct_eq(sig) {
             return Err(Error::ServerSignatureMismatch);
         }

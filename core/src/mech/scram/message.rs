@@ -162,22 +162,22 @@ pub(crate) fn is_reserved_attribute(letter: u8) -> bool {
 
 /// RFC 5802 `value`: 1 or more UTF-8 characters, none of them NUL or `,`.
 pub(crate) fn is_attr_value(bytes: &[u8]) -> bool {
-    !bytes.is_empty() && decode_utf8(bytes, &mut |c| c != '\0' && c != ',')
+    !bytes.is_empty() && value_chars(bytes)
 }
 
 /// Walk `bytes` as strict UTF-8 (RFC 3629: no overlong forms, no
-/// surrogates, nothing past U+10FFFF), handing each character to `each`;
-/// `false` as soon as the bytes are not UTF-8 or `each` says no. A small
-/// decoder in place of `core::str::from_utf8`, whose fast path and tables
-/// cost several hundred bytes of flash for these cold uses. `each` is a
-/// `dyn` closure and the function out of line, so its two callers share one
-/// copy of the decoder (firmware flash).
+/// surrogates, nothing past U+10FFFF) without NUL or `,` (RFC 5802
+/// `value`); `false` as soon as the bytes are not such text. A small decoder in
+/// place of `core::str::from_utf8`, whose fast path and tables cost several
+/// hundred bytes of flash for these cold uses; one non-generic copy shared
+/// by the extension check and `e=` (firmware size).
 #[inline(never)]
-fn decode_utf8(bytes: &[u8], each: &mut dyn FnMut(char) -> bool) -> bool {
+fn value_chars(bytes: &[u8]) -> bool {
     let mut rest = bytes;
     while let [lead, tail @ ..] = rest {
         let (len, min, mut cp) = match *lead {
-            0x00..=0x7f => (0, 0, u32::from(*lead)),
+            0x00 | b',' => return false,
+            0x01..=0x7f => (0, 0, u32::from(*lead)),
             0xc0..=0xdf => (1, 0x80, u32::from(lead & 0x1f)),
             0xe0..=0xef => (2, 0x800, u32::from(lead & 0x0f)),
             0xf0..=0xf7 => (3, 0x1_0000, u32::from(lead & 0x07)),
@@ -192,9 +192,8 @@ fn decode_utf8(bytes: &[u8], each: &mut dyn FnMut(char) -> bool) -> bool {
             }
             cp = (cp << 6) | u32::from(b & 0x3f);
         }
-        match char::from_u32(cp) {
-            Some(c) if cp >= min && each(c) => {}
-            _ => return false,
+        if char::from_u32(cp).is_none() || cp < min {
+            return false;
         }
         rest = after;
     }
@@ -325,15 +324,15 @@ pub enum ServerFinal<'a> {
 /// [`Error::Malformed`]. Only `Ok` lets a client go on to check the
 /// signature.
 pub fn parse_server_final(msg: &[u8]) -> Result<ServerFinal<'_>, Error> {
-    parse_server_final_into(msg, &mut [0u8; MAX_SALT_LEN]).map(|(v, _)| ServerFinal::Verifier(v))
+    parse_server_final_sig(msg, &mut [0u8; MAX_SALT_LEN]).map(|(v, _)| ServerFinal::Verifier(v))
 }
 
-/// [`parse_server_final`], also giving the decoded signature (in `out`), so
-/// that the client decodes `v=` once (firmware flash).
-pub(crate) fn parse_server_final_into<'m, 'o>(
+/// [`parse_server_final`], also returning the signature decoded into `sig`,
+/// so that the client decodes it once.
+pub(crate) fn parse_server_final_sig<'m, 's>(
     msg: &'m [u8],
-    out: &'o mut [u8; MAX_SALT_LEN],
-) -> Result<(&'m [u8], &'o [u8]), Error> {
+    sig: &'s mut [u8; MAX_SALT_LEN],
+) -> Result<(&'m [u8], &'s [u8]), Error> {
     const MSG: ScramMessage = ScramMessage::ServerFinal;
     if msg.len() > MAX_MESSAGE_LEN {
         return Err(Error::Capacity { what: "server-final-message", limit: MAX_MESSAGE_LEN });
@@ -341,20 +340,25 @@ pub(crate) fn parse_server_final_into<'m, 'o>(
     let mut a = Attrs::new(msg);
     let (field, at) = a.field().map_err(|f| f.into_error(MSG))?;
     let verdict = match field {
-        [b'v', b'=', v @ ..] => {
-            let Some(sig) = decode_b64(v, out) else {
+        [b'v', b'=', v @ ..] => match decode_b64(v, sig) {
+            Some(decoded) => Ok((v, decoded)),
+            None => {
                 return Err(Error::Malformed {
                     message: MSG,
                     rule: "`v=` not base64 of 1-64 B",
                     offset: at + 2,
                 });
-            };
-            Ok((v, sig))
-        }
-        [b'e', b'=', value @ ..] => match server_error_text(value) {
-            Some(text) => Err(Error::ServerError(text)),
-            None => return Err(malformed_server_error(MSG)),
+            }
         },
+        [b'e', b'=', value @ ..] => {
+            // A malformed `e=` stops here; a well-formed one is the verdict
+            // once the extensions after it are checked.
+            let error = server_error(MSG, value);
+            if matches!(error, Error::Malformed { .. }) {
+                return Err(error);
+            }
+            Err(error)
+        }
         [b'm' | b'M', b'=', ..] => return Err(Error::MandatoryExtension),
         _ => {
             return Err(Error::Malformed {
@@ -457,14 +461,13 @@ fn malformed_server_error(message: ScramMessage) -> Error {
 }
 
 /// `bytes` as text if it is 1 to [`MAX_SERVER_ERROR_LEN`] bytes of valid
-/// UTF-8 (see [`decode_utf8`]) without NUL or `,` (RFC 5802 `value`).
+/// UTF-8 (see [`value_chars`]) without NUL or `,` (RFC 5802 `value`).
 fn server_error_text(bytes: &[u8]) -> Option<ServerErrorText> {
     if bytes.is_empty() || bytes.len() > MAX_SERVER_ERROR_LEN {
         return None;
     }
-    let mut text = heapless::String::<MAX_SERVER_ERROR_LEN>::new();
-    decode_utf8(bytes, &mut |c| c != '\0' && c != ',' && text.push(c).is_ok()).then_some(())?;
-    Some(ServerErrorText::from_string(text))
+    value_chars(bytes).then_some(())?;
+    ServerErrorText::from_checked_utf8(bytes)
 }
 
 /// A parsed client-first-message (server side).
