@@ -513,7 +513,7 @@ pub fn connect_timeout(
 /// system resolves the name) in order, and log in on the first that answers.
 #[cfg(feature = "std")]
 fn login_first(
-    targets: &[(std::string::String, u16, std::vec::Vec<std::net::SocketAddr>)],
+    targets: &[(std::string::String, u16, std::vec::Vec<core::net::SocketAddr>)],
     cred: crate::client::Credential,
     timeout: core::time::Duration,
     mut deadline: std::time::Instant,
@@ -528,7 +528,7 @@ fn login_first(
     let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no host in the URI");
     let mut stream = None;
     'hosts: for (name, port, known) in targets {
-        let addrs: std::vec::Vec<std::net::SocketAddr> = if known.is_empty() {
+        let addrs: std::vec::Vec<core::net::SocketAddr> = if known.is_empty() {
             match (name.as_str(), *port).to_socket_addrs() {
                 Ok(a) => a.collect(),
                 Err(e) => {

@@ -208,8 +208,16 @@ fn tls_is_on_unless_the_uri_turns_it_off() {
     let f = fixture();
     let r = resolve(&f.dns, "mongodb+srv://ok.mongoauth.test/").expect("resolves");
     assert!(r.tls());
-    assert!(resolve(&f.dns, "mongodb+srv://ok.mongoauth.test/?tls=true").unwrap().tls());
-    assert!(!resolve(&f.dns, "mongodb+srv://ok.mongoauth.test/?ssl=false").unwrap().tls());
+    assert!(
+        resolve(&f.dns, "mongodb+srv://ok.mongoauth.test/?tls=true")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .tls()
+    );
+    assert!(
+        !resolve(&f.dns, "mongodb+srv://ok.mongoauth.test/?ssl=false")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .tls()
+    );
     // No TLS in this crate yet: refused rather than sent in the clear.
     let err =
         connect_srv("mongodb+srv://alice:secret@ok.mongoauth.test/", &f.dns.resolver(), TIMEOUT)
@@ -220,13 +228,16 @@ fn tls_is_on_unless_the_uri_turns_it_off() {
 #[test]
 fn service_name_and_txt_options() {
     let f = fixture();
-    let r = resolve(&f.dns, "mongodb+srv://ok.mongoauth.test/?srvServiceName=custom").unwrap();
+    let r = resolve(&f.dns, "mongodb+srv://ok.mongoauth.test/?srvServiceName=custom")
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.hosts()[0].host, "node2.mongoauth.test");
-    let r = resolve(&f.dns, "mongodb+srv://split.mongoauth.test/").unwrap();
+    let r =
+        resolve(&f.dns, "mongodb+srv://split.mongoauth.test/").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.txt_record(), Some("replicaSet=rs0&authSource=txtdb"));
     assert_eq!(r.replica_set(), Some("rs0"));
     assert_eq!(r.auth_source(), Some("txtdb"));
-    let r = resolve(&f.dns, "mongodb+srv://split.mongoauth.test/?replicaSet=other").unwrap();
+    let r = resolve(&f.dns, "mongodb+srv://split.mongoauth.test/?replicaSet=other")
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.replica_set(), Some("other"));
     // A name with no SRV records.
     let err = resolve(&f.dns, "mongodb+srv://none.mongoauth.test/").expect_err("no records");
@@ -267,11 +278,12 @@ fn srv_max_hosts_is_honoured() {
         "mongodb+srv://many.mongoauth.test/?srvMaxHosts=0",
         "mongodb+srv://many.mongoauth.test/?srvMaxHosts=5",
     ] {
-        assert_eq!(names(&resolve(&f.dns, uri).unwrap()), all, "{uri}");
+        assert_eq!(names(&resolve(&f.dns, uri).unwrap_or_else(|e| panic!("{e}"))), all, "{uri}");
     }
     let mut seen = std::collections::BTreeSet::new();
     for _ in 0..20 {
-        let r = resolve(&f.dns, "mongodb+srv://many.mongoauth.test/?srvMaxHosts=2").unwrap();
+        let r = resolve(&f.dns, "mongodb+srv://many.mongoauth.test/?srvMaxHosts=2")
+            .unwrap_or_else(|e| panic!("{e}"));
         let n = names(&r);
         assert_eq!(n.len(), 2);
         assert_ne!(n[0], n[1]);
