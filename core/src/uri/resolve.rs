@@ -237,6 +237,7 @@ impl SrvResolver {
             .build()
             .map_err(|e| SrvError::Setup(e.to_string()))?;
         let timeout = self.timeout;
+        let started = std::time::Instant::now();
         let (targets, txt, resolver_hosts) = rt.block_on(async {
             tokio::time::timeout(timeout, async {
                 let srv = resolver.srv_lookup(srv_name.as_str()).await;
@@ -319,8 +320,10 @@ impl SrvResolver {
             targets.truncate(max);
         }
 
+        // What is left of the one bound for the whole resolution.
+        let left = timeout.saturating_sub(started.elapsed());
         let hosts = rt.block_on(async {
-            tokio::time::timeout(timeout, async {
+            tokio::time::timeout(left, async {
                 let mut hosts = Vec::with_capacity(targets.len());
                 for (host, port) in targets {
                     let addrs = match resolver_hosts.lookup_ip(host.as_str()).await {
