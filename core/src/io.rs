@@ -455,8 +455,10 @@ pub const CONNECT_TIMEOUT: core::time::Duration = core::time::Duration::from_sec
 /// (default port 27017), and log in with OS randomness within
 /// [`CONNECT_TIMEOUT`]. The [`Outcome`] says whether the login is verified
 /// (an arbiter is not). No TLS: wrap your own stream and use
-/// [`authenticate_until`] for that. `mongodb+srv` needs DNS, which the core
-/// does not do.
+/// [`authenticate_until`] for that. `mongodb+srv` needs DNS: with the `srv`
+/// feature it is resolved with the system's resolver (see `connect_srv`;
+/// a resolution error is a [`ConnectError::Connect`] wrapping the
+/// `SrvError`); without the feature, the login goes to the name itself.
 ///
 /// # Errors
 /// [`ConnectError::Setup`] for the URI or credential (a URI without one
@@ -477,30 +479,65 @@ pub fn connect_timeout(
     uri: &str,
     timeout: core::time::Duration,
 ) -> Result<(std::net::TcpStream, Outcome), ConnectError> {
-    use std::net::ToSocketAddrs;
-
-    use crate::client::{AUTH_ENTROPY_LEN, AuthConfig};
-
-    let mut deadline = std::time::Instant::now() + timeout;
+    let deadline = std::time::Instant::now() + timeout;
     let parsed = crate::uri::ConnectionString::parse(uri, &mut ())?;
+    #[cfg(feature = "srv")]
+    if parsed.scheme() == crate::uri::Scheme::MongodbSrv {
+        return match connect_srv(uri, &crate::uri::SrvResolver::system().timeout(timeout), timeout)
+        {
+            Ok((s, o, _)) => Ok((s, o)),
+            Err(ConnectSrvError::Connect(e)) => Err(e),
+            Err(ConnectSrvError::Resolve(e)) => {
+                Err(ConnectError::Connect(std::io::Error::other(e)))
+            }
+        };
+    }
     let cred = parsed
         .credential()?
         .ok_or(Error::InvalidCredential { rule: "the connection string asks for no login" })?
         .to_owned()?;
+    let mut targets = std::vec::Vec::new();
+    for h in parsed.hosts() {
+        let mut name = [0u8; 256];
+        let name = h.host.decode(&mut name)?;
+        targets.push((
+            std::string::String::from(name),
+            h.port.unwrap_or(27017),
+            std::vec::Vec::new(),
+        ));
+    }
+    login_first(&targets, cred, timeout, deadline)
+}
+
+/// Try `targets` (name, port, addresses already resolved: when empty, the
+/// system resolves the name) in order, and log in on the first that answers.
+#[cfg(feature = "std")]
+fn login_first(
+    targets: &[(std::string::String, u16, std::vec::Vec<core::net::SocketAddr>)],
+    cred: crate::client::Credential,
+    timeout: core::time::Duration,
+    mut deadline: std::time::Instant,
+) -> Result<(std::net::TcpStream, Outcome), ConnectError> {
+    use std::net::ToSocketAddrs;
+
+    use crate::client::{AUTH_ENTROPY_LEN, AuthConfig};
+
     let mut entropy = [0u8; AUTH_ENTROPY_LEN];
     crate::os::fill_random(&mut entropy)?;
     let mut auth = Authenticator::new(cred, AuthConfig::default(), &entropy)?;
     let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no host in the URI");
     let mut stream = None;
-    'hosts: for h in parsed.hosts() {
-        let mut name = [0u8; 256];
-        let name = h.host.decode(&mut name)?;
-        let addrs = match (name, h.port.unwrap_or(27017)).to_socket_addrs() {
-            Ok(a) => a,
-            Err(e) => {
-                last = e;
-                continue;
+    'hosts: for (name, port, known) in targets {
+        let addrs: std::vec::Vec<core::net::SocketAddr> = if known.is_empty() {
+            match (name.as_str(), *port).to_socket_addrs() {
+                Ok(a) => a.collect(),
+                Err(e) => {
+                    last = e;
+                    continue;
+                }
             }
+        } else {
+            known.clone()
         };
         for addr in addrs {
             match std::net::TcpStream::connect_timeout(&addr, timeout) {
@@ -529,4 +566,84 @@ pub fn connect_timeout(
         Err(e) => return Err(ConnectError::Handshake(e)),
     };
     Ok((io.into_inner(), outcome))
+}
+
+/// What [`connect_srv`] can fail with: the DNS resolution or the login.
+#[cfg(feature = "srv")]
+#[derive(Debug)]
+pub enum ConnectSrvError {
+    /// The `mongodb+srv` URI could not be resolved (DNS, the spec's rules).
+    Resolve(crate::uri::SrvError),
+    /// Resolved, but the connection or the login failed.
+    Connect(ConnectError),
+}
+
+#[cfg(feature = "srv")]
+impl core::fmt::Display for ConnectSrvError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Resolve(e) => write!(f, "{e}"),
+            Self::Connect(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+#[cfg(feature = "srv")]
+impl core::error::Error for ConnectSrvError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Resolve(e) => Some(e),
+            Self::Connect(e) => Some(e),
+        }
+    }
+}
+
+#[cfg(feature = "srv")]
+impl<T: Into<ConnectError>> From<T> for ConnectSrvError {
+    fn from(e: T) -> Self {
+        ConnectSrvError::Connect(e.into())
+    }
+}
+
+/// Log in to a `mongodb+srv://` URI (feature `srv`): resolve it with
+/// `resolver` (SRV, TXT, `srvMaxHosts`, the targets' addresses), take the
+/// credential with the TXT record's `authSource` as an explicit one, and log
+/// in on the first resolved host that answers, all within `timeout` (the
+/// resolver has its own). Returns the stream, the outcome, and the
+/// resolution (whose [`tls`](crate::uri::ResolvedSrv::tls) is `true` unless
+/// the URI says `tls=false`).
+///
+/// No TLS yet: a resolution that asks for TLS is refused with
+/// [`Error::InvalidCredential`] in [`ConnectError::Setup`] rather than sent
+/// in the clear; pass `tls=false` in the URI to log in over plain TCP.
+///
+/// # Errors
+/// [`ConnectSrvError::Resolve`] for the DNS and its rules,
+/// [`ConnectSrvError::Connect`] as [`connect`].
+#[cfg(feature = "srv")]
+pub fn connect_srv(
+    uri: &str,
+    resolver: &crate::uri::SrvResolver,
+    timeout: core::time::Duration,
+) -> Result<(std::net::TcpStream, Outcome, crate::uri::ResolvedSrv), ConnectSrvError> {
+    use crate::uri::{ConnectionString, Credential, CredentialContext};
+
+    let deadline = std::time::Instant::now() + timeout;
+    let parsed = ConnectionString::parse(uri, &mut ())?;
+    let resolved = resolver.resolve(&parsed).map_err(ConnectSrvError::Resolve)?;
+    if resolved.tls() {
+        return Err(ConnectError::Setup(Error::InvalidCredential {
+            rule: "mongodb+srv implies TLS, which io::connect_srv does not do yet (say tls=false)",
+        })
+        .into());
+    }
+    let ctx = CredentialContext::new().with_txt(resolved.txt_options());
+    let cred = Credential::from_uri_with(&parsed, &ctx)
+        .map_err(ConnectError::from)?
+        .ok_or(Error::InvalidCredential { rule: "the connection string asks for no login" })?
+        .to_owned()?;
+    let targets: std::vec::Vec<_> =
+        resolved.hosts().iter().map(|h| (h.host.clone(), h.port, h.addrs.clone())).collect();
+    let (stream, outcome) = login_first(&targets, cred, timeout, deadline)?;
+    Ok((stream, outcome, resolved))
 }

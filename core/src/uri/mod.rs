@@ -17,7 +17,8 @@
 //!    [`Password`] that zeroes your buffer when dropped.
 //!
 //! For `mongodb+srv`, [`ConnectionString::srv_query_name`] gives the SRV
-//! name to look up and [`TxtOptions`] validates the TXT record. To go the
+//! name to look up and [`TxtOptions`] validates the TXT record; with the
+//! `srv` feature, `SrvResolver` does the DNS part too. To go the
 //! other way, [`UriBuilder`] writes a correctly escaped URI.
 //!
 //! Rules the specs leave open, and what this module does:
@@ -67,6 +68,8 @@ mod error;
 mod host;
 mod options;
 mod pct;
+#[cfg(feature = "srv")]
+mod resolve;
 mod srv;
 mod warning;
 
@@ -83,6 +86,10 @@ pub use options::{
     ServerMonitoringMode, StrList, WriteConcernW,
 };
 pub use pct::{DecodedBytes, Password, PctStr, Secret};
+#[cfg(feature = "srv")]
+pub use resolve::{
+    MAX_SRV_TARGETS, MAX_TXT_LEN, ResolvedSrv, SRV_TIMEOUT, SrvError, SrvHost, SrvResolver,
+};
 pub use srv::{MAX_DNS_NAME_LEN, SrvQueryName, TxtOptions};
 pub use warning::{Warning, WarningKind, WarningSink, Warnings};
 
