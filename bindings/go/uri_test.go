@@ -125,3 +125,31 @@ func TestAuthenticatorBadReply(t *testing.T) {
 		t.Errorf("after failure: %v", err)
 	}
 }
+
+// An arbiter's hello ends the handshake without a login: a distinct error
+// (ErrNotAuthenticated), never success (issue #12 item 2).
+func TestAuthenticatorArbiterIsNotALogin(t *testing.T) {
+	u, err := ParseURI("mongodb://alice:pencil@localhost/?authSource=admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	a, err := NewAuthenticatorFromURI(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, err := a.Command(); err != nil {
+		t.Fatal(err)
+	}
+	// {ismaster: true, arbiterOnly: true, ok: 1.0}
+	arbiter := []byte{0x2a, 0, 0, 0,
+		0x08, 'i', 's', 'm', 'a', 's', 't', 'e', 'r', 0, 1,
+		0x08, 'a', 'r', 'b', 'i', 't', 'e', 'r', 'O', 'n', 'l', 'y', 0, 1,
+		0x01, 'o', 'k', 0, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f,
+		0}
+	_, err = a.HandleReply(arbiter)
+	if !errors.Is(err, ErrNotAuthenticated) || a.Authenticated() {
+		t.Fatalf("an arbiter's hello gave %v (authenticated %v)", err, a.Authenticated())
+	}
+}

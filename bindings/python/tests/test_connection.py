@@ -179,3 +179,22 @@ def test_pymongo_logs_in_to_the_binding_server(binding_server):
         assert e.value.code == 18
     finally:
         bad.close()
+
+
+def test_arbiter_is_not_a_login():
+    """An arbiter's hello ends the handshake without a login: its own
+    exception (NotAuthenticated), never success (issue #12 item 2)."""
+    a = Authenticator("alice", "pencil", "admin")
+    a.command()
+    # {ismaster: true, arbiterOnly: true, ok: 1.0}
+    arbiter = (
+        bytes([0x2A, 0, 0, 0])
+        + b"\x08ismaster\x00\x01"
+        + b"\x08arbiterOnly\x00\x01"
+        + b"\x01ok\x00"
+        + bytes([0, 0, 0, 0, 0, 0, 0xF0, 0x3F])
+        + b"\x00"
+    )
+    with pytest.raises(ex.NotAuthenticated):
+        a.handle_reply(arbiter)
+    assert not a.authenticated
