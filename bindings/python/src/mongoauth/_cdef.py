@@ -171,6 +171,11 @@ mongoauth_status mongoauth_authenticator_handle_reply_frame(struct mongoauth_aut
 mongoauth_status mongoauth_authenticator_is_authenticated(const struct mongoauth_authenticator *auth, bool *authenticated, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_mechanism(const struct mongoauth_authenticator *auth, uint32_t *mechanism, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_used_speculative(const struct mongoauth_authenticator *auth, bool *used, struct mongoauth_error *err);
+typedef uint32_t mongoauth_next;
+mongoauth_status mongoauth_authenticator_next(const struct mongoauth_authenticator *auth, mongoauth_next *next, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_provide_time(struct mongoauth_authenticator *auth, uint64_t unix_seconds, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_provide_aws_credentials(struct mongoauth_authenticator *auth, const uint8_t *access_key_id, size_t access_key_id_len, const uint8_t *secret_access_key, size_t secret_access_key_len, const uint8_t *session_token, size_t session_token_len, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_provide_token(struct mongoauth_authenticator *auth, const uint8_t *token, size_t token_len, struct mongoauth_error *err);
 mongoauth_status mongoauth_handshake(struct mongoauth_authenticator *auth, mongoauth_read_fn read_cb, mongoauth_write_fn write_cb, void *ctx, uint8_t *buf, size_t capacity, struct mongoauth_error *err);
 mongoauth_status mongoauth_handshake_until(struct mongoauth_authenticator *auth, mongoauth_read_fn read_cb, mongoauth_write_fn write_cb, mongoauth_clock_fn clock_cb, void *ctx, uint64_t deadline_ms, uint8_t *buf, size_t capacity, struct mongoauth_error *err);
 size_t mongoauth_server_session_size(void);
