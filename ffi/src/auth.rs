@@ -9,10 +9,10 @@ use core::ffi::c_void;
 use mongoauth::client::{
     AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential, Need, Outcome, Step,
 };
-use mongoauth::mech::{aws, oidc};
 use mongoauth::codec::wire;
 use mongoauth::io::HandshakeError;
 use mongoauth::mech::scram::KeyStore;
+use mongoauth::mech::{aws, oidc};
 use zeroize::Zeroize;
 
 use crate::cache::{CacheState, mongoauth_key_cache};
@@ -66,11 +66,15 @@ const _: () = assert!(MONGOAUTH_AUTH_ENTROPY_BYTES == AUTH_ENTROPY_LEN);
 
 /// A connection's login: opening `hello` (with `saslSupportedMechs` and a
 /// speculative first step), mechanism negotiation, then SCRAM-SHA-256,
-/// SCRAM-SHA-1, PLAIN or MONGODB-X509 until the server is verified.
-/// Opaque: declare one or carve `MONGOAUTH_AUTHENTICATOR_SIZE` bytes
-/// aligned to `MONGOAUTH_AUTHENTICATOR_ALIGN`, `_init_static` (or `_new`),
-/// `_start` (or `_start_uri`), then loop { `_command` -> send; receive ->
-/// `_handle_reply` } until done, or hand it all to `mongoauth_handshake`.
+/// SCRAM-SHA-1, PLAIN, MONGODB-X509, MONGODB-AWS or MONGODB-OIDC until the
+/// server is verified. Opaque: declare one or carve
+/// `MONGOAUTH_AUTHENTICATOR_SIZE` bytes aligned to
+/// `MONGOAUTH_AUTHENTICATOR_ALIGN`, `_init_static` (or `_new`), `_start`
+/// (or `_start_uri`), then loop on `_next`: SEND -> `_command`, send,
+/// receive, `_handle_reply`; NEED_* -> the matching `_provide_*`; DONE ->
+/// `_is_authenticated`. (SCRAM, PLAIN and X.509 only ever SEND, so the
+/// older loop { `_command`; `_handle_reply` } until done still works.) Or
+/// hand a SCRAM/PLAIN/X.509 login to `mongoauth_handshake`.
 /// The object owns a copy of the credential (wiped by `_clear`/`_free`
 /// and by the next `_start`) and holds no pointer into itself (only to a
 /// key cache, if one is set, which must stay in place). Not thread-safe.
