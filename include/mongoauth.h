@@ -1209,6 +1209,26 @@ mongoauth_status mongoauth_random_bytes(uint8_t *out, size_t len, struct mongoau
 #endif
 
 /**
+ * `MONGOAUTH_AUTH_PAYLOAD_BYTES` at run time.
+ */
+size_t mongoauth_auth_payload_bytes(void);
+
+/**
+ * `MONGOAUTH_AUTH_MAX_TOKEN_BYTES` at run time.
+ */
+size_t mongoauth_auth_max_token_bytes(void);
+
+/**
+ * `MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES` at run time.
+ */
+size_t mongoauth_auth_max_aws_key_bytes(void);
+
+/**
+ * `MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES` at run time.
+ */
+size_t mongoauth_auth_max_aws_session_token_bytes(void);
+
+/**
  * `MONGOAUTH_AUTHENTICATOR_SIZE` at run time.
  */
 size_t mongoauth_authenticator_size(void);

@@ -181,6 +181,30 @@ impl AuthState {
     }
 }
 
+/// `MONGOAUTH_AUTH_PAYLOAD_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_auth_payload_bytes() -> usize {
+    MONGOAUTH_AUTH_PAYLOAD_BYTES
+}
+
+/// `MONGOAUTH_AUTH_MAX_TOKEN_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_auth_max_token_bytes() -> usize {
+    MONGOAUTH_AUTH_MAX_TOKEN_BYTES
+}
+
+/// `MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_auth_max_aws_key_bytes() -> usize {
+    MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES
+}
+
+/// `MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_auth_max_aws_session_token_bytes() -> usize {
+    MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES
+}
+
 /// `MONGOAUTH_AUTHENTICATOR_SIZE` at run time.
 #[unsafe(no_mangle)]
 pub extern "C" fn mongoauth_authenticator_size() -> usize {

@@ -25,7 +25,7 @@ typedef struct {
 } doc;
 
 static void put(doc *d, const void *p, size_t n) {
-    if (d->n + n <= sizeof d->b) memcpy(d->b + d->n, p, n);
+    if (n && d->n + n <= sizeof d->b) memcpy(d->b + d->n, p, n);
     d->n += n;
 }
 static void put_i32(doc *d, int32_t v) {
