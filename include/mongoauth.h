@@ -129,7 +129,7 @@
 /**
  * `sizeof(mongoauth_authenticator)`: bytes of caller memory one needs.
  */
-#define MONGOAUTH_AUTHENTICATOR_SIZE 3072
+#define MONGOAUTH_AUTHENTICATOR_SIZE 10752
 
 /**
  * `_Alignof(mongoauth_authenticator)`.
@@ -157,6 +157,30 @@
  * server sends during the handshake.
  */
 #define MONGOAUTH_HANDSHAKE_BUFFER_BYTES 4096
+
+/**
+ * Capacity of the authenticator's payload buffer: an OIDC token of
+ * `MONGOAUTH_AUTH_MAX_TOKEN_BYTES` with its BSON framing, and the
+ * largest MONGODB-AWS client payload (a session token at its limit). A
+ * payload beyond it is `CAPACITY`, never cut.
+ */
+#define MONGOAUTH_AUTH_PAYLOAD_BYTES 8256
+
+/**
+ * Longest OIDC access token `mongoauth_authenticator_provide_token` takes.
+ */
+#define MONGOAUTH_AUTH_MAX_TOKEN_BYTES 8192
+
+/**
+ * Longest AWS access key id / secret access key
+ * `mongoauth_authenticator_provide_aws_credentials` takes.
+ */
+#define MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES 128
+
+/**
+ * Longest AWS session token it takes.
+ */
+#define MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES 4096
 
 /**
  * Entries a `mongoauth_key_cache` holds (round-robin eviction).
@@ -547,6 +571,53 @@ typedef uint32_t mongoauth_status;
 #endif // __cplusplus
 
 /**
+ * What a login wants next, from `mongoauth_authenticator_next`: the one
+ * loop for every mechanism.
+ */
+enum mongoauth_next
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Send `mongoauth_authenticator_command` (or `_command_frame`), then
+   * pass the reply to `_handle_reply` (or `_handle_reply_frame`).
+   */
+  MONGOAUTH_NEXT_SEND = 1,
+  /**
+   * MONGODB-AWS: the current time, with
+   * `mongoauth_authenticator_provide_time`.
+   */
+  MONGOAUTH_NEXT_NEED_TIME = 2,
+  /**
+   * MONGODB-AWS: the keys, with
+   * `mongoauth_authenticator_provide_aws_credentials`.
+   */
+  MONGOAUTH_NEXT_NEED_AWS_CREDENTIALS = 3,
+  /**
+   * MONGODB-OIDC: an access token, with
+   * `mongoauth_authenticator_provide_token`.
+   */
+  MONGOAUTH_NEXT_NEED_OIDC_TOKEN = 4,
+  /**
+   * GSSAPI: a token (reserved: GSSAPI is not run by this library).
+   */
+  MONGOAUTH_NEXT_NEED_GSS_TOKEN = 5,
+  /**
+   * The handshake is over: `mongoauth_authenticator_is_authenticated`
+   * says whether it is a login.
+   */
+  MONGOAUTH_NEXT_DONE = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mongoauth_next mongoauth_next;
+#else
+typedef uint32_t mongoauth_next;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Authentication mechanisms, by pinned number. Functions take the number
  * as a `uint32_t` and reject unknown values with `INVALID_ARGUMENT`. The
  * SCRAM objects (`mongoauth_scram_*`) run 1 and 2 only (others are
@@ -731,11 +802,15 @@ typedef struct mongoauth_error {
 /**
  * A connection's login: opening `hello` (with `saslSupportedMechs` and a
  * speculative first step), mechanism negotiation, then SCRAM-SHA-256,
- * SCRAM-SHA-1, PLAIN or MONGODB-X509 until the server is verified.
- * Opaque: declare one or carve `MONGOAUTH_AUTHENTICATOR_SIZE` bytes
- * aligned to `MONGOAUTH_AUTHENTICATOR_ALIGN`, `_init_static` (or `_new`),
- * `_start` (or `_start_uri`), then loop { `_command` -> send; receive ->
- * `_handle_reply` } until done, or hand it all to `mongoauth_handshake`.
+ * SCRAM-SHA-1, PLAIN, MONGODB-X509, MONGODB-AWS or MONGODB-OIDC until the
+ * server is verified. Opaque: declare one or carve
+ * `MONGOAUTH_AUTHENTICATOR_SIZE` bytes aligned to
+ * `MONGOAUTH_AUTHENTICATOR_ALIGN`, `_init_static` (or `_new`), `_start`
+ * (or `_start_uri`), then loop on `_next`: SEND -> `_command`, send,
+ * receive, `_handle_reply`; NEED_* -> the matching `_provide_*`; DONE ->
+ * `_is_authenticated`. (SCRAM, PLAIN and X.509 only ever SEND, so the
+ * older loop { `_command`; `_handle_reply` } until done still works.) Or
+ * hand a SCRAM/PLAIN/X.509 login to `mongoauth_handshake`.
  * The object owns a copy of the credential (wiped by `_clear`/`_free`
  * and by the next `_start`) and holds no pointer into itself (only to a
  * key cache, if one is set, which must stay in place). Not thread-safe.
@@ -1134,6 +1209,26 @@ mongoauth_status mongoauth_random_bytes(uint8_t *out, size_t len, struct mongoau
 #endif
 
 /**
+ * `MONGOAUTH_AUTH_PAYLOAD_BYTES` at run time.
+ */
+size_t mongoauth_auth_payload_bytes(void);
+
+/**
+ * `MONGOAUTH_AUTH_MAX_TOKEN_BYTES` at run time.
+ */
+size_t mongoauth_auth_max_token_bytes(void);
+
+/**
+ * `MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES` at run time.
+ */
+size_t mongoauth_auth_max_aws_key_bytes(void);
+
+/**
+ * `MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES` at run time.
+ */
+size_t mongoauth_auth_max_aws_session_token_bytes(void);
+
+/**
  * `MONGOAUTH_AUTHENTICATOR_SIZE` at run time.
  */
 size_t mongoauth_authenticator_size(void);
@@ -1264,8 +1359,12 @@ mongoauth_status mongoauth_authenticator_set_key_cache(struct mongoauth_authenti
  * Start (or restart) a login with `cred` (copied) and
  * `MONGOAUTH_AUTH_ENTROPY_BYTES` (48) bytes from a cryptographic random
  * source. Checks the credential against the mechanism (a SCRAM or PLAIN
- * login needs a username and password; X.509 takes no password; GSSAPI,
- * AWS and OIDC are `UNSUPPORTED_MECHANISM`) and SASLprep's the password.
+ * login needs a username and password; X.509 takes no password;
+ * MONGODB-AWS takes neither, its keys are asked for with
+ * `mongoauth_authenticator_next`; MONGODB-OIDC takes an optional username
+ * and no password, its token is asked for likewise; both need source
+ * `$external`; GSSAPI is `UNSUPPORTED_MECHANISM`) and SASLprep's the
+ * password.
  * A previous login in the object is wiped first.
  *
  * # Safety
@@ -1404,6 +1503,70 @@ mongoauth_status mongoauth_authenticator_mechanism(const struct mongoauth_authen
 mongoauth_status mongoauth_authenticator_used_speculative(const struct mongoauth_authenticator *auth,
                                                           bool *used,
                                                           struct mongoauth_error *err);
+
+/**
+ * What the login wants next (`*next`): send a command, supply an input
+ * (`_provide_time`, `_provide_aws_credentials`, `_provide_token`), or
+ * nothing (done). Asking again gives the same answer until the step is
+ * taken. `UNEXPECTED_STEP` when the login was not started.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `next` is writable; `err` is
+ * NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_next(const struct mongoauth_authenticator *auth,
+                                              mongoauth_next *next,
+                                              struct mongoauth_error *err);
+
+/**
+ * Answer `MONGOAUTH_NEXT_NEED_TIME` with the current UTC time in seconds
+ * since the Unix epoch (it becomes SigV4's `X-Amz-Date`).
+ * `UNEXPECTED_STEP` when the time was not asked for.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_provide_time(struct mongoauth_authenticator *auth,
+                                                      uint64_t unix_seconds,
+                                                      struct mongoauth_error *err);
+
+/**
+ * Answer `MONGOAUTH_NEXT_NEED_AWS_CREDENTIALS`: signs the STS request
+ * and prepares the next command. `session_token` is NULL (with length 0)
+ * for long-term keys. Lengths are checked against
+ * `MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES` and
+ * `MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES` before any byte is read.
+ * The keys are not kept (the signed payload is wiped after use); wipe
+ * your copies. `UNEXPECTED_STEP` when the keys were not asked for; a
+ * server-first payload or keys the core rejects end the login.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; each string is readable for
+ * its length; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_provide_aws_credentials(struct mongoauth_authenticator *auth,
+                                                                 const uint8_t *access_key_id,
+                                                                 size_t access_key_id_len,
+                                                                 const uint8_t *secret_access_key,
+                                                                 size_t secret_access_key_len,
+                                                                 const uint8_t *session_token,
+                                                                 size_t session_token_len,
+                                                                 struct mongoauth_error *err);
+
+/**
+ * Answer `MONGOAUTH_NEXT_NEED_OIDC_TOKEN` with an access token (at most
+ * `MONGOAUTH_AUTH_MAX_TOKEN_BYTES`, checked before any byte is read). The
+ * token goes into the next command's payload (wiped after use), never
+ * kept otherwise. `UNEXPECTED_STEP` when no token was asked for.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `token` is readable for
+ * `token_len` bytes; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_provide_token(struct mongoauth_authenticator *auth,
+                                                       const uint8_t *token,
+                                                       size_t token_len,
+                                                       struct mongoauth_error *err);
 
 /**
  * Run a started authenticator's whole login over a blocking byte stream

@@ -153,6 +153,9 @@ programs="$programs uri:examples-c/uri.c:hosted connect:examples-c/connect.c:hos
 # _clear, length limits before reads, one key cache shared by two
 # authenticators. Both run all their cases here.
 programs="$programs move:tests/c/move.c:hosted objects:tests/c/objects.c:hosted"
+# next.c: the one next-step loop (_next/_provide_*): MONGODB-AWS and OIDC
+# against scripted replies, SCRAM against the server session.
+programs="$programs next:tests/c/next.c:hosted"
 build_prog() { # build_prog NAME SRC FLAVOUR OUTSUFFIX EXTRA_FLAGS...
     local name=$1 src=$2 flavour=$3 suffix=$4
     shift 4

@@ -11,7 +11,7 @@ package mongoauth
 #cgo CFLAGS: -I${SRCDIR}/../../include
 #cgo LDFLAGS: ${SRCDIR}/../../target/release/libmongoauth.a -lpthread -ldl -lm -lrt -lutil
 #include <stdlib.h>
-#include "mongoauth.h"
+#include <mongoauth.h>
 */
 import "C"
 

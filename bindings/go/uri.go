@@ -2,7 +2,7 @@ package mongoauth
 
 /*
 #include <stdlib.h>
-#include "mongoauth.h"
+#include <mongoauth.h>
 */
 import "C"
 

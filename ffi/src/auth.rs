@@ -6,10 +6,13 @@
 
 use core::ffi::c_void;
 
-use mongoauth::client::{AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential, Outcome};
+use mongoauth::client::{
+    AUTH_ENTROPY_LEN, AuthConfig, Authenticator, Credential, Need, Outcome, Step,
+};
 use mongoauth::codec::wire;
 use mongoauth::io::HandshakeError;
 use mongoauth::mech::scram::KeyStore;
+use mongoauth::mech::{aws, oidc};
 use zeroize::Zeroize;
 
 use crate::cache::{CacheState, mongoauth_key_cache};
@@ -22,7 +25,7 @@ use crate::status::mongoauth_status::{self, *};
 use crate::uri::{UriState, mongoauth_uri, no_credential};
 
 /// `sizeof(mongoauth_authenticator)`: bytes of caller memory one needs.
-pub const MONGOAUTH_AUTHENTICATOR_SIZE: usize = 3072;
+pub const MONGOAUTH_AUTHENTICATOR_SIZE: usize = 10752;
 /// `_Alignof(mongoauth_authenticator)`.
 pub const MONGOAUTH_AUTHENTICATOR_ALIGN: usize = 8;
 /// Random bytes `mongoauth_authenticator_start` takes (two nonces).
@@ -35,16 +38,43 @@ pub const MONGOAUTH_AUTH_MAX_SOURCE_BYTES: usize = 64;
 /// A `mongoauth_handshake` buffer this large holds any reply a MongoDB
 /// server sends during the handshake.
 pub const MONGOAUTH_HANDSHAKE_BUFFER_BYTES: usize = 4096;
+/// Capacity of the authenticator's payload buffer: an OIDC token of
+/// `MONGOAUTH_AUTH_MAX_TOKEN_BYTES` with its BSON framing, and the
+/// largest MONGODB-AWS client payload (a session token at its limit). A
+/// payload beyond it is `CAPACITY`, never cut.
+pub const MONGOAUTH_AUTH_PAYLOAD_BYTES: usize = 8256;
+/// Longest OIDC access token `mongoauth_authenticator_provide_token` takes.
+pub const MONGOAUTH_AUTH_MAX_TOKEN_BYTES: usize = 8192;
+/// Longest AWS access key id / secret access key
+/// `mongoauth_authenticator_provide_aws_credentials` takes.
+pub const MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES: usize = 128;
+/// Longest AWS session token it takes.
+pub const MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES: usize = 4096;
+
+const _: () = assert!(MONGOAUTH_AUTH_MAX_TOKEN_BYTES == oidc::MAX_TOKEN_LEN);
+const _: () = assert!(MONGOAUTH_AUTH_PAYLOAD_BYTES >= oidc::MAX_TOKEN_LEN + 64);
+const _: () = assert!(MONGOAUTH_AUTH_PAYLOAD_BYTES >= aws::MAX_CLIENT_SECOND_LEN);
+const _: () = assert!(MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES == aws::MAX_ACCESS_KEY_ID_LEN);
+const _: () = assert!(MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES == aws::MAX_SECRET_ACCESS_KEY_LEN);
+const _: () = assert!(MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES == aws::MAX_SESSION_TOKEN_LEN);
+
+/// The core authenticator the C object holds, with a payload buffer big
+/// enough for AWS session tokens and OIDC tokens.
+type CAuth = Authenticator<'static, MONGOAUTH_AUTH_PAYLOAD_BYTES>;
 
 const _: () = assert!(MONGOAUTH_AUTH_ENTROPY_BYTES == AUTH_ENTROPY_LEN);
 
 /// A connection's login: opening `hello` (with `saslSupportedMechs` and a
 /// speculative first step), mechanism negotiation, then SCRAM-SHA-256,
-/// SCRAM-SHA-1, PLAIN or MONGODB-X509 until the server is verified.
-/// Opaque: declare one or carve `MONGOAUTH_AUTHENTICATOR_SIZE` bytes
-/// aligned to `MONGOAUTH_AUTHENTICATOR_ALIGN`, `_init_static` (or `_new`),
-/// `_start` (or `_start_uri`), then loop { `_command` -> send; receive ->
-/// `_handle_reply` } until done, or hand it all to `mongoauth_handshake`.
+/// SCRAM-SHA-1, PLAIN, MONGODB-X509, MONGODB-AWS or MONGODB-OIDC until the
+/// server is verified. Opaque: declare one or carve
+/// `MONGOAUTH_AUTHENTICATOR_SIZE` bytes aligned to
+/// `MONGOAUTH_AUTHENTICATOR_ALIGN`, `_init_static` (or `_new`), `_start`
+/// (or `_start_uri`), then loop on `_next`: SEND -> `_command`, send,
+/// receive, `_handle_reply`; NEED_* -> the matching `_provide_*`; DONE ->
+/// `_is_authenticated`. (SCRAM, PLAIN and X.509 only ever SEND, so the
+/// older loop { `_command`; `_handle_reply` } until done still works.) Or
+/// hand a SCRAM/PLAIN/X.509 login to `mongoauth_handshake`.
 /// The object owns a copy of the credential (wiped by `_clear`/`_free`
 /// and by the next `_start`) and holds no pointer into itself (only to a
 /// key cache, if one is set, which must stay in place). Not thread-safe.
@@ -81,7 +111,7 @@ pub struct mongoauth_credential {
 pub(crate) struct AuthState {
     /// The login; it owns its credential (no pointer into this object, so
     /// the object may be moved between calls).
-    auth: Option<Authenticator<'static>>,
+    auth: Option<CAuth>,
     config: AuthConfig,
     cache: *const mongoauth_key_cache,
 }
@@ -128,7 +158,7 @@ impl AuthState {
                 "source",
             ));
         }
-        let mut auth = Authenticator::new(cred, self.config, entropy)?;
+        let mut auth = CAuth::with_payload_capacity(cred, self.config, entropy)?;
         if !self.cache.is_null() {
             // SAFETY: the caller promised the cache outlives the login and
             // stays in place (documented at
@@ -142,13 +172,37 @@ impl AuthState {
         Ok(())
     }
 
-    fn auth(&self) -> Result<&Authenticator<'static>, Fail> {
+    fn auth(&self) -> Result<&CAuth, Fail> {
         self.auth.as_ref().ok_or_else(not_started)
     }
 
-    fn auth_mut(&mut self) -> Result<&mut Authenticator<'static>, Fail> {
+    fn auth_mut(&mut self) -> Result<&mut CAuth, Fail> {
         self.auth.as_mut().ok_or_else(not_started)
     }
+}
+
+/// `MONGOAUTH_AUTH_PAYLOAD_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_auth_payload_bytes() -> usize {
+    MONGOAUTH_AUTH_PAYLOAD_BYTES
+}
+
+/// `MONGOAUTH_AUTH_MAX_TOKEN_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_auth_max_token_bytes() -> usize {
+    MONGOAUTH_AUTH_MAX_TOKEN_BYTES
+}
+
+/// `MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_auth_max_aws_key_bytes() -> usize {
+    MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES
+}
+
+/// `MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES` at run time.
+#[unsafe(no_mangle)]
+pub extern "C" fn mongoauth_auth_max_aws_session_token_bytes() -> usize {
+    MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES
 }
 
 /// `MONGOAUTH_AUTHENTICATOR_SIZE` at run time.
@@ -342,8 +396,12 @@ pub unsafe extern "C" fn mongoauth_authenticator_set_key_cache(
 /// Start (or restart) a login with `cred` (copied) and
 /// `MONGOAUTH_AUTH_ENTROPY_BYTES` (48) bytes from a cryptographic random
 /// source. Checks the credential against the mechanism (a SCRAM or PLAIN
-/// login needs a username and password; X.509 takes no password; GSSAPI,
-/// AWS and OIDC are `UNSUPPORTED_MECHANISM`) and SASLprep's the password.
+/// login needs a username and password; X.509 takes no password;
+/// MONGODB-AWS takes neither, its keys are asked for with
+/// `mongoauth_authenticator_next`; MONGODB-OIDC takes an optional username
+/// and no password, its token is asked for likewise; both need source
+/// `$external`; GSSAPI is `UNSUPPORTED_MECHANISM`) and SASLprep's the
+/// password.
 /// A previous login in the object is wiped first.
 ///
 /// # Safety
@@ -519,7 +577,7 @@ unsafe fn command(
 /// # Safety
 /// `done` is NULL or writable.
 unsafe fn reply_result(
-    auth: &Authenticator<'static>,
+    auth: &CAuth,
     r: Result<(), mongoauth::Error>,
     done: *mut bool,
 ) -> Result<(), Fail> {
@@ -637,7 +695,7 @@ pub unsafe extern "C" fn mongoauth_authenticator_is_authenticated(
         let a = unsafe { object::get::<AuthState>(auth) }?;
         // SAFETY: caller contract.
         *unsafe { ptr::out(authenticated, "authenticated") }? =
-            a.auth.as_ref().is_some_and(Authenticator::is_authenticated);
+            a.auth.as_ref().is_some_and(CAuth::is_authenticated);
         Ok(())
     })
 }
@@ -682,6 +740,192 @@ pub unsafe extern "C" fn mongoauth_authenticator_used_speculative(
         // SAFETY: caller contract.
         *unsafe { ptr::out(used, "used") }? = u;
         Ok(())
+    })
+}
+
+/// What a login wants next, from `mongoauth_authenticator_next`: the one
+/// loop for every mechanism.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum mongoauth_next {
+    /// Send `mongoauth_authenticator_command` (or `_command_frame`), then
+    /// pass the reply to `_handle_reply` (or `_handle_reply_frame`).
+    MONGOAUTH_NEXT_SEND = 1,
+    /// MONGODB-AWS: the current time, with
+    /// `mongoauth_authenticator_provide_time`.
+    MONGOAUTH_NEXT_NEED_TIME = 2,
+    /// MONGODB-AWS: the keys, with
+    /// `mongoauth_authenticator_provide_aws_credentials`.
+    MONGOAUTH_NEXT_NEED_AWS_CREDENTIALS = 3,
+    /// MONGODB-OIDC: an access token, with
+    /// `mongoauth_authenticator_provide_token`.
+    MONGOAUTH_NEXT_NEED_OIDC_TOKEN = 4,
+    /// GSSAPI: a token (reserved: GSSAPI is not run by this library).
+    MONGOAUTH_NEXT_NEED_GSS_TOKEN = 5,
+    /// The handshake is over: `mongoauth_authenticator_is_authenticated`
+    /// says whether it is a login.
+    MONGOAUTH_NEXT_DONE = 6,
+}
+
+/// What the login wants next (`*next`): send a command, supply an input
+/// (`_provide_time`, `_provide_aws_credentials`, `_provide_token`), or
+/// nothing (done). Asking again gives the same answer until the step is
+/// taken. `UNEXPECTED_STEP` when the login was not started.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `next` is writable; `err` is
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_next(
+    auth: *const mongoauth_authenticator,
+    next: *mut mongoauth_next,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    use mongoauth_next::*;
+    boundary(err, || {
+        // SAFETY: caller contract.
+        let a = unsafe { object::get::<AuthState>(auth) }?;
+        let n = match a.auth()?.step() {
+            Step::Send(_) => MONGOAUTH_NEXT_SEND,
+            Step::Need(Need::Time) => MONGOAUTH_NEXT_NEED_TIME,
+            Step::Need(Need::AwsCredentials) => MONGOAUTH_NEXT_NEED_AWS_CREDENTIALS,
+            Step::Need(Need::OidcToken { .. }) => MONGOAUTH_NEXT_NEED_OIDC_TOKEN,
+            Step::Need(Need::GssToken { .. }) => MONGOAUTH_NEXT_NEED_GSS_TOKEN,
+            Step::Need(_) => {
+                return Err(Fail::new(
+                    MONGOAUTH_STATUS_UNEXPECTED_STEP,
+                    "the login needs an input this C API does not know",
+                ));
+            }
+            Step::Done(_) => MONGOAUTH_NEXT_DONE,
+        };
+        // SAFETY: caller contract.
+        *unsafe { ptr::out(next, "next") }? = n;
+        Ok(())
+    })
+}
+
+/// Turn the result of a `provide_*` call into the C result (the login's
+/// error with its context).
+fn provided(auth: &CAuth, r: Result<(), mongoauth::Error>) -> Result<(), Fail> {
+    r.map_err(|e| match auth.error() {
+        Some(l) if l.error() == &e => Fail::login(l),
+        _ => Fail::from(e),
+    })
+}
+
+/// Answer `MONGOAUTH_NEXT_NEED_TIME` with the current UTC time in seconds
+/// since the Unix epoch (it becomes SigV4's `X-Amz-Date`).
+/// `UNEXPECTED_STEP` when the time was not asked for.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_provide_time(
+    auth: *mut mongoauth_authenticator,
+    unix_seconds: u64,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract.
+        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        let auth = a.auth_mut()?;
+        let date = aws::AmzDate::from_unix_seconds(unix_seconds)?;
+        let r = auth.provide_time(&date).map(|_| ());
+        provided(auth, r)
+    })
+}
+
+/// Answer `MONGOAUTH_NEXT_NEED_AWS_CREDENTIALS`: signs the STS request
+/// and prepares the next command. `session_token` is NULL (with length 0)
+/// for long-term keys. Lengths are checked against
+/// `MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES` and
+/// `MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES` before any byte is read.
+/// The keys are not kept (the signed payload is wiped after use); wipe
+/// your copies. `UNEXPECTED_STEP` when the keys were not asked for; a
+/// server-first payload or keys the core rejects end the login.
+///
+/// # Safety
+/// `auth` points to an authenticator object; each string is readable for
+/// its length; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn mongoauth_authenticator_provide_aws_credentials(
+    auth: *mut mongoauth_authenticator,
+    access_key_id: *const u8,
+    access_key_id_len: usize,
+    secret_access_key: *const u8,
+    secret_access_key_len: usize,
+    session_token: *const u8,
+    session_token_len: usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for each argument below.
+        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        // SAFETY: as above.
+        let id = unsafe {
+            ptr::text_max(
+                access_key_id,
+                access_key_id_len,
+                MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES,
+                "access_key_id",
+            )
+        }?;
+        // SAFETY: as above.
+        let secret = unsafe {
+            ptr::text_max(
+                secret_access_key,
+                secret_access_key_len,
+                MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES,
+                "secret_access_key",
+            )
+        }?;
+        // SAFETY: as above.
+        let token = unsafe {
+            ptr::text_max(
+                session_token,
+                session_token_len,
+                MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES,
+                "session_token",
+            )
+        }?;
+        // The strings borrow the caller's memory: no FFI copy to wipe.
+        let mut creds = aws::Credentials::new(id, secret);
+        if !token.is_empty() {
+            creds = creds.with_session_token(token);
+        }
+        let auth = a.auth_mut()?;
+        let r = auth.provide_aws_credentials(&creds).map(|_| ());
+        provided(auth, r)
+    })
+}
+
+/// Answer `MONGOAUTH_NEXT_NEED_OIDC_TOKEN` with an access token (at most
+/// `MONGOAUTH_AUTH_MAX_TOKEN_BYTES`, checked before any byte is read). The
+/// token goes into the next command's payload (wiped after use), never
+/// kept otherwise. `UNEXPECTED_STEP` when no token was asked for.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `token` is readable for
+/// `token_len` bytes; `err` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_provide_token(
+    auth: *mut mongoauth_authenticator,
+    token: *const u8,
+    token_len: usize,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for each argument below.
+        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        // SAFETY: as above.
+        let token =
+            unsafe { ptr::text_max(token, token_len, MONGOAUTH_AUTH_MAX_TOKEN_BYTES, "token") }?;
+        let auth = a.auth_mut()?;
+        let r = auth.provide_token(token).map(|_| ());
+        provided(auth, r)
     })
 }
 

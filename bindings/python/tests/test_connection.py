@@ -83,6 +83,28 @@ def test_authenticator_in_process():
     assert auth.authenticated and auth.mechanism == "SCRAM-SHA-1"
 
 
+def test_authenticator_next_loop():
+    server = ServerSession(USERS)
+    auth = Authenticator("alice", "pencil", "admin")
+    steps = []
+    while (n := auth.next()) != "done":
+        assert n == "send"
+        steps.append(n)
+        with pytest.raises(ex.UnexpectedStep):
+            auth.provide_token("x.y.z")
+        with pytest.raises(ex.UnexpectedStep):
+            auth.provide_time()
+        auth.handle_reply(server.handle(auth.command()))
+    assert steps and auth.authenticated and server.authenticated
+    # MONGODB-AWS starts, asks for nothing before the hello is answered
+    aws = Authenticator(None, None, "$external", "MONGODB-AWS")
+    assert aws.next() == "send"
+    with pytest.raises(ex.UnexpectedStep):
+        aws.provide_aws_credentials("AKIDEXAMPLE", "secret")
+    oidc = Authenticator("alice@example.com", None, "$external", "MONGODB-OIDC", speculative=False)
+    assert oidc.next() == "send"
+
+
 def test_authenticator_wrong_password_and_bad_replies():
     server = ServerSession(USERS)
     auth = Authenticator("alice", "wrong", "admin")

@@ -341,6 +341,47 @@ class Authenticator:
         ensure(lib.mongoauth_authenticator_used_speculative(self._a, v, err), err)
         return bool(v[0])
 
+    _NEXT = {1: "send", 2: "need_time", 3: "need_aws_credentials", 4: "need_oidc_token", 5: "need_gss_token", 6: "done"}
+
+    def next(self) -> str:
+        """What the login wants next: "send" (`command()`, then
+        `handle_reply`), "need_time", "need_aws_credentials",
+        "need_oidc_token", "need_gss_token" (answer with `provide_*`) or
+        "done"."""
+        v = ffi.new("mongoauth_next *")
+        err = _err()
+        ensure(lib.mongoauth_authenticator_next(self._a, v, err), err)
+        return self._NEXT.get(int(v[0]), "unknown")
+
+    def provide_time(self, unix_seconds: int | None = None) -> None:
+        """Answer "need_time" (MONGODB-AWS): the UTC time, now by default."""
+        import time
+
+        t = int(time.time()) if unix_seconds is None else unix_seconds
+        err = _err()
+        ensure(lib.mongoauth_authenticator_provide_time(self._a, t, err), err)
+
+    def provide_aws_credentials(self, access_key_id: str, secret_access_key: str, session_token: str | None = None) -> None:
+        """Answer "need_aws_credentials"; the C copies are wiped after the call."""
+        bufs = [ffi.new("uint8_t[]", _bytes(v) or b"\0") for v in (access_key_id, secret_access_key, session_token or "")]
+        lens = [len(_bytes(v)) for v in (access_key_id, secret_access_key, session_token or "")]
+        err = _err()
+        st = lib.mongoauth_authenticator_provide_aws_credentials(
+            self._a, bufs[0], lens[0], bufs[1], lens[1], bufs[2] if lens[2] else ffi.NULL, lens[2], err
+        )
+        for b in bufs:
+            lib.mongoauth_memzero(b, len(b))
+        ensure(st, err)
+
+    def provide_token(self, token: str) -> None:
+        """Answer "need_oidc_token" with an access token (copy wiped after)."""
+        b = _bytes(token)
+        p = ffi.new("uint8_t[]", b or b"\0")
+        err = _err()
+        st = lib.mongoauth_authenticator_provide_token(self._a, p, len(b), err)
+        lib.mongoauth_memzero(p, len(p))
+        ensure(st, err)
+
     def handshake(self, sock: socket.socket) -> None:
         """Log in over a connected blocking socket with the C handshake
         driver (`mongoauth_handshake`) reading and writing through it."""
