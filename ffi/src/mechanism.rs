@@ -34,9 +34,11 @@ pub enum mongoauth_mechanism {
     MONGOAUTH_MECHANISM_GSSAPI = 4,
     /// TLS client certificate.
     MONGOAUTH_MECHANISM_MONGODB_X509 = 5,
-    /// AWS IAM (parsed from connection strings; not run by this library).
+    /// AWS IAM: run by the authenticator's `_next` loop (the caller provides
+    /// the time and the credentials).
     MONGOAUTH_MECHANISM_MONGODB_AWS = 6,
-    /// OpenID Connect (parsed from connection strings; not run by this library).
+    /// OpenID Connect: run by the authenticator's `_next` loop (the caller
+    /// provides the token).
     MONGOAUTH_MECHANISM_MONGODB_OIDC = 7,
 }
 
