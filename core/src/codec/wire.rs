@@ -434,6 +434,31 @@ impl<'a> OpQuery<'a> {
     }
 }
 
+/// Read the 16-byte header of a whole legacy frame (OP_QUERY, OP_REPLY): its
+/// length must be the frame's and its opcode `op_code`. Returns
+/// `(requestID, responseTo)`; one place for both legacy parsers.
+pub(crate) fn read_legacy_header(
+    r: &mut Reader<'_>,
+    frame_len: usize,
+    op_code: i32,
+) -> Result<(i32, i32), WireError> {
+    let t = |offset| WireError::Truncated { field: "message header", offset };
+    let length = r.i32_le().map_err(|_| t(0))?;
+    if usize::try_from(length).ok() != Some(frame_len) {
+        return Err(WireError::LengthMismatch {
+            declared: usize::try_from(length).unwrap_or(0),
+            actual: frame_len,
+        });
+    }
+    let request_id = r.i32_le().map_err(|_| t(4))?;
+    let response_to = r.i32_le().map_err(|_| t(8))?;
+    let got = r.i32_le().map_err(|_| t(12))?;
+    if got != op_code {
+        return Err(WireError::UnsupportedOpCode { op_code: got });
+    }
+    Ok((request_id, response_to))
+}
+
 /// Parse one complete OP_QUERY frame.
 ///
 /// # Errors
@@ -441,19 +466,7 @@ impl<'a> OpQuery<'a> {
 pub fn parse_op_query(frame: &[u8]) -> Result<OpQuery<'_>, WireError> {
     let mut r = Reader::new(frame);
     let t = |field, offset| WireError::Truncated { field, offset };
-    let length = r.i32_le().map_err(|_| t("message header", 0))?;
-    if usize::try_from(length).ok() != Some(frame.len()) {
-        return Err(WireError::LengthMismatch {
-            declared: usize::try_from(length).unwrap_or(0),
-            actual: frame.len(),
-        });
-    }
-    let request_id = r.i32_le().map_err(|_| t("message header", 4))?;
-    let _response_to = r.i32_le().map_err(|_| t("message header", 8))?;
-    let op_code = r.i32_le().map_err(|_| t("message header", 12))?;
-    if op_code != OP_QUERY {
-        return Err(WireError::UnsupportedOpCode { op_code });
-    }
+    let (request_id, _response_to) = read_legacy_header(&mut r, frame.len(), OP_QUERY)?;
     let _flags = r.u32_le().map_err(|_| t("flags", HEADER_LEN))?;
     let at = r.position();
     let collection = r.cstring().map_err(|_| t("fullCollectionName", at))?;

@@ -300,19 +300,7 @@ pub fn encode_op_query(
 pub fn parse_op_reply(frame: &[u8]) -> Result<(i32, Document<'_>), WireError> {
     let mut r = Reader::new(frame);
     let t = |field, offset| WireError::Truncated { field, offset };
-    let length = r.i32_le().map_err(|_| t("message header", 0))?;
-    if usize::try_from(length).ok() != Some(frame.len()) {
-        return Err(WireError::LengthMismatch {
-            declared: usize::try_from(length).unwrap_or(0),
-            actual: frame.len(),
-        });
-    }
-    let _request_id = r.i32_le().map_err(|_| t("message header", 4))?;
-    let response_to = r.i32_le().map_err(|_| t("message header", 8))?;
-    let op_code = r.i32_le().map_err(|_| t("message header", 12))?;
-    if op_code != wire::OP_REPLY {
-        return Err(WireError::UnsupportedOpCode { op_code });
-    }
+    let (_request_id, response_to) = wire::read_legacy_header(&mut r, frame.len(), wire::OP_REPLY)?;
     let flags = r.u32_le().map_err(|_| t("responseFlags", wire::HEADER_LEN))?;
     if flags & 0b11 != 0 {
         return Err(invalid("responseFlags", wire::HEADER_LEN, "CursorNotFound or QueryFailure"));
