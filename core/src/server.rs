@@ -363,6 +363,25 @@ fn salt_from_seed<H: ScramHash>(seed: &[u8; SALT_SEED_LEN]) -> [u8; 32] {
         .mac(&[b"mongoauth-user-salt\0", H::MECHANISM.as_bytes()])
 }
 
+/// One mechanism's stored credentials for a new user: its own salt (mongod's
+/// length for `H`) drawn from the seed, `H`'s default iteration count; the
+/// salt is wiped once the keys are derived.
+fn credentials_from_seed<H: ScramHash>(
+    user: &str,
+    password: &str,
+    seed: &[u8; SALT_SEED_LEN],
+) -> Result<StoredCredentials<H>, Error> {
+    let mut salt = salt_from_seed::<H>(seed);
+    let c = StoredCredentials::generate(
+        user,
+        password,
+        salt.get(..H::SALT_LEN).unwrap_or(&salt),
+        H::DEFAULT_ITERATIONS,
+    );
+    zeroize::Zeroize::zeroize(&mut salt);
+    c
+}
+
 impl<const N: usize> StaticUsers<N> {
     /// No users.
     pub const fn new() -> Self {
@@ -412,30 +431,9 @@ impl<const N: usize> StaticUsers<N> {
             return Err(Error::Capacity { what: "user table", limit: N });
         }
         #[cfg(feature = "sha1")]
-        let sha1 = {
-            use crate::mech::scram::Sha1;
-            let mut salt = salt_from_seed::<Sha1>(salt_seed);
-            let c = StoredCredentials::generate(
-                user,
-                password,
-                salt.get(..Sha1::SALT_LEN).unwrap_or(&salt),
-                Sha1::DEFAULT_ITERATIONS,
-            );
-            zeroize::Zeroize::zeroize(&mut salt);
-            c?
-        };
-        let sha256 = {
-            use crate::mech::scram::Sha256;
-            let mut salt = salt_from_seed::<Sha256>(salt_seed);
-            let c = StoredCredentials::generate(
-                user,
-                password,
-                salt.get(..Sha256::SALT_LEN).unwrap_or(&salt),
-                Sha256::DEFAULT_ITERATIONS,
-            );
-            zeroize::Zeroize::zeroize(&mut salt);
-            c?
-        };
+        let sha1 = credentials_from_seed::<crate::mech::scram::Sha1>(user, password, salt_seed)?;
+        let sha256 =
+            credentials_from_seed::<crate::mech::scram::Sha256>(user, password, salt_seed)?;
         let entry = UserEntry {
             db: db_s,
             user: user_s,
