@@ -7,6 +7,7 @@ use core::fmt;
 pub mod aws;
 #[cfg(feature = "mongodb-cr")]
 pub mod cr;
+pub mod gssapi;
 pub mod oidc;
 pub mod scram;
 
