@@ -32,8 +32,31 @@ const BIDI_L: u32 = 2;
 #[derive(Clone, Copy)]
 struct Props(u32);
 
+/// The `PROPS` entries of U+0000..U+007F, resolved once at compile time:
+/// passwords are mostly ASCII, and this spares each such character the
+/// binary search (twice: the prohibition check and the bidi check).
+static ASCII_PROPS: [u32; 128] = {
+    let mut table = [0u32; 128];
+    // `slot` indexes the table, `c` is the same code point as a `u32`.
+    let (mut slot, mut c) = (0usize, 0u32);
+    #[allow(clippy::indexing_slicing)] // Compile-time only: a bad index fails the build.
+    while slot < 128 {
+        let mut i = 0;
+        while i < PROPS.len() && (PROPS[i] >> PROPS_START_SHIFT) <= c {
+            table[slot] = PROPS[i];
+            i += 1;
+        }
+        slot += 1;
+        c += 1;
+    }
+    table
+};
+
 impl Props {
     fn of(c: u32) -> Self {
+        if let Some(&p) = usize::try_from(c).ok().and_then(|i| ASCII_PROPS.get(i)) {
+            return Props(p);
+        }
         let next = PROPS.partition_point(|&e| (e >> PROPS_START_SHIFT) <= c);
         // PROPS starts at U+0000, so `next >= 1`.
         Props(next.checked_sub(1).and_then(|i| PROPS.get(i)).copied().unwrap_or(0))
@@ -69,6 +92,11 @@ enum Decomposition {
 
 impl Decomposition {
     fn of(c: u32) -> Self {
+        // Nothing below U+00A0 (the first compatibility decomposition, NO-BREAK
+        // SPACE) decomposes: skip the table search for ASCII and C1.
+        if c < 0xA0 {
+            return Self::Short { chars: [c, 0, 0], len: 1, next: 0 };
+        }
         if let Some(s) = c.checked_sub(S_BASE).filter(|&s| s < S_COUNT) {
             let l = L_BASE + s / N_COUNT;
             let v = V_BASE + (s % N_COUNT) / T_COUNT;
@@ -149,6 +177,10 @@ fn compose(a: u32, b: u32) -> Option<u32> {
     }
     let a = u16::try_from(a).ok()?;
     let b = u16::try_from(b).ok()?;
+    // No second character sorts below the table's first (ASCII never does).
+    if COMP_SECOND.first().is_some_and(|&least| b < least) {
+        return None;
+    }
     let group = COMP_SECOND.binary_search(&b).ok()?;
     let lo = usize::from(*COMP_SECOND_START.get(group)?);
     let hi = usize::from(*COMP_SECOND_START.get(group.checked_add(1)?)?);
