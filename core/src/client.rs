@@ -108,8 +108,24 @@ pub const MAX_PLAIN_PAYLOAD: usize = 2 + MAX_USERNAME_LEN + MAX_PASSWORD_LEN;
 /// [`Authenticator`]): a PLAIN payload, an AWS exchange without a session
 /// token. Temporary AWS credentials (a session token) and OIDC tokens need
 /// a larger `P` (a JWT is usually 1-2 KiB; [`oidc::MAX_TOKEN_LEN`] is the
-/// most); a payload beyond `P` is [`Error::Capacity`], never cut.
+/// most); a payload beyond `P` is [`Error::Capacity`], never cut. With the
+/// `gssapi` feature it is [`MAX_TOKEN_LEN`](crate::mech::gssapi::MAX_TOKEN_LEN)
+/// (16 KiB), since GSSAPI keeps each token there until it is sent: a
+/// Kerberos ticket with a large PAC fits. Builds without the feature keep
+/// the small buffer.
+#[cfg(not(feature = "gssapi"))]
 pub const DEFAULT_PAYLOAD_LEN: usize = MAX_PLAIN_PAYLOAD;
+/// Default capacity of the authenticator's payload buffer (the `P` of
+/// [`Authenticator`]): with the `gssapi` feature, a GSS token of
+/// [`MAX_TOKEN_LEN`] bytes (GSSAPI keeps
+/// each token there until it is sent; a Kerberos ticket with a large PAC
+/// fits), which also holds a PLAIN payload, an OIDC token and an AWS
+/// exchange. Without the feature it is [`MAX_PLAIN_PAYLOAD`] (a smaller
+/// `P` for GSSAPI is possible with [`Authenticator::with_payload_capacity`];
+/// a token beyond it is [`Error::Capacity`], never cut).
+#[cfg(feature = "gssapi")]
+pub const DEFAULT_PAYLOAD_LEN: usize = crate::mech::gssapi::MAX_TOKEN_LEN;
+const _: () = assert!(DEFAULT_PAYLOAD_LEN >= MAX_PLAIN_PAYLOAD);
 /// Most SASL replies one conversation may take (SCRAM needs two, three with
 /// a server that ignores `skipEmptyExchange`).
 pub const MAX_SASL_REPLIES: u8 = 3;
@@ -1440,9 +1456,9 @@ impl<'c, const P: usize> Authenticator<'c, P> {
     /// Answer [`Need::GssInit`] (feature `gssapi`) with the output token of
     /// `gss_init_sec_context` (empty if the library produced none; it is
     /// sent as is) and whether the context is now established. The token
-    /// is kept in the payload buffer until sent, so it must fit `P` (use
-    /// [`Authenticator::with_payload_capacity`] for tickets with a large
-    /// PAC; at most [`MAX_TOKEN_LEN`]).
+    /// is kept in the payload buffer until sent, so it must fit `P`
+    /// ([`DEFAULT_PAYLOAD_LEN`] is [`MAX_TOKEN_LEN`] with this feature; at
+    /// most [`MAX_TOKEN_LEN`] whatever `P`).
     ///
     /// # Errors
     /// [`Error::UnexpectedStep`] when no context step was asked for (the

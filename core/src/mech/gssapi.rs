@@ -1286,10 +1286,13 @@ mod tests {
         assert!(matches!(r, Err(Error::Protocol { .. })), "{r:?}");
         // A server token over the payload buffer (P) and over MAX_TOKEN_LEN.
         let big = [b'A'; MAX_TOKEN_LEN + 1];
-        let (r, auth) = against(&[bin(&big[..4000])], &mut ToyInit::default());
-        assert!(matches!(r, Err(Error::Capacity { .. })), "{r:?}");
-        assert_eq!(auth.error().unwrap().stage(), Stage::SaslStart);
         let mut rep = [0u8; 20000];
+        let target = localhost();
+        let mut small = small_p(&target);
+        small.provide_gss_with(&mut ToyInit::default(), &mut [0u8; 256]).unwrap();
+        let n = wire::encode_document(&bin(&big[..4000]), &mut rep).unwrap();
+        assert!(matches!(small.handle_reply(&rep[..n]), Err(Error::Capacity { .. })));
+        assert_eq!(small.error().unwrap().stage(), Stage::SaslStart);
         let mut auth = client(USER, localhost());
         hello(&mut auth);
         auth.provide_gss_with(&mut ToyInit::default(), &mut [0u8; 256]).unwrap();
@@ -1414,6 +1417,38 @@ mod tests {
         assert!(
             matches!(auth.handle_reply(&rep[..n]).unwrap(), Step::Done(o) if o.is_authenticated())
         );
+    }
+
+    /// An authenticator with a 1 KiB payload buffer, past its hello.
+    fn small_p(target: &GssConfig) -> Authenticator<'_, 1024> {
+        let cred = Credential::new(Some(Mechanism::Gssapi), Some(USER), None, "$external").unwrap();
+        let mut auth =
+            Authenticator::<'_, 1024>::with_payload_capacity(cred, AuthConfig::default(), &[7; 48])
+                .unwrap()
+                .with_gssapi(target);
+        let mut rep = [0u8; 512];
+        let n = wire::encode_document(&wire::HelloReply::primary(), &mut rep).unwrap();
+        auth.handle_reply(&rep[..n]).unwrap();
+        auth
+    }
+
+    #[test]
+    fn our_own_oversized_tokens_end_the_login_at_their_step() {
+        let big = [b'A'; MAX_TOKEN_LEN + 1];
+        // Over the payload buffer (P).
+        let target = localhost();
+        let mut auth = small_p(&target);
+        let e = auth.provide_gss_step(&big[..1025], false).unwrap_err();
+        assert!(matches!(e, Error::Capacity { .. }), "{e:?}");
+        assert_eq!(auth.error().unwrap().stage(), Stage::GssInit);
+        assert_eq!(auth.outcome(), Some(Outcome::Failed));
+        // The default P takes any token up to MAX_TOKEN_LEN, and no more.
+        let mut auth = client(USER, localhost());
+        hello(&mut auth);
+        assert!(matches!(auth.provide_gss_step(&big, false), Err(Error::Capacity { .. })));
+        let mut auth = client(USER, localhost());
+        hello(&mut auth);
+        assert!(auth.provide_gss_step(&big[..MAX_TOKEN_LEN], false).is_ok());
     }
 
     #[test]
