@@ -791,7 +791,9 @@ pub unsafe extern "C" fn mongoauth_authenticator_next(
             Step::Need(Need::Time) => MONGOAUTH_NEXT_NEED_TIME,
             Step::Need(Need::AwsCredentials) => MONGOAUTH_NEXT_NEED_AWS_CREDENTIALS,
             Step::Need(Need::OidcToken { .. }) => MONGOAUTH_NEXT_NEED_OIDC_TOKEN,
-            Step::Need(Need::GssToken { .. }) => MONGOAUTH_NEXT_NEED_GSS_TOKEN,
+            Step::Need(Need::GssInit { .. } | Need::GssUnwrap { .. } | Need::GssWrap { .. }) => {
+                MONGOAUTH_NEXT_NEED_GSS_TOKEN
+            }
             Step::Need(_) => {
                 return Err(Fail::new(
                     MONGOAUTH_STATUS_UNEXPECTED_STEP,
