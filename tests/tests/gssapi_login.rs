@@ -81,7 +81,7 @@ fn connection_status(stream: &mut TcpStream) -> Vec<(String, String)> {
     stream.write_all(&frame).expect("send connectionStatus");
     let mut header = [0u8; 16];
     stream.read_exact(&mut header).expect("reply header");
-    let n = i32::from_le_bytes(header[..4].try_into().unwrap()) as usize;
+    let n = i32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
     let mut rest = vec![0u8; n - 16];
     stream.read_exact(&mut rest).expect("reply body");
     let reply = bson::Document::from_reader(&mut &rest[5..]).expect("reply document");
