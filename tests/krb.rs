@@ -163,11 +163,14 @@ pub fn in_realm(name: &str, extra_env: &[(&str, &str)], body: impl FnOnce(&Realm
             .collect::<Vec<_>>()
             .join("\n")
     );
+    let dir = started.dir.clone();
     drop(started);
     // Shown with --nocapture (the libraries' error texts, for a reader).
     println!("{report}");
     assert!(out.status.success(), "test {name} failed in its realm ({}):\n{report}", out.status);
     assert!(ran, "test {name} did not run in the child (is the name exact?):\n{report}");
+    // Passed: nothing to look at; a failed test keeps its directory.
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 impl Realm {
