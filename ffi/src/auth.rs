@@ -761,11 +761,23 @@ pub enum mongoauth_next {
     /// MONGODB-OIDC: an access token, with
     /// `mongoauth_authenticator_provide_token`.
     MONGOAUTH_NEXT_NEED_OIDC_TOKEN = 4,
-    /// GSSAPI: a token (reserved: GSSAPI is not run by this library).
-    MONGOAUTH_NEXT_NEED_GSS_TOKEN = 5,
+    // 5 was NEED_GSS_TOKEN (reserved, never produced): retired.
     /// The handshake is over: `mongoauth_authenticator_is_authenticated`
     /// says whether it is a login.
     MONGOAUTH_NEXT_DONE = 6,
+    /// GSSAPI: a security-context step (`gss_init_sec_context` on the
+    /// input token, toward the target, as the principal): read it with
+    /// `mongoauth_authenticator_gss_request`, answer with
+    /// `mongoauth_authenticator_provide_gss_step` (or let
+    /// `_provide_gss_with` / `_provide_gss_system` answer every GSS need).
+    MONGOAUTH_NEXT_NEED_GSS_INIT = 7,
+    /// GSSAPI: unwrap the server's security-layer token
+    /// (`mongoauth_authenticator_gss_request`'s input), answer with
+    /// `mongoauth_authenticator_provide_gss_unwrapped`.
+    MONGOAUTH_NEXT_NEED_GSS_UNWRAP = 8,
+    /// GSSAPI: wrap (integrity only) the security-layer answer, answer
+    /// with `mongoauth_authenticator_provide_gss_wrapped`.
+    MONGOAUTH_NEXT_NEED_GSS_WRAP = 9,
 }
 
 /// What the login wants next (`*next`): send a command, supply an input
@@ -791,7 +803,6 @@ pub unsafe extern "C" fn mongoauth_authenticator_next(
             Step::Need(Need::Time) => MONGOAUTH_NEXT_NEED_TIME,
             Step::Need(Need::AwsCredentials) => MONGOAUTH_NEXT_NEED_AWS_CREDENTIALS,
             Step::Need(Need::OidcToken { .. }) => MONGOAUTH_NEXT_NEED_OIDC_TOKEN,
-            Step::Need(Need::GssToken { .. }) => MONGOAUTH_NEXT_NEED_GSS_TOKEN,
             Step::Need(_) => {
                 return Err(Fail::new(
                     MONGOAUTH_STATUS_UNEXPECTED_STEP,

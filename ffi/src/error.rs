@@ -9,7 +9,7 @@ use crate::status::mongoauth_status;
 /// Capacity of `mongoauth_error.message`, including the terminating NUL.
 pub const MONGOAUTH_ERROR_MESSAGE_SIZE: usize = 256;
 /// `sizeof(mongoauth_error)`.
-pub const MONGOAUTH_ERROR_SIZE: usize = 280;
+pub const MONGOAUTH_ERROR_SIZE: usize = 288;
 /// `mongoauth_error.offset` when the error points at no byte of the input.
 pub const MONGOAUTH_NO_OFFSET: i64 = -1;
 
@@ -35,6 +35,13 @@ pub struct mongoauth_error {
     /// `MONGOAUTH_STATUS_AUTHENTICATION_FAILED`: the server's numeric error
     /// code (18 is AuthenticationFailed); 0 otherwise.
     pub server_code: i32,
+    /// For `MONGOAUTH_STATUS_GSS_FAILURE`: the GSS-API major status
+    /// (`OM_uint32`, e.g. `0x000d0000` GSS_S_FAILURE); 0 otherwise. The
+    /// library's text for it is in `message`.
+    pub gss_major: u32,
+    /// For `MONGOAUTH_STATUS_GSS_FAILURE`: the mechanism's minor status
+    /// (a Kerberos error code); 0 otherwise.
+    pub gss_minor: u32,
     /// Reserved, set to 0.
     pub reserved: u32,
 }
@@ -58,6 +65,7 @@ enum Detail {
     Arg(&'static str, &'static str),
     Needed(usize),
     Io(&'static str, isize),
+    Gss(mongoauth::mech::gssapi::GssError),
 }
 
 impl Fail {
@@ -116,6 +124,26 @@ impl Fail {
             _ => 0,
         }
     }
+    /// The GSS major and minor status of a GSS-API library failure, if
+    /// this is one.
+    pub(crate) fn gss_codes(&self) -> Option<(u32, u32)> {
+        use mongoauth::mech::gssapi::GssError;
+        let g = match &self.detail {
+            Detail::Gss(g) => Some(g),
+            Detail::Core(e) => crate::gss::gss_error(e),
+            Detail::Login(l) => crate::gss::gss_error(Fail::login_ref(*l).error()),
+            _ => None,
+        };
+        match g {
+            Some(GssError::Library { major, minor, .. }) => Some((*major, *minor)),
+            _ => None,
+        }
+    }
+    /// A GSS-API failure reported outside a login (a system library that
+    /// could not be set up).
+    pub(crate) fn gss(e: mongoauth::mech::gssapi::GssError) -> Self {
+        Fail { status: crate::status::gss_status(&e), detail: Detail::Gss(e) }
+    }
     /// A too-small output buffer.
     pub(crate) fn buffer(needed: usize) -> Self {
         Fail {
@@ -172,6 +200,7 @@ impl fmt::Display for Fail {
             Detail::Arg(what, arg) => write!(f, "{what}: `{arg}`"),
             Detail::Needed(n) => write!(f, "output buffer too small: {n} bytes needed"),
             Detail::Io(what, v) => write!(f, "the {what} callback failed (returned {v})"),
+            Detail::Gss(g) => fmt::Display::fmt(g, f),
         }
     }
 }
@@ -207,12 +236,14 @@ pub(crate) fn fill(
     status: mongoauth_status,
     offset: Option<usize>,
     server_code: i32,
+    gss: Option<(u32, u32)>,
     msg: fmt::Arguments<'_>,
 ) {
     let Some(err) = err else { return };
     err.status = status as u32;
     err.offset = offset.and_then(|o| i64::try_from(o).ok()).unwrap_or(MONGOAUTH_NO_OFFSET);
     err.server_code = server_code;
+    (err.gss_major, err.gss_minor) = gss.unwrap_or((0, 0));
     err.reserved = 0;
     let mut w = MessageWriter { buf: &mut err.message, len: 0 };
     // A truncated message is still a message.
