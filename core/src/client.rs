@@ -77,6 +77,11 @@ use crate::error::{
 };
 #[cfg(feature = "mongodb-cr")]
 use crate::mech::cr;
+#[cfg(feature = "gssapi")]
+use crate::mech::gssapi::{
+    self, ClientLayerReply, GssConfig, GssError, GssInitiator, GssOp, MAX_TOKEN_LEN, SecurityLayer,
+};
+use crate::mech::gssapi::{GssIdentity, GssTarget};
 use crate::mech::scram::{self, AnyClient, ClientConfig, ClientMachine, KeyStore, Nonce};
 use crate::mech::{self, Mechanism, aws, oidc};
 
@@ -273,11 +278,29 @@ pub enum Need<'a> {
         /// The credential's username, for the callback.
         username: Option<&'a str>,
     },
-    /// A GSSAPI token to produce from the server's (GSSAPI is not driven
-    /// by this build yet; the variant is the shape it will take).
-    GssToken {
+    /// GSSAPI (feature `gssapi`): one `gss_init_sec_context` step toward
+    /// `target` as `identity` on the server's last token `input` (empty the
+    /// first time): [`Authenticator::provide_gss_step`] with the output
+    /// token (empty if none) and whether the context is now established.
+    GssInit {
+        /// The service principal's parts.
+        target: GssTarget<'a>,
+        /// The principal (the username) and a password, if any.
+        identity: GssIdentity<'a>,
         /// The server's token (empty for the first step).
         input: &'a [u8],
+    },
+    /// GSSAPI: `gss_unwrap` the server's security-layer token:
+    /// [`Authenticator::provide_gss_unwrapped`] with the message.
+    GssUnwrap {
+        /// The server's wrapped token.
+        token: &'a [u8],
+    },
+    /// GSSAPI: `gss_wrap` (integrity only) our security-layer answer:
+    /// [`Authenticator::provide_gss_wrapped`] with the token.
+    GssWrap {
+        /// The message to wrap (`01 00 00 00` and the principal).
+        message: &'a [u8],
     },
 }
 
@@ -324,6 +347,13 @@ pub enum Stage {
     GetNonce,
     /// An input the caller supplied ([`Need`]).
     Input,
+    /// GSSAPI: a context step ([`Need::GssInit`]).
+    GssInit,
+    /// GSSAPI: unwrapping and checking the server's security-layer message
+    /// ([`Need::GssUnwrap`]).
+    GssUnwrap,
+    /// GSSAPI: wrapping our security-layer answer ([`Need::GssWrap`]).
+    GssWrap,
 }
 
 impl fmt::Display for Stage {
@@ -337,6 +367,9 @@ impl fmt::Display for Stage {
             #[cfg(feature = "mongodb-cr")]
             Self::GetNonce => "getnonce",
             Self::Input => "caller input",
+            Self::GssInit => "GSSAPI context step",
+            Self::GssUnwrap => "GSSAPI security-layer unwrap",
+            Self::GssWrap => "GSSAPI security-layer wrap",
         })
     }
 }
@@ -482,6 +515,30 @@ enum Conversation {
         conv: oidc::Conversation,
         next: OidcNext,
     },
+    /// GSSAPI (feature `gssapi`).
+    #[cfg(feature = "gssapi")]
+    Gss(GssPhase),
+}
+
+/// GSSAPI, as the authenticator runs it. The token or message of the
+/// current phase is in the payload buffer (so a token must fit `P`).
+#[cfg(feature = "gssapi")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GssPhase {
+    /// [`Need::GssInit`]: the payload holds the server's last token (empty
+    /// the first time).
+    Init,
+    /// Our context token (the payload) is to be sent; `complete`: our
+    /// context is established, so the server's answer is the wrapped
+    /// security-layer message.
+    Token { complete: bool },
+    /// [`Need::GssUnwrap`]: the payload holds the server's wrapped message.
+    Unwrap,
+    /// [`Need::GssWrap`]: the payload holds our security-layer answer.
+    Wrap,
+    /// Our wrapped answer (the payload) is to be sent; the reply must be
+    /// `done`.
+    Final,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -517,6 +574,11 @@ pub struct Authenticator<'c, const P: usize = DEFAULT_PAYLOAD_LEN> {
     payload_len: usize,
     cache: Option<&'c dyn KeyStore>,
     failure: Option<LoginError>,
+    /// GSSAPI's target (service, host, realm), from [`Authenticator::with_gssapi`]:
+    /// borrowed, so that the authenticator (and the C object around it)
+    /// does not grow by a principal's worth of bytes.
+    #[cfg(feature = "gssapi")]
+    gss: Option<&'c GssConfig>,
 }
 
 impl<'c> Authenticator<'c> {
@@ -571,6 +633,8 @@ impl<'c, const P: usize> Authenticator<'c, P> {
             payload_len: 0,
             cache: None,
             failure: None,
+            #[cfg(feature = "gssapi")]
+            gss: None,
         };
         match mechanism {
             None | Some(Mechanism::ScramSha1 | Mechanism::ScramSha256) => {
@@ -604,6 +668,19 @@ impl<'c, const P: usize> Authenticator<'c, P> {
                     });
                 }
             }
+            #[cfg(feature = "gssapi")]
+            Some(Mechanism::Gssapi) => {
+                // The username is the principal, also the authorization
+                // identity of the security-layer answer.
+                if auth.username()?.len() > gssapi::MAX_PRINCIPAL_LEN {
+                    return Err(Error::Capacity {
+                        what: "GSSAPI principal",
+                        limit: gssapi::MAX_PRINCIPAL_LEN,
+                    });
+                }
+            }
+            // Unreachable when every mechanism's feature is on.
+            #[allow(unreachable_patterns)]
             Some(m) => return Err(Error::MechanismNotSupported(m)),
         }
         if mechanism.is_some_and(Mechanism::is_external) && auth.cred.source() != "$external" {
@@ -634,6 +711,17 @@ impl<'c, const P: usize> Authenticator<'c, P> {
     /// threads with `std`).
     pub fn with_key_cache(mut self, cache: &'c dyn KeyStore) -> Self {
         self.cache = Some(cache);
+        self
+    }
+
+    /// GSSAPI (feature `gssapi`): where the context is aimed: the service
+    /// name, the host (the connection's, or `SERVICE_HOST`), the realm
+    /// (build one with [`GssConfig::new`] or
+    /// [`GssConfig::from_properties`]), borrowed for the login like the
+    /// key cache. Required for a GSSAPI login.
+    #[cfg(feature = "gssapi")]
+    pub fn with_gssapi(mut self, config: &'c GssConfig) -> Self {
+        self.gss = Some(config);
         self
     }
 
@@ -833,8 +921,37 @@ impl<'c, const P: usize> Authenticator<'c, P> {
                 })),
                 Err(_) => failed,
             },
+            #[cfg(feature = "gssapi")]
+            (Conversation::Gss(phase), id) => match (*phase, id, &self.gss) {
+                (GssPhase::Init, _, Some(g)) => Step::Need(Need::GssInit {
+                    target: g.target(),
+                    identity: self.gss_identity(),
+                    input: self.payload(),
+                }),
+                (GssPhase::Token { .. }, None, _) => Step::Send(Command::SaslStart(SaslStart {
+                    mechanism: gssapi::MECHANISM,
+                    payload: self.payload(),
+                    skip_empty_exchange: false,
+                    db,
+                })),
+                (GssPhase::Token { .. } | GssPhase::Final, Some(id), _) => {
+                    Step::Send(Command::SaslContinue(SaslContinue {
+                        conversation_id: id,
+                        payload: self.payload(),
+                        db,
+                    }))
+                }
+                (GssPhase::Unwrap, _, _) => Step::Need(Need::GssUnwrap { token: self.payload() }),
+                (GssPhase::Wrap, _, _) => Step::Need(Need::GssWrap { message: self.payload() }),
+                _ => failed,
+            },
             (Conversation::None, _) => failed,
         }
+    }
+
+    #[cfg(feature = "gssapi")]
+    fn gss_identity(&self) -> GssIdentity<'_> {
+        GssIdentity { principal: self.cred.username(), password: self.cred.password() }
     }
 
     /// The stage the next reply answers (for error context).
@@ -850,6 +967,14 @@ impl<'c, const P: usize> Authenticator<'c, P> {
             #[cfg(feature = "mongodb-cr")]
             (_, Some(Command::CrAuthenticate(_))) => Stage::Authenticate,
             (Phase::Done(_), None) => Stage::Setup,
+            #[cfg(feature = "gssapi")]
+            (_, None) => match self.conversation {
+                Conversation::Gss(GssPhase::Init) => Stage::GssInit,
+                Conversation::Gss(GssPhase::Unwrap) => Stage::GssUnwrap,
+                Conversation::Gss(GssPhase::Wrap) => Stage::GssWrap,
+                _ => Stage::Input,
+            },
+            #[cfg(not(feature = "gssapi"))]
             (_, None) => Stage::Input,
         }
     }
@@ -1000,6 +1125,18 @@ impl<'c, const P: usize> Authenticator<'c, P> {
                 };
                 Conversation::Oidc { conv, next }
             }
+            #[cfg(feature = "gssapi")]
+            Mechanism::Gssapi => {
+                if self.gss.is_none() {
+                    return Err(Error::InvalidCredential {
+                        rule: "GSSAPI needs the server's host (Authenticator::with_gssapi)",
+                    });
+                }
+                self.set_payload(&[], "GSSAPI token")?;
+                Conversation::Gss(GssPhase::Init)
+            }
+            // Unreachable when every mechanism's feature is on.
+            #[allow(unreachable_patterns)]
             other => return Err(Error::MechanismNotSupported(other)),
         };
         self.conversation_id = None;
@@ -1051,7 +1188,14 @@ impl<'c, const P: usize> Authenticator<'c, P> {
 
     fn on_sasl_reply(&mut self, reply: SaslReply<'_>) -> Result<(), Error> {
         self.replies = self.replies.saturating_add(1);
-        if self.replies > MAX_SASL_REPLIES {
+        #[cfg(feature = "gssapi")]
+        let limit = match self.conversation {
+            Conversation::Gss(_) => gssapi::MAX_SASL_REPLIES,
+            _ => MAX_SASL_REPLIES,
+        };
+        #[cfg(not(feature = "gssapi"))]
+        let limit = MAX_SASL_REPLIES;
+        if self.replies > limit {
             return Err(Error::Protocol { rule: "too many SASL steps" });
         }
         match self.conversation_id {
@@ -1134,6 +1278,35 @@ impl<'c, const P: usize> Authenticator<'c, P> {
                     _ => Err(Error::Protocol { rule: "MONGODB-OIDC: unexpected reply" }),
                 }
             }
+            #[cfg(feature = "gssapi")]
+            Conversation::Gss(phase) => match *phase {
+                GssPhase::Token { .. } if reply.done => Err(Error::Protocol {
+                    rule: "GSSAPI: server said done before the security layer was negotiated",
+                }),
+                GssPhase::Token { complete } => {
+                    if reply.payload.len() > MAX_TOKEN_LEN {
+                        return Err(Error::Capacity {
+                            what: "GSSAPI server token",
+                            limit: MAX_TOKEN_LEN,
+                        });
+                    }
+                    // Our context is established: the server's payload is
+                    // the wrapped security-layer message; else its next
+                    // context token.
+                    let next = if complete { GssPhase::Unwrap } else { GssPhase::Init };
+                    self.set_payload(&[reply.payload], "GSSAPI server token")?;
+                    self.conversation = Conversation::Gss(next);
+                    Ok(())
+                }
+                GssPhase::Final if reply.done => {
+                    self.done();
+                    Ok(())
+                }
+                GssPhase::Final => Err(Error::Protocol {
+                    rule: "GSSAPI: server not done after the security-layer answer",
+                }),
+                _ => Err(Error::UnexpectedStep { expected: "a GSSAPI input (Need)" }),
+            },
             #[cfg(feature = "mongodb-cr")]
             Conversation::Cr(_) => Err(Error::UnexpectedStep { expected: "a MONGODB-CR reply" }),
             Conversation::X509 | Conversation::None => {
@@ -1226,6 +1399,294 @@ impl<'c, const P: usize> Authenticator<'c, P> {
             *n = next;
         }
         Ok(self.step())
+    }
+
+    #[cfg(feature = "gssapi")]
+    fn gss_phase(&self) -> Option<GssPhase> {
+        match self.conversation {
+            Conversation::Gss(p) if matches!(self.phase, Phase::Auth) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Store a GSSAPI token or message for the next step, or end the login.
+    #[cfg(feature = "gssapi")]
+    fn gss_store(
+        &mut self,
+        parts: &[&[u8]],
+        what: &'static str,
+        stage: Stage,
+        next: GssPhase,
+    ) -> Result<Step<'_>, Error> {
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        let r = if total > MAX_TOKEN_LEN {
+            Err(Error::Capacity { what, limit: MAX_TOKEN_LEN })
+        } else {
+            self.set_payload(parts, what)
+        };
+        if let Err(e) = r {
+            return Err(self.fail(stage, e, None));
+        }
+        self.conversation = Conversation::Gss(next);
+        Ok(self.step())
+    }
+
+    /// Answer [`Need::GssInit`] (feature `gssapi`) with the output token of
+    /// `gss_init_sec_context` (empty if the library produced none; it is
+    /// sent as is) and whether the context is now established. The token
+    /// is kept in the payload buffer until sent, so it must fit `P` (use
+    /// [`Authenticator::with_payload_capacity`] for tickets with a large
+    /// PAC; at most [`MAX_TOKEN_LEN`]).
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedStep`] when no context step was asked for (the
+    /// login goes on); [`Error::Capacity`] for a token over `P` or
+    /// [`MAX_TOKEN_LEN`] (the login is over).
+    #[cfg(feature = "gssapi")]
+    pub fn provide_gss_step(&mut self, token: &[u8], complete: bool) -> Result<Step<'_>, Error> {
+        if self.gss_phase() != Some(GssPhase::Init) {
+            return Err(Error::UnexpectedStep {
+                expected: "the next step (a GSSAPI context step was not asked for)",
+            });
+        }
+        self.gss_store(&[token], "GSSAPI token", Stage::GssInit, GssPhase::Token { complete })
+    }
+
+    /// Answer [`Need::GssUnwrap`] (feature `gssapi`) with the unwrapped
+    /// security-layer message: it must be 4 bytes offering "no security
+    /// layer"; the answer to wrap (`01 00 00 00` and the principal) is then
+    /// asked for with [`Need::GssWrap`].
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedStep`] when nothing was to be unwrapped (the
+    /// login goes on); [`Error::Protocol`] for a message that is not 4
+    /// bytes or offers no "no security layer" (the login is over).
+    #[cfg(feature = "gssapi")]
+    pub fn provide_gss_unwrapped(&mut self, message: &[u8]) -> Result<Step<'_>, Error> {
+        if self.gss_phase() != Some(GssPhase::Unwrap) {
+            return Err(Error::UnexpectedStep {
+                expected: "the next step (no GSSAPI unwrap was asked for)",
+            });
+        }
+        if let Err(e) = SecurityLayer::parse_offer(message) {
+            return Err(self.fail(Stage::GssUnwrap, e.into(), None));
+        }
+        let mut principal = heapless::String::<{ gssapi::MAX_PRINCIPAL_LEN }>::new();
+        // Checked at setup: the username is a principal of at most that length.
+        let _ = principal.push_str(self.cred.username().unwrap_or(""));
+        let reply = ClientLayerReply::no_layer(&principal);
+        let mut msg = [0u8; gssapi::SECURITY_LAYER_LEN + gssapi::MAX_PRINCIPAL_LEN];
+        let n = reply.write(&mut msg).unwrap_or(0);
+        let msg = msg.get(..n).unwrap_or(&[]);
+        self.gss_store(&[msg], "GSSAPI security-layer answer", Stage::GssUnwrap, GssPhase::Wrap)
+    }
+
+    /// Answer [`Need::GssWrap`] (feature `gssapi`) with the wrapped token
+    /// (`gss_wrap`, integrity only): it is sent, and the server's reply
+    /// must end the login (`done: true`).
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedStep`] when nothing was to be wrapped (the login
+    /// goes on); [`Error::Capacity`] for a token over `P` or
+    /// [`MAX_TOKEN_LEN`] (the login is over).
+    #[cfg(feature = "gssapi")]
+    pub fn provide_gss_wrapped(&mut self, token: &[u8]) -> Result<Step<'_>, Error> {
+        if self.gss_phase() != Some(GssPhase::Wrap) {
+            return Err(Error::UnexpectedStep {
+                expected: "the next step (no GSSAPI wrap was asked for)",
+            });
+        }
+        self.gss_store(&[token], "GSSAPI wrapped token", Stage::GssWrap, GssPhase::Final)
+    }
+
+    /// Answer whichever GSSAPI need is pending (feature `gssapi`) by calling
+    /// `initiator` (`step`, `unwrap` or `wrap`) with `scratch` as its output
+    /// buffer ([`MAX_TOKEN_LEN`] bytes always suffice): what a driver with a
+    /// GSS-API library (the `std` one, C callbacks) calls on any GSS
+    /// [`Need`].
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedStep`] when no GSS input is pending;
+    /// [`Error::BufferTooSmall`] when `scratch` is too small (the login
+    /// goes on: retry with a larger one); the library's failure
+    /// ([`Error::Gss`], its text in [`Authenticator::gss_status_text`]) and
+    /// the `provide_gss_*` errors end the login.
+    ///
+    /// [`Error::Gss`]: the library's text is in [`Authenticator::gss_status_text`].
+    ///
+    /// A whole login against our own server, with a toy GSS mechanism on
+    /// both sides (a real driver plugs in MIT krb5 or SSPI the same way):
+    ///
+    /// ```
+    /// use mongoauth::client::{AuthConfig, Authenticator, Credential, Step};
+    /// use mongoauth::codec::wire;
+    /// use mongoauth::mech::Mechanism;
+    /// use mongoauth::mech::gssapi::*;
+    /// use mongoauth::server::{ServerSession, StaticUsers};
+    ///
+    /// fn put(out: &mut [u8], parts: &[&[u8]]) -> Result<usize, GssError> {
+    ///     let mut n = 0;
+    ///     for p in parts {
+    ///         let dst = out.get_mut(n..n + p.len()).ok_or(GssError::NoContext)?;
+    ///         dst.copy_from_slice(p);
+    ///         n += p.len();
+    ///     }
+    ///     Ok(n)
+    /// }
+    ///
+    /// /// Toy initiator: "INIT <principal>", then done on "ACCEPT";
+    /// /// wrap = a `W` prefix.
+    /// struct Toy;
+    /// impl GssInitiator for Toy {
+    ///     fn step(&mut self, _t: &GssTarget<'_>, id: &GssIdentity<'_>, input: &[u8], out: &mut [u8])
+    ///         -> Result<GssStep, GssError> {
+    ///         if input.is_empty() {
+    ///             let who = id.principal.unwrap_or("").as_bytes();
+    ///             Ok(GssStep { written: put(out, &[b"INIT ", who])?, complete: false })
+    ///         } else {
+    ///             Ok(GssStep { written: 0, complete: input == b"ACCEPT" })
+    ///         }
+    ///     }
+    ///     fn unwrap(&mut self, t: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
+    ///         put(out, &[t.strip_prefix(b"W").ok_or(GssError::NoContext)?])
+    ///     }
+    ///     fn wrap(&mut self, m: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
+    ///         put(out, &[b"W", m])
+    ///     }
+    /// }
+    ///
+    /// /// Toy acceptor: takes "INIT <principal>", answers "ACCEPT".
+    /// #[derive(Default)]
+    /// struct ToyAcceptor(Option<String>);
+    /// impl GssAcceptor for ToyAcceptor {
+    ///     fn step(&mut self, input: &[u8], out: &mut [u8]) -> Result<GssStep, GssError> {
+    ///         let who = input.strip_prefix(b"INIT ").ok_or(GssError::NoContext)?;
+    ///         self.0 = Some(String::from_utf8_lossy(who).into_owned());
+    ///         Ok(GssStep { written: put(out, &[b"ACCEPT"])?, complete: true })
+    ///     }
+    ///     fn wrap(&mut self, m: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
+    ///         put(out, &[b"W", m])
+    ///     }
+    ///     fn unwrap(&mut self, t: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
+    ///         put(out, &[t.strip_prefix(b"W").ok_or(GssError::NoContext)?])
+    ///     }
+    ///     fn source_name(&mut self, out: &mut [u8]) -> Result<usize, GssError> {
+    ///         put(out, &[self.0.as_deref().ok_or(GssError::NoContext)?.as_bytes()])
+    ///     }
+    ///     fn reset(&mut self) { self.0 = None; }
+    /// }
+    ///
+    /// let users = StaticUsers::<1>::new().with_external_user("user@EXAMPLE.COM")?;
+    /// let mut server = ServerSession::new(&users, [9; 32]).with_gssapi(ToyAcceptor::default());
+    /// let cred = Credential::new(Some(Mechanism::Gssapi), Some("user@EXAMPLE.COM"), None, "$external")?;
+    /// let target = GssConfig::new("db.example.com")?; // the host connected to
+    /// let mut auth = Authenticator::new(cred, AuthConfig::default(), &[7; 48])?.with_gssapi(&target);
+    /// let (mut req, mut rep) = ([0u8; 1024], [0u8; 1024]);
+    /// let mut scratch = [0u8; MAX_TOKEN_LEN];
+    /// let outcome = loop {
+    ///     let n = match auth.step() {
+    ///         Step::Send(cmd) => wire::encode_document(&cmd, &mut req)?,
+    ///         Step::Need(_) => {
+    ///             auth.provide_gss_with(&mut Toy, &mut scratch)?;
+    ///             continue;
+    ///         }
+    ///         Step::Done(outcome) => break outcome,
+    ///     };
+    ///     let m = server.handle(&req[..n], &[3; 24], &mut rep)?;
+    ///     auth.handle_reply(&rep[..m])?;
+    /// };
+    /// assert!(outcome.is_authenticated());
+    /// assert_eq!(server.authenticated_user(), Some(("$external", "user@EXAMPLE.COM")));
+    /// # Ok::<(), mongoauth::Error>(())
+    /// ```
+    #[cfg(feature = "gssapi")]
+    pub fn provide_gss_with<I: GssInitiator + ?Sized>(
+        &mut self,
+        initiator: &mut I,
+        scratch: &mut [u8],
+    ) -> Result<Step<'_>, Error> {
+        let (op, stage) = match self.gss_phase() {
+            Some(GssPhase::Init) => (GssOp::Init, Stage::GssInit),
+            Some(GssPhase::Unwrap) => (GssOp::Unwrap, Stage::GssUnwrap),
+            Some(GssPhase::Wrap) => (GssOp::Wrap, Stage::GssWrap),
+            _ => {
+                return Err(Error::UnexpectedStep {
+                    expected: "the next step (no GSSAPI input was asked for)",
+                });
+            }
+        };
+        let r = match (op, &self.gss) {
+            (GssOp::Init, Some(g)) => initiator
+                .step(&g.target(), &self.gss_identity(), self.payload(), scratch)
+                .map(|s| (s.written, s.complete)),
+            (GssOp::Unwrap, _) => initiator.unwrap(self.payload(), scratch).map(|n| (n, false)),
+            (GssOp::Wrap, _) => initiator.wrap(self.payload(), scratch).map(|n| (n, false)),
+            _ => Err(GssError::NoContext),
+        };
+        let (n, complete) = match r {
+            Ok(v) => v,
+            Err(GssError::BufferTooSmall(b)) => return Err(Error::BufferTooSmall(b)),
+            Err(e) => return Err(self.fail_gss(stage, op, &e)),
+        };
+        let Some(out) = scratch.get(..n) else {
+            let e = Error::Capacity { what: "GSS-API output (longer than scratch)", limit: n };
+            return Err(self.fail(stage, e, None));
+        };
+        match op {
+            GssOp::Init => self.provide_gss_step(out, complete),
+            GssOp::Unwrap => self.provide_gss_unwrapped(out),
+            _ => self.provide_gss_wrapped(out),
+        }
+    }
+
+    /// Record a GSS-API library failure of the pending GSS step (feature
+    /// `gssapi`), for a driver that calls its library itself: the login is
+    /// over, [`error`](Self::error) names the step and keeps the library's
+    /// text. Returns the compact error.
+    #[cfg(feature = "gssapi")]
+    pub fn fail_gss_error(&mut self, error: &GssError) -> Error {
+        let (op, stage) = match self.gss_phase() {
+            Some(GssPhase::Unwrap) => (GssOp::Unwrap, Stage::GssUnwrap),
+            Some(GssPhase::Wrap) => (GssOp::Wrap, Stage::GssWrap),
+            _ => (GssOp::Init, Stage::GssInit),
+        };
+        self.fail_gss(stage, op, error)
+    }
+
+    #[cfg(feature = "gssapi")]
+    #[cold]
+    fn fail_gss(&mut self, stage: Stage, op: GssOp, error: &GssError) -> Error {
+        let e = self.fail(stage, error.to_error(op), None);
+        // The login is over and the payload buffer wiped: it keeps the
+        // library's text (not secret), so that nothing grows for it.
+        if let GssError::Library { text, .. } = error {
+            let t = text.as_str();
+            let mut n = t.len().min(P);
+            while !t.is_char_boundary(n) {
+                n -= 1;
+            }
+            if let (Some(d), Some(s)) = (self.payload.get_mut(..n), t.as_bytes().get(..n)) {
+                d.copy_from_slice(s);
+                self.payload_len = n;
+            }
+        }
+        e
+    }
+
+    /// The GSS-API library's text for the failure that ended the login
+    /// (`gss_display_status` of the major and minor codes, at most
+    /// [`gssapi::MAX_STATUS_TEXT_LEN`] bytes), when it was a GSS call
+    /// ([`Error::Gss`]) that failed (feature `gssapi`).
+    #[cfg(feature = "gssapi")]
+    pub fn gss_status_text(&self) -> Option<&str> {
+        match (&self.failure, self.phase) {
+            (Some(f), Phase::Done(Outcome::Failed))
+                if matches!(f.error, Error::Gss(_)) && self.payload_len > 0 =>
+            {
+                core::str::from_utf8(self.payload()).ok()
+            }
+            _ => None,
+        }
     }
 
     /// Whether the login succeeded (for SCRAM: the server's signature

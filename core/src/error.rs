@@ -317,6 +317,9 @@ pub enum Error {
     /// A MONGODB-AWS input (server-first payload, STS host, X-Amz-Date) broke
     /// a rule (input, rule and offset inside).
     Aws(crate::mech::aws::AwsError),
+    /// The GSS-API library failed (GSSAPI): the operation and status codes;
+    /// the library's text is in the client's `LoginError`.
+    Gss(crate::mech::gssapi::GssFailure),
     /// A step was called in a state that does not accept it.
     UnexpectedStep {
         /// What the state machine was waiting for.
@@ -425,6 +428,7 @@ impl fmt::Display for Error {
                 write!(f, "{m} conversations are not supported by this build")
             }
             Self::Aws(e) => write!(f, "{e}"),
+            Self::Gss(e) => write!(f, "{e}"),
             Self::UnexpectedStep { expected } => {
                 write!(f, "unexpected call: the conversation is waiting for {expected}")
             }

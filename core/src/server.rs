@@ -38,6 +38,7 @@ use crate::codec::wire::{
 use crate::crypto::{HmacKey, ScramHash, ct_eq};
 use crate::error::Error;
 use crate::mech::Mechanism;
+use crate::mech::gssapi::{GssAcceptor, NoGss};
 use crate::mech::scram::{AnyServer, AnyStoredCredentials, ServerMachine, StoredCredentials};
 
 /// Longest database name a session tracks.
@@ -223,6 +224,15 @@ pub trait UserStore {
         Choice::from(0)
     }
 
+    /// GSSAPI (feature `gssapi`): whether the Kerberos principal
+    /// `principal` (`user@REALM`, as the GSS library names the initiator)
+    /// is a user of `$external`, the database GSSAPI logs in to. The
+    /// default knows none, so a store that says nothing admits nobody.
+    fn is_external_user(&self, principal: &str) -> bool {
+        let _ = principal;
+        false
+    }
+
     /// Create `user` in `db` with these credentials (one per mechanism), as
     /// `createUser` does.
     ///
@@ -294,6 +304,9 @@ macro_rules! forward_user_store {
             fn decoy_iterations(&self, mechanism: Mechanism) -> u32 {
                 (**self).decoy_iterations(mechanism)
             }
+            fn is_external_user(&self, principal: &str) -> bool {
+                (**self).is_external_user(principal)
+            }
             fn create_user(
                 &self,
                 db: &str,
@@ -353,6 +366,9 @@ struct UserEntry {
 /// entry in constant time, so a name's presence does not show in the time.
 pub struct StaticUsers<const N: usize> {
     users: heapless::Vec<UserEntry, N>,
+    /// `$external` users by Kerberos principal (GSSAPI).
+    #[cfg(feature = "gssapi")]
+    external: heapless::Vec<String<MAX_USER_LEN>, N>,
 }
 
 /// A mechanism's salt from a user's seed: `HMAC-SHA-256(seed, label ||
@@ -385,7 +401,41 @@ fn credentials_from_seed<H: ScramHash>(
 impl<const N: usize> StaticUsers<N> {
     /// No users.
     pub const fn new() -> Self {
-        StaticUsers { users: heapless::Vec::new() }
+        StaticUsers {
+            users: heapless::Vec::new(),
+            #[cfg(feature = "gssapi")]
+            external: heapless::Vec::new(),
+        }
+    }
+
+    /// GSSAPI (feature `gssapi`): admit the Kerberos principal `principal`
+    /// (`user@REALM`, exactly as the GSS library names the initiator) as a
+    /// `$external` user. Up to `N` such users, besides the SCRAM ones.
+    ///
+    /// # Errors
+    /// An empty principal or one over [`MAX_USER_LEN`] (the longest name a
+    /// session reports as logged in); one already present; more than `N`.
+    #[cfg(feature = "gssapi")]
+    pub fn with_external_user(mut self, principal: &str) -> Result<Self, Error> {
+        self.add_external_user(principal)?;
+        Ok(self)
+    }
+
+    /// As [`with_external_user`](Self::with_external_user), in place.
+    ///
+    /// # Errors
+    /// As [`with_external_user`](Self::with_external_user).
+    #[cfg(feature = "gssapi")]
+    pub fn add_external_user(&mut self, principal: &str) -> Result<(), Error> {
+        if principal.is_empty() {
+            return Err(Error::InvalidCredential { rule: "a principal must not be empty" });
+        }
+        let p = String::try_from(principal)
+            .map_err(|_| Error::Capacity { what: "principal", limit: MAX_USER_LEN })?;
+        if self.external.iter().any(|e| e == principal) {
+            return Err(Error::InvalidCredential { rule: "the user already exists" });
+        }
+        self.external.push(p).map_err(|_| Error::Capacity { what: "external users", limit: N })
     }
 
     /// Add a user the way `createUser` does, for both SCRAM mechanisms at
@@ -537,6 +587,16 @@ impl<const N: usize> UserStore for StaticUsers<N> {
         bool::from(found).then_some(ScramMechanisms::ALL)
     }
 
+    #[cfg(feature = "gssapi")]
+    fn is_external_user(&self, principal: &str) -> bool {
+        // Every entry compared in constant time.
+        let mut found = Choice::from(0);
+        for e in &self.external {
+            found |= Choice::from(u8::from(ct_eq(e.as_bytes(), principal.as_bytes())));
+        }
+        bool::from(found)
+    }
+
     #[cfg(feature = "mongodb-cr")]
     fn select_cr_digest(
         &self,
@@ -588,8 +648,25 @@ struct Sasl {
 /// **Secrets.** The decoy secret and the conversation's keys are wiped on
 /// drop; a conversation's StoredKey and ServerKey are wiped as soon as the
 /// client-final-message has been handled.
-pub struct ServerSession<U: UserStore> {
+///
+/// **GSSAPI** (feature `gssapi`, [`ServerSession::with_gssapi`]): `G` is the
+/// connection's GSS acceptor ([`NoGss`] by default, which refuses every
+/// GSSAPI login with code 18). saslStart/saslContinue for `GSSAPI` on
+/// `$external` drive it: context tokens until it is established, then the
+/// wrapped security-layer offer (`01 00 00 00`, "no security layer"), then
+/// the client's wrapped answer, whose authorization identity must equal the
+/// context's source name, a principal the store knows
+/// ([`UserStore::is_external_user`]). Each reply's payload has the BSON type
+/// the client's had (BinData, or a base64 string as pymongo sends). Every
+/// failure, a bad token as much as an unknown principal, is the same code 18
+/// reply. A GSSAPI round takes about 40 KiB of stack (token buffers).
+pub struct ServerSession<U: UserStore, G: GssAcceptor = NoGss> {
     users: U,
+    /// The GSS acceptor (GSSAPI); [`NoGss`] (no bytes) by default.
+    gss: G,
+    /// The GSSAPI conversation in progress.
+    #[cfg(feature = "gssapi")]
+    gss_phase: GssServerPhase,
     decoy_secret: Zeroizing<[u8; DECOY_SECRET_LEN]>,
     sasl: Option<Sasl>,
     authenticated: Option<(String<MAX_DB_LEN>, String<MAX_USER_LEN>)>,
@@ -611,6 +688,9 @@ impl<U: UserStore> ServerSession<U> {
     pub fn new(users: U, decoy_secret: [u8; DECOY_SECRET_LEN]) -> Self {
         ServerSession {
             users,
+            gss: NoGss,
+            #[cfg(feature = "gssapi")]
+            gss_phase: GssServerPhase::Idle,
             decoy_secret: Zeroizing::new(decoy_secret),
             sasl: None,
             authenticated: None,
@@ -621,6 +701,55 @@ impl<U: UserStore> ServerSession<U> {
             #[cfg(feature = "mongodb-cr")]
             cr_nonce: None,
         }
+    }
+}
+
+impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
+    /// Answer GSSAPI (feature `gssapi`) with `acceptor`, this connection's
+    /// GSS acceptor (holding the service's key: a keytab for
+    /// `service/host@REALM`); the principals it authenticates must be
+    /// `$external` users of the store ([`UserStore::is_external_user`]).
+    #[cfg(feature = "gssapi")]
+    pub fn with_gssapi<G2: GssAcceptor>(self, acceptor: G2) -> ServerSession<U, G2> {
+        let ServerSession {
+            users,
+            gss: mut old,
+            gss_phase: _,
+            decoy_secret,
+            sasl,
+            authenticated,
+            connection_id,
+            max_wire_version,
+            #[cfg(feature = "mongodb-cr")]
+            cr_enabled,
+            #[cfg(feature = "mongodb-cr")]
+            cr_nonce,
+        } = self;
+        old.reset();
+        ServerSession {
+            users,
+            gss: acceptor,
+            gss_phase: GssServerPhase::Idle,
+            decoy_secret,
+            sasl,
+            authenticated,
+            connection_id,
+            max_wire_version,
+            #[cfg(feature = "mongodb-cr")]
+            cr_enabled,
+            #[cfg(feature = "mongodb-cr")]
+            cr_nonce,
+        }
+    }
+
+    /// The GSS acceptor (GSSAPI).
+    pub fn gss_acceptor(&self) -> &G {
+        &self.gss
+    }
+
+    /// The GSS acceptor, to change it between connections.
+    pub fn gss_acceptor_mut(&mut self) -> &mut G {
+        &mut self.gss
     }
 
     /// Report this `maxWireVersion` in hello replies (default
@@ -649,6 +778,11 @@ impl<U: UserStore> ServerSession<U> {
     pub fn restart(&mut self, decoy_secret: [u8; DECOY_SECRET_LEN], connection_id: i64) {
         self.sasl = None;
         self.authenticated = None;
+        self.gss.reset();
+        #[cfg(feature = "gssapi")]
+        {
+            self.gss_phase = GssServerPhase::Idle;
+        }
         #[cfg(feature = "mongodb-cr")]
         {
             self.cr_nonce = None;
@@ -765,6 +899,16 @@ impl<U: UserStore> ServerSession<U> {
     ) -> Result<usize, Error> {
         match cmd.kind() {
             CommandKind::Hello | CommandKind::LegacyHello => self.hello(cmd, entropy, out),
+            #[cfg(feature = "gssapi")]
+            CommandKind::SaslStart
+                if cmd.body.get_str("mechanism").ok() == Some(crate::mech::gssapi::MECHANISM) =>
+            {
+                self.gss_handle(cmd, true, out)
+            }
+            #[cfg(feature = "gssapi")]
+            CommandKind::SaslContinue if self.gss_phase != GssServerPhase::Idle => {
+                self.gss_handle(cmd, false, out)
+            }
             CommandKind::SaslStart => {
                 let reply = SaslStart::parse(cmd.body)
                     .ok()
@@ -859,6 +1003,11 @@ impl<U: UserStore> ServerSession<U> {
     ) -> Result<&[u8], Error> {
         // Dropping a previous conversation wipes its keys in place.
         self.sasl = None;
+        #[cfg(feature = "gssapi")]
+        if self.gss_phase != GssServerPhase::Idle {
+            self.gss_phase = GssServerPhase::Idle;
+            self.gss.reset();
+        }
         let mechanism = Mechanism::from_name(s.mechanism).ok_or(Error::AuthenticationFailed)?;
         let server = match mechanism {
             #[cfg(feature = "sha1")]
@@ -962,9 +1111,138 @@ impl<U: UserStore> ServerSession<U> {
         self.fail(out)
     }
 
+    /// One GSSAPI saslStart (`start`) or saslContinue: the reply, or code
+    /// 18 for any failure. Not inlined: its token buffers stay off the
+    /// stack of the other commands.
+    #[cfg(feature = "gssapi")]
+    #[inline(never)]
+    fn gss_handle(
+        &mut self,
+        cmd: Command<'_>,
+        start: bool,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        use crate::mech::gssapi::MAX_TOKEN_LEN;
+        let mut scratch = [0u8; GSS_B64_LEN];
+        let mut token = [0u8; MAX_TOKEN_LEN];
+        let (ty, done, n) = match self.gss_round(cmd, start, &mut scratch, &mut token) {
+            Ok(r) => r,
+            Err(_) => return self.fail(out),
+        };
+        let token = token.get(..n).unwrap_or(&[]);
+        let payload = match ty {
+            wire::PayloadType::Binary => GssPayload::Binary(token),
+            wire::PayloadType::Base64String => {
+                use base64ct::{Base64, Encoding};
+                match Base64::encode(token, &mut scratch) {
+                    Ok(t) => GssPayload::Text(t),
+                    Err(_) => return self.fail(out),
+                }
+            }
+        };
+        write(&GssReply { done, payload }, out)
+    }
+
+    /// The GSSAPI state machine: returns the payload type to answer in,
+    /// `done`, and the reply token's length in `token`.
+    #[cfg(feature = "gssapi")]
+    fn gss_round(
+        &mut self,
+        cmd: Command<'_>,
+        start: bool,
+        scratch: &mut [u8],
+        token: &mut [u8],
+    ) -> Result<(wire::PayloadType, bool, usize), Error> {
+        use crate::mech::gssapi::{
+            ClientLayerReply, MAX_PRINCIPAL_LEN, MAX_SASL_REPLIES, MAX_TOKEN_LEN,
+            SECURITY_LAYER_LEN, SOURCE, SecurityLayer,
+        };
+        let refuse = |_| Error::AuthenticationFailed;
+        if start {
+            self.sasl = None;
+            self.gss.reset();
+            self.gss_phase = GssServerPhase::Context { rounds: 0 };
+        } else {
+            let id = wire::ConversationId::read(&cmd.body)?;
+            if id.get() != i64::from(CONVERSATION_ID) {
+                return Err(Error::Protocol { rule: "unknown conversationId" });
+            }
+        }
+        if cmd.db != SOURCE {
+            return Err(Error::AuthenticationFailed);
+        }
+        let payload = wire::AnyPayload::read(&cmd.body)?;
+        let ty = payload.payload_type();
+        let input = payload.bytes(scratch)?;
+        if input.len() > MAX_TOKEN_LEN {
+            return Err(Error::Capacity { what: "GSSAPI token", limit: MAX_TOKEN_LEN });
+        }
+        let wrap_offer = |gss: &mut G, token: &mut [u8]| {
+            gss.wrap(&SecurityLayer::NONE_ONLY.to_bytes(), token).map_err(refuse)
+        };
+        match self.gss_phase {
+            GssServerPhase::Context { rounds } => {
+                if rounds >= MAX_SASL_REPLIES {
+                    return Err(Error::Protocol { rule: "too many GSSAPI context rounds" });
+                }
+                self.gss_phase = GssServerPhase::Context { rounds: rounds + 1 };
+                let st = self.gss.step(input, token).map_err(refuse)?;
+                if st.written > token.len() {
+                    return Err(Error::AuthenticationFailed);
+                }
+                if !st.complete {
+                    return Ok((ty, false, st.written));
+                }
+                if st.written > 0 {
+                    // RFC 4752: the client answers the last token empty.
+                    self.gss_phase = GssServerPhase::AwaitEmpty;
+                    return Ok((ty, false, st.written));
+                }
+                let n = wrap_offer(&mut self.gss, token)?;
+                self.gss_phase = GssServerPhase::AwaitLayer;
+                Ok((ty, false, n))
+            }
+            GssServerPhase::AwaitEmpty => {
+                if !input.is_empty() {
+                    return Err(Error::AuthenticationFailed);
+                }
+                let n = wrap_offer(&mut self.gss, token)?;
+                self.gss_phase = GssServerPhase::AwaitLayer;
+                Ok((ty, false, n))
+            }
+            GssServerPhase::AwaitLayer => {
+                let mut msg = [0u8; SECURITY_LAYER_LEN + MAX_PRINCIPAL_LEN];
+                let m = self.gss.unwrap(input, &mut msg).map_err(refuse)?;
+                let reply = ClientLayerReply::parse_no_layer(msg.get(..m).unwrap_or(&[]))?;
+                let mut name = [0u8; MAX_PRINCIPAL_LEN];
+                let k = self.gss.source_name(&mut name).map_err(refuse)?;
+                let principal = name
+                    .get(..k)
+                    .and_then(|n| core::str::from_utf8(n).ok())
+                    .ok_or(Error::AuthenticationFailed)?;
+                if reply.authz != principal || !self.users.is_external_user(principal) {
+                    return Err(Error::AuthenticationFailed);
+                }
+                let db = String::try_from(SOURCE).map_err(|_| Error::AuthenticationFailed)?;
+                let user = String::try_from(principal).map_err(|_| Error::AuthenticationFailed)?;
+                self.authenticated = Some((db, user));
+                // The context has served its purpose.
+                self.gss_phase = GssServerPhase::Idle;
+                self.gss.reset();
+                Ok((ty, true, 0))
+            }
+            GssServerPhase::Idle => Err(Error::AuthenticationFailed),
+        }
+    }
+
     /// Any failure, whichever part: code 18, and the conversation is over.
     fn fail(&mut self, out: &mut [u8]) -> Result<usize, Error> {
         self.sasl = None;
+        #[cfg(feature = "gssapi")]
+        if self.gss_phase != GssServerPhase::Idle {
+            self.gss_phase = GssServerPhase::Idle;
+            self.gss.reset();
+        }
         write(&CommandError::AUTHENTICATION_FAILED, out)
     }
 
@@ -985,7 +1263,7 @@ impl<U: UserStore> ServerSession<U> {
     }
 }
 
-impl<U: UserStore> core::fmt::Debug for ServerSession<U> {
+impl<U: UserStore, G: GssAcceptor> core::fmt::Debug for ServerSession<U, G> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ServerSession")
             .field("authenticated", &self.authenticated_user())
@@ -1030,5 +1308,56 @@ impl WriteBody for ConnectionStatus<'_> {
             .array("authenticatedUserRoles", |_| {});
         })
         .double("ok", 1.0);
+    }
+}
+
+/// Where a GSSAPI conversation is, server side.
+#[cfg(feature = "gssapi")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GssServerPhase {
+    /// None in progress.
+    Idle,
+    /// Context tokens are exchanged (`rounds` so far).
+    Context { rounds: u8 },
+    /// Our context completed with a last token: the client's answer must be
+    /// empty, then the security-layer offer goes out.
+    AwaitEmpty,
+    /// The offer went out: the client's wrapped answer is next.
+    AwaitLayer,
+}
+
+/// Bytes of base64 for a [`MAX_TOKEN_LEN`](crate::mech::gssapi::MAX_TOKEN_LEN)
+/// token (also enough for the decoded input).
+#[cfg(feature = "gssapi")]
+const GSS_B64_LEN: usize = crate::mech::gssapi::MAX_TOKEN_LEN.div_ceil(3) * 4;
+
+/// A GSSAPI reply's payload, in the type the client used.
+#[cfg(feature = "gssapi")]
+enum GssPayload<'a> {
+    Binary(&'a [u8]),
+    Text(&'a str),
+}
+
+/// A saslStart/saslContinue reply whose payload echoes the client's type.
+#[cfg(feature = "gssapi")]
+struct GssReply<'a> {
+    done: bool,
+    payload: GssPayload<'a>,
+}
+
+#[cfg(feature = "gssapi")]
+impl WriteBody for GssReply<'_> {
+    fn write_body(&self, w: &mut DocWriter<'_>) {
+        let id = wire::ConversationId::Int32(CONVERSATION_ID);
+        w.value("conversationId", &id.to_value()).bool("done", self.done);
+        match self.payload {
+            GssPayload::Binary(b) => {
+                w.binary("payload", crate::codec::bson::BINARY_SUBTYPE_GENERIC, b);
+            }
+            GssPayload::Text(t) => {
+                w.string("payload", t);
+            }
+        }
+        w.double("ok", 1.0);
     }
 }

@@ -803,6 +803,9 @@ pub unsafe extern "C" fn mongoauth_authenticator_next(
             Step::Need(Need::Time) => MONGOAUTH_NEXT_NEED_TIME,
             Step::Need(Need::AwsCredentials) => MONGOAUTH_NEXT_NEED_AWS_CREDENTIALS,
             Step::Need(Need::OidcToken { .. }) => MONGOAUTH_NEXT_NEED_OIDC_TOKEN,
+            Step::Need(Need::GssInit { .. }) => MONGOAUTH_NEXT_NEED_GSS_INIT,
+            Step::Need(Need::GssUnwrap { .. }) => MONGOAUTH_NEXT_NEED_GSS_UNWRAP,
+            Step::Need(Need::GssWrap { .. }) => MONGOAUTH_NEXT_NEED_GSS_WRAP,
             Step::Need(_) => {
                 return Err(Fail::new(
                     MONGOAUTH_STATUS_UNEXPECTED_STEP,

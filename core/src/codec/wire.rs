@@ -733,6 +733,75 @@ fn read_payload<'a>(doc: &Document<'a>) -> Result<&'a [u8], WireError> {
     }
 }
 
+/// The BSON type a SASL payload came in: what a server answers with
+/// (mongod mirrors it; pymongo's GSSAPI sends base64 strings and breaks on
+/// a BinData reply).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PayloadType {
+    /// BinData subtype 0 (the auth spec's form; every mechanism).
+    #[default]
+    Binary,
+    /// A base64 string (the legacy form pymongo's GSSAPI uses).
+    Base64String,
+}
+
+/// A SASL payload as a lenient server reads it: BinData subtype 0, or a
+/// base64 string (only GSSAPI accepts the latter; see [`PayloadType`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnyPayload<'a> {
+    /// The bytes of a BinData subtype 0.
+    Binary(&'a [u8]),
+    /// The text of a string (base64, not yet decoded).
+    Base64(&'a str),
+}
+
+impl<'a> AnyPayload<'a> {
+    /// Read the `payload` field of a saslStart/saslContinue body.
+    ///
+    /// # Errors
+    /// Missing, a binary subtype other than 0, or another type.
+    pub fn read(doc: &Document<'a>) -> Result<Self, WireError> {
+        let e = doc.get_element("payload").ok_or(BsonError::Missing { field: "payload" })?;
+        match e.value {
+            Value::String(s) => Ok(AnyPayload::Base64(s)),
+            _ => read_payload(doc).map(AnyPayload::Binary),
+        }
+    }
+
+    /// Which type it came in.
+    pub fn payload_type(&self) -> PayloadType {
+        match self {
+            Self::Binary(_) => PayloadType::Binary,
+            Self::Base64(_) => PayloadType::Base64String,
+        }
+    }
+
+    /// The bytes: the binary as is, or the string base64-decoded into
+    /// `buf`.
+    ///
+    /// # Errors
+    /// A string that is not padded standard base64, or whose bytes do not
+    /// fit `buf` ([`WireError::InvalidField`] either way).
+    pub fn bytes<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], WireError>
+    where
+        'a: 'b,
+    {
+        use base64ct::{Base64, Encoding};
+        match self {
+            Self::Binary(b) => Ok(b),
+            Self::Base64(s) => {
+                Base64::decode(s.as_bytes(), buf).map(|d| d as &[u8]).map_err(|_| {
+                    WireError::InvalidField {
+                        field: "payload",
+                        offset: 0,
+                        rule: "a string payload must be base64 of at most the buffer's length",
+                    }
+                })
+            }
+        }
+    }
+}
+
 /// An optional integer field that must fit in `i32`.
 fn opt_i32(doc: &Document<'_>, field: &'static str) -> Result<Option<i32>, WireError> {
     match doc.get_opt::<Integer>(field)? {
@@ -772,7 +841,11 @@ impl ConversationId {
         }
     }
 
-    fn read(doc: &Document<'_>) -> Result<Self, WireError> {
+    /// Read the `conversationId` field of a reply or a saslContinue.
+    ///
+    /// # Errors
+    /// Missing, or neither int32 nor int64.
+    pub fn read(doc: &Document<'_>) -> Result<Self, WireError> {
         let field = "conversationId";
         let e = doc.get_element(field).ok_or(BsonError::Missing { field })?;
         match e.value {
@@ -967,6 +1040,10 @@ impl SaslStart<'_> {
             BINARY_SUBTYPE_GENERIC,
             self.payload,
         );
+        // GSSAPI's saslStart carries `autoAuthorize: 1`, as the drivers send it.
+        if self.mechanism == "GSSAPI" {
+            w.int32("autoAuthorize", 1);
+        }
         if self.skip_empty_exchange {
             w.document("options", |o| {
                 o.bool("skipEmptyExchange", true);
