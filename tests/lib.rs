@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub mod krb;
+
 /// The project root (the workspace directory).
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

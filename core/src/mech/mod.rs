@@ -8,6 +8,9 @@ pub mod aws;
 #[cfg(feature = "mongodb-cr")]
 pub mod cr;
 pub mod gssapi;
+#[cfg(feature = "gssapi-system")]
+#[cfg_attr(docsrs, doc(cfg(feature = "gssapi-system")))]
+pub mod gssapi_system;
 pub mod oidc;
 pub mod scram;
 

@@ -1,0 +1,263 @@
+//! A private MIT Kerberos realm for the GSSAPI tests, and a way to run a
+//! test body inside it without touching the test process's environment.
+//!
+//! The realm is `scripts/krb-realm.sh` (realm MONGOAUTH.TEST in its own
+//! directory under `target/krb/`, KDC on a free 127.0.0.1 port, principals
+//! `user` with password `userpw` and keytab `user.keytab`, and
+//! `mongodb/localhost` with keytab `mongodb.keytab`).
+//!
+//! The GSS-API library reads `KRB5_CONFIG`, `KRB5CCNAME`, `KRB5_KTNAME`,
+//! `KRB5_CLIENT_KTNAME` from the process environment, which is global; so
+//! [`in_realm`] runs the body in a child process: the test re-executes its
+//! own binary, filtered to the one test, with the realm's variables set.
+//! Tests therefore run in parallel, each with its own realm and port, and
+//! the parent stops the KDC (by PID) when the child ends, also when it
+//! failed. A missing Kerberos installation fails loudly
+//! (`scripts/install-peers.sh` installs it when root).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::{root, target_dir};
+
+/// The realm every test uses.
+pub const REALM: &str = "MONGOAUTH.TEST";
+/// The user principal's password (as `scripts/krb-realm.sh` creates it).
+pub const USER_PASSWORD: &str = "userpw";
+/// The user principal, fully qualified.
+pub const USER: &str = "user@MONGOAUTH.TEST";
+
+/// Set in the child: the realm directory.
+const CHILD_DIR: &str = "MONGOAUTH_KRB_DIR";
+
+/// Make sure MIT Kerberos is installed (else install it as root, else fail).
+pub fn ensure_kerberos() {
+    static READY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    READY.get_or_init(|| {
+        let present = ["/usr/sbin/krb5kdc", "/usr/sbin/kadmin.local", "/usr/bin/kinit"]
+            .iter()
+            .all(|p| Path::new(p).exists());
+        if !present {
+            let status = Command::new("bash")
+                .arg(root().join("scripts/install-peers.sh"))
+                .status()
+                .expect("run scripts/install-peers.sh");
+            assert!(status.success(), "scripts/install-peers.sh failed: MIT Kerberos is required");
+        }
+    });
+}
+
+/// A realm started by the parent; stopped (KDC killed by its PID) on drop.
+struct Started {
+    dir: PathBuf,
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(root().join("scripts/krb-realm.sh"))
+            .arg("stop")
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .status();
+    }
+}
+
+/// A port free on 127.0.0.1 for TCP and UDP at the time of asking.
+pub fn free_port() -> u16 {
+    loop {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind UDP");
+        let port = udp.local_addr().expect("local addr").port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+fn start(name: &str) -> Started {
+    ensure_kerberos();
+    let mut last = String::new();
+    for _attempt in 0..4 {
+        let port = free_port();
+        let dir = target_dir().join("krb").join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create realm dir");
+        let out = Command::new("bash")
+            .arg(root().join("scripts/krb-realm.sh"))
+            .arg("start")
+            .arg(&dir)
+            .env("KRB_PORT", port.to_string())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run scripts/krb-realm.sh");
+        if out.status.success() {
+            return Started { dir };
+        }
+        last = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    panic!("scripts/krb-realm.sh start failed 4 times; last:\n{last}");
+}
+
+/// The `export NAME='value'` lines of `DIR/env`.
+fn realm_env(dir: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(dir.join("env")).expect("realm env file");
+    text.lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+        .collect()
+}
+
+/// The realm as the test body sees it (in the child process, whose
+/// environment is the realm's).
+#[derive(Debug, Clone)]
+pub struct Realm {
+    /// The realm directory (config, database, keytabs, ccache, logs).
+    pub dir: PathBuf,
+}
+
+/// Run `body` in a child process inside a fresh realm. `name` must be the
+/// test's own name (as `cargo test NAME --exact` matches it). `extra_env`
+/// adds variables for the child; `{dir}` in a value is the realm directory
+/// (e.g. `("KRB5_CLIENT_KTNAME", "{dir}/user.keytab")`).
+pub fn in_realm(name: &str, extra_env: &[(&str, &str)], body: impl FnOnce(&Realm)) {
+    if let Some(dir) = std::env::var_os(CHILD_DIR) {
+        let realm = Realm { dir: PathBuf::from(dir) };
+        body(&realm);
+        // Proof for the parent that the body ran (a wrong name would run
+        // no test at all and exit 0).
+        std::fs::write(realm.dir.join(format!("ran-{name}")), b"ok").expect("write marker");
+        return;
+    }
+    let started = start(name);
+    let mut cmd = Command::new(std::env::current_exe().expect("current exe"));
+    cmd.args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_DIR, &started.dir)
+        .env_remove("KRB5_CLIENT_KTNAME")
+        .stdin(Stdio::null());
+    for (k, v) in realm_env(&started.dir) {
+        cmd.env(k, v);
+    }
+    let dir_text = started.dir.to_str().expect("UTF-8 target dir").to_string();
+    for (k, v) in extra_env {
+        cmd.env(k, v.replace("{dir}", &dir_text));
+    }
+    let out: Output = cmd.output().expect("run the test in a child process");
+    let ran = started.dir.join(format!("ran-{name}")).exists();
+    let kdc_log = std::fs::read_to_string(started.dir.join("kdc.log")).unwrap_or_default();
+    let report = format!(
+        "child stdout:\n{}\nchild stderr:\n{}\nKDC log (last lines):\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        kdc_log
+            .lines()
+            .rev()
+            .take(15)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    drop(started);
+    // Shown with --nocapture (the libraries' error texts, for a reader).
+    println!("{report}");
+    assert!(out.status.success(), "test {name} failed in its realm ({}):\n{report}", out.status);
+    assert!(ran, "test {name} did not run in the child (is the name exact?):\n{report}");
+}
+
+impl Realm {
+    fn run(&self, cmd: &mut Command, what: &str) -> Output {
+        let out =
+            cmd.stdin(Stdio::piped()).output().unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+        assert!(
+            out.status.success(),
+            "{what} failed ({}): {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// `kadmin.local -q QUERY` on this realm.
+    pub fn kadmin(&self, query: &str) {
+        let out = self.run(
+            Command::new("bash")
+                .arg(root().join("scripts/krb-realm.sh"))
+                .arg("kadmin")
+                .arg(&self.dir)
+                .args(["-q", query]),
+            &format!("kadmin.local -q {query:?}"),
+        );
+        // kadmin.local exits 0 even when the query failed; it says so.
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !text.contains("while ") && !text.contains("error"),
+            "kadmin.local -q {query:?}: {text}"
+        );
+    }
+
+    /// Create principal `name` with `password`.
+    pub fn add_user(&self, name: &str, password: &str) {
+        self.kadmin(&format!("addprinc -pw {password} {name}"));
+    }
+
+    /// Create a service principal (random key) and put its key in a new
+    /// keytab `DIR/<file>`; returns the keytab's path.
+    pub fn add_service(&self, principal: &str, file: &str) -> PathBuf {
+        let keytab = self.dir.join(file);
+        self.kadmin(&format!("addprinc -randkey {principal}"));
+        self.kadmin(&format!("ktadd -k {} {principal}", keytab.display()));
+        keytab
+    }
+
+    /// `kinit` as `principal` with `password` into the realm's ccache
+    /// (`KRB5CCNAME`), with extra `kinit` arguments (e.g. `-l 5s`).
+    pub fn kinit(&self, principal: &str, password: &str, args: &[&str]) {
+        let mut child = Command::new("kinit")
+            .args(args)
+            .arg(principal)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run kinit");
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().expect("kinit stdin");
+            writeln!(stdin, "{password}").expect("password to kinit");
+        }
+        let out = child.wait_with_output().expect("kinit");
+        assert!(
+            out.status.success(),
+            "kinit {principal} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `kinit user` with its password.
+    pub fn kinit_user(&self) {
+        self.kinit(USER, USER_PASSWORD, &[]);
+    }
+
+    /// `kdestroy`: no ticket any more.
+    pub fn kdestroy(&self) {
+        let _ = Command::new("kdestroy").stdin(Stdio::null()).output();
+    }
+
+    /// The service keytab `scripts/krb-realm.sh` made (`mongodb/localhost`).
+    pub fn service_keytab(&self) -> PathBuf {
+        self.dir.join("mongodb.keytab")
+    }
+
+    /// The user's keytab (for `KRB5_CLIENT_KTNAME`).
+    pub fn user_keytab(&self) -> PathBuf {
+        self.dir.join("user.keytab")
+    }
+}
