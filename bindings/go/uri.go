@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"runtime"
+	"runtime/cgo"
 	"unsafe"
 )
 
@@ -202,7 +203,11 @@ func (a *Authenticator) Close() {
 }
 
 // ServerSession is the server side of one connection (C heap object).
-type ServerSession struct{ p *C.mongoauth_server_session }
+type ServerSession struct {
+	p *C.mongoauth_server_session
+	// gss is the cgo.Handle of a GSSAcceptor the C session calls (0: none).
+	gss cgo.Handle
+}
 
 // NewServerSession holds one user (db, user, password) and is started.
 func NewServerSession(db, user, password string) (*ServerSession, error) {
@@ -251,5 +256,9 @@ func (s *ServerSession) Close() {
 	if s.p != nil {
 		C.mongoauth_server_session_free(s.p)
 		s.p = nil
+	}
+	if s.gss != 0 {
+		s.gss.Delete()
+		s.gss = 0
 	}
 }

@@ -61,11 +61,17 @@ enum Detail {
     /// authenticator object, about 660 bytes) rather than copied into every
     /// `Result` of the boundary.
     Login(core::ptr::NonNull<mongoauth::client::LoginError>),
+    /// A login ended by the GSS-API library, with the library's text
+    /// (kept in the same authenticator, like the error).
+    LoginGss(core::ptr::NonNull<mongoauth::client::LoginError>, core::ptr::NonNull<str>),
     Text(&'static str),
     Arg(&'static str, &'static str),
     Needed(usize),
     Io(&'static str, isize),
-    Gss(mongoauth::mech::gssapi::GssError),
+    /// A GSS-API failure outside a login (setting up the system library),
+    /// boxed: its text would make every `Result` large.
+    #[cfg(feature = "gssapi-system")]
+    Gss(std::boxed::Box<mongoauth::mech::gssapi::GssError>),
 }
 
 impl Fail {
@@ -94,7 +100,9 @@ impl Fail {
             _ => None,
         };
         let detail = match &self.detail {
-            Detail::Login(l) => return Fail::core_offset(Fail::login_ref(*l).error(), wire),
+            Detail::Login(l) | Detail::LoginGss(l, _) => {
+                return Fail::core_offset(Fail::login_ref(*l).error(), wire);
+            }
             d => d,
         };
         match detail {
@@ -117,7 +125,7 @@ impl Fail {
     pub(crate) fn server_code(&self) -> i32 {
         match &self.detail {
             Detail::Core(mongoauth::Error::CommandFailed(c)) => c.code.unwrap_or(0),
-            Detail::Login(l) => match Fail::login_ref(*l).error() {
+            Detail::Login(l) | Detail::LoginGss(l, _) => match Fail::login_ref(*l).error() {
                 mongoauth::Error::CommandFailed(c) => c.code.unwrap_or(0),
                 _ => 0,
             },
@@ -127,22 +135,26 @@ impl Fail {
     /// The GSS major and minor status of a GSS-API library failure, if
     /// this is one.
     pub(crate) fn gss_codes(&self) -> Option<(u32, u32)> {
+        #[cfg(feature = "gssapi-system")]
         use mongoauth::mech::gssapi::GssError;
-        let g = match &self.detail {
-            Detail::Gss(g) => Some(g),
-            Detail::Core(e) => crate::gss::gss_error(e),
-            Detail::Login(l) => crate::gss::gss_error(Fail::login_ref(*l).error()),
-            _ => None,
-        };
-        match g {
-            Some(GssError::Library { major, minor, .. }) => Some((*major, *minor)),
+        match &self.detail {
+            #[cfg(feature = "gssapi-system")]
+            Detail::Gss(g) => match **g {
+                GssError::Library { major, minor, .. } => Some((major, minor)),
+                _ => None,
+            },
+            Detail::Core(e) => crate::gss::gss_codes(e),
+            Detail::Login(l) | Detail::LoginGss(l, _) => {
+                crate::gss::gss_codes(Fail::login_ref(*l).error())
+            }
             _ => None,
         }
     }
     /// A GSS-API failure reported outside a login (a system library that
     /// could not be set up).
+    #[cfg(feature = "gssapi-system")]
     pub(crate) fn gss(e: mongoauth::mech::gssapi::GssError) -> Self {
-        Fail { status: crate::status::gss_status(&e), detail: Detail::Gss(e) }
+        Fail { status: crate::status::gss_status(&e), detail: Detail::Gss(std::boxed::Box::new(e)) }
     }
     /// A too-small output buffer.
     pub(crate) fn buffer(needed: usize) -> Self {
@@ -180,6 +192,21 @@ impl Fail {
         Fail { status: mongoauth_status::from(e.error()), detail: Detail::Login(e.into()) }
     }
 
+    /// As [`Fail::login`], with the GSS-API library's text when the
+    /// library ended the login (`Authenticator::gss_status_text`).
+    pub(crate) fn login_of<const P: usize>(
+        auth: &mongoauth::client::Authenticator<'_, P>,
+        e: &mongoauth::client::LoginError,
+    ) -> Self {
+        match auth.gss_status_text() {
+            Some(t) if !t.is_empty() => Fail {
+                status: mongoauth_status::from(e.error()),
+                detail: Detail::LoginGss(e.into(), t.into()),
+            },
+            _ => Fail::login(e),
+        }
+    }
+
     fn login_ref<'a>(
         p: core::ptr::NonNull<mongoauth::client::LoginError>,
     ) -> &'a mongoauth::client::LoginError {
@@ -196,10 +223,16 @@ impl fmt::Display for Fail {
         match &self.detail {
             Detail::Core(e) => fmt::Display::fmt(e, f),
             Detail::Login(e) => fmt::Display::fmt(Fail::login_ref(*e), f),
+            Detail::LoginGss(e, t) => {
+                // SAFETY: as `login_ref`: text kept in the same authenticator.
+                let t = unsafe { t.as_ref() };
+                write!(f, "{}: {}", Fail::login_ref(*e), mongoauth::Escaped(t))
+            }
             Detail::Text(t) => f.write_str(t),
             Detail::Arg(what, arg) => write!(f, "{what}: `{arg}`"),
             Detail::Needed(n) => write!(f, "output buffer too small: {n} bytes needed"),
             Detail::Io(what, v) => write!(f, "the {what} callback failed (returned {v})"),
+            #[cfg(feature = "gssapi-system")]
             Detail::Gss(g) => fmt::Display::fmt(g, f),
         }
     }

@@ -12,6 +12,10 @@ use mongoauth::mech::gssapi::{
 use mongoauth::uri::CanonicalizeHostName;
 use mongoauth::{BoundedText, BufferTooSmall};
 
+use mongoauth::mech::Mechanism;
+use mongoauth::mech::gssapi::GssConfig;
+use mongoauth::uri::MechanismProperties;
+
 use crate::error::Fail;
 use crate::status::mongoauth_status::*;
 
@@ -331,7 +335,9 @@ fn new_failure() -> mongoauth_gss_failure {
 }
 
 /// A callback's result as the core's: `Ok(written)` checked against the
-/// buffer, or the `GssError` it reported.
+/// buffer, or the `GssError` it reported (the core traits' error type,
+/// large by design: it carries the library's text).
+#[allow(clippy::result_large_err)]
 fn result(
     code: u32,
     written: usize,
@@ -372,6 +378,7 @@ fn result(
 }
 
 /// Call a transform callback (wrap/unwrap).
+#[allow(clippy::result_large_err)]
 fn transform(
     f: unsafe extern "C" fn(
         *mut c_void,
@@ -644,6 +651,9 @@ pub(crate) enum SessionAcceptor {
     None,
     /// `mongoauth_server_session_set_gss_callbacks`.
     Callbacks(CallbackAcceptor),
+    /// `mongoauth_server_session_set_gss_system`.
+    #[cfg(feature = "gssapi-system")]
+    System(mongoauth::mech::gssapi_system::SystemAcceptor),
 }
 
 impl GssAcceptor for SessionAcceptor {
@@ -651,30 +661,40 @@ impl GssAcceptor for SessionAcceptor {
         match self {
             Self::None => g::NoGss.step(input, out),
             Self::Callbacks(c) => c.step(input, out),
+            #[cfg(feature = "gssapi-system")]
+            Self::System(a) => a.step(input, out),
         }
     }
     fn wrap(&mut self, message: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
         match self {
             Self::None => g::NoGss.wrap(message, out),
             Self::Callbacks(c) => c.wrap(message, out),
+            #[cfg(feature = "gssapi-system")]
+            Self::System(a) => a.wrap(message, out),
         }
     }
     fn unwrap(&mut self, token: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
         match self {
             Self::None => g::NoGss.unwrap(token, out),
             Self::Callbacks(c) => c.unwrap(token, out),
+            #[cfg(feature = "gssapi-system")]
+            Self::System(a) => a.unwrap(token, out),
         }
     }
     fn source_name(&mut self, out: &mut [u8]) -> Result<usize, GssError> {
         match self {
             Self::None => g::NoGss.source_name(out),
             Self::Callbacks(c) => c.source_name(out),
+            #[cfg(feature = "gssapi-system")]
+            Self::System(a) => a.source_name(out),
         }
     }
     fn reset(&mut self) {
         match self {
             Self::None => {}
             Self::Callbacks(c) => c.reset(),
+            #[cfg(feature = "gssapi-system")]
+            Self::System(a) => a.reset(),
         }
     }
 }
@@ -688,10 +708,105 @@ pub(crate) fn no_system() -> Fail {
     )
 }
 
-/// The GSS-API error inside a core error, if it is one (its major/minor
-/// status goes into `mongoauth_error`).
-pub(crate) fn gss_error(e: &mongoauth::Error) -> Option<&GssError> {
-    // Wired to the core's GSSAPI error variant once the conversation lands.
-    let _ = e;
-    None
+/// The system library's acceptor, its key from `keytab` (a path) or, when
+/// empty, from `KRB5_KTNAME` / the default keytab.
+#[cfg(feature = "gssapi-system")]
+pub(crate) fn system_acceptor(keytab: &str) -> Result<SessionAcceptor, Fail> {
+    use mongoauth::mech::gssapi_system::SystemAcceptor;
+    let a = if keytab.is_empty() {
+        SystemAcceptor::from_env()
+    } else {
+        SystemAcceptor::with_keytab(std::path::Path::new(keytab))
+    };
+    a.map(SessionAcceptor::System).map_err(Fail::gss)
+}
+
+/// Without the system library: `UNSUPPORTED_MECHANISM`.
+#[cfg(not(feature = "gssapi-system"))]
+pub(crate) fn system_acceptor(_keytab: &str) -> Result<SessionAcceptor, Fail> {
+    Err(no_system())
+}
+
+/// The GSS major and minor status of a core error, if the GSS-API library
+/// caused it (they go into `mongoauth_error`).
+pub(crate) fn gss_codes(e: &mongoauth::Error) -> Option<(u32, u32)> {
+    match e {
+        mongoauth::Error::Gss(f) => Some((f.major, f.minor)),
+        _ => None,
+    }
+}
+
+/// The status of a core GSS failure: `GSS_NO_CONTEXT` for the library's
+/// "no context", else `GSS_FAILURE`.
+pub(crate) fn gss_failure_status(f: &g::GssFailure) -> crate::status::mongoauth_status {
+    if f.major == g::GSS_S_NO_CONTEXT {
+        MONGOAUTH_STATUS_GSS_NO_CONTEXT
+    } else {
+        MONGOAUTH_STATUS_GSS_FAILURE
+    }
+}
+
+/// What `mongoauth_authenticator_set_gss_host` and `_set_gss_properties`
+/// said, kept for the next `_start` / `_start_uri` (the core's
+/// `GssConfig`, which checks every length).
+#[derive(Default)]
+pub(crate) struct GssSettings {
+    /// The connection's host (its target's host), if set.
+    pub(crate) host: Option<GssConfig>,
+    /// `_start`'s mechanism properties, if set (with `SERVICE_HOST`, or a
+    /// placeholder host replaced at start).
+    pub(crate) props: Option<GssConfig>,
+    /// Whether `props` has a `SERVICE_HOST` of its own.
+    pub(crate) props_service_host: bool,
+}
+
+fn needs_host() -> Fail {
+    Fail::new(
+        MONGOAUTH_STATUS_INVALID_CREDENTIAL,
+        "GSSAPI needs the server's host: call mongoauth_authenticator_set_gss_host before _start",
+    )
+}
+
+impl GssSettings {
+    /// The target of a `_start` login (properties from `_set_gss_properties`).
+    pub(crate) fn config(&self, mechanism: Option<Mechanism>) -> Result<Option<GssConfig>, Fail> {
+        if mechanism != Some(Mechanism::Gssapi) {
+            return Ok(None);
+        }
+        let host = self.host.as_ref().map(|h| h.target().host);
+        let cfg = match (&self.props, host) {
+            (Some(p), _) if self.props_service_host => p.clone(),
+            (Some(p), Some(h)) => p.clone().with_service_host(h)?,
+            (None, Some(_)) => self.host.clone().ok_or_else(needs_host)?,
+            (_, None) => return Err(needs_host()),
+        };
+        Ok(Some(cfg))
+    }
+
+    /// The target of a `_start_uri` login: the URI's mechanism properties,
+    /// and the host set with `_set_gss_host`, else the URI's first host.
+    pub(crate) fn config_uri(
+        &self,
+        uri: &crate::uri::UriState,
+        cred: &mongoauth::uri::Credential<'_>,
+    ) -> Result<Option<GssConfig>, Fail> {
+        let MechanismProperties::Gssapi(props) = cred.properties() else {
+            return Ok(None);
+        };
+        if cred.mechanism() != Some(Mechanism::Gssapi) {
+            return Ok(None);
+        }
+        let mut buf = [0u8; g::MAX_TARGET_LEN];
+        let host = match &self.host {
+            Some(h) => h.target().host,
+            None => {
+                let cs = uri.parsed()?;
+                let h = cs.hosts().next().ok_or_else(needs_host)?;
+                h.host.decode(&mut buf).map_err(|_| {
+                    Fail::new(MONGOAUTH_STATUS_CAPACITY, "the connection string's host is too long")
+                })?
+            }
+        };
+        Ok(Some(GssConfig::from_properties(props, host)?))
+    }
 }

@@ -34,6 +34,7 @@ mod cache;
 mod client;
 mod error;
 mod gss;
+mod gss_login;
 mod mechanism;
 mod object;
 mod panic;
@@ -52,6 +53,7 @@ pub use error::{
     MONGOAUTH_ERROR_MESSAGE_SIZE, MONGOAUTH_ERROR_SIZE, MONGOAUTH_NO_OFFSET, mongoauth_error,
 };
 pub use gss::*;
+pub use gss_login::*;
 pub use mechanism::*;
 pub use server::*;
 pub use session::*;

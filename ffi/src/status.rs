@@ -409,12 +409,14 @@ impl From<&Error> for mongoauth_status {
                 MONGOAUTH_STATUS_INVALID_ARGUMENT
             }
             Error::Aws(_) => MONGOAUTH_STATUS_MALFORMED_MESSAGE,
+            Error::Gss(f) => crate::gss::gss_failure_status(f),
             _ => MONGOAUTH_STATUS_INTERNAL,
         }
     }
 }
 
 /// The status of a GSS-API library error.
+#[cfg(feature = "gssapi-system")]
 pub(crate) fn gss_status(e: &mongoauth::mech::gssapi::GssError) -> mongoauth_status {
     use mongoauth::mech::gssapi::GssError as G;
     match e {
