@@ -7,7 +7,13 @@
  * callbacks) in the same process: each command the authenticator produces
  * is handed to the session and its reply back, as a socket would.
  *
- *   gss [--no-user] [CONNECTION_STRING]
+ *   gss [--no-user] [--step-by-step] [CONNECTION_STRING]
+ *
+ * --step-by-step answers the GSS needs without _provide_gss_with: it reads
+ * each with mongoauth_authenticator_gss_request, calls the same functions
+ * itself and answers with _provide_gss_step / _unwrapped / _wrapped; the
+ * objects then live in caller memory and are moved (memcpy, old bytes
+ * scribbled) after every step, and a few misuses are checked on the way.
  *
  * Default URI: mongodb://user%40MONGOAUTH.TEST@localhost/?authMechanism=GSSAPI
  * Needs a realm (scripts/krb-realm.sh start DIR; source DIR/env) and a
@@ -108,6 +114,10 @@ typedef struct {
     gss_ctx_id_t ctx;
     gss_name_t target;
     gss_cred_id_t cred;
+    /* When set, the callback checks that a call on the authenticator from
+     * inside it is refused with BUSY. */
+    mongoauth_authenticator *busy_check;
+    int busy_seen;
 } client_gss;
 
 static uint32_t import_name(const uint8_t *s, size_t len, gss_OID type, gss_name_t *out,
@@ -126,6 +136,12 @@ static uint32_t init_step(void *user_data, const mongoauth_gss_request *rq, uint
     gss_buffer_desc input = {rq->input_len, (void *)(uintptr_t)rq->input};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
     uint32_t r;
+
+    if (c->busy_check) {
+        mongoauth_next next;
+        if (mongoauth_authenticator_next(c->busy_check, &next, NULL) == MONGOAUTH_STATUS_BUSY)
+            c->busy_seen++;
+    }
 
     if (c->target == GSS_C_NO_NAME) {
         /* With SERVICE_REALM: the principal service/host@REALM; without:
@@ -246,6 +262,40 @@ static uint32_t accept_source_name(void *user_data, uint8_t *out, size_t capacit
 
 /* ---- the login ------------------------------------------------------------ */
 
+/* Move an object to the other of its two homes; scribble the old bytes. */
+static void *move_obj(void *obj, unsigned char *homes[2], size_t size) {
+    unsigned char *to = (unsigned char *)obj == homes[0] ? homes[1] : homes[0];
+    memcpy(to, obj, size);
+    memset(obj, 0xA5, size);
+    return to;
+}
+
+/* Answer the pending GSS need by hand (the step-by-step API). */
+static mongoauth_status gss_by_hand(mongoauth_authenticator *auth, client_gss *c, uint8_t *buf,
+                                    size_t cap, mongoauth_error *err) {
+    mongoauth_gss_request rq;
+    mongoauth_gss_failure failure;
+    size_t written = 0;
+    bool complete = false;
+    uint32_t r;
+    mongoauth_status st = mongoauth_authenticator_gss_request(auth, &rq, err);
+    if (st != MONGOAUTH_STATUS_OK) return st;
+    memset(&failure, 0, sizeof failure);
+    if (rq.kind == MONGOAUTH_NEXT_NEED_GSS_INIT)
+        r = init_step(c, &rq, buf, cap, &written, &complete, &failure);
+    else if (rq.kind == MONGOAUTH_NEXT_NEED_GSS_UNWRAP)
+        r = init_unwrap(c, rq.input, rq.input_len, buf, cap, &written, &failure);
+    else
+        r = init_wrap(c, rq.input, rq.input_len, buf, cap, &written, &failure);
+    if (r != MONGOAUTH_GSS_OK) /* the login records it: err gets the codes */
+        return mongoauth_authenticator_fail_gss(auth, &failure, err);
+    if (rq.kind == MONGOAUTH_NEXT_NEED_GSS_INIT)
+        return mongoauth_authenticator_provide_gss_step(auth, buf, written, complete, err);
+    if (rq.kind == MONGOAUTH_NEXT_NEED_GSS_UNWRAP)
+        return mongoauth_authenticator_provide_gss_unwrapped(auth, buf, written, err);
+    return mongoauth_authenticator_provide_gss_wrapped(auth, buf, written, err);
+}
+
 static void report(const char *what, mongoauth_status st, const mongoauth_error *err) {
     fprintf(stderr, "%s: %s: %s\n", what, mongoauth_status_name(st), err->message);
     if (st == MONGOAUTH_STATUS_GSS_FAILURE)
@@ -280,7 +330,7 @@ int main(int argc, char **argv) {
     mongoauth_uri *uri = NULL;
     mongoauth_authenticator *auth = NULL;
     mongoauth_server_session *session = NULL;
-    client_gss cgss = {GSS_C_NO_CONTEXT, GSS_C_NO_NAME, GSS_C_NO_CREDENTIAL};
+    client_gss cgss = {GSS_C_NO_CONTEXT, GSS_C_NO_NAME, GSS_C_NO_CREDENTIAL, NULL, 0};
     server_gss sgss = {GSS_C_NO_CONTEXT, GSS_C_NO_NAME};
     mongoauth_gss_callbacks client_cb, server_cb;
     uint8_t entropy[MONGOAUTH_AUTH_ENTROPY_BYTES], secret[MONGOAUTH_SESSION_SECRET_BYTES];
@@ -288,11 +338,17 @@ int main(int argc, char **argv) {
     static uint8_t scratch[MONGOAUTH_GSS_MAX_TOKEN_BYTES];
     static uint8_t command[32768], reply[32768];
     size_t command_len, reply_len;
-    bool authenticated = false;
+    bool authenticated = false, by_hand = false;
+    static unsigned char auth_mem[2][MONGOAUTH_AUTHENTICATOR_SIZE] MONGOAUTH_ALIGNED(8);
+    static unsigned char session_mem[2][MONGOAUTH_SERVER_SESSION_SIZE] MONGOAUTH_ALIGNED(8);
+    unsigned char *auth_homes[2] = {auth_mem[0], auth_mem[1]};
+    unsigned char *session_homes[2] = {session_mem[0], session_mem[1]};
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-user") == 0)
             add_user = false;
+        else if (strcmp(argv[i], "--step-by-step") == 0)
+            by_hand = true;
         else
             uri_text = argv[i];
     }
@@ -314,7 +370,12 @@ int main(int argc, char **argv) {
     server_cb.accept_reset = accept_reset;
 
     /* Server: a session that knows the principal as a $external user. */
-    TRY("session", mongoauth_server_session_new(&session, &err));
+    if (by_hand)
+        TRY("session", mongoauth_server_session_init_static(session_homes[0],
+                                                            MONGOAUTH_SERVER_SESSION_SIZE, &session,
+                                                            &err));
+    else
+        TRY("session", mongoauth_server_session_new(&session, &err));
     if (add_user)
         TRY("add user", mongoauth_server_session_add_external_user(
                             session, (const uint8_t *)external_user, strlen(external_user), &err));
@@ -325,7 +386,11 @@ int main(int argc, char **argv) {
     /* Client: the credential, host and mechanism properties from the URI. */
     TRY("uri", mongoauth_uri_new(&uri, &err));
     TRY("parse", mongoauth_uri_parse(uri, (const uint8_t *)uri_text, strlen(uri_text), &err));
-    TRY("authenticator", mongoauth_authenticator_new(&auth, &err));
+    if (by_hand)
+        TRY("authenticator", mongoauth_authenticator_init_static(
+                                 auth_homes[0], MONGOAUTH_AUTHENTICATOR_SIZE, &auth, &err));
+    else
+        TRY("authenticator", mongoauth_authenticator_new(&auth, &err));
     TRY("random", mongoauth_random_bytes(entropy, sizeof entropy, &err));
     TRY("start", mongoauth_authenticator_start_uri(auth, uri, entropy, sizeof entropy, &err));
 
@@ -334,12 +399,39 @@ int main(int argc, char **argv) {
         bool done = false;
         TRY("next", mongoauth_authenticator_next(auth, &next, &err));
         if (next == MONGOAUTH_NEXT_DONE) break;
+        if (by_hand) {
+            /* Both objects move between every two calls. */
+            auth = move_obj(auth, auth_homes, MONGOAUTH_AUTHENTICATOR_SIZE);
+            session = move_obj(session, session_homes, MONGOAUTH_SERVER_SESSION_SIZE);
+        }
         if (next == MONGOAUTH_NEXT_NEED_GSS_INIT || next == MONGOAUTH_NEXT_NEED_GSS_UNWRAP ||
             next == MONGOAUTH_NEXT_NEED_GSS_WRAP) {
+            if (by_hand) {
+                mongoauth_gss_callbacks none;
+                memset(&none, 0, sizeof none);
+                /* misuse: no initiator callbacks */
+                if (mongoauth_authenticator_provide_gss_with(auth, &none, scratch, sizeof scratch,
+                                                             NULL) != MONGOAUTH_STATUS_NULL_POINTER) {
+                    fprintf(stderr, "NULL callbacks were accepted\n");
+                    goto out;
+                }
+                TRY("gss", gss_by_hand(auth, &cgss, scratch, sizeof scratch, &err));
+                continue;
+            }
             /* Whichever GSS operation is pending, through the callbacks. */
+            cgss.busy_check = auth;
             TRY("gss", mongoauth_authenticator_provide_gss_with(auth, &client_cb, scratch,
                                                                 sizeof scratch, &err));
             continue;
+        }
+        if (by_hand) {
+            mongoauth_gss_request rq;
+            /* misuse: no GSS operation is pending */
+            if (mongoauth_authenticator_gss_request(auth, &rq, NULL) !=
+                MONGOAUTH_STATUS_UNEXPECTED_STEP) {
+                fprintf(stderr, "gss_request out of turn was accepted\n");
+                goto out;
+            }
         }
         if (next != MONGOAUTH_NEXT_SEND) {
             fprintf(stderr, "unexpected step %u\n", (unsigned)next);
@@ -362,12 +454,21 @@ int main(int argc, char **argv) {
                                                  sizeof db, &db_len, &err));
         printf("logged in with GSSAPI as %.*s on %.*s\n", (int)user_len, (const char *)user,
                (int)db_len, (const char *)db);
+        if (!by_hand && cgss.busy_seen == 0) {
+            fprintf(stderr, "a call from inside a callback was not refused with BUSY\n");
+            goto out;
+        }
         rc = 0;
     }
 out:
-    mongoauth_authenticator_free(auth);
+    if (by_hand) {
+        if (auth) mongoauth_authenticator_clear(auth, NULL);
+        if (session) mongoauth_server_session_clear(session, NULL);
+    } else {
+        mongoauth_authenticator_free(auth);
+        mongoauth_server_session_free(session);
+    }
     mongoauth_uri_free(uri);
-    mongoauth_server_session_free(session);
     client_gss_release(&cgss);
     accept_reset(&sgss);
     return rc;

@@ -2289,6 +2289,22 @@ mongoauth_status mongoauth_authenticator_provide_gss_wrapped(struct mongoauth_au
                                                              struct mongoauth_error *err);
 
 /**
+ * Report that your GSS-API library failed on the pending GSS need (when
+ * answering step by step): the login is over, like a callback's
+ * `MONGOAUTH_GSS_FAILED` under `_provide_gss_with`. Returns
+ * `GSS_FAILURE` with `err` filled (`gss_major`, `gss_minor`, the text in
+ * the message; a major of `GSS_S_NO_CONTEXT` is `GSS_NO_CONTEXT`), or
+ * `UNEXPECTED_STEP` when no GSS operation is pending.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `failure` is readable; `err`
+ * is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_fail_gss(struct mongoauth_authenticator *auth,
+                                                  const struct mongoauth_gss_failure *failure,
+                                                  struct mongoauth_error *err);
+
+/**
  * Answer whichever GSS need is pending by calling the `init_*` members of
  * `callbacks` (all three required; the struct is read for this call
  * only), with `(scratch, scratch_len)` for the output token

@@ -179,8 +179,35 @@ func (a *Authenticator) ProvideGSSSystem() error {
 	return check(C.mongoauth_authenticator_provide_gss_system(a.p, &e), &e)
 }
 
-// ProvideGSS answers the pending GSS need by calling g. Its errors are
-// returned wrapped (the login stays where it was).
+// FailGSS reports that the GSS library failed on the pending GSS need: the
+// login is over. It returns the library's *Error (StatusGSSFailure, with
+// GSSMajor, GSSMinor and the text in Message).
+func (a *Authenticator) FailGSS(f *GSSStatusError) error {
+	defer runtime.KeepAlive(a)
+	var e C.mongoauth_error
+	var cf C.mongoauth_gss_failure
+	cf.major, cf.minor = C.uint32_t(f.Major), C.uint32_t(f.Minor)
+	dst := unsafe.Slice((*byte)(unsafe.Pointer(&cf.text[0])), len(cf.text))
+	cf.text_len = C.size_t(copy(dst, f.Text))
+	return check(C.mongoauth_authenticator_fail_gss(a.p, &cf, &e), &e)
+}
+
+// gssFailed ends the login for a *GSSStatusError from g (the library's
+// error, wrapping g's), or returns g's other errors as they are.
+func (a *Authenticator) gssFailed(what string, err error) error {
+	var se *GSSStatusError
+	if errors.As(err, &se) {
+		if lib := a.FailGSS(se); lib != nil {
+			return fmt.Errorf("%w (%s: %w)", lib, what, err)
+		}
+	}
+	return fmt.Errorf("mongoauth: %s: %w", what, err)
+}
+
+// ProvideGSS answers the pending GSS need by calling g. A *GSSStatusError
+// from g ends the login (FailGSS) and comes back wrapped with the
+// library's *Error; other errors are returned wrapped and leave the login
+// where it was.
 func (a *Authenticator) ProvideGSS(g GSSInitiator) error {
 	next, err := a.Next()
 	if err != nil {
@@ -194,19 +221,19 @@ func (a *Authenticator) ProvideGSS(g GSSInitiator) error {
 	case NextNeedGSSInit:
 		token, complete, err := g.Step(init)
 		if err != nil {
-			return fmt.Errorf("mongoauth: GSS context step: %w", err)
+			return a.gssFailed("GSS context step", err)
 		}
 		return a.ProvideGSSStep(token, complete)
 	case NextNeedGSSUnwrap:
 		msg, err := g.Unwrap(data)
 		if err != nil {
-			return fmt.Errorf("mongoauth: GSS unwrap: %w", err)
+			return a.gssFailed("GSS unwrap", err)
 		}
 		return a.ProvideGSSUnwrapped(msg)
 	default:
 		token, err := g.Wrap(data)
 		if err != nil {
-			return fmt.Errorf("mongoauth: GSS wrap: %w", err)
+			return a.gssFailed("GSS wrap", err)
 		}
 		return a.ProvideGSSWrapped(token)
 	}

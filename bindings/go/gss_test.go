@@ -133,6 +133,15 @@ func TestGSSInitiatorErrorPropagates(t *testing.T) {
 	if !errors.As(err, &se) || se.Minor != want.Minor {
 		t.Fatalf("got %v", err)
 	}
+	// the login recorded it: the library's error carries the codes
+	var e *Error
+	if !errors.As(err, &e) || e.Status != StatusGSSFailure || e.GSSMajor != 0xd0000 || e.GSSMinor != want.Minor ||
+		!strings.Contains(e.Message, "no credentials") || !errors.Is(err, ErrGSS) {
+		t.Fatalf("got %v", err)
+	}
+	if next, _ := a.Next(); next != NextDone || a.Authenticated() {
+		t.Fatalf("login not over: %v", next)
+	}
 }
 
 func TestGSSAcceptorFailureIsCode18(t *testing.T) {

@@ -135,6 +135,12 @@ impl Fail {
     /// The GSS major and minor status of a GSS-API library failure, if
     /// this is one.
     pub(crate) fn gss_codes(&self) -> Option<(u32, u32)> {
+        use mongoauth_status::{MONGOAUTH_STATUS_GSS_FAILURE, MONGOAUTH_STATUS_GSS_NO_CONTEXT};
+        // Only a GSS status has codes (and only then is the error looked
+        // into: other errors are not read past their status).
+        if !matches!(self.status, MONGOAUTH_STATUS_GSS_FAILURE | MONGOAUTH_STATUS_GSS_NO_CONTEXT) {
+            return None;
+        }
         #[cfg(feature = "gssapi-system")]
         use mongoauth::mech::gssapi::GssError;
         match &self.detail {

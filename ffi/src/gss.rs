@@ -356,25 +356,25 @@ fn result(
         }
         SMALL => Err(broken(name)),
         NO_CONTEXT => Err(GssError::NoContext),
-        _ => {
-            let n = failure.text_len.min(MONGOAUTH_GSS_STATUS_TEXT_BYTES);
-            // SAFETY: `text` is an array of `c_char` (one byte each) of
-            // at least `n` bytes.
-            let bytes = unsafe { core::slice::from_raw_parts(failure.text.as_ptr().cast(), n) };
-            let text = match core::str::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => bytes
-                    .get(..e.valid_up_to())
-                    .and_then(|b| core::str::from_utf8(b).ok())
-                    .unwrap_or_default(),
-            };
-            Err(GssError::Library {
-                major: failure.major,
-                minor: failure.minor,
-                text: BoundedText::new(text),
-            })
-        }
+        _ => Err(failure_error(failure)),
     }
+}
+
+/// A caller's `mongoauth_gss_failure` as the core's error (text cut at the
+/// first invalid UTF-8 byte).
+pub(crate) fn failure_error(failure: &mongoauth_gss_failure) -> GssError {
+    let n = failure.text_len.min(MONGOAUTH_GSS_STATUS_TEXT_BYTES);
+    // SAFETY: `text` is an array of `c_char` (one byte each) of at least
+    // `n` bytes.
+    let bytes = unsafe { core::slice::from_raw_parts(failure.text.as_ptr().cast::<u8>(), n) };
+    let text = match core::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => bytes
+            .get(..e.valid_up_to())
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .unwrap_or_default(),
+    };
+    GssError::Library { major: failure.major, minor: failure.minor, text: BoundedText::new(text) }
 }
 
 /// Call a transform callback (wrap/unwrap).

@@ -13,7 +13,7 @@ use crate::error::{Fail, mongoauth_error};
 use crate::gss::{
     CallbackAcceptor, CallbackInitiator, KIND_INIT, KIND_UNWRAP, KIND_WRAP,
     MONGOAUTH_GSS_MAX_PRINCIPAL_BYTES, MONGOAUTH_GSS_MAX_TOKEN_BYTES, SessionAcceptor,
-    mongoauth_gss_callbacks, mongoauth_gss_request,
+    mongoauth_gss_callbacks, mongoauth_gss_failure, mongoauth_gss_request,
 };
 use crate::object;
 use crate::panic::boundary;
@@ -139,6 +139,42 @@ pub unsafe extern "C" fn mongoauth_authenticator_provide_gss_wrapped(
         let mut auth = a.auth_mut()?;
         let r = auth.provide_gss_wrapped(token).map(|_| ());
         provided(&auth, r)
+    })
+}
+
+/// Report that your GSS-API library failed on the pending GSS need (when
+/// answering step by step): the login is over, like a callback's
+/// `MONGOAUTH_GSS_FAILED` under `_provide_gss_with`. Returns
+/// `GSS_FAILURE` with `err` filled (`gss_major`, `gss_minor`, the text in
+/// the message; a major of `GSS_S_NO_CONTEXT` is `GSS_NO_CONTEXT`), or
+/// `UNEXPECTED_STEP` when no GSS operation is pending.
+///
+/// # Safety
+/// `auth` points to an authenticator object; `failure` is readable; `err`
+/// is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mongoauth_authenticator_fail_gss(
+    auth: *mut mongoauth_authenticator,
+    failure: *const mongoauth_gss_failure,
+    err: *mut mongoauth_error,
+) -> mongoauth_status {
+    boundary(err, || {
+        // SAFETY: caller contract, for each argument below.
+        let a = unsafe { object::get_mut::<AuthState>(auth) }?;
+        // SAFETY: as above.
+        let failure = unsafe { ptr::input(failure, "failure") }?;
+        let mut auth = a.auth_mut()?;
+        if !matches!(
+            auth.step(),
+            Step::Need(Need::GssInit { .. } | Need::GssUnwrap { .. } | Need::GssWrap { .. })
+        ) {
+            return Err(Fail::new(
+                MONGOAUTH_STATUS_UNEXPECTED_STEP,
+                "no GSS operation is pending (see mongoauth_authenticator_next)",
+            ));
+        }
+        let e = auth.fail_gss_error(&crate::gss::failure_error(failure));
+        provided(&auth, Err(e))
     })
 }
 

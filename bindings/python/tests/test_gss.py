@@ -118,6 +118,9 @@ def test_initiator_failure_propagates_with_codes():
         run(auth, session, ToyInitiator(fail_with=GssFailure("no ticket", major=0xD0000, minor=0x96C73A9C)))
     assert e.value.major == 0xD0000 and e.value.minor == 0x96C73A9C
     assert isinstance(e.value, ex.GssError)
+    # the login recorded it: its message has the context and the text
+    assert "no ticket" in e.value.message and "GSSAPI" in e.value.message
+    assert auth.next() == "done" and not auth.authenticated
 
 
 def test_acceptor_failure_is_code_18():

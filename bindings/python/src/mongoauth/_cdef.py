@@ -282,6 +282,7 @@ mongoauth_status mongoauth_authenticator_gss_request(struct mongoauth_authentica
 mongoauth_status mongoauth_authenticator_provide_gss_step(struct mongoauth_authenticator *auth, const uint8_t *token, size_t token_len, bool complete, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_provide_gss_unwrapped(struct mongoauth_authenticator *auth, const uint8_t *message, size_t message_len, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_provide_gss_wrapped(struct mongoauth_authenticator *auth, const uint8_t *token, size_t token_len, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_fail_gss(struct mongoauth_authenticator *auth, const struct mongoauth_gss_failure *failure, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_provide_gss_with(struct mongoauth_authenticator *auth, const struct mongoauth_gss_callbacks *callbacks, uint8_t *scratch, size_t scratch_len, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_provide_gss_system(struct mongoauth_authenticator *auth, struct mongoauth_error *err);
 mongoauth_status mongoauth_server_session_add_external_user(struct mongoauth_server_session *session, const uint8_t *user, size_t user_len, struct mongoauth_error *err);

@@ -432,24 +432,49 @@ class Authenticator:
         err = _err()
         ensure(lib.mongoauth_authenticator_provide_gss_system(self._a, err), err)
 
+    def fail_gss(self, failure) -> None:
+        """Report that the GSS library failed on the pending GSS need: the
+        login is over; raises the library's `GssFailure` (its `.major`,
+        `.minor` and text from `failure`, a `mongoauth.gss.GssFailure`)."""
+        from .gss import fill_failure
+
+        f = ffi.new("mongoauth_gss_failure *")
+        fill_failure(f, failure)
+        err = _err()
+        ensure(lib.mongoauth_authenticator_fail_gss(self._a, f, err), err)
+
     def provide_gss(self, gss) -> None:
         """Answer the pending GSS need with `gss`: an initiator object
         (`step`, `unwrap`, `wrap`; see `mongoauth.gss.GssInitiator`) or
-        "system". Its exceptions propagate (the login stays where it was)."""
+        "system". A `GssFailure` it raises ends the login (`fail_gss`) and
+        is raised again with the login's context; other exceptions
+        propagate and leave the login where it was."""
         if gss == "system":
             self.provide_gss_system()
             return
-        from .gss import GssInit
+        from .gss import GssFailure, GssInit
 
         request = self.gss_request()
         kind = self.next()
+        try:
+            if isinstance(request, GssInit):
+                token, complete = gss.step(request)
+            elif kind == "need_gss_unwrap":
+                out = gss.unwrap(request)
+            else:
+                out = gss.wrap(request)
+        except GssFailure as e:
+            try:
+                self.fail_gss(e)
+            except GssFailure as recorded:
+                raise recorded from e
+            raise
         if isinstance(request, GssInit):
-            token, complete = gss.step(request)
             self.provide_gss_step(bytes(token), bool(complete))
         elif kind == "need_gss_unwrap":
-            self.provide_gss_unwrapped(bytes(gss.unwrap(request)))
+            self.provide_gss_unwrapped(bytes(out))
         else:
-            self.provide_gss_wrapped(bytes(gss.wrap(request)))
+            self.provide_gss_wrapped(bytes(out))
 
     def login(self, sock: socket.socket, gss=None) -> None:
         """Run the whole login over a connected blocking socket (OP_MSG

@@ -140,10 +140,8 @@ def request_of(r) -> GssInit | bytes:
     return GssInit(target, _text(r.principal, r.principal_len), _text(r.password, r.password_len), data)
 
 
-def _fail(failure, exc: BaseException) -> int:
+def fill_failure(failure, exc: BaseException) -> None:
     """Fill a `mongoauth_gss_failure` from a Python exception."""
-    if isinstance(exc, GssNoContext):
-        return _GSS_NO_CONTEXT
     if isinstance(exc, GssFailure):
         major, minor, text = exc.major or GSS_S_FAILURE, exc.minor, exc.message
     else:
@@ -154,6 +152,13 @@ def _fail(failure, exc: BaseException) -> int:
     b = b.decode("utf-8", "ignore").encode("utf-8")
     ffi.memmove(failure.text, b, len(b))
     failure.text_len = len(b)
+
+
+def _fail(failure, exc: BaseException) -> int:
+    """A callback's answer to a Python exception."""
+    if isinstance(exc, GssNoContext):
+        return _GSS_NO_CONTEXT
+    fill_failure(failure, exc)
     return _GSS_FAILED
 
 
