@@ -32,10 +32,15 @@
  *   unmapped or reused, as after free()), using one object from two
  *   threads at once, and _init_static over a live object (its state is
  *   wiped and lost, not released).
- * - Moving: a scram client, scram server, key cache or uri object may be
- *   moved (memcpy, realloc of caller memory) between calls. The
- *   authenticator and the server session hold pointers into themselves
- *   once started: do not move them until they are cleared.
+ * - Moving: every object may be moved (memcpy, realloc of caller memory)
+ *   between calls; none holds a pointer into itself. Pointers a call hands
+ *   out into an object (mongoauth_gss_request's) are valid until the next
+ *   call on it, and not after a move. A key cache used by authenticators,
+ *   and the user_data of GSS callbacks a session keeps, must stay in place.
+ * - GSSAPI: the library runs the SASL conversation; the GSS-API calls are
+ *   yours (mongoauth_gss_callbacks, or step by step after
+ *   MONGOAUTH_NEXT_NEED_GSS_*), or the system library's when built with
+ *   the cargo feature gssapi-system (mongoauth_gss_system_available()).
  * - Length arguments with a documented limit (MONGOAUTH_MAX_*_BYTES) are
  *   checked against it before any byte behind the pointer is read: a
  *   longer one is MONGOAUTH_STATUS_CAPACITY.

@@ -258,7 +258,10 @@ gss_ticket() {
     echo userpw | kinit user@MONGOAUTH.TEST >/dev/null || return 1
     gss_run 0 "$GSS_OK" "$out/gss" &&
         gss_run 0 "$GSS_OK" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/gss-asan" &&
-        gss_run 0 "$GSS_OK" $GSS_VG "$out/gss"
+        gss_run 0 "$GSS_OK" $GSS_VG "$out/gss" &&
+        gss_run 0 "$GSS_OK" "$out/gss" --step-by-step &&
+        gss_run 0 "$GSS_OK" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$out/gss-asan" --step-by-step &&
+        gss_run 0 "$GSS_OK" $GSS_VG "$out/gss" --step-by-step
 }
 step gss-kinit-ticket gss_env gss_ticket
 gss_keytab() {
@@ -292,6 +295,11 @@ gss_refusals() {
     # a principal the server does not know: code 18
     gss_run 2 'AUTHENTICATION_FAILED.*' "$out/gss" --no-user || return 1
     gss_run 2 'AUTHENTICATION_FAILED' env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$out/gss-asan" --no-user || return 1
+    # step by step: the caller's failure reported with mongoauth_authenticator_fail_gss
+    gss_run 3 'GSS major 0x000d0000 minor 0x96c73a07' "$out/gss" --step-by-step \
+        "mongodb://user%40MONGOAUTH.TEST@localhost/?authMechanism=GSSAPI&authMechanismProperties=SERVICE_NAME:other" || return 1
+    gss_run 3 'GSS major 0x000d0000 minor 0x96c73a07' env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$out/gss-asan" --step-by-step \
+        "mongodb://user%40MONGOAUTH.TEST@localhost/?authMechanism=GSSAPI&authMechanismProperties=SERVICE_NAME:other" || return 1
     # no ticket and no client keytab
     kdestroy -q 2>/dev/null
     gss_run 3 'MONGOAUTH_STATUS_GSS_FAILURE' "$out/gss"
