@@ -320,9 +320,11 @@
 #define MONGOAUTH_SESSION_SECRET_BYTES 32
 
 /**
- * An output buffer this large always holds a reply (body or frame).
+ * An output buffer this large always holds a reply (body or frame),
+ * including a GSSAPI reply carrying the largest acceptor token
+ * (`MONGOAUTH_GSS_MAX_TOKEN_BYTES`, base64 in a string payload).
  */
-#define MONGOAUTH_SESSION_REPLY_BYTES 2048
+#define MONGOAUTH_SESSION_REPLY_BYTES 24576
 
 /**
  * Longest connection string a `mongoauth_uri` holds, in bytes: 64 KiB,

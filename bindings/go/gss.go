@@ -94,8 +94,8 @@ func (e *GSSStatusError) Error() string {
 	return fmt.Sprintf("GSS-API error (major %#x, minor %#x): %s", e.Major, e.Minor, e.Text)
 }
 
-// errGSSNoContext is what a GSSAcceptor may return (errors.Is) for a wrap,
-// unwrap or source name without an established context.
+// ErrGSSNoContextAcceptor is what a GSSAcceptor returns (or wraps) for a
+// wrap, unwrap or source name without an established context.
 var ErrGSSNoContextAcceptor = errors.New("mongoauth: no established GSS-API context")
 
 // GSSSystemAvailable reports whether the library has the built-in system
@@ -239,7 +239,7 @@ func (a *Authenticator) ProvideGSS(g GSSInitiator) error {
 	}
 }
 
-// AddExternalUser lets a GSSAPI login as principal (a $external user)
+// addExternalUser lets a GSSAPI login as principal (a $external user)
 // succeed. Only before the session is started: see NewGSSServerSession.
 func (s *ServerSession) addExternalUser(principal string) error {
 	defer runtime.KeepAlive(s)

@@ -248,7 +248,7 @@ func (s *ServerSession) Handle(body []byte) ([]byte, error) {
 	defer C.free(ce)
 	return readOut(func(out *C.uint8_t, capacity C.size_t, written *C.size_t, e *C.mongoauth_error) C.mongoauth_status {
 		return C.mongoauth_server_session_handle(s.p, (*C.uint8_t)(cb), C.size_t(len(body)), (*C.uint8_t)(ce), 24, out, capacity, written, e)
-	}, 2048)
+	}, int(C.mongoauth_session_reply_bytes())) // never too small: a retry would handle the request twice
 }
 
 // Close wipes and frees the session; safe to call twice.

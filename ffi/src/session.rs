@@ -30,8 +30,14 @@ pub const MONGOAUTH_SESSION_ENTROPY_BYTES: usize = 24;
 pub const MONGOAUTH_SESSION_SALT_BYTES: usize = 28;
 /// Bytes of the decoy secret `mongoauth_server_session_start` takes.
 pub const MONGOAUTH_SESSION_SECRET_BYTES: usize = 32;
-/// An output buffer this large always holds a reply (body or frame).
-pub const MONGOAUTH_SESSION_REPLY_BYTES: usize = 2048;
+/// An output buffer this large always holds a reply (body or frame),
+/// including a GSSAPI reply carrying the largest acceptor token
+/// (`MONGOAUTH_GSS_MAX_TOKEN_BYTES`, base64 in a string payload).
+pub const MONGOAUTH_SESSION_REPLY_BYTES: usize = 24576;
+
+const _: () = assert!(
+    MONGOAUTH_SESSION_REPLY_BYTES >= 4 * mongoauth::mech::gssapi::MAX_TOKEN_LEN.div_ceil(3) + 512
+);
 
 const _: () = assert!(MONGOAUTH_SESSION_ENTROPY_BYTES == SESSION_ENTROPY_LEN);
 const _: () = assert!(MONGOAUTH_SESSION_SALT_BYTES == mongoauth::server::SALT_SEED_LEN);

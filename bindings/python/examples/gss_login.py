@@ -33,8 +33,14 @@ PRINCIPAL = "user@MONGOAUTH.TEST"
 
 
 def _failure(e: gssapi.exceptions.GSSError) -> GssFailure:
-    """python-gssapi's error as mongoauth's: major, minor and the text."""
-    return GssFailure(e.gen_message(), major=e.maj_code, minor=e.min_code)
+    """python-gssapi's error as mongoauth's: major, minor and the text
+    (the mechanism's first: it says what happened)."""
+    try:
+        parts = (e.get_all_statuses(e.min_code, False) if e.min_code else []) + e.get_all_statuses(e.maj_code, True)
+        text = "; ".join(p.decode() if isinstance(p, bytes) else str(p) for p in parts)
+    except Exception:  # noqa: BLE001 - the text is best effort
+        text = e.gen_message()
+    return GssFailure(text, major=e.maj_code, minor=e.min_code)
 
 
 class Initiator:
