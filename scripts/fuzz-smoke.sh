@@ -51,7 +51,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 artifacts=$root/target/fuzz-artifacts
 mkdir -p "$artifacts"
-parsers=" scram_client_first scram_server_first scram_server_final scram_client_final saslprep uri bson op_msg "
+parsers=" scram_client_first scram_server_first scram_server_final scram_client_final saslprep uri bson op_msg gssapi "
 for target in $(cargo +nightly fuzz list); do
     mkdir -p "$scratch/$target"
     lens=()

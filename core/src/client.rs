@@ -29,6 +29,12 @@
 //!   `user` only when given), MONGODB-AWS (SigV4, [`Need::Time`] and
 //!   [`Need::AwsCredentials`]) and MONGODB-OIDC (one step, or two with the
 //!   server's IdpInfo; [`Need::OidcToken`]).
+//! - with the `gssapi` feature, GSSAPI (Kerberos, RFC 4752) on `$external`:
+//!   the GSS calls are asked for as [`Need::GssInit`], [`Need::GssUnwrap`]
+//!   and [`Need::GssWrap`] (or answered at once by
+//!   `Authenticator::provide_gss_with` and a
+//!   [`crate::mech::gssapi::GssInitiator`]); the target comes
+//!   from `Authenticator::with_gssapi`; see [`crate::mech::gssapi`];
 //! - with the `mongodb-cr` feature, MONGODB-CR (`getnonce`, then
 //!   `authenticate {user, nonce, key}`), explicit or, when no mechanism is
 //!   configured, for servers reporting `maxWireVersion < 3` only (the 3.x
@@ -280,7 +286,7 @@ pub enum Need<'a> {
     },
     /// GSSAPI (feature `gssapi`): one `gss_init_sec_context` step toward
     /// `target` as `identity` on the server's last token `input` (empty the
-    /// first time): [`Authenticator::provide_gss_step`] with the output
+    /// first time): `Authenticator::provide_gss_step` with the output
     /// token (empty if none) and whether the context is now established.
     GssInit {
         /// The service principal's parts.
@@ -291,13 +297,13 @@ pub enum Need<'a> {
         input: &'a [u8],
     },
     /// GSSAPI: `gss_unwrap` the server's security-layer token:
-    /// [`Authenticator::provide_gss_unwrapped`] with the message.
+    /// `Authenticator::provide_gss_unwrapped` with the message.
     GssUnwrap {
         /// The server's wrapped token.
         token: &'a [u8],
     },
     /// GSSAPI: `gss_wrap` (integrity only) our security-layer answer:
-    /// [`Authenticator::provide_gss_wrapped`] with the token.
+    /// `Authenticator::provide_gss_wrapped` with the token.
     GssWrap {
         /// The message to wrap (`01 00 00 00` and the principal).
         message: &'a [u8],

@@ -10,6 +10,9 @@
 //! With the `mongodb-cr` feature and [`ServerSession::with_mongodb_cr`], it
 //! also answers the legacy MONGODB-CR (`getnonce`, `authenticate`); with
 //! [`ServerSession::with_max_wire_version`] it plays an older server.
+//! With the `gssapi` feature and `ServerSession::with_gssapi` it answers
+//! GSSAPI (Kerberos) through a caller's [`GssAcceptor`], for principals the
+//! store admits as `$external` users.
 //! It is what the demo's in-process server and the interop tests with real
 //! drivers (pymongo, the C and Go drivers) run. Sans-I/O and allocation-free.
 //!
@@ -649,7 +652,7 @@ struct Sasl {
 /// drop; a conversation's StoredKey and ServerKey are wiped as soon as the
 /// client-final-message has been handled.
 ///
-/// **GSSAPI** (feature `gssapi`, [`ServerSession::with_gssapi`]): `G` is the
+/// **GSSAPI** (feature `gssapi`, `ServerSession::with_gssapi`): `G` is the
 /// connection's GSS acceptor ([`NoGss`] by default, which refuses every
 /// GSSAPI login with code 18). saslStart/saslContinue for `GSSAPI` on
 /// `$external` drive it: context tokens until it is established, then the

@@ -32,6 +32,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("authenticator", fz::authenticator),
     ("session", fz::session),
     ("mongodb_cr", fz::mongodb_cr),
+    ("gssapi", fz::gssapi),
 ];
 
 fn corpus_dir() -> PathBuf {
@@ -272,6 +273,83 @@ fn mongodb_cr_seeds() {
     }
 }
 
+/// The `gssapi` target's seeds: the two security-layer messages, a
+/// server's replies for a whole client login, and a client's commands for a
+/// whole server login (BinData and pymongo's base64 strings), with a wrong
+/// identity and a hostile offer.
+fn gssapi_seeds() {
+    use base64ct::{Base64, Encoding};
+    let principal = fz::FUZZ_PRINCIPAL;
+    let reply = |done: bool, payload: &[u8]| {
+        body(&SaslReply { conversation_id: wire::ConversationId::Int32(1), done, payload })
+    };
+    let answer = |authz: &str| [&b"W\x01\0\0\0"[..], authz.as_bytes()].concat();
+    let init = [&b"INIT "[..], principal.as_bytes()].concat();
+    let cmd = |start: bool, payload: &[u8], as_string: bool| {
+        doc(|w| {
+            if start {
+                w.int32("saslStart", 1).string("mechanism", "GSSAPI");
+            } else {
+                w.int32("saslContinue", 1).int32("conversationId", 1);
+            }
+            if as_string {
+                w.string("payload", &Base64::encode_string(payload));
+            } else {
+                w.binary("payload", 0, payload);
+            }
+            w.string("$db", "$external");
+        })
+    };
+    let server_login = |authz: &str, s: bool| {
+        [cmd(true, &init, s), cmd(false, b"", s), cmd(false, &answer(authz), s)].concat()
+    };
+    for (name, data) in [
+        ("offer", b"\x01\0\0\0".to_vec()),
+        ("answer", [&b"\x01\0\0\0"[..], principal.as_bytes()].concat()),
+        (
+            "client-login",
+            [reply(false, b"ACCEPT"), reply(false, b"W\x01\0\0\0"), reply(true, b"")].concat(),
+        ),
+        (
+            "client-integrity-only",
+            [reply(false, b"ACCEPT"), reply(false, b"W\x02\xff\xff\xff"), reply(true, b"")]
+                .concat(),
+        ),
+        ("client-done-early", reply(true, b"ACCEPT")),
+        ("server-login", server_login(principal, false)),
+        ("server-login-strings", server_login(principal, true)),
+        ("server-wrong-authz", server_login("other@FUZZ.TEST", false)),
+    ] {
+        write_seed("gssapi", name, &data);
+    }
+}
+
+#[test]
+#[ignore = "writes fuzz/corpus/gssapi; run by hand after changing that target"]
+fn generate_gssapi_seed_corpus() {
+    gssapi_seeds();
+}
+
+/// Positive control for the `gssapi` target: its login seeds do log the
+/// client and the server in (so the login invariants are reached), the
+/// hostile ones do not.
+#[test]
+fn gssapi_target_sees_a_real_login() {
+    for (seed, client, server) in [
+        ("client-login", true, false),
+        ("client-integrity-only", false, false),
+        ("client-done-early", false, false),
+        ("server-login", false, true),
+        ("server-login-strings", false, true),
+        ("server-wrong-authz", false, false),
+    ] {
+        let data = fs::read(corpus_dir().join("gssapi").join(seed)).expect("seed");
+        assert_eq!(fz::gssapi_client(&data), Ok(client), "{seed}: client");
+        assert_eq!(fz::gssapi_server(&data), Ok(server), "{seed}: server");
+        fz::gssapi(&data).expect("the target holds on its seed");
+    }
+}
+
 #[test]
 #[ignore = "writes fuzz/corpus/mongodb_cr; run by hand after changing that target"]
 fn generate_mongodb_cr_seed_corpus() {
@@ -282,6 +360,7 @@ fn generate_mongodb_cr_seed_corpus() {
 #[ignore = "writes fuzz/corpus; run by hand after changing a target"]
 fn generate_seed_corpus() {
     mongodb_cr_seeds();
+    gssapi_seeds();
     // SCRAM messages: RFC 5802 (SHA-1) and RFC 7677 (SHA-256), and variants.
     let nonce = Nonce::from_random(&fz::AUTH_ENTROPY[..24]).expect("nonce");
     let ours = Client::<Sha256>::start(fz::FUZZ_USER, "x", &nonce, &ClientConfig::default())

@@ -375,7 +375,12 @@ impl GssConfig {
     ) -> Result<Self, crate::Error> {
         let mut b = [[0u8; MAX_TARGET_LEN]; 3];
         let [sb, hb, rb] = &mut b;
-        let too_long = |_| crate::Error::Capacity { what: "GSSAPI target", limit: MAX_TARGET_LEN };
+        let too_long = |e: crate::uri::UriError| match e.kind {
+            crate::uri::UriErrorKind::BufferTooSmall(_) => {
+                crate::Error::Capacity { what: "GSSAPI target", limit: MAX_TARGET_LEN }
+            }
+            _ => crate::Error::Uri(e),
+        };
         let service = props.service_name.decode(sb).map_err(too_long)?;
         let host = match props.service_host {
             Some(h) => h.decode(hb).map_err(too_long)?,

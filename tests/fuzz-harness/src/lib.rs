@@ -31,6 +31,10 @@ use mongoauth::codec::wire::{
     SaslStart, WriteBody,
 };
 use mongoauth::crypto::SecretKey;
+use mongoauth::mech::gssapi::{
+    self, ClientLayerReply, GssAcceptor, GssConfig, GssError, GssIdentity, GssInitiator, GssStep,
+    GssTarget, SecurityLayer,
+};
 use mongoauth::mech::scram::{
     AnyStoredCredentials, ClientConfig, Error, MAX_MESSAGE_LEN, MIN_ITERATIONS, Nonce,
     ScramMessage, Server, Sha256, StoredCredentials, parse_client_final, parse_client_first,
@@ -957,6 +961,227 @@ pub fn session(data: &[u8]) -> Outcome {
         ensure(server.authenticated_user().is_none(), "a client logged in without the password")?;
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// GSSAPI (RFC 4752)
+// ---------------------------------------------------------------------------
+
+/// The `$external` principal the GSSAPI targets know.
+pub const FUZZ_PRINCIPAL: &str = "fuzz@FUZZ.TEST";
+
+#[allow(clippy::result_large_err)] // GssError keeps its text inline.
+fn gss_put(out: &mut [u8], parts: &[&[u8]]) -> Result<usize, GssError> {
+    let n: usize = parts.iter().map(|p| p.len()).sum();
+    let dst = out
+        .get_mut(..n)
+        .ok_or(GssError::BufferTooSmall(mongoauth::BufferTooSmall { required: n }))?;
+    let mut at = 0;
+    for p in parts {
+        if let Some(d) = dst.get_mut(at..at + p.len()) {
+            d.copy_from_slice(p);
+        }
+        at += p.len();
+    }
+    Ok(n)
+}
+
+/// The GSSAPI targets' toy library, both sides: context tokens `INIT
+/// <principal>` and `ACCEPT`, wrap = a `W` prefix. It records what an
+/// invariant needs: whether the client's context completed and whether it
+/// wrapped a well-formed security-layer answer; the principal the acceptor
+/// authenticated and whether it unwrapped an answer naming it.
+#[derive(Default)]
+pub struct ToyGss {
+    complete: bool,
+    wrapped_answer: bool,
+    source: Option<heapless::String<{ gssapi::MAX_PRINCIPAL_LEN }>>,
+    answer_names_source: bool,
+}
+
+impl GssInitiator for ToyGss {
+    fn step(
+        &mut self,
+        _target: &GssTarget<'_>,
+        identity: &GssIdentity<'_>,
+        input: &[u8],
+        out: &mut [u8],
+    ) -> Result<GssStep, GssError> {
+        if input.is_empty() {
+            let who = identity.principal.unwrap_or("").as_bytes();
+            return Ok(GssStep { written: gss_put(out, &[b"INIT ", who])?, complete: false });
+        }
+        self.complete = input == b"ACCEPT";
+        Ok(GssStep { written: 0, complete: self.complete })
+    }
+    fn unwrap(&mut self, token: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
+        gss_put(out, &[token.strip_prefix(b"W").ok_or(GssError::NoContext)?])
+    }
+    fn wrap(&mut self, message: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
+        self.wrapped_answer = ClientLayerReply::parse_no_layer(message)
+            .is_ok_and(|r| r.authz == FUZZ_PRINCIPAL && r.max_size == 0);
+        gss_put(out, &[b"W", message])
+    }
+}
+
+impl GssAcceptor for ToyGss {
+    fn step(&mut self, input: &[u8], out: &mut [u8]) -> Result<GssStep, GssError> {
+        let who = input.strip_prefix(b"INIT ").ok_or(GssError::NoContext)?;
+        let who = core::str::from_utf8(who).map_err(|_| GssError::NoContext)?;
+        self.source = Some(heapless::String::try_from(who).map_err(|_| GssError::NoContext)?);
+        self.answer_names_source = false;
+        Ok(GssStep { written: gss_put(out, &[b"ACCEPT"])?, complete: true })
+    }
+    fn wrap(&mut self, message: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
+        self.source.as_ref().ok_or(GssError::NoContext)?;
+        gss_put(out, &[b"W", message])
+    }
+    fn unwrap(&mut self, token: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
+        let source = self.source.as_ref().ok_or(GssError::NoContext)?;
+        let m = token.strip_prefix(b"W").ok_or(GssError::NoContext)?;
+        self.answer_names_source =
+            ClientLayerReply::parse_no_layer(m).is_ok_and(|r| r.authz == source.as_str());
+        gss_put(out, &[m])
+    }
+    fn source_name(&mut self, out: &mut [u8]) -> Result<usize, GssError> {
+        let source = self.source.as_ref().ok_or(GssError::NoContext)?;
+        gss_put(out, &[source.as_bytes()])
+    }
+    fn reset(&mut self) {
+        // `answer_names_source` stays: the check runs after the session
+        // resets its context on success; a new context clears it.
+        self.source = None;
+    }
+}
+
+/// A store with [`FUZZ_PRINCIPAL`] as its only `$external` user.
+struct FuzzExternal;
+
+impl UserStore for FuzzExternal {
+    fn scram_credentials(&self, _: &str, _: &str, _: Mechanism) -> Option<AnyStoredCredentials> {
+        None
+    }
+    fn is_external_user(&self, principal: &str) -> bool {
+        principal == FUZZ_PRINCIPAL
+    }
+}
+
+/// GSSAPI: the security-layer parsers on the whole input (the server's
+/// message parses only at exactly 4 bytes and round-trips; the client's
+/// answer round-trips through [`ClientLayerReply::write`], a buffer one byte
+/// short is refused); the SASL payload reader on each chunk taken as a
+/// command body (a base64 string decodes within its bound). Then a GSSAPI
+/// client (toy library) takes the chunks as replies: every command is valid
+/// BSON, a failed login sends nothing more, and it reports a login only once
+/// its context completed and it wrapped the no-layer answer naming its
+/// principal. And a server with the toy acceptor takes them as commands:
+/// every reply is valid BSON, and whoever logs in is [`FUZZ_PRINCIPAL`] on
+/// `$external`, after an answer whose identity is the context's source.
+pub fn gssapi(data: &[u8]) -> Outcome {
+    match SecurityLayer::parse(data) {
+        Ok(l) => ensure(l.to_bytes()[..] == *data, "a security-layer offer does not round-trip")?,
+        Err(_) => ensure(data.len() != gssapi::SECURITY_LAYER_LEN, "a 4-byte offer is refused")?,
+    }
+    if let Ok(r) = ClientLayerReply::parse(data) {
+        ensure(r.len() == data.len(), "an answer's length is not the input's")?;
+        ensure(r.authz.len() <= gssapi::MAX_PRINCIPAL_LEN, "an identity over the limit")?;
+        let mut out = vec![0u8; data.len()];
+        let n = r.write(&mut out).map_err(|_| "an answer does not write back")?;
+        ensure(out.get(..n) == Some(data), "an answer does not round-trip")?;
+        if let Some(short) = out.get_mut(..data.len().saturating_sub(1)) {
+            ensure(r.write(short).is_err(), "an answer wrote into a buffer one byte short")?;
+        }
+        if ClientLayerReply::parse_no_layer(data).is_ok() {
+            ensure(r.layer == gssapi::LAYER_NONE, "a layer other than none was accepted")?;
+        }
+    }
+    let mut scratch = vec![0u8; data.len() + gssapi::MAX_TOKEN_LEN];
+    for chunk in chunks(data) {
+        if let Ok(doc) = Document::parse(chunk)
+            && let Ok(p) = wire::AnyPayload::read(&doc)
+            && let Ok(bytes) = p.bytes(&mut scratch)
+            && let wire::AnyPayload::Base64(s) = p
+        {
+            ensure(bytes.len() <= s.len() / 4 * 3, "a base64 payload decoded too long")?;
+        }
+    }
+    gssapi_client(data)?;
+    gssapi_server(data).map(|_| ())
+}
+
+/// The client half of [`gssapi`]; says whether the login succeeded (for
+/// the positive control).
+///
+/// # Errors
+/// The invariant that broke.
+pub fn gssapi_client(data: &[u8]) -> Result<bool, &'static str> {
+    let target = GssConfig::new("localhost").map_err(|_| "the fixed target is refused")?;
+    let cred =
+        AuthCredential::new(Some(Mechanism::Gssapi), Some(FUZZ_PRINCIPAL), None, "$external")
+            .map_err(|_| "the fixed credential is refused")?;
+    let mut auth = Authenticator::new(cred, AuthConfig::default(), &AUTH_ENTROPY)
+        .map_err(|_| "the fixed credential is refused")?
+        .with_gssapi(&target);
+    let mut toy = ToyGss::default();
+    let mut buf = vec![0u8; command_room(data.len()) + gssapi::MAX_TOKEN_LEN];
+    let mut scratch = vec![0u8; gssapi::MAX_TOKEN_LEN];
+    let mut hello = [0u8; 256];
+    let n = wire::encode_document(&HelloReply::primary(), &mut hello).map_err(|_| "hello")?;
+    auth.handle_reply(hello.get(..n).ok_or("length")?).map_err(|_| "a plain hello is refused")?;
+    let mut replies = chunks(data);
+    loop {
+        match auth.step() {
+            mongoauth::client::Step::Need(_) => {
+                if auth.provide_gss_with(&mut toy, &mut scratch).is_err() {
+                    ensure(auth.command().is_none(), "a failed authenticator still sends")?;
+                    break;
+                }
+            }
+            mongoauth::client::Step::Send(cmd) => {
+                let n = wire::encode_document(&cmd, &mut buf)
+                    .map_err(|_| "a command does not encode")?;
+                let doc = Document::parse(buf.get(..n).ok_or("length")?)
+                    .map_err(|_| "the authenticator wrote invalid BSON")?;
+                Command::parse(doc).map_err(|_| "the authenticator wrote a command without $db")?;
+                let Some(reply) = replies.next() else { break };
+                if auth.handle_reply(reply).is_err() {
+                    ensure(auth.command().is_none(), "a failed authenticator still sends")?;
+                    break;
+                }
+            }
+            mongoauth::client::Step::Done(_) => break,
+        }
+    }
+    if auth.is_authenticated() {
+        ensure(toy.complete, "logged in before the GSS context completed")?;
+        ensure(toy.wrapped_answer, "logged in without wrapping the no-layer answer")?;
+    }
+    Ok(auth.is_authenticated())
+}
+
+/// The server half of [`gssapi`]; says whether someone logged in (for the
+/// positive control).
+///
+/// # Errors
+/// The invariant that broke.
+pub fn gssapi_server(data: &[u8]) -> Result<bool, &'static str> {
+    let mut server = ServerSession::new(FuzzExternal, [0x3c; 32]).with_gssapi(ToyGss::default());
+    let mut out = vec![0u8; 4096 + 2 * gssapi::MAX_TOKEN_LEN];
+    for body in chunks(data) {
+        let before = server.authenticated_user().is_some();
+        if let Ok(n) = server.handle(body, &SESSION_ENTROPY, &mut out) {
+            Document::parse(out.get(..n).ok_or("reply length past the buffer")?)
+                .map_err(|_| "the session wrote an invalid reply")?;
+        }
+        if !before && let Some(who) = server.authenticated_user() {
+            ensure(who == ("$external", FUZZ_PRINCIPAL), "logged in as someone the store lacks")?;
+            ensure(
+                server.gss_acceptor().answer_names_source,
+                "logged in without an answer naming the context's source",
+            )?;
+        }
+    }
+    Ok(server.authenticated_user().is_some())
 }
 
 #[cfg(test)]
