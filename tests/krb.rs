@@ -261,3 +261,156 @@ impl Realm {
         self.dir.join("user.keytab")
     }
 }
+
+/// The Python of `target/venv-gss`, holding the GSSAPI peers pinned in
+/// `tests/peers/gss-requirements.txt` (pymongo with pykerberos,
+/// python-gssapi; both compile against the system MIT Kerberos). Created on
+/// first use; a failure fails the test loudly.
+pub fn gss_venv_python() -> PathBuf {
+    static READY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    READY
+        .get_or_init(|| {
+            ensure_kerberos();
+            let venv = target_dir().join("venv-gss");
+            let python = venv.join("bin/python");
+            let reqs = root().join("tests/peers/gss-requirements.txt");
+            let wanted = std::fs::read_to_string(&reqs).expect("tests/peers/gss-requirements.txt");
+            let stamp = venv.join(".mongoauth-requirements");
+            if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str())
+                && python.exists()
+            {
+                return python;
+            }
+            // Two test processes may get here at once: one installs, under a lock file.
+            let lock = target_dir().join("venv-gss.lock");
+            let _guard = FileLock::take(&lock);
+            if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str())
+                && python.exists()
+            {
+                return python;
+            }
+            let status = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 -m venv");
+            assert!(status.success(), "python3 -m venv {} failed", venv.display());
+            let status = Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+                .arg(&reqs)
+                .status()
+                .expect("pip install");
+            assert!(
+                status.success(),
+                "pip install -r {} failed: the GSSAPI peers are required",
+                reqs.display()
+            );
+            std::fs::write(&stamp, wanted).expect("write venv stamp");
+            python
+        })
+        .clone()
+}
+
+/// A crude inter-process lock: a directory created atomically, removed on drop.
+struct FileLock(PathBuf);
+
+impl FileLock {
+    fn take(path: &Path) -> FileLock {
+        let start = std::time::Instant::now();
+        loop {
+            match std::fs::create_dir(path) {
+                Ok(()) => return FileLock(path.to_path_buf()),
+                Err(_) if start.elapsed() < std::time::Duration::from_secs(300) => {
+                    std::thread::sleep(std::time::Duration::from_millis(200))
+                }
+                Err(e) => panic!("cannot take {}: {e} (a stale lock? remove it)", path.display()),
+            }
+        }
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// A line-printing child process with a `PORT <n>` first line that serves
+/// until its stdin closes (tests/peers/gss_responder.py,
+/// mongoauth-loopback-server): killed and reaped on drop.
+pub struct PortPeer {
+    child: std::process::Child,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+    stdout: Option<std::io::BufReader<std::process::ChildStdout>>,
+}
+
+impl PortPeer {
+    /// Start `cmd` (stdin and stdout are piped here) and read its port.
+    pub fn start(mut cmd: Command, what: &str) -> PortPeer {
+        use std::io::BufRead;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        let _ = stdout.read_line(&mut line);
+        let Some(port) = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not say its port: {line:?}");
+        };
+        PortPeer { child, port, stdout: Some(stdout) }
+    }
+
+    /// Close its stdin (it stops) and return the rest of its output lines.
+    pub fn finish(mut self) -> Vec<String> {
+        use std::io::Read;
+        drop(self.child.stdin.take());
+        let mut rest = String::new();
+        if let Some(mut out) = self.stdout.take() {
+            let _ = out.read_to_string(&mut rest);
+        }
+        let _ = self.child.wait();
+        rest.lines().map(str::to_string).collect()
+    }
+}
+
+impl Drop for PortPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// tests/peers/gss_responder.py (python-gssapi's acceptor, keytab from
+/// `KRB5_KTNAME`) with these arguments.
+pub fn gss_responder(args: &[&str]) -> PortPeer {
+    let mut cmd = Command::new(gss_venv_python());
+    cmd.arg(root().join("tests/peers/gss_responder.py")).args(args);
+    PortPeer::start(cmd, "tests/peers/gss_responder.py")
+}
+
+/// tests/peers/pymongo_gssapi.py over these URIs: one `OK ...` / `FAIL ...`
+/// line per URI.
+pub fn pymongo_gssapi(uris: &[String]) -> Vec<String> {
+    let out = Command::new(gss_venv_python())
+        .arg(root().join("tests/peers/pymongo_gssapi.py"))
+        .args(uris)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tests/peers/pymongo_gssapi.py");
+    assert!(
+        out.status.success(),
+        "pymongo_gssapi.py failed ({}): {}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<String> =
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), uris.len(), "one line per URI: {lines:?}");
+    lines
+}

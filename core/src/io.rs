@@ -6,14 +6,21 @@
 //!
 //! Blocking: [`authenticate`], [`serve`]. Async (feature `async`):
 //! `authenticate_async`.
+//!
+//! GSSAPI (feature `gssapi`): the loops answer the conversation's GSS needs
+//! with the caller's [`GssInitiator`](crate::mech::gssapi::GssInitiator)
+//! (`authenticate_with_gss`, `authenticate_async_with_gss`); with feature
+//! `gssapi-system` the plain loops and `connect` answer them with the system
+//! library (`mech::gssapi_system::SystemInitiator`) by themselves.
 
 use embedded_io::{Read, ReadExactError, Write};
 
 #[cfg(feature = "std")]
 use crate::client::LoginError;
-use crate::client::{Authenticator, Outcome, Step};
+use crate::client::{Authenticator, Need, Outcome, Step};
 use crate::codec::wire::{self, HEADER_LEN};
 use crate::error::Error;
+use crate::mech::gssapi::GssAcceptor;
 use crate::server::{SESSION_ENTROPY_LEN, ServerSession, UserStore};
 
 #[cfg(feature = "std")]
@@ -185,17 +192,71 @@ enum Next {
     Done(Outcome),
 }
 
-/// Frame the authenticator's next command into `buf`.
+/// Who answers the conversation's GSS needs (GSSAPI logins) in the loops.
+enum Gss<'g> {
+    /// Nobody: a GSS need is the caller's ([`NEEDS_INPUT`]).
+    #[cfg_attr(feature = "gssapi-system", allow(dead_code))]
+    None(core::marker::PhantomData<&'g mut ()>),
+    /// The caller's library and scratch buffer for its output tokens.
+    #[cfg(feature = "gssapi")]
+    Given { initiator: &'g mut dyn crate::mech::gssapi::GssInitiator, scratch: &'g mut [u8] },
+    /// The system library, created at the first GSS need, with a scratch
+    /// buffer of [`MAX_TOKEN_LEN`](crate::mech::gssapi::MAX_TOKEN_LEN).
+    #[cfg(feature = "gssapi-system")]
+    System(Option<(crate::mech::gssapi_system::SystemInitiator, std::vec::Vec<u8>)>),
+}
+
+impl Gss<'_> {
+    /// What the plain loops use: the system library when it is built in.
+    fn default_source() -> Self {
+        #[cfg(feature = "gssapi-system")]
+        return Gss::System(None);
+        #[cfg(not(feature = "gssapi-system"))]
+        Gss::None(core::marker::PhantomData)
+    }
+
+    /// Answer the pending GSS need of `auth`.
+    #[cfg_attr(not(feature = "gssapi"), allow(unused_variables))]
+    fn answer<const P: usize>(&mut self, auth: &mut Authenticator<'_, P>) -> Result<(), Error> {
+        match self {
+            Gss::None(_) => Err(NEEDS_INPUT),
+            #[cfg(feature = "gssapi")]
+            Gss::Given { initiator, scratch } => {
+                auth.provide_gss_with(&mut **initiator, scratch).map(|_| ())
+            }
+            #[cfg(feature = "gssapi-system")]
+            Gss::System(slot) => {
+                let (initiator, scratch) = slot.get_or_insert_with(|| {
+                    (
+                        crate::mech::gssapi_system::SystemInitiator::new(),
+                        std::vec![0u8; crate::mech::gssapi::MAX_TOKEN_LEN],
+                    )
+                });
+                auth.provide_gss_with(initiator, scratch).map(|_| ())
+            }
+        }
+    }
+}
+
+/// Frame the authenticator's next command into `buf`, answering GSS needs
+/// on the way with `gss`.
 fn next_request<const P: usize>(
-    auth: &Authenticator<'_, P>,
+    auth: &mut Authenticator<'_, P>,
     request_id: i32,
     buf: &mut [u8],
+    gss: &mut Gss<'_>,
 ) -> Result<Next, Error> {
-    match auth.step() {
-        Step::Send(cmd) => Ok(Next::Send(wire::encode_message(request_id, 0, &cmd, buf)?)),
-        Step::Done(Outcome::Failed) => Err(LOGIN_OVER),
-        Step::Done(o) => Ok(Next::Done(o)),
-        Step::Need(_) => Err(NEEDS_INPUT),
+    loop {
+        match auth.step() {
+            Step::Send(cmd) => {
+                return Ok(Next::Send(wire::encode_message(request_id, 0, &cmd, buf)?));
+            }
+            Step::Done(Outcome::Failed) => return Err(LOGIN_OVER),
+            Step::Done(o) => return Ok(Next::Done(o)),
+            Step::Need(Need::GssInit { .. } | Need::GssUnwrap { .. } | Need::GssWrap { .. }) => {}
+            Step::Need(_) => return Err(NEEDS_INPUT),
+        }
+        gss.answer(auth)?;
     }
 }
 
@@ -255,9 +316,42 @@ pub fn authenticate_until<T: Read + Write, D: Deadline, const P: usize>(
     buf: &mut [u8],
     deadline: &mut D,
 ) -> Result<Outcome, HandshakeError<T::Error>> {
+    run_blocking(io, auth, buf, deadline, &mut Gss::default_source())
+}
+
+/// As [`authenticate_until`], answering a GSSAPI login's GSS needs with
+/// `initiator` (your GSS-API library: MIT, Heimdal, SSPI, or one on
+/// firmware; feature `gssapi`). `scratch` receives each output token before
+/// the authenticator copies it: [`MAX_TOKEN_LEN`](crate::mech::gssapi::MAX_TOKEN_LEN)
+/// bytes hold any. The authenticator must know the target
+/// ([`Authenticator::with_gssapi`]).
+///
+/// # Errors
+/// As [`authenticate_until`]; a GSS-API failure is
+/// [`HandshakeError::Auth`] with [`Error::Gss`] ([`Authenticator::error`]
+/// and [`Authenticator::gss_status_text`] have the library's text).
+#[cfg(feature = "gssapi")]
+pub fn authenticate_with_gss<T: Read + Write, D: Deadline, const P: usize>(
+    io: &mut T,
+    auth: &mut Authenticator<'_, P>,
+    buf: &mut [u8],
+    deadline: &mut D,
+    initiator: &mut dyn crate::mech::gssapi::GssInitiator,
+    scratch: &mut [u8],
+) -> Result<Outcome, HandshakeError<T::Error>> {
+    run_blocking(io, auth, buf, deadline, &mut Gss::Given { initiator, scratch })
+}
+
+fn run_blocking<T: Read + Write, D: Deadline, const P: usize>(
+    io: &mut T,
+    auth: &mut Authenticator<'_, P>,
+    buf: &mut [u8],
+    deadline: &mut D,
+    gss: &mut Gss<'_>,
+) -> Result<Outcome, HandshakeError<T::Error>> {
     let mut request_id: i32 = 1;
     let r = (|| loop {
-        let n = match next_request(auth, request_id, buf)? {
+        let n = match next_request(auth, request_id, buf, gss)? {
             Next::Send(n) => n,
             Next::Done(o) => return Ok(o),
         };
@@ -306,6 +400,44 @@ pub async fn authenticate_async_until<
     buf: &mut [u8],
     deadline: &mut D,
 ) -> Result<Outcome, HandshakeError<T::Error>> {
+    run_async(io, auth, buf, deadline, &mut Gss::default_source()).await
+}
+
+/// As [`authenticate_async_until`], answering a GSSAPI login's GSS needs
+/// with `initiator` (see [`authenticate_with_gss`]; features `async` and
+/// `gssapi`). The GSS calls themselves are blocking (GSS-API has no async
+/// interface; with Kerberos the first may ask the KDC).
+///
+/// # Errors
+/// As [`authenticate_with_gss`].
+#[cfg(all(feature = "async", feature = "gssapi"))]
+pub async fn authenticate_async_with_gss<
+    T: embedded_io_async::Read + embedded_io_async::Write,
+    D: Deadline,
+    const P: usize,
+>(
+    io: &mut T,
+    auth: &mut Authenticator<'_, P>,
+    buf: &mut [u8],
+    deadline: &mut D,
+    initiator: &mut dyn crate::mech::gssapi::GssInitiator,
+    scratch: &mut [u8],
+) -> Result<Outcome, HandshakeError<T::Error>> {
+    run_async(io, auth, buf, deadline, &mut Gss::Given { initiator, scratch }).await
+}
+
+#[cfg(feature = "async")]
+async fn run_async<
+    T: embedded_io_async::Read + embedded_io_async::Write,
+    D: Deadline,
+    const P: usize,
+>(
+    io: &mut T,
+    auth: &mut Authenticator<'_, P>,
+    buf: &mut [u8],
+    deadline: &mut D,
+    gss: &mut Gss<'_>,
+) -> Result<Outcome, HandshakeError<T::Error>> {
     async fn read_full_async<T: embedded_io_async::Read, D: Deadline>(
         io: &mut T,
         mut buf: &mut [u8],
@@ -326,7 +458,7 @@ pub async fn authenticate_async_until<
     let mut request_id: i32 = 1;
     let r: Result<Outcome, HandshakeError<T::Error>> = async {
         loop {
-            let n = match next_request(auth, request_id, buf)? {
+            let n = match next_request(auth, request_id, buf, gss)? {
                 Next::Send(n) => n,
                 Next::Done(o) => return Ok(o),
             };
@@ -350,14 +482,16 @@ pub async fn authenticate_async_until<
 
 /// Serve one connection until the peer closes it: read each request (OP_MSG,
 /// or a driver's opening OP_QUERY), let the session answer, write the reply.
+/// A session with a GSS acceptor ([`ServerSession::with_gssapi`]) answers
+/// GSSAPI too.
 /// `entropy` fills a server nonce per request. `inbuf` and `outbuf` hold one
 /// message each.
 ///
 /// # Errors
 /// The stream's errors, or a request the session cannot parse.
-pub fn serve<T: Read + Write, U: UserStore>(
+pub fn serve<T: Read + Write, U: UserStore, G: GssAcceptor>(
     io: &mut T,
-    session: &mut ServerSession<U>,
+    session: &mut ServerSession<U, G>,
     entropy: &mut dyn FnMut(&mut [u8; SESSION_ENTROPY_LEN]),
     inbuf: &mut [u8],
     outbuf: &mut [u8],
@@ -394,6 +528,17 @@ pub enum ConnectError {
     /// command, the server's code and message); a wrong password is its
     /// [`crate::ErrorKind::AuthenticationFailed`] kind.
     Login(std::boxed::Box<LoginError>),
+    /// GSSAPI (feature `gssapi`): the GSS-API library failed on our side
+    /// (no ticket, an expired one, an unknown service principal, a bad
+    /// token from the server): the login's context, and the library's text
+    /// (`gss_display_status` of the major and minor codes).
+    #[cfg(feature = "gssapi")]
+    Gss {
+        /// The login's error ([`Error::Gss`] with the operation and codes).
+        login: std::boxed::Box<LoginError>,
+        /// The library's text.
+        status: std::string::String,
+    },
 }
 
 #[cfg(feature = "std")]
@@ -416,6 +561,8 @@ impl core::fmt::Display for ConnectError {
             Self::Connect(e) => write!(f, "could not connect: {e}"),
             Self::Handshake(e) => write!(f, "{e}"),
             Self::Login(e) => write!(f, "{e}"),
+            #[cfg(feature = "gssapi")]
+            Self::Gss { login, status } => write!(f, "{login}: {}", crate::Escaped(status)),
         }
     }
 }
@@ -428,6 +575,8 @@ impl core::error::Error for ConnectError {
             Self::Connect(e) => Some(e),
             Self::Handshake(e) => Some(e),
             Self::Login(e) => Some(&**e),
+            #[cfg(feature = "gssapi")]
+            Self::Gss { login, .. } => Some(&**login),
         }
     }
 }
@@ -492,10 +641,10 @@ pub fn connect_timeout(
             }
         };
     }
-    let cred = parsed
+    let view = parsed
         .credential()?
-        .ok_or(Error::InvalidCredential { rule: "the connection string asks for no login" })?
-        .to_owned()?;
+        .ok_or(Error::InvalidCredential { rule: "the connection string asks for no login" })?;
+    let cred = view.to_owned()?;
     let mut targets = std::vec::Vec::new();
     for h in parsed.hosts() {
         let mut name = [0u8; 256];
@@ -506,15 +655,31 @@ pub fn connect_timeout(
             std::vec::Vec::new(),
         ));
     }
-    login_first(&targets, cred, timeout, deadline)
+    login_first(&targets, cred, gss_properties(&view), timeout, deadline)
+}
+
+/// The GSSAPI properties of a credential (`SERVICE_NAME`, `SERVICE_REALM`,
+/// `SERVICE_HOST`, `CANONICALIZE_HOST_NAME`), for [`login_first`] to aim
+/// the context at the host it connected to.
+#[cfg(feature = "std")]
+fn gss_properties<'a>(
+    cred: &crate::uri::Credential<'a>,
+) -> Option<crate::uri::GssapiProperties<'a>> {
+    match cred.properties() {
+        crate::uri::MechanismProperties::Gssapi(p) => Some(*p),
+        _ => None,
+    }
 }
 
 /// Try `targets` (name, port, addresses already resolved: when empty, the
 /// system resolves the name) in order, and log in on the first that answers.
+/// A GSSAPI login (feature `gssapi-system`) aims its context at the host it
+/// connected to (or `SERVICE_HOST`) and runs the system GSS-API library.
 #[cfg(feature = "std")]
 fn login_first(
     targets: &[(std::string::String, u16, std::vec::Vec<core::net::SocketAddr>)],
     cred: crate::client::Credential,
+    gss: Option<crate::uri::GssapiProperties<'_>>,
     timeout: core::time::Duration,
     mut deadline: std::time::Instant,
 ) -> Result<(std::net::TcpStream, Outcome), ConnectError> {
@@ -522,12 +687,24 @@ fn login_first(
 
     use crate::client::{AUTH_ENTROPY_LEN, AuthConfig};
 
+    // One target per host, made before the login borrows one of them.
+    #[cfg(feature = "gssapi-system")]
+    let gss_targets = match (gss, cred.mechanism()) {
+        (Some(p), Some(crate::mech::Mechanism::Gssapi)) => targets
+            .iter()
+            .map(|(name, _, _)| crate::mech::gssapi::GssConfig::from_properties(&p, name).map(Some))
+            .collect::<Result<std::vec::Vec<_>, Error>>()?,
+        _ => std::vec::Vec::new(),
+    };
+    #[cfg(not(feature = "gssapi-system"))]
+    let _ = gss;
     let mut entropy = [0u8; AUTH_ENTROPY_LEN];
     crate::os::fill_random(&mut entropy)?;
     let mut auth = Authenticator::new(cred, AuthConfig::default(), &entropy)?;
     let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no host in the URI");
     let mut stream = None;
-    'hosts: for (name, port, known) in targets {
+    #[cfg_attr(not(feature = "gssapi-system"), allow(unused_variables))]
+    'hosts: for (index, (name, port, known)) in targets.iter().enumerate() {
         let addrs: std::vec::Vec<core::net::SocketAddr> = if known.is_empty() {
             match (name.as_str(), *port).to_socket_addrs() {
                 Ok(a) => a.collect(),
@@ -542,6 +719,10 @@ fn login_first(
         for addr in addrs {
             match std::net::TcpStream::connect_timeout(&addr, timeout) {
                 Ok(s) => {
+                    #[cfg(feature = "gssapi-system")]
+                    if let Some(Some(target)) = gss_targets.get(index) {
+                        auth = auth.with_gssapi(target);
+                    }
                     stream = Some(s);
                     break 'hosts;
                 }
@@ -558,6 +739,13 @@ fn login_first(
     let outcome = match authenticate_until(&mut io, &mut auth, &mut buf, &mut deadline) {
         Ok(o) => o,
         Err(HandshakeError::Auth(e)) => {
+            #[cfg(feature = "gssapi")]
+            if let (Some(l), Some(status)) = (auth.error(), auth.gss_status_text()) {
+                return Err(ConnectError::Gss {
+                    login: std::boxed::Box::new(l.clone()),
+                    status: status.into(),
+                });
+            }
             return Err(match auth.error() {
                 Some(l) => ConnectError::Login(std::boxed::Box::new(l.clone())),
                 None => ConnectError::Setup(e),
@@ -638,12 +826,12 @@ pub fn connect_srv(
         .into());
     }
     let ctx = CredentialContext::new().with_txt(resolved.txt_options());
-    let cred = Credential::from_uri_with(&parsed, &ctx)
+    let view = Credential::from_uri_with(&parsed, &ctx)
         .map_err(ConnectError::from)?
-        .ok_or(Error::InvalidCredential { rule: "the connection string asks for no login" })?
-        .to_owned()?;
+        .ok_or(Error::InvalidCredential { rule: "the connection string asks for no login" })?;
+    let cred = view.to_owned()?;
     let targets: std::vec::Vec<_> =
         resolved.hosts().iter().map(|h| (h.host.clone(), h.port, h.addrs.clone())).collect();
-    let (stream, outcome) = login_first(&targets, cred, timeout, deadline)?;
+    let (stream, outcome) = login_first(&targets, cred, gss_properties(&view), timeout, deadline)?;
     Ok((stream, outcome, resolved))
 }

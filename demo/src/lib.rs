@@ -30,6 +30,19 @@ pub struct ServerOptions {
     pub mongodb_cr: bool,
 }
 
+/// GSSAPI for a loopback server (feature `gssapi`): the acceptor's key and
+/// the Kerberos principals admitted as `$external` users.
+#[cfg(feature = "gssapi")]
+#[derive(Clone, Debug, Default)]
+pub struct GssapiOptions {
+    /// The keytab with the service's key (`mongodb/localhost@REALM`, or the
+    /// `SERVICE_NAME` the clients use); `None`: `KRB5_KTNAME`, else the
+    /// library's default keytab.
+    pub keytab: Option<std::path::PathBuf>,
+    /// The principals (`user@REALM`) that may log in, up to [`MAX_USERS`].
+    pub principals: Vec<String>,
+}
+
 /// A running loopback server; stops when dropped.
 pub struct LoopbackServer {
     addr: SocketAddr,
@@ -54,12 +67,56 @@ impl LoopbackServer {
         port: u16,
         options: ServerOptions,
     ) -> Result<Self, Box<dyn std::error::Error>> {
+        Self::start_inner(Self::store(users)?, port, options, Acceptor::none())
+    }
+
+    /// As [`start_with`](Self::start_with), also answering GSSAPI (feature
+    /// `gssapi`) with the system GSS-API library: the acceptor key from
+    /// `gssapi.keytab` (or `KRB5_KTNAME`), the principals of
+    /// `gssapi.principals` as `$external` users.
+    ///
+    /// # Errors
+    /// A keytab the library cannot read (checked now, not at the first
+    /// login), a principal over the limits, the socket.
+    #[cfg(feature = "gssapi")]
+    pub fn start_with_gssapi(
+        users: &[(&str, &str, &str)],
+        port: u16,
+        options: ServerOptions,
+        gssapi: &GssapiOptions,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        use mongoauth::mech::gssapi_system::SystemAcceptor;
+        let mut store = Self::store(users)?;
+        for p in &gssapi.principals {
+            store = store.with_external_user(p)?;
+        }
+        // GssError has Display but no `Error` impl: carry its text.
+        let acceptor = match &gssapi.keytab {
+            Some(k) => SystemAcceptor::with_keytab(k),
+            None => SystemAcceptor::from_env(),
+        }
+        .map_err(|e| e.to_string())?;
+        Self::start_inner(store, port, options, Acceptor(Some(acceptor)))
+    }
+
+    fn store(
+        users: &[(&str, &str, &str)],
+    ) -> Result<StaticUsers<MAX_USERS>, Box<dyn std::error::Error>> {
         let mut store = StaticUsers::<MAX_USERS>::new();
         for (db, user, password) in users {
             let mut seed = [0u8; mongoauth::server::SALT_SEED_LEN];
             fill_random(&mut seed)?;
             store = store.with_scram_user(db, user, password, &seed)?;
         }
+        Ok(store)
+    }
+
+    fn start_inner(
+        store: StaticUsers<MAX_USERS>,
+        port: u16,
+        options: ServerOptions,
+        acceptor: Acceptor,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let store = Arc::new(store);
         // One decoy secret per server: an unknown user's fake salt is then
         // the same on every connection, as a real user's is.
@@ -78,7 +135,8 @@ impl LoopbackServer {
                 let Ok(conn) = conn else { continue };
                 let store = store.clone();
                 let id = ids.fetch_add(1, Ordering::SeqCst);
-                std::thread::spawn(move || handle(conn, store, secret, id, options));
+                let acceptor = acceptor.fresh();
+                std::thread::spawn(move || handle(conn, store, secret, id, options, acceptor));
             }
         });
         Ok(LoopbackServer { addr, stop, thread: Some(thread) })
@@ -90,6 +148,29 @@ impl LoopbackServer {
     }
 }
 
+/// The server's GSS acceptor (feature `gssapi`), if it offers GSSAPI; one
+/// fresh context per connection, sharing the key.
+struct Acceptor(
+    #[cfg(feature = "gssapi")] Option<mongoauth::mech::gssapi_system::SystemAcceptor>,
+    #[cfg(not(feature = "gssapi"))] (),
+);
+
+impl Acceptor {
+    fn none() -> Self {
+        #[cfg(feature = "gssapi")]
+        return Acceptor(None);
+        #[cfg(not(feature = "gssapi"))]
+        Acceptor(())
+    }
+
+    fn fresh(&self) -> Self {
+        #[cfg(feature = "gssapi")]
+        return Acceptor(self.0.as_ref().map(|a| a.fresh()));
+        #[cfg(not(feature = "gssapi"))]
+        Acceptor(())
+    }
+}
+
 /// One connection: the session shares the user table through the `Arc`.
 fn handle(
     conn: TcpStream,
@@ -97,6 +178,7 @@ fn handle(
     secret: [u8; 32],
     id: i64,
     options: ServerOptions,
+    acceptor: Acceptor,
 ) {
     let _ = conn.set_nodelay(true);
     let mut io = FromStd::new(conn);
@@ -110,7 +192,20 @@ fn handle(
     let mut entropy = |b: &mut [u8; 24]| {
         let _ = fill_random(b);
     };
-    if let Err(e) = serve(&mut io, &mut session, &mut entropy, &mut inbuf, &mut outbuf)
+    #[cfg(feature = "gssapi")]
+    let served = match acceptor.0 {
+        Some(a) => {
+            let mut session = session.with_gssapi(a);
+            serve(&mut io, &mut session, &mut entropy, &mut inbuf, &mut outbuf)
+        }
+        None => serve(&mut io, &mut session, &mut entropy, &mut inbuf, &mut outbuf),
+    };
+    #[cfg(not(feature = "gssapi"))]
+    let served = {
+        let Acceptor(()) = acceptor;
+        serve(&mut io, &mut session, &mut entropy, &mut inbuf, &mut outbuf)
+    };
+    if let Err(e) = served
         && std::env::var_os("MONGOAUTH_SERVER_LOG").is_some()
     {
         eprintln!("loopback server: connection {id}: {e}");

@@ -340,16 +340,8 @@ impl GssInitiator for SystemInitiator {
                 "the acceptor sent a token after the context was established",
             ));
         }
-        let token = ctx.step(if first { None } else { Some(input) }, None).map_err(|e| {
-            lib_error_in(
-                if first {
-                    "gss_init_sec_context"
-                } else {
-                    "gss_init_sec_context (acceptor's token)"
-                },
-                e,
-            )
-        });
+        // No prefix: the conversation names the operation (`Error::Gss`).
+        let token = ctx.step(if first { None } else { Some(input) }, None).map_err(lib_error);
         let token = match token {
             Ok(t) => t,
             Err(e) => {
@@ -370,7 +362,7 @@ impl GssInitiator for SystemInitiator {
         let ctx = established(self.ctx.as_mut())?;
         // An owned copy: MIT rewrites the buffer it is given.
         let copy = token.to_owned();
-        let message = ctx.unwrap(&copy).map_err(|e| lib_error_in("gss_unwrap", e))?;
+        let message = ctx.unwrap(&copy).map_err(lib_error)?;
         deliver(&mut self.pending, Op::Unwrap, token, &message, false, out)
     }
 
@@ -379,7 +371,7 @@ impl GssInitiator for SystemInitiator {
             return deliver(&mut self.pending, Op::Wrap, message, &p.output, false, out);
         }
         let ctx = established(self.ctx.as_mut())?;
-        let token = ctx.wrap(false, message).map_err(|e| lib_error_in("gss_wrap", e))?;
+        let token = ctx.wrap(false, message).map_err(lib_error)?;
         deliver(&mut self.pending, Op::Wrap, message, &token, false, out)
     }
 }
@@ -495,7 +487,7 @@ impl GssAcceptor for SystemAcceptor {
             return deliver(&mut self.pending, Op::Wrap, message, &p.output, false, out);
         }
         let ctx = established(self.ctx.as_mut())?;
-        let token = ctx.wrap(false, message).map_err(|e| lib_error_in("gss_wrap", e))?;
+        let token = ctx.wrap(false, message).map_err(lib_error)?;
         deliver(&mut self.pending, Op::Wrap, message, &token, false, out)
     }
 
@@ -506,7 +498,7 @@ impl GssAcceptor for SystemAcceptor {
         let ctx = established(self.ctx.as_mut())?;
         // An owned copy: MIT rewrites the buffer it is given.
         let copy = token.to_owned();
-        let message = ctx.unwrap(&copy).map_err(|e| lib_error_in("gss_unwrap", e))?;
+        let message = ctx.unwrap(&copy).map_err(lib_error)?;
         deliver(&mut self.pending, Op::Unwrap, token, &message, false, out)
     }
 
