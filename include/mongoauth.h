@@ -1915,7 +1915,10 @@ mongoauth_status mongoauth_authenticator_provide_token(struct mongoauth_authenti
  * `AUTHENTICATION_FAILED` (`err->server_code` 18: wrong username or
  * password), `NOT_AUTHENTICATED` (the handshake ended without a login: an
  * arbiter), or the statuses of `_handle_reply`. No deadline: use
- * `mongoauth_handshake_until` against a server that may stall.
+ * `mongoauth_handshake_until` against a server that may stall. GSSAPI:
+ * built with the cargo feature `gssapi-system`, the GSS needs are
+ * answered with the system library; otherwise drive the login with
+ * `_next` (and `_provide_gss_with` for your own library).
  *
  * # Safety
  * `auth` points to a started authenticator object; `read_cb` and
