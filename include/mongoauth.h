@@ -6,8 +6,8 @@
  * - Every fallible call returns a mongoauth_status (uint32_t): 0 is
  *   MONGOAUTH_STATUS_OK; codes are pinned and grouped by range (1-99 the
  *   caller's fault, 100-199 SCRAM peer/login, 200-299 connection strings,
- *   300-399 BSON/OP_MSG, 400-499 server replies and handshake I/O, 900-999
- *   bugs). mongoauth_status_name()
+ *   300-399 BSON/OP_MSG, 400-499 server replies and handshake I/O, 500-599
+ *   GSSAPI: the GSS-API library failed, 900-999 bugs). mongoauth_status_name()
  *   and mongoauth_strerror() describe any code. Branch on codes, never text.
  * - The last argument, mongoauth_error *err, may be NULL; when given it is
  *   filled on failure with the status and a specific message that never
@@ -32,10 +32,15 @@
  *   unmapped or reused, as after free()), using one object from two
  *   threads at once, and _init_static over a live object (its state is
  *   wiped and lost, not released).
- * - Moving: a scram client, scram server, key cache or uri object may be
- *   moved (memcpy, realloc of caller memory) between calls. The
- *   authenticator and the server session hold pointers into themselves
- *   once started: do not move them until they are cleared.
+ * - Moving: every object may be moved (memcpy, realloc of caller memory)
+ *   between calls; none holds a pointer into itself. Pointers a call hands
+ *   out into an object (mongoauth_gss_request's) are valid until the next
+ *   call on it, and not after a move. A key cache used by authenticators,
+ *   and the user_data of GSS callbacks a session keeps, must stay in place.
+ * - GSSAPI: the library runs the SASL conversation; the GSS-API calls are
+ *   yours (mongoauth_gss_callbacks, or step by step after
+ *   MONGOAUTH_NEXT_NEED_GSS_*), or the system library's when built with
+ *   the cargo feature gssapi-system (mongoauth_gss_system_available()).
  * - Length arguments with a documented limit (MONGOAUTH_MAX_*_BYTES) are
  *   checked against it before any byte behind the pointer is read: a
  *   longer one is MONGOAUTH_STATUS_CAPACITY.
@@ -129,7 +134,7 @@
 /**
  * `sizeof(mongoauth_authenticator)`: bytes of caller memory one needs.
  */
-#define MONGOAUTH_AUTHENTICATOR_SIZE 10752
+#define MONGOAUTH_AUTHENTICATOR_SIZE 20480
 
 /**
  * `_Alignof(mongoauth_authenticator)`.
@@ -159,12 +164,13 @@
 #define MONGOAUTH_HANDSHAKE_BUFFER_BYTES 4096
 
 /**
- * Capacity of the authenticator's payload buffer: an OIDC token of
- * `MONGOAUTH_AUTH_MAX_TOKEN_BYTES` with its BSON framing, and the
- * largest MONGODB-AWS client payload (a session token at its limit). A
- * payload beyond it is `CAPACITY`, never cut.
+ * Capacity of the authenticator's payload buffer: a GSS token of
+ * `MONGOAUTH_GSS_MAX_TOKEN_BYTES` (a Kerberos ticket with a large PAC),
+ * an OIDC token of `MONGOAUTH_AUTH_MAX_TOKEN_BYTES` with its BSON
+ * framing, and the largest MONGODB-AWS client payload (a session token at
+ * its limit). A payload beyond it is `CAPACITY`, never cut.
  */
-#define MONGOAUTH_AUTH_PAYLOAD_BYTES 8256
+#define MONGOAUTH_AUTH_PAYLOAD_BYTES 16448
 
 /**
  * Longest OIDC access token `mongoauth_authenticator_provide_token` takes.
@@ -215,12 +221,28 @@
 /**
  * `sizeof(mongoauth_error)`.
  */
-#define MONGOAUTH_ERROR_SIZE 280
+#define MONGOAUTH_ERROR_SIZE 288
 
 /**
  * `mongoauth_error.offset` when the error points at no byte of the input.
  */
 #define MONGOAUTH_NO_OFFSET -1
+
+/**
+ * Longest GSS token the library takes or produces, in bytes: a scratch
+ * buffer this large always suffices for `_provide_gss_with`.
+ */
+#define MONGOAUTH_GSS_MAX_TOKEN_BYTES 16384
+
+/**
+ * Longest principal name (`user@REALM`, `service/host@REALM`), in bytes.
+ */
+#define MONGOAUTH_GSS_MAX_PRINCIPAL_BYTES 256
+
+/**
+ * Capacity of `mongoauth_gss_failure.text`, in bytes (no NUL needed).
+ */
+#define MONGOAUTH_GSS_STATUS_TEXT_BYTES 256
 
 /**
  * No mechanism given: negotiate SCRAM-SHA-256 or SCRAM-SHA-1 (see
@@ -298,9 +320,11 @@
 #define MONGOAUTH_SESSION_SECRET_BYTES 32
 
 /**
- * An output buffer this large always holds a reply (body or frame).
+ * An output buffer this large always holds a reply (body or frame),
+ * including a GSSAPI reply carrying the largest acceptor token
+ * (`MONGOAUTH_GSS_MAX_TOKEN_BYTES`, base64 in a string payload).
  */
-#define MONGOAUTH_SESSION_REPLY_BYTES 2048
+#define MONGOAUTH_SESSION_REPLY_BYTES 24576
 
 /**
  * Longest connection string a `mongoauth_uri` holds, in bytes: 64 KiB,
@@ -345,6 +369,8 @@
  * * `300..=399`: BSON documents and OP_MSG frames.
  * * `400..=499`: the authenticator and handshake driver: server replies
  *   and I/O.
+ * * `500..=599`: GSSAPI: the GSS-API library (the caller's callbacks or
+ *   the system library) failed.
  * * `900..=999`: a bug in mongoauth.
  *
  * In C the type is `uint32_t`; functions that take a code back
@@ -561,6 +587,17 @@ enum mongoauth_status
    * gone: using it is undefined, as after `free()`.)
    */
   MONGOAUTH_STATUS_OBJECT_FREED = 19,
+  /**
+   * The GSS-API library failed (a callback's `MONGOAUTH_GSS_FAILED`, or
+   * the system library): `mongoauth_error.gss_major` and `gss_minor`
+   * hold its status codes and the message its text.
+   */
+  MONGOAUTH_STATUS_GSS_FAILURE = 500,
+  /**
+   * A GSS wrap, unwrap or source name without an established security
+   * context.
+   */
+  MONGOAUTH_STATUS_GSS_NO_CONTEXT = 501,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -600,14 +637,29 @@ enum mongoauth_next
    */
   MONGOAUTH_NEXT_NEED_OIDC_TOKEN = 4,
   /**
-   * GSSAPI: a token (reserved: GSSAPI is not run by this library).
-   */
-  MONGOAUTH_NEXT_NEED_GSS_TOKEN = 5,
-  /**
    * The handshake is over: `mongoauth_authenticator_is_authenticated`
    * says whether it is a login.
    */
   MONGOAUTH_NEXT_DONE = 6,
+  /**
+   * GSSAPI: a security-context step (`gss_init_sec_context` on the
+   * input token, toward the target, as the principal): read it with
+   * `mongoauth_authenticator_gss_request`, answer with
+   * `mongoauth_authenticator_provide_gss_step` (or let
+   * `_provide_gss_with` / `_provide_gss_system` answer every GSS need).
+   */
+  MONGOAUTH_NEXT_NEED_GSS_INIT = 7,
+  /**
+   * GSSAPI: unwrap the server's security-layer token
+   * (`mongoauth_authenticator_gss_request`'s input), answer with
+   * `mongoauth_authenticator_provide_gss_unwrapped`.
+   */
+  MONGOAUTH_NEXT_NEED_GSS_UNWRAP = 8,
+  /**
+   * GSSAPI: wrap (integrity only) the security-layer answer, answer
+   * with `mongoauth_authenticator_provide_gss_wrapped`.
+   */
+  MONGOAUTH_NEXT_NEED_GSS_WRAP = 9,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -764,6 +816,71 @@ typedef uint32_t mongoauth_uri_warning_kind;
 #endif // __cplusplus
 
 /**
+ * What a GSS callback returns (as a `uint32_t`).
+ */
+enum mongoauth_gss_result
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Done: `*written` bytes are in the output buffer.
+   */
+  MONGOAUTH_GSS_OK = 0,
+  /**
+   * The GSS-API library failed: fill `*failure` (major and minor
+   * status, and the `gss_display_status` text if you have it).
+   */
+  MONGOAUTH_GSS_FAILED = 1,
+  /**
+   * The output buffer is too small: set `*written` to the size needed.
+   */
+  MONGOAUTH_GSS_BUFFER_TOO_SMALL = 2,
+  /**
+   * Wrap, unwrap or source name without an established context.
+   */
+  MONGOAUTH_GSS_NO_CONTEXT = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mongoauth_gss_result mongoauth_gss_result;
+#else
+typedef uint32_t mongoauth_gss_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * `CANONICALIZE_HOST_NAME`, as `mongoauth_gss_target.canonicalize`: what
+ * the initiator does to the host before naming the service (it needs DNS,
+ * so it is the caller's job).
+ */
+enum mongoauth_gss_canonicalize
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `none` (or legacy `false`): the host as given.
+   */
+  MONGOAUTH_GSS_CANONICALIZE_NONE = 0,
+  /**
+   * `forward`: follow CNAMEs.
+   */
+  MONGOAUTH_GSS_CANONICALIZE_FORWARD = 1,
+  /**
+   * `forwardAndReverse` (or legacy `true`): also a reverse lookup.
+   */
+  MONGOAUTH_GSS_CANONICALIZE_FORWARD_AND_REVERSE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mongoauth_gss_canonicalize mongoauth_gss_canonicalize;
+#else
+typedef uint32_t mongoauth_gss_canonicalize;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Details of a failed call, filled in by the library when the caller passes
  * a non-NULL pointer as the last argument (`err`). Written only on failure;
  * on success it is left untouched. The message is specific (it names the
@@ -795,6 +912,17 @@ typedef struct mongoauth_error {
    * code (18 is AuthenticationFailed); 0 otherwise.
    */
   int32_t server_code;
+  /**
+   * For `MONGOAUTH_STATUS_GSS_FAILURE`: the GSS-API major status
+   * (`OM_uint32`, e.g. `0x000d0000` GSS_S_FAILURE); 0 otherwise. The
+   * library's text for it is in `message`.
+   */
+  uint32_t gss_major;
+  /**
+   * For `MONGOAUTH_STATUS_GSS_FAILURE`: the mechanism's minor status
+   * (a Kerberos error code); 0 otherwise.
+   */
+  uint32_t gss_minor;
   /**
    * Reserved, set to 0.
    */
@@ -967,6 +1095,227 @@ typedef struct mongoauth_scram_keys {
 } mongoauth_scram_keys;
 
 /**
+ * What the client's GSS step needs: where the context is aimed, who the
+ * client is, and the acceptor's last token. From
+ * `mongoauth_authenticator_gss_request` or given to the `init_step`
+ * callback. Strings are UTF-8, not NUL-terminated; an absent one is NULL
+ * with length 0. The pointers are into the authenticator: valid until the
+ * next call on it, and not after it is moved.
+ */
+typedef struct mongoauth_gss_request {
+  /**
+   * The `mongoauth_next` value this answers: `NEED_GSS_INIT`,
+   * `NEED_GSS_UNWRAP` or `NEED_GSS_WRAP`.
+   */
+  uint32_t kind;
+  /**
+   * `SERVICE_NAME` (default `mongodb`). `NEED_GSS_INIT` only.
+   */
+  const uint8_t *service;
+  /**
+   * Its length.
+   */
+  size_t service_len;
+  /**
+   * `SERVICE_HOST`, else the connection's host. `NEED_GSS_INIT` only.
+   */
+  const uint8_t *host;
+  /**
+   * Its length.
+   */
+  size_t host_len;
+  /**
+   * `SERVICE_REALM`, or NULL: with a realm, name the target as the
+   * principal `service/host@realm`; without, as the host-based service
+   * `service@host`. `NEED_GSS_INIT` only.
+   */
+  const uint8_t *realm;
+  /**
+   * Its length.
+   */
+  size_t realm_len;
+  /**
+   * A `mongoauth_gss_canonicalize` value. `NEED_GSS_INIT` only.
+   */
+  uint32_t canonicalize;
+  /**
+   * The principal (the credential's username), or NULL for the
+   * library's default credential. `NEED_GSS_INIT` only.
+   */
+  const uint8_t *principal;
+  /**
+   * Its length.
+   */
+  size_t principal_len;
+  /**
+   * A password to acquire credentials with, or NULL (use a ticket cache
+   * or keytab). `NEED_GSS_INIT` only. Never log it.
+   */
+  const uint8_t *password;
+  /**
+   * Its length.
+   */
+  size_t password_len;
+  /**
+   * `NEED_GSS_INIT`: the acceptor's last token (empty at first);
+   * `NEED_GSS_UNWRAP`: the token to unwrap; `NEED_GSS_WRAP`: the message
+   * to wrap (integrity only, no confidentiality).
+   */
+  const uint8_t *input;
+  /**
+   * Its length.
+   */
+  size_t input_len;
+} mongoauth_gss_request;
+
+/**
+ * A GSS callback's failure, filled by the callback when it returns
+ * `MONGOAUTH_GSS_FAILED`; zeroed by the library before each call. Its
+ * major/minor status and text reach the caller in `mongoauth_error`
+ * (`gss_major`, `gss_minor`, the message).
+ */
+typedef struct mongoauth_gss_failure {
+  /**
+   * GSS major status (`OM_uint32`).
+   */
+  uint32_t major;
+  /**
+   * Mechanism (minor) status.
+   */
+  uint32_t minor;
+  /**
+   * Bytes of `text` used (at most `MONGOAUTH_GSS_STATUS_TEXT_BYTES`).
+   */
+  size_t text_len;
+  /**
+   * UTF-8 text for the status (`gss_display_status`), not
+   * NUL-terminated; invalid UTF-8 is cut at the first bad byte.
+   */
+  char text[MONGOAUTH_GSS_STATUS_TEXT_BYTES];
+} mongoauth_gss_failure;
+
+/**
+ * The initiator's `gss_init_sec_context`: process `request->input`, write
+ * the next token into `(out, capacity, *written)` (possibly 0 bytes) and
+ * set `*complete` once the context is established.
+ */
+typedef uint32_t (*mongoauth_gss_init_step_fn)(void *user_data,
+                                               const struct mongoauth_gss_request *request,
+                                               uint8_t *out,
+                                               size_t capacity,
+                                               size_t *written,
+                                               bool *complete,
+                                               struct mongoauth_gss_failure *failure);
+
+/**
+ * `gss_wrap` (integrity only, `conf_req_flag` 0) or `gss_unwrap` of
+ * `(input, input_len)` into `(out, capacity, *written)`. Note: MIT's
+ * `gss_unwrap` may rewrite its input buffer; `input` is read-only, so
+ * unwrap a copy.
+ */
+typedef uint32_t (*mongoauth_gss_transform_fn)(void *user_data,
+                                               const uint8_t *input,
+                                               size_t input_len,
+                                               uint8_t *out,
+                                               size_t capacity,
+                                               size_t *written,
+                                               struct mongoauth_gss_failure *failure);
+
+/**
+ * The acceptor's `gss_accept_sec_context` on the initiator's token.
+ */
+typedef uint32_t (*mongoauth_gss_accept_step_fn)(void *user_data,
+                                                 const uint8_t *input,
+                                                 size_t input_len,
+                                                 uint8_t *out,
+                                                 size_t capacity,
+                                                 size_t *written,
+                                                 bool *complete,
+                                                 struct mongoauth_gss_failure *failure);
+
+/**
+ * The acceptor's authenticated initiator name (`gss_display_name` of the
+ * source name), UTF-8, into `(out, capacity, *written)`.
+ */
+typedef uint32_t (*mongoauth_gss_source_name_fn)(void *user_data,
+                                                 uint8_t *out,
+                                                 size_t capacity,
+                                                 size_t *written,
+                                                 struct mongoauth_gss_failure *failure);
+
+/**
+ * The acceptor's reset: drop the context, so that the next step starts a
+ * new one.
+ */
+typedef void (*mongoauth_gss_reset_fn)(void *user_data);
+
+/**
+ * Your GSS-API library (MIT krb5, Heimdal, SSPI...) as callbacks. A
+ * client fills the `init_*` members (for
+ * `mongoauth_authenticator_provide_gss_with`), a server the `accept_*`
+ * ones (for `mongoauth_server_session_set_gss_callbacks`); the others may
+ * be NULL. Each returns a `mongoauth_gss_result`; outputs are `(out,
+ * capacity, *written)`. `user_data` is passed to every call and holds your
+ * context (one per connection): the library copies this struct and never
+ * frees `user_data`. Callbacks must not call into the object that invoked
+ * them (that is `BUSY`), and must not unwind (longjmp, C++ exceptions).
+ */
+typedef struct mongoauth_gss_callbacks {
+  /**
+   * Passed to every callback.
+   */
+  void *user_data;
+  /**
+   * Client: a context step (`gss_init_sec_context`).
+   */
+  mongoauth_gss_init_step_fn init_step;
+  /**
+   * Client: `gss_wrap` of the security-layer answer.
+   */
+  mongoauth_gss_transform_fn init_wrap;
+  /**
+   * Client: `gss_unwrap` of the server's security-layer token.
+   */
+  mongoauth_gss_transform_fn init_unwrap;
+  /**
+   * Server: a context step (`gss_accept_sec_context`).
+   */
+  mongoauth_gss_accept_step_fn accept_step;
+  /**
+   * Server: `gss_wrap` of the security-layer offer.
+   */
+  mongoauth_gss_transform_fn accept_wrap;
+  /**
+   * Server: `gss_unwrap` of the client's answer.
+   */
+  mongoauth_gss_transform_fn accept_unwrap;
+  /**
+   * Server: the authenticated principal.
+   */
+  mongoauth_gss_source_name_fn accept_source_name;
+  /**
+   * Server: drop the context (a new login, or after a failure).
+   */
+  mongoauth_gss_reset_fn accept_reset;
+} mongoauth_gss_callbacks;
+
+/**
+ * The server side of one connection: answers `hello`/`isMaster` (with
+ * `saslSupportedMechs` and a speculative SCRAM step), `saslStart` /
+ * `saslContinue` for SCRAM-SHA-1 and SCRAM-SHA-256, and `ping`,
+ * `buildInfo`, `connectionStatus`, `endSessions`; every failed login is a
+ * reply with code 18. Opaque: `_init_static` (or `_new`), `_add_user` for
+ * each user, `_start` per connection, then `_handle` (or `_handle_frame`)
+ * for each request. It holds no pointer, into itself or elsewhere: a
+ * caller-memory session may be moved (memcpy, realloc, struct assignment)
+ * between calls; use it only at its new address afterwards. Not
+ * thread-safe: one per connection.
+ */
+typedef struct MONGOAUTH_ALIGNED(8) mongoauth_server_session {
+  uint8_t _opaque[MONGOAUTH_SERVER_SESSION_SIZE];
+} mongoauth_server_session;
+
+/**
  * What a server stores per user (RFC 5802 section 3): salt, iteration
  * count, StoredKey and ServerKey; never the password. Made with
  * `mongoauth_scram_credentials_generate` (as `createUser` does) or filled
@@ -1015,22 +1364,6 @@ typedef struct mongoauth_scram_credentials {
 typedef struct MONGOAUTH_ALIGNED(8) mongoauth_scram_server {
   uint8_t _opaque[MONGOAUTH_SCRAM_SERVER_SIZE];
 } mongoauth_scram_server;
-
-/**
- * The server side of one connection: answers `hello`/`isMaster` (with
- * `saslSupportedMechs` and a speculative SCRAM step), `saslStart` /
- * `saslContinue` for SCRAM-SHA-1 and SCRAM-SHA-256, and `ping`,
- * `buildInfo`, `connectionStatus`, `endSessions`; every failed login is a
- * reply with code 18. Opaque: `_init_static` (or `_new`), `_add_user` for
- * each user, `_start` per connection, then `_handle` (or `_handle_frame`)
- * for each request. It holds no pointer, into itself or elsewhere: a
- * caller-memory session may be moved (memcpy, realloc, struct assignment)
- * between calls; use it only at its new address afterwards. Not
- * thread-safe: one per connection.
- */
-typedef struct MONGOAUTH_ALIGNED(8) mongoauth_server_session {
-  uint8_t _opaque[MONGOAUTH_SERVER_SESSION_SIZE];
-} mongoauth_server_session;
 
 /**
  * One host for `mongoauth_uri_encode`: the name unescaped (UTF-8; an IPv6
@@ -1582,7 +1915,10 @@ mongoauth_status mongoauth_authenticator_provide_token(struct mongoauth_authenti
  * `AUTHENTICATION_FAILED` (`err->server_code` 18: wrong username or
  * password), `NOT_AUTHENTICATED` (the handshake ended without a login: an
  * arbiter), or the statuses of `_handle_reply`. No deadline: use
- * `mongoauth_handshake_until` against a server that may stall.
+ * `mongoauth_handshake_until` against a server that may stall. GSSAPI:
+ * built with the cargo feature `gssapi-system`, the GSS needs are
+ * answered with the system library; otherwise drive the login with
+ * `_next` (and `_provide_gss_with` for your own library).
  *
  * # Safety
  * `auth` points to a started authenticator object; `read_cb` and
@@ -1879,6 +2215,224 @@ mongoauth_status mongoauth_scram_client_mechanism(const struct mongoauth_scram_c
 mongoauth_status mongoauth_scram_client_keys(const struct mongoauth_scram_client *client,
                                              struct mongoauth_scram_keys *keys,
                                              struct mongoauth_error *err);
+
+/**
+ * `MONGOAUTH_GSS_MAX_TOKEN_BYTES` at run time.
+ */
+size_t mongoauth_gss_max_token_bytes(void);
+
+/**
+ * `MONGOAUTH_GSS_MAX_PRINCIPAL_BYTES` at run time.
+ */
+size_t mongoauth_gss_max_principal_bytes(void);
+
+/**
+ * `MONGOAUTH_GSS_STATUS_TEXT_BYTES` at run time.
+ */
+size_t mongoauth_gss_status_text_bytes(void);
+
+/**
+ * Whether this library was built with the system GSS-API library (cargo
+ * feature `gssapi-system`, MIT krb5): without it,
+ * `mongoauth_authenticator_provide_gss_system` and
+ * `mongoauth_server_session_set_gss_system` return
+ * `UNSUPPORTED_MECHANISM`, and GSS needs are answered with callbacks or
+ * step by step.
+ */
+bool mongoauth_gss_system_available(void);
+
+/**
+ * Read the pending GSS need (`MONGOAUTH_NEXT_NEED_GSS_INIT`, `_UNWRAP` or
+ * `_WRAP`) into `*request`: its `kind`, and for a context step the target
+ * (service, host, realm, canonicalize), the principal and password (NULL
+ * when absent) and the acceptor's token; for unwrap/wrap the bytes in
+ * `input`. The pointers are into the authenticator: copy what you need
+ * before the next call on it (and do not move it meanwhile).
+ * `UNEXPECTED_STEP` when no GSS operation is pending.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `request` is writable; `err`
+ * is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_gss_request(struct mongoauth_authenticator *auth,
+                                                     struct mongoauth_gss_request *request,
+                                                     struct mongoauth_error *err);
+
+/**
+ * Answer `MONGOAUTH_NEXT_NEED_GSS_INIT` with the token
+ * `gss_init_sec_context` produced (possibly empty) and whether the
+ * context is now established. At most `MONGOAUTH_GSS_MAX_TOKEN_BYTES`.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `token` is readable for
+ * `token_len` bytes; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_provide_gss_step(struct mongoauth_authenticator *auth,
+                                                          const uint8_t *token,
+                                                          size_t token_len,
+                                                          bool complete,
+                                                          struct mongoauth_error *err);
+
+/**
+ * Answer `MONGOAUTH_NEXT_NEED_GSS_UNWRAP` with the unwrapped message (the
+ * server's 4-byte security-layer offer, checked by the core).
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `message` is readable for
+ * `message_len` bytes; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_provide_gss_unwrapped(struct mongoauth_authenticator *auth,
+                                                               const uint8_t *message,
+                                                               size_t message_len,
+                                                               struct mongoauth_error *err);
+
+/**
+ * Answer `MONGOAUTH_NEXT_NEED_GSS_WRAP` with the wrapped token.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `token` is readable for
+ * `token_len` bytes; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_provide_gss_wrapped(struct mongoauth_authenticator *auth,
+                                                             const uint8_t *token,
+                                                             size_t token_len,
+                                                             struct mongoauth_error *err);
+
+/**
+ * Report that your GSS-API library failed on the pending GSS need (when
+ * answering step by step): the login is over, like a callback's
+ * `MONGOAUTH_GSS_FAILED` under `_provide_gss_with`. Returns
+ * `GSS_FAILURE` with `err` filled (`gss_major`, `gss_minor`, the text in
+ * the message; a major of `GSS_S_NO_CONTEXT` is `GSS_NO_CONTEXT`), or
+ * `UNEXPECTED_STEP` when no GSS operation is pending.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `failure` is readable; `err`
+ * is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_fail_gss(struct mongoauth_authenticator *auth,
+                                                  const struct mongoauth_gss_failure *failure,
+                                                  struct mongoauth_error *err);
+
+/**
+ * Answer whichever GSS need is pending by calling the `init_*` members of
+ * `callbacks` (all three required; the struct is read for this call
+ * only), with `(scratch, scratch_len)` for the output token
+ * (`MONGOAUTH_GSS_MAX_TOKEN_BYTES` always suffices). A callback's
+ * `MONGOAUTH_GSS_FAILED` ends the login with `GSS_FAILURE` (its major and
+ * minor status in `err->gss_major`/`gss_minor`, its text in the message).
+ * A call on `auth` from inside a callback is `BUSY`.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `callbacks` is readable and
+ * its functions honour their contracts for its `user_data`; `scratch` is
+ * writable for `scratch_len` bytes; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_provide_gss_with(struct mongoauth_authenticator *auth,
+                                                          const struct mongoauth_gss_callbacks *callbacks,
+                                                          uint8_t *scratch,
+                                                          size_t scratch_len,
+                                                          struct mongoauth_error *err);
+
+/**
+ * Answer whichever GSS need is pending with the system GSS-API library
+ * (MIT krb5): credentials from the ticket cache (`KRB5CCNAME`), a client
+ * keytab (`KRB5_CLIENT_KTNAME`) or the credential's password. The
+ * library's context lives in the authenticator until the next `_start`
+ * or `_clear`. `UNSUPPORTED_MECHANISM` when built without the cargo
+ * feature `gssapi-system` (see `mongoauth_gss_system_available`).
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_provide_gss_system(struct mongoauth_authenticator *auth,
+                                                            struct mongoauth_error *err);
+
+/**
+ * Know `user` as a `$external` user (a Kerberos principal, e.g.
+ * `user@REALM`), so that a GSSAPI login whose context authenticates that
+ * principal succeeds. Before `_start` only (`UNEXPECTED_STEP` after);
+ * counts against `MONGOAUTH_SERVER_SESSION_MAX_USERS`.
+ *
+ * # Safety
+ * `session` points to a session object; `user` is readable for `user_len`
+ * bytes; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_server_session_add_external_user(struct mongoauth_server_session *session,
+                                                            const uint8_t *user,
+                                                            size_t user_len,
+                                                            struct mongoauth_error *err);
+
+/**
+ * Offer GSSAPI with the `accept_*` members of `callbacks` (all five
+ * required; the struct is copied, `user_data` kept: it must stay valid
+ * until the session is cleared, freed or given another acceptor; one
+ * context per session, i.e. per connection). The callbacks run inside
+ * `_handle*`; a call on the session from inside one is `BUSY`. A
+ * failure in them is a reply with code 18, never an error of `_handle`.
+ *
+ * # Safety
+ * `session` points to a session object; `callbacks` is readable and its
+ * functions honour their contracts for its `user_data`; `err` is NULL or
+ * writable.
+ */
+mongoauth_status mongoauth_server_session_set_gss_callbacks(struct mongoauth_server_session *session,
+                                                            const struct mongoauth_gss_callbacks *callbacks,
+                                                            struct mongoauth_error *err);
+
+/**
+ * Offer GSSAPI with the system GSS-API library (MIT krb5): the acceptor
+ * key from the keytab file `keytab` (a path, UTF-8), or with NULL from
+ * `KRB5_KTNAME` / the default keytab. `UNSUPPORTED_MECHANISM` when built
+ * without the cargo feature `gssapi-system`; `GSS_FAILURE` when the
+ * keytab cannot be used.
+ *
+ * # Safety
+ * `session` points to a session object; `keytab` is NULL or readable for
+ * `keytab_len` bytes; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_server_session_set_gss_system(struct mongoauth_server_session *session,
+                                                         const uint8_t *keytab,
+                                                         size_t keytab_len,
+                                                         struct mongoauth_error *err);
+
+/**
+ * The host this connection goes to (UTF-8, as connected to: a name, not
+ * canonicalized), for a GSSAPI login's target (`service/host`, unless
+ * `SERVICE_HOST` says otherwise). Applies from the next `_start` /
+ * `_start_uri` (which otherwise uses the connection string's first host);
+ * `_start` with GSSAPI requires it. NULL with length 0 forgets it.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; `host` is readable for
+ * `host_len` bytes; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_set_gss_host(struct mongoauth_authenticator *auth,
+                                                      const uint8_t *host,
+                                                      size_t host_len,
+                                                      struct mongoauth_error *err);
+
+/**
+ * The GSSAPI mechanism properties of a `_start` login (`_start_uri`
+ * takes them from the connection string): `service` (`SERVICE_NAME`, NULL
+ * for `mongodb`), `realm` (`SERVICE_REALM`, NULL for none),
+ * `service_host` (`SERVICE_HOST`, NULL for the connection's host) and
+ * `canonicalize` (a `mongoauth_gss_canonicalize` value). Applies from the
+ * next `_start`.
+ *
+ * # Safety
+ * `auth` points to an authenticator object; each string is NULL (with
+ * length 0) or readable for its length; `err` is NULL or writable.
+ */
+mongoauth_status mongoauth_authenticator_set_gss_properties(struct mongoauth_authenticator *auth,
+                                                            const uint8_t *service,
+                                                            size_t service_len,
+                                                            const uint8_t *realm,
+                                                            size_t realm_len,
+                                                            const uint8_t *service_host,
+                                                            size_t service_host_len,
+                                                            uint32_t canonicalize,
+                                                            struct mongoauth_error *err);
 
 /**
  * The registered name of a mechanism (`"SCRAM-SHA-256"`, `"PLAIN"`) as a

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Runs the Python (cffi, pytest, scramp and pymongo interop) and Go (cgo, go test)
-# binding suites against the freshly built C library. Creates target/venv
-# (python3 -m venv; pip install scramp pytest cffi pymongo) if needed. A missing peer
-# (python3, go, scramp, pytest, cffi, pymongo) is a failure, never a skip.
+# binding suites against the freshly built C library, then the GSSAPI examples
+# in a private MIT Kerberos realm (scripts/krb-realm.sh): Python with
+# python-gssapi through the binding's callbacks, Python and Go with the
+# library's system GSS-API (built with --features gssapi-system into
+# target/gss-system), and the Go client against the Python example's server.
+# Creates target/venv (python3 -m venv; pip install scramp pytest cffi pymongo
+# gssapi) if needed. A missing peer (python3, go, scramp, pytest, cffi, pymongo,
+# gssapi, MIT Kerberos) is a failure, never a skip.
 # Prints "N passed, M failed" (individual pytest and go tests, plus the build
 # and vet steps); exits non-zero on any failure.
 set -uo pipefail
@@ -23,8 +28,8 @@ else
     if [ ! -x "$venv/bin/python" ]; then
         python3 -m venv "$venv" || fail "creating $venv"
     fi
-    if ! "$venv/bin/python" -c 'import scramp, pytest, cffi, pymongo' 2>/dev/null; then
-        "$venv/bin/pip" install -q scramp pytest cffi pymongo || fail "pip install into $venv"
+    if ! "$venv/bin/python" -c 'import scramp, pytest, cffi, pymongo, gssapi' 2>/dev/null; then
+        "$venv/bin/python" -m pip install -q scramp pytest cffi pymongo gssapi || fail "pip install into $venv"
     fi
     if "$venv/bin/python" -c 'import scramp, pytest, cffi, pymongo' 2>/dev/null; then
         log=$(mktemp)
@@ -56,6 +61,91 @@ else
     failed=$((failed + nf))
     if [ "$rc" -ne 0 ] && [ "$nf" -eq 0 ]; then fail "go test exited $rc"; fi
     rm -f "$log"
+fi
+
+# ---- GSSAPI in a real realm ------------------------------------------------------
+krb_dir=$root/target/bindings-krb
+krb_port=
+free_port() {
+    local p
+    for p in $(seq "$1" "$(($1 + 200))"); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+check() { # check NAME EXPECTED_EXIT PATTERN CMD...: exit status and output
+    local name=$1 want=$2 pattern=$3 log rc
+    shift 3
+    log=$(mktemp)
+    "$@" >"$log" 2>&1
+    rc=$?
+    if [ "$rc" -eq "$want" ] && grep -qE "$pattern" "$log"; then
+        ok "$name"
+    else
+        sed 's/^/     | /' "$log" | tail -n 20
+        fail "$name (exit $rc, expected $want and /$pattern/)"
+    fi
+    rm -f "$log"
+}
+stop_realm() {
+    [ -n "$krb_port" ] && scripts/krb-realm.sh stop "$krb_dir" >/dev/null 2>&1
+    [ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null
+    krb_port=
+}
+trap stop_realm EXIT
+if krb_port=$(free_port 18700) && KRB_PORT=$krb_port scripts/krb-realm.sh start "$krb_dir" >/dev/null; then
+    ok gss-realm
+    # shellcheck disable=SC1091
+    . "$krb_dir/env"
+    kdestroy -q 2>/dev/null
+    echo userpw | kinit user@MONGOAUTH.TEST >/dev/null || fail "kinit"
+    GSS_OK='logged in with GSSAPI as user@MONGOAUTH\.TEST'
+    OTHER="mongodb://user%40MONGOAUTH.TEST@localhost:PORT/?authMechanism=GSSAPI&authMechanismProperties=SERVICE_NAME:other"
+    py=(env MONGOAUTH_LIB="$root/target/release/libmongoauth.so" PYTHONPATH="$root/bindings/python/src" "$venv/bin/python" bindings/python/examples/gss_login.py)
+    # Python, python-gssapi on both sides (the acceptor through C callbacks)
+    check gss-python-kinit 0 "$GSS_OK" "${py[@]}"
+    check gss-python-unknown-principal 2 'server code 18' "${py[@]}" --no-user
+    check gss-python-wrong-service 3 'major 0xd0000 minor 0x96c73a07: .*not found in Kerberos database' "${py[@]}" "$OTHER"
+    kdestroy -q 2>/dev/null
+    check gss-python-client-keytab 0 "$GSS_OK" env KRB5_CLIENT_KTNAME="FILE:$krb_dir/user.keytab" "${py[@]}"
+    check gss-python-password 0 "$GSS_OK" "${py[@]}" "mongodb://user%40MONGOAUTH.TEST:userpw@localhost:PORT/?authMechanism=GSSAPI"
+    echo userpw | kinit user@MONGOAUTH.TEST >/dev/null || fail "kinit"
+    # the library's system GSS-API (its own target directory)
+    if cargo build -p mongoauth-ffi --release --features gssapi-system --target-dir target/gss-system; then
+        ok build-library-gssapi-system
+        pys=(env MONGOAUTH_LIB="$root/target/gss-system/release/libmongoauth.so" PYTHONPATH="$root/bindings/python/src" "$venv/bin/python" bindings/python/examples/gss_login.py --system)
+        check gss-python-system 0 "$GSS_OK" "${pys[@]}"
+        check gss-python-system-wrong-service 3 'major 0xd0000 minor 0x96c73a07' "${pys[@]}" "$OTHER"
+        goex=$root/target/gsslogin
+        if command -v go >/dev/null && (cd bindings/go && go build -tags mongoauth_gssapi_system -o "$goex" ./examples/gsslogin); then
+            ok build-go-gsslogin
+            check gss-go-system 0 "$GSS_OK" "$goex"
+            check gss-go-unknown-principal 2 'refused' "$goex" -no-user
+            check gss-go-wrong-service 3 'GSS failure: major 0xd0000 minor 0x96c73a07' "$goex" \
+                "mongodb://user%40MONGOAUTH.TEST@localhost/?authMechanism=GSSAPI&authMechanismProperties=SERVICE_NAME:other"
+            # the Go client (system library) against the Python example's
+            # server (python-gssapi acceptor), over TCP
+            serve_out=$(mktemp)
+            exec 8> >("${py[@]}" --serve >"$serve_out" 2>&1)
+            serve_pid=$!
+            for _ in $(seq 1 100); do grep -q '^PORT ' "$serve_out" && break; sleep 0.1; done
+            sport=$(awk '/^PORT /{print $2}' "$serve_out")
+            check gss-go-to-python-server 0 "$GSS_OK" "$goex" -addr "127.0.0.1:$sport" \
+                "mongodb://user%40MONGOAUTH.TEST@localhost:$sport/?authMechanism=GSSAPI"
+            exec 8>&-
+            rm -f "$serve_out"
+        else
+            fail build-go-gsslogin
+        fi
+    else
+        fail build-library-gssapi-system
+    fi
+    stop_realm
+else
+    fail "gss-realm (scripts/krb-realm.sh start; MIT Kerberos installed? scripts/install-peers.sh)"
 fi
 
 echo "$passed passed, $failed failed"

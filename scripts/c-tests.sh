@@ -194,6 +194,122 @@ if [ -n "$lb_pid" ]; then
     exec 7>&-
     wait "$lb_pid"
 fi
+# ---- GSSAPI: examples-c/gss.c (MIT libgssapi_krb5 through the callbacks) -------
+# A private realm (scripts/krb-realm.sh) on a free port; the example runs its
+# client and our server session in one process, plainly, under ASan+UBSan and
+# under valgrind, with a ticket from kinit, a client keytab, a password, and
+# SERVICE_REALM; refusals: a wrong SERVICE_NAME (GSS failure with its
+# major/minor status), an unknown principal (code 18), no credentials.
+GSS_LIBS="-lgssapi_krb5"
+krb_dir=$out/krb
+krb_port=
+free_port() {
+    local p
+    for p in $(seq "${1:-18890}" "$((${1:-18890} + 200))"); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+krb_start() {
+    krb_port=$(free_port 18890) || return 1
+    KRB_PORT=$krb_port scripts/krb-realm.sh start "$krb_dir"
+}
+step gss-realm-start krb_start
+trap '[ -n "$krb_port" ] && scripts/krb-realm.sh stop "$krb_dir" >/dev/null 2>&1' EXIT
+build_gss() { # build_gss SUFFIX EXTRA_FLAGS...
+    local suffix=$1
+    shift
+    $CC -std=c11 -g -O1 $STRICT "$@" -Iinclude examples-c/gss.c "$HOSTED_LIB" $GSS_LIBS $HOSTED_LIBS -o "$out/gss$suffix"
+}
+step build-gss build_gss ""
+step build-gss-asan build_gss "-asan" $SAN
+gss_env() { # gss_env CMD...: run CMD in the realm's environment
+    (
+        # shellcheck disable=SC1091
+        . "$krb_dir/env" || exit 1
+        "$@"
+    )
+}
+gss_run() { # gss_run EXPECTED_EXIT PATTERN PROGRAM ARGS...: exit status and output
+    local want=$1 pattern=$2 log rc
+    shift 2
+    log=$(mktemp)
+    "$@" >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    if [ "$rc" -ne "$want" ]; then
+        echo "exit status $rc, expected $want"
+        rm -f "$log"
+        return 1
+    fi
+    grep -qE "$pattern" "$log"
+    rc=$?
+    [ $rc -eq 0 ] || echo "output lacks /$pattern/"
+    rm -f "$log"
+    return $rc
+}
+GSS_OK='logged in with GSSAPI as user@MONGOAUTH\.TEST on \$external'
+GSS_VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
+gss_ticket() {
+    kdestroy -q 2>/dev/null
+    echo userpw | kinit user@MONGOAUTH.TEST >/dev/null || return 1
+    gss_run 0 "$GSS_OK" "$out/gss" &&
+        gss_run 0 "$GSS_OK" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/gss-asan" &&
+        gss_run 0 "$GSS_OK" $GSS_VG "$out/gss" &&
+        gss_run 0 "$GSS_OK" "$out/gss" --step-by-step &&
+        gss_run 0 "$GSS_OK" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$out/gss-asan" --step-by-step &&
+        gss_run 0 "$GSS_OK" $GSS_VG "$out/gss" --step-by-step
+}
+step gss-kinit-ticket gss_env gss_ticket
+gss_keytab() {
+    kdestroy -q 2>/dev/null
+    KRB5_CLIENT_KTNAME=FILE:$krb_dir/user.keytab gss_run 0 "$GSS_OK" "$out/gss"
+}
+step gss-client-keytab gss_env gss_keytab
+gss_password() {
+    kdestroy -q 2>/dev/null
+    gss_run 0 "$GSS_OK" "$out/gss" "mongodb://user%40MONGOAUTH.TEST:userpw@localhost/?authMechanism=GSSAPI" &&
+        gss_run 0 "$GSS_OK" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$out/gss-asan" \
+            "mongodb://user%40MONGOAUTH.TEST:userpw@localhost/?authMechanism=GSSAPI"
+}
+step gss-password gss_env gss_password
+gss_realm_prop() {
+    kdestroy -q 2>/dev/null
+    echo userpw | kinit user@MONGOAUTH.TEST >/dev/null || return 1
+    gss_run 0 "$GSS_OK" "$out/gss" \
+        "mongodb://user%40MONGOAUTH.TEST@localhost/?authMechanism=GSSAPI&authMechanismProperties=SERVICE_REALM:MONGOAUTH.TEST"
+}
+step gss-service-realm gss_env gss_realm_prop
+gss_refusals() {
+    kdestroy -q 2>/dev/null
+    echo userpw | kinit user@MONGOAUTH.TEST >/dev/null || return 1
+    # the service principal does not exist: the GSS library's own failure,
+    # with GSS_S_FAILURE and Kerberos' "not found" code and text
+    gss_run 3 'MONGOAUTH_STATUS_GSS_FAILURE.*not found in Kerberos database' "$out/gss" \
+        "mongodb://user%40MONGOAUTH.TEST@localhost/?authMechanism=GSSAPI&authMechanismProperties=SERVICE_NAME:other" || return 1
+    gss_run 3 'GSS major 0x000d0000 minor 0x96c73a07' "$out/gss" \
+        "mongodb://user%40MONGOAUTH.TEST@localhost/?authMechanism=GSSAPI&authMechanismProperties=SERVICE_NAME:other" || return 1
+    # a principal the server does not know: code 18
+    gss_run 2 'AUTHENTICATION_FAILED.*' "$out/gss" --no-user || return 1
+    gss_run 2 'AUTHENTICATION_FAILED' env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$out/gss-asan" --no-user || return 1
+    # step by step: the caller's failure reported with mongoauth_authenticator_fail_gss
+    gss_run 3 'GSS major 0x000d0000 minor 0x96c73a07' "$out/gss" --step-by-step \
+        "mongodb://user%40MONGOAUTH.TEST@localhost/?authMechanism=GSSAPI&authMechanismProperties=SERVICE_NAME:other" || return 1
+    gss_run 3 'GSS major 0x000d0000 minor 0x96c73a07' env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$out/gss-asan" --step-by-step \
+        "mongodb://user%40MONGOAUTH.TEST@localhost/?authMechanism=GSSAPI&authMechanismProperties=SERVICE_NAME:other" || return 1
+    # no ticket and no client keytab
+    kdestroy -q 2>/dev/null
+    gss_run 3 'MONGOAUTH_STATUS_GSS_FAILURE' "$out/gss"
+}
+step gss-refusals gss_env gss_refusals
+if [ -n "$krb_port" ]; then
+    step gss-realm-stop scripts/krb-realm.sh stop "$krb_dir"
+    krb_port=
+fi
+
 # the sanitizer builds really are instrumented
 step asan-instrumented bash -c "nm '$out/misuse-asan' | grep -q __asan_init && nm '$out/misuse-asan' | grep -q __ubsan_handle"
 step examples-makefile make -C examples-c all OUT="$out/examples-make"

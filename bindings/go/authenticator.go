@@ -26,8 +26,8 @@ const (
 	NextNeedAWSCredentials Next = 3
 	// NextNeedOIDCToken: MONGODB-OIDC wants an access token (ProvideToken).
 	NextNeedOIDCToken Next = 4
-	// NextNeedGSSToken: reserved (GSSAPI is not run by the library).
-	NextNeedGSSToken Next = 5
+	// 5 (a GSS token, reserved) is retired: see NextNeedGSSInit and the
+	// other GSS needs in gss.go.
 	// NextDone: the handshake is over; see Authenticated.
 	NextDone Next = 6
 )

@@ -54,6 +54,8 @@ const (
 	StatusUnexpectedEOF              Status = 403
 	StatusNotAuthenticated           Status = 404
 	StatusTimeout                    Status = 405
+	StatusGSSFailure                 Status = 500
+	StatusGSSNoContext               Status = 501
 	StatusPanic                      Status = 900
 	StatusInternal                   Status = 901
 )
@@ -74,18 +76,24 @@ func (s Status) IsURIError() bool { return s >= 200 && s <= 299 }
 // message (specific, never a secret; for people, not for branching),
 // Offset, the byte of the input it points at (-1 when none), and
 // ServerCode, the server's numeric code when a server refused (18:
-// AuthenticationFailed; 0 otherwise). Branch with errors.Is and the Err*
-// sentinels, or on Status.
+// AuthenticationFailed; 0 otherwise). GSSMajor and GSSMinor are the GSS-API
+// status codes of a StatusGSSFailure (the library's text is in Message).
+// Branch with errors.Is and the Err* sentinels, or on Status.
 type Error struct {
 	Status     Status
 	Message    string
 	Offset     int64
 	ServerCode int32
+	GSSMajor   uint32
+	GSSMinor   uint32
 }
 
 func (e *Error) Error() string {
 	if e.ServerCode != 0 {
 		return fmt.Sprintf("mongoauth: %s (server code %d): %s", e.Status, e.ServerCode, e.Message)
+	}
+	if e.Status == StatusGSSFailure {
+		return fmt.Sprintf("mongoauth: %s (GSS major %#x, minor %#x): %s", e.Status, e.GSSMajor, e.GSSMinor, e.Message)
 	}
 	return fmt.Sprintf("mongoauth: %s: %s", e.Status, e.Message)
 }
@@ -172,6 +180,8 @@ var (
 	ErrWire = &Kind{"malformed BSON or frame", between(300, 399)}
 	// ErrHandshake groups the server's refusals and I/O (400-499).
 	ErrHandshake = &Kind{"handshake failed", between(400, 499)}
+	// ErrGSS groups the GSS-API library's failures (500-599).
+	ErrGSS = &Kind{"GSS-API failure", between(500, 599)}
 	// ErrInternal groups the library's bugs (900-999).
 	ErrInternal = &Kind{"internal error", between(900, 999)}
 )

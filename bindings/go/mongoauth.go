@@ -2,14 +2,16 @@
 // SCRAM-SHA-1 and SCRAM-SHA-256, client and server.
 //
 // It links the static library from the repository
-// (cargo build -p mongoauth-ffi --release) and its header in include/.
+// (cargo build -p mongoauth-ffi --release) and its header in include/;
+// with the build tag mongoauth_gssapi_system, the library built with the
+// system GSS-API (cargo build -p mongoauth-ffi --release --features
+// gssapi-system --target-dir target/gss-system) and libgssapi_krb5.
 // Errors are *Error values carrying the C status code; compare codes (or use
 // errors.Is with the Err* sentinels), never message text.
 package mongoauth
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: ${SRCDIR}/../../target/release/libmongoauth.a -lpthread -ldl -lm -lrt -lutil
 #include <stdlib.h>
 #include <mongoauth.h>
 */
@@ -51,7 +53,7 @@ const (
 	ScramClientSize      = 1024
 	ScramServerSize      = 2048
 	KeyCacheSize         = 1280
-	ErrorSize            = 280
+	ErrorSize            = 288
 	ErrorMessageSize     = 256
 	ScramCredentialsSize = 144
 	VersionNumber        = 100
@@ -111,14 +113,16 @@ func check(st C.mongoauth_status, e *C.mongoauth_error) error {
 	}
 	msg := ""
 	offset, code := int64(-1), int32(0)
+	var major, minor uint32
 	if e != nil && uint32(e.status) == uint32(st) {
 		msg = C.GoStringN(&e.message[0], C.int(e.message_len))
 		offset, code = int64(e.offset), int32(e.server_code)
+		major, minor = uint32(e.gss_major), uint32(e.gss_minor)
 	}
 	if msg == "" {
 		msg = C.GoString(C.mongoauth_strerror(C.uint32_t(st)))
 	}
-	return &Error{Status: Status(st), Message: msg, Offset: offset, ServerCode: code}
+	return &Error{Status: Status(st), Message: msg, Offset: offset, ServerCode: code, GSSMajor: major, GSSMinor: minor}
 }
 
 // readOut calls an (out, capacity, *written) C function, growing the buffer

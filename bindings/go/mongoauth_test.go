@@ -56,7 +56,7 @@ func TestStatusNames(t *testing.T) {
 		StatusMessageTooLarge: "MESSAGE_TOO_LARGE", StatusChecksumMismatch: "CHECKSUM_MISMATCH",
 		StatusCommandFailed: "COMMAND_FAILED", StatusProtocol: "PROTOCOL", StatusIO: "IO",
 		StatusUnexpectedEOF: "UNEXPECTED_EOF", StatusNotAuthenticated: "NOT_AUTHENTICATED",
-		StatusTimeout: "TIMEOUT",
+		StatusTimeout: "TIMEOUT", StatusGSSFailure: "GSS_FAILURE", StatusGSSNoContext: "GSS_NO_CONTEXT",
 	}
 	known := 0
 	for code := Status(0); code < 1000; code++ {

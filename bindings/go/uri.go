@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"runtime"
+	"runtime/cgo"
 	"unsafe"
 )
 
@@ -202,7 +203,11 @@ func (a *Authenticator) Close() {
 }
 
 // ServerSession is the server side of one connection (C heap object).
-type ServerSession struct{ p *C.mongoauth_server_session }
+type ServerSession struct {
+	p *C.mongoauth_server_session
+	// gss is the cgo.Handle of a GSSAcceptor the C session calls (0: none).
+	gss cgo.Handle
+}
 
 // NewServerSession holds one user (db, user, password) and is started.
 func NewServerSession(db, user, password string) (*ServerSession, error) {
@@ -243,7 +248,7 @@ func (s *ServerSession) Handle(body []byte) ([]byte, error) {
 	defer C.free(ce)
 	return readOut(func(out *C.uint8_t, capacity C.size_t, written *C.size_t, e *C.mongoauth_error) C.mongoauth_status {
 		return C.mongoauth_server_session_handle(s.p, (*C.uint8_t)(cb), C.size_t(len(body)), (*C.uint8_t)(ce), 24, out, capacity, written, e)
-	}, 2048)
+	}, int(C.mongoauth_session_reply_bytes())) // never too small: a retry would handle the request twice
 }
 
 // Close wipes and frees the session; safe to call twice.
@@ -251,5 +256,9 @@ func (s *ServerSession) Close() {
 	if s.p != nil {
 		C.mongoauth_server_session_free(s.p)
 		s.p = nil
+	}
+	if s.gss != 0 {
+		s.gss.Delete()
+		s.gss = 0
 	}
 }

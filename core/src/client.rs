@@ -747,6 +747,15 @@ impl<'c, const P: usize> Authenticator<'c, P> {
         self
     }
 
+    /// [`with_gssapi`](Self::with_gssapi) in place, or `None` to detach
+    /// the target: for a holder that keeps the config next to the
+    /// authenticator and may move both between calls (the C ABI attaches
+    /// it for each call only).
+    #[cfg(feature = "gssapi")]
+    pub fn set_gssapi(&mut self, config: Option<&'c GssConfig>) {
+        self.gss = config;
+    }
+
     fn username(&self) -> Result<&str, Error> {
         self.cred
             .username()

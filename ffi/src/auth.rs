@@ -11,6 +11,7 @@ use mongoauth::client::{
 };
 use mongoauth::codec::wire;
 use mongoauth::io::HandshakeError;
+use mongoauth::mech::gssapi::GssConfig;
 use mongoauth::mech::scram::KeyStore;
 use mongoauth::mech::{aws, oidc};
 use zeroize::Zeroize;
@@ -25,7 +26,7 @@ use crate::status::mongoauth_status::{self, *};
 use crate::uri::{UriState, mongoauth_uri, no_credential};
 
 /// `sizeof(mongoauth_authenticator)`: bytes of caller memory one needs.
-pub const MONGOAUTH_AUTHENTICATOR_SIZE: usize = 10752;
+pub const MONGOAUTH_AUTHENTICATOR_SIZE: usize = 20480;
 /// `_Alignof(mongoauth_authenticator)`.
 pub const MONGOAUTH_AUTHENTICATOR_ALIGN: usize = 8;
 /// Random bytes `mongoauth_authenticator_start` takes (two nonces).
@@ -38,11 +39,12 @@ pub const MONGOAUTH_AUTH_MAX_SOURCE_BYTES: usize = 64;
 /// A `mongoauth_handshake` buffer this large holds any reply a MongoDB
 /// server sends during the handshake.
 pub const MONGOAUTH_HANDSHAKE_BUFFER_BYTES: usize = 4096;
-/// Capacity of the authenticator's payload buffer: an OIDC token of
-/// `MONGOAUTH_AUTH_MAX_TOKEN_BYTES` with its BSON framing, and the
-/// largest MONGODB-AWS client payload (a session token at its limit). A
-/// payload beyond it is `CAPACITY`, never cut.
-pub const MONGOAUTH_AUTH_PAYLOAD_BYTES: usize = 8256;
+/// Capacity of the authenticator's payload buffer: a GSS token of
+/// `MONGOAUTH_GSS_MAX_TOKEN_BYTES` (a Kerberos ticket with a large PAC),
+/// an OIDC token of `MONGOAUTH_AUTH_MAX_TOKEN_BYTES` with its BSON
+/// framing, and the largest MONGODB-AWS client payload (a session token at
+/// its limit). A payload beyond it is `CAPACITY`, never cut.
+pub const MONGOAUTH_AUTH_PAYLOAD_BYTES: usize = 16448;
 /// Longest OIDC access token `mongoauth_authenticator_provide_token` takes.
 pub const MONGOAUTH_AUTH_MAX_TOKEN_BYTES: usize = 8192;
 /// Longest AWS access key id / secret access key
@@ -54,6 +56,7 @@ pub const MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES: usize = 4096;
 const _: () = assert!(MONGOAUTH_AUTH_MAX_TOKEN_BYTES == oidc::MAX_TOKEN_LEN);
 const _: () = assert!(MONGOAUTH_AUTH_PAYLOAD_BYTES >= oidc::MAX_TOKEN_LEN + 64);
 const _: () = assert!(MONGOAUTH_AUTH_PAYLOAD_BYTES >= aws::MAX_CLIENT_SECOND_LEN);
+const _: () = assert!(MONGOAUTH_AUTH_PAYLOAD_BYTES >= mongoauth::mech::gssapi::MAX_TOKEN_LEN + 64);
 const _: () = assert!(MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES == aws::MAX_ACCESS_KEY_ID_LEN);
 const _: () = assert!(MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES == aws::MAX_SECRET_ACCESS_KEY_LEN);
 const _: () = assert!(MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES == aws::MAX_SESSION_TOKEN_LEN);
@@ -109,16 +112,60 @@ pub struct mongoauth_credential {
 }
 
 pub(crate) struct AuthState {
-    /// The login; it owns its credential (no pointer into this object, so
-    /// the object may be moved between calls).
+    /// The login; it owns its credential. Its GSSAPI target is the `gss`
+    /// below, attached for the length of each call only ([`Attached`]), so
+    /// that between calls it holds no pointer into this object and the
+    /// object may be moved.
     auth: Option<CAuth>,
     config: AuthConfig,
     cache: *const mongoauth_key_cache,
+    /// The GSSAPI target of the current login (built at `_start`).
+    gss: Option<GssConfig>,
+    /// What `_set_gss_host` / `_set_gss_properties` said, for the next start.
+    pub(crate) gss_settings: crate::gss::GssSettings,
+    /// The system library's context, from the first `_provide_gss_system`
+    /// of a login to the next start.
+    #[cfg(feature = "gssapi-system")]
+    pub(crate) gss_system: Option<mongoauth::mech::gssapi_system::SystemInitiator>,
 }
 
 impl Default for AuthState {
     fn default() -> Self {
-        AuthState { auth: None, config: AuthConfig::default(), cache: core::ptr::null() }
+        AuthState {
+            auth: None,
+            config: AuthConfig::default(),
+            cache: core::ptr::null(),
+            gss: None,
+            gss_settings: crate::gss::GssSettings::default(),
+            #[cfg(feature = "gssapi-system")]
+            gss_system: None,
+        }
+    }
+}
+
+/// The started authenticator with its GSSAPI target attached (a reference
+/// into the same object); detached again when dropped, before the export
+/// returns, so that no pointer into the object outlives the call.
+pub(crate) struct Attached<'a> {
+    auth: &'a mut CAuth,
+}
+
+impl core::ops::Deref for Attached<'_> {
+    type Target = CAuth;
+    fn deref(&self) -> &CAuth {
+        self.auth
+    }
+}
+
+impl core::ops::DerefMut for Attached<'_> {
+    fn deref_mut(&mut self) -> &mut CAuth {
+        self.auth
+    }
+}
+
+impl Drop for Attached<'_> {
+    fn drop(&mut self) {
+        self.auth.set_gssapi(None);
     }
 }
 
@@ -142,8 +189,19 @@ fn not_started() -> Fail {
 }
 
 impl AuthState {
-    /// Build the authenticator over an owned credential.
-    fn begin(&mut self, cred: Credential, entropy: &[u8]) -> Result<(), Fail> {
+    /// Build the authenticator over an owned credential; `gss` is its
+    /// GSSAPI target (required for a GSSAPI login, else ignored).
+    fn begin(
+        &mut self,
+        cred: Credential,
+        gss: Option<GssConfig>,
+        entropy: &[u8],
+    ) -> Result<(), Fail> {
+        self.gss = None;
+        #[cfg(feature = "gssapi-system")]
+        {
+            self.gss_system = None;
+        }
         let entropy: &[u8; AUTH_ENTROPY_LEN] = entropy.try_into().map_err(|_| {
             Fail::arg(
                 MONGOAUTH_STATUS_INVALID_NONCE,
@@ -169,15 +227,26 @@ impl AuthState {
             auth = auth.with_key_cache(store);
         }
         self.auth = Some(auth);
+        self.gss = gss;
         Ok(())
     }
 
-    fn auth(&self) -> Result<&CAuth, Fail> {
+    /// The started login, for calls that never reach its GSSAPI target.
+    pub(crate) fn auth(&self) -> Result<&CAuth, Fail> {
         self.auth.as_ref().ok_or_else(not_started)
     }
 
-    fn auth_mut(&mut self) -> Result<&mut CAuth, Fail> {
-        self.auth.as_mut().ok_or_else(not_started)
+    /// The started login with its GSSAPI target attached for this call.
+    pub(crate) fn auth_mut(&mut self) -> Result<Attached<'_>, Fail> {
+        // SAFETY: `gss` lives in this object next to `auth` and is not
+        // touched while the returned guard (which borrows `self` mutably)
+        // lives; the guard detaches the reference when dropped, so it
+        // never outlives this borrow (the `'static` is never observed).
+        let gss: Option<&'static GssConfig> =
+            self.gss.as_ref().map(|g| unsafe { &*(g as *const GssConfig) });
+        let auth = self.auth.as_mut().ok_or_else(not_started)?;
+        auth.set_gssapi(gss);
+        Ok(Attached { auth })
     }
 }
 
@@ -452,7 +521,8 @@ pub unsafe extern "C" fn mongoauth_authenticator_start(
         let source = opt(cred.source, cred.source_len, MONGOAUTH_AUTH_MAX_SOURCE_BYTES, "source")?
             .unwrap_or_default();
         let c = Credential::new(mechanism, username, password, source)?;
-        a.begin(c, entropy)
+        let gss = a.gss_settings.config(c.mechanism())?;
+        a.begin(c, gss, entropy)
     })
 }
 
@@ -485,8 +555,9 @@ pub unsafe extern "C" fn mongoauth_authenticator_start_uri(
             ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
         }?;
         let c = u.credential()?.ok_or_else(no_credential)?;
+        let gss = a.gss_settings.config_uri(u, &c)?;
         let cred = c.to_owned()?;
-        a.begin(cred, entropy)
+        a.begin(cred, gss, entropy)
     })
 }
 
@@ -640,10 +711,10 @@ pub unsafe extern "C" fn mongoauth_authenticator_handle_reply(
         let body = unsafe {
             ptr::bytes_max(body, body_len, mongoauth::codec::wire::MAX_MESSAGE_SIZE, "body")
         }?;
-        let auth = a.auth_mut()?;
+        let mut auth = a.auth_mut()?;
         let r = auth.handle_reply(body).map(|_| ());
         // SAFETY: as above.
-        unsafe { reply_result(auth, r, done) }
+        unsafe { reply_result(&auth, r, done) }
     })
 }
 
@@ -672,10 +743,10 @@ pub unsafe extern "C" fn mongoauth_authenticator_handle_reply_frame(
         let frame = unsafe {
             ptr::bytes_max(frame, frame_len, mongoauth::codec::wire::MAX_MESSAGE_SIZE, "frame")
         }?;
-        let auth = a.auth_mut()?;
+        let mut auth = a.auth_mut()?;
         let r = auth.handle_reply_frame(frame, request_id).map(|_| ());
         // SAFETY: as above.
-        unsafe { reply_result(auth, r, done) }
+        unsafe { reply_result(&auth, r, done) }
     })
 }
 
@@ -761,11 +832,23 @@ pub enum mongoauth_next {
     /// MONGODB-OIDC: an access token, with
     /// `mongoauth_authenticator_provide_token`.
     MONGOAUTH_NEXT_NEED_OIDC_TOKEN = 4,
-    /// GSSAPI: a token (reserved: GSSAPI is not run by this library).
-    MONGOAUTH_NEXT_NEED_GSS_TOKEN = 5,
+    // 5 was NEED_GSS_TOKEN (reserved, never produced): retired.
     /// The handshake is over: `mongoauth_authenticator_is_authenticated`
     /// says whether it is a login.
     MONGOAUTH_NEXT_DONE = 6,
+    /// GSSAPI: a security-context step (`gss_init_sec_context` on the
+    /// input token, toward the target, as the principal): read it with
+    /// `mongoauth_authenticator_gss_request`, answer with
+    /// `mongoauth_authenticator_provide_gss_step` (or let
+    /// `_provide_gss_with` / `_provide_gss_system` answer every GSS need).
+    MONGOAUTH_NEXT_NEED_GSS_INIT = 7,
+    /// GSSAPI: unwrap the server's security-layer token
+    /// (`mongoauth_authenticator_gss_request`'s input), answer with
+    /// `mongoauth_authenticator_provide_gss_unwrapped`.
+    MONGOAUTH_NEXT_NEED_GSS_UNWRAP = 8,
+    /// GSSAPI: wrap (integrity only) the security-layer answer, answer
+    /// with `mongoauth_authenticator_provide_gss_wrapped`.
+    MONGOAUTH_NEXT_NEED_GSS_WRAP = 9,
 }
 
 /// What the login wants next (`*next`): send a command, supply an input
@@ -784,16 +867,19 @@ pub unsafe extern "C" fn mongoauth_authenticator_next(
 ) -> mongoauth_status {
     use mongoauth_next::*;
     boundary(err, || {
-        // SAFETY: caller contract.
-        let a = unsafe { object::get::<AuthState>(auth) }?;
-        let n = match a.auth()?.step() {
+        // SAFETY: caller contract. The GSSAPI target is attached for the
+        // call and detached again (`Attached`): the state is unchanged, so
+        // the pointer stays `const` for C.
+        let a = unsafe { object::get_mut::<AuthState>(auth.cast_mut()) }?;
+        let auth = a.auth_mut()?;
+        let n = match auth.step() {
             Step::Send(_) => MONGOAUTH_NEXT_SEND,
             Step::Need(Need::Time) => MONGOAUTH_NEXT_NEED_TIME,
             Step::Need(Need::AwsCredentials) => MONGOAUTH_NEXT_NEED_AWS_CREDENTIALS,
             Step::Need(Need::OidcToken { .. }) => MONGOAUTH_NEXT_NEED_OIDC_TOKEN,
-            Step::Need(Need::GssInit { .. } | Need::GssUnwrap { .. } | Need::GssWrap { .. }) => {
-                MONGOAUTH_NEXT_NEED_GSS_TOKEN
-            }
+            Step::Need(Need::GssInit { .. }) => MONGOAUTH_NEXT_NEED_GSS_INIT,
+            Step::Need(Need::GssUnwrap { .. }) => MONGOAUTH_NEXT_NEED_GSS_UNWRAP,
+            Step::Need(Need::GssWrap { .. }) => MONGOAUTH_NEXT_NEED_GSS_WRAP,
             Step::Need(_) => {
                 return Err(Fail::new(
                     MONGOAUTH_STATUS_UNEXPECTED_STEP,
@@ -810,9 +896,9 @@ pub unsafe extern "C" fn mongoauth_authenticator_next(
 
 /// Turn the result of a `provide_*` call into the C result (the login's
 /// error with its context).
-fn provided(auth: &CAuth, r: Result<(), mongoauth::Error>) -> Result<(), Fail> {
+pub(crate) fn provided(auth: &CAuth, r: Result<(), mongoauth::Error>) -> Result<(), Fail> {
     r.map_err(|e| match auth.error() {
-        Some(l) if l.error() == &e => Fail::login(l),
+        Some(l) if l.error() == &e => Fail::login_of(auth, l),
         _ => Fail::from(e),
     })
 }
@@ -832,10 +918,10 @@ pub unsafe extern "C" fn mongoauth_authenticator_provide_time(
     boundary(err, || {
         // SAFETY: caller contract.
         let a = unsafe { object::get_mut::<AuthState>(auth) }?;
-        let auth = a.auth_mut()?;
+        let mut auth = a.auth_mut()?;
         let date = aws::AmzDate::from_unix_seconds(unix_seconds)?;
         let r = auth.provide_time(&date).map(|_| ());
-        provided(auth, r)
+        provided(&auth, r)
     })
 }
 
@@ -898,9 +984,9 @@ pub unsafe extern "C" fn mongoauth_authenticator_provide_aws_credentials(
         if !token.is_empty() {
             creds = creds.with_session_token(token);
         }
-        let auth = a.auth_mut()?;
+        let mut auth = a.auth_mut()?;
         let r = auth.provide_aws_credentials(&creds).map(|_| ());
-        provided(auth, r)
+        provided(&auth, r)
     })
 }
 
@@ -925,9 +1011,9 @@ pub unsafe extern "C" fn mongoauth_authenticator_provide_token(
         // SAFETY: as above.
         let token =
             unsafe { ptr::text_max(token, token_len, MONGOAUTH_AUTH_MAX_TOKEN_BYTES, "token") }?;
-        let auth = a.auth_mut()?;
+        let mut auth = a.auth_mut()?;
         let r = auth.provide_token(token).map(|_| ());
-        provided(auth, r)
+        provided(&auth, r)
     })
 }
 
@@ -1042,7 +1128,10 @@ impl mongoauth::io::Deadline for ClockDeadline {
 /// `AUTHENTICATION_FAILED` (`err->server_code` 18: wrong username or
 /// password), `NOT_AUTHENTICATED` (the handshake ended without a login: an
 /// arbiter), or the statuses of `_handle_reply`. No deadline: use
-/// `mongoauth_handshake_until` against a server that may stall.
+/// `mongoauth_handshake_until` against a server that may stall. GSSAPI:
+/// built with the cargo feature `gssapi-system`, the GSS needs are
+/// answered with the system library; otherwise drive the login with
+/// `_next` (and `_provide_gss_with` for your own library).
 ///
 /// # Safety
 /// `auth` points to a started authenticator object; `read_cb` and
@@ -1124,11 +1213,11 @@ unsafe fn handshake(
         if buf.is_empty() {
             return Err(Fail::arg(MONGOAUTH_STATUS_NULL_POINTER, "a buffer is required", "buf"));
         }
-        let auth = a.auth_mut()?;
+        let mut auth = a.auth_mut()?;
         let mut io = Callbacks { read, write, ctx };
         let r = match deadline {
-            Some(mut d) => mongoauth::io::authenticate_until(&mut io, auth, buf, &mut d),
-            None => mongoauth::io::authenticate(&mut io, auth, buf),
+            Some(mut d) => mongoauth::io::authenticate_until(&mut io, &mut auth, buf, &mut d),
+            None => mongoauth::io::authenticate(&mut io, &mut auth, buf),
         };
         // The buffer held the commands (a PLAIN one holds the password).
         buf.zeroize();

@@ -9,7 +9,7 @@ use crate::status::mongoauth_status;
 /// Capacity of `mongoauth_error.message`, including the terminating NUL.
 pub const MONGOAUTH_ERROR_MESSAGE_SIZE: usize = 256;
 /// `sizeof(mongoauth_error)`.
-pub const MONGOAUTH_ERROR_SIZE: usize = 280;
+pub const MONGOAUTH_ERROR_SIZE: usize = 288;
 /// `mongoauth_error.offset` when the error points at no byte of the input.
 pub const MONGOAUTH_NO_OFFSET: i64 = -1;
 
@@ -35,6 +35,13 @@ pub struct mongoauth_error {
     /// `MONGOAUTH_STATUS_AUTHENTICATION_FAILED`: the server's numeric error
     /// code (18 is AuthenticationFailed); 0 otherwise.
     pub server_code: i32,
+    /// For `MONGOAUTH_STATUS_GSS_FAILURE`: the GSS-API major status
+    /// (`OM_uint32`, e.g. `0x000d0000` GSS_S_FAILURE); 0 otherwise. The
+    /// library's text for it is in `message`.
+    pub gss_major: u32,
+    /// For `MONGOAUTH_STATUS_GSS_FAILURE`: the mechanism's minor status
+    /// (a Kerberos error code); 0 otherwise.
+    pub gss_minor: u32,
     /// Reserved, set to 0.
     pub reserved: u32,
 }
@@ -54,10 +61,17 @@ enum Detail {
     /// authenticator object, about 660 bytes) rather than copied into every
     /// `Result` of the boundary.
     Login(core::ptr::NonNull<mongoauth::client::LoginError>),
+    /// A login ended by the GSS-API library, with the library's text
+    /// (kept in the same authenticator, like the error).
+    LoginGss(core::ptr::NonNull<mongoauth::client::LoginError>, core::ptr::NonNull<str>),
     Text(&'static str),
     Arg(&'static str, &'static str),
     Needed(usize),
     Io(&'static str, isize),
+    /// A GSS-API failure outside a login (setting up the system library),
+    /// boxed: its text would make every `Result` large.
+    #[cfg(feature = "gssapi-system")]
+    Gss(std::boxed::Box<mongoauth::mech::gssapi::GssError>),
 }
 
 impl Fail {
@@ -86,7 +100,9 @@ impl Fail {
             _ => None,
         };
         let detail = match &self.detail {
-            Detail::Login(l) => return Fail::core_offset(Fail::login_ref(*l).error(), wire),
+            Detail::Login(l) | Detail::LoginGss(l, _) => {
+                return Fail::core_offset(Fail::login_ref(*l).error(), wire);
+            }
             d => d,
         };
         match detail {
@@ -109,12 +125,42 @@ impl Fail {
     pub(crate) fn server_code(&self) -> i32 {
         match &self.detail {
             Detail::Core(mongoauth::Error::CommandFailed(c)) => c.code.unwrap_or(0),
-            Detail::Login(l) => match Fail::login_ref(*l).error() {
+            Detail::Login(l) | Detail::LoginGss(l, _) => match Fail::login_ref(*l).error() {
                 mongoauth::Error::CommandFailed(c) => c.code.unwrap_or(0),
                 _ => 0,
             },
             _ => 0,
         }
+    }
+    /// The GSS major and minor status of a GSS-API library failure, if
+    /// this is one.
+    pub(crate) fn gss_codes(&self) -> Option<(u32, u32)> {
+        use mongoauth_status::{MONGOAUTH_STATUS_GSS_FAILURE, MONGOAUTH_STATUS_GSS_NO_CONTEXT};
+        // Only a GSS status has codes (and only then is the error looked
+        // into: other errors are not read past their status).
+        if !matches!(self.status, MONGOAUTH_STATUS_GSS_FAILURE | MONGOAUTH_STATUS_GSS_NO_CONTEXT) {
+            return None;
+        }
+        #[cfg(feature = "gssapi-system")]
+        use mongoauth::mech::gssapi::GssError;
+        match &self.detail {
+            #[cfg(feature = "gssapi-system")]
+            Detail::Gss(g) => match **g {
+                GssError::Library { major, minor, .. } => Some((major, minor)),
+                _ => None,
+            },
+            Detail::Core(e) => crate::gss::gss_codes(e),
+            Detail::Login(l) | Detail::LoginGss(l, _) => {
+                crate::gss::gss_codes(Fail::login_ref(*l).error())
+            }
+            _ => None,
+        }
+    }
+    /// A GSS-API failure reported outside a login (a system library that
+    /// could not be set up).
+    #[cfg(feature = "gssapi-system")]
+    pub(crate) fn gss(e: mongoauth::mech::gssapi::GssError) -> Self {
+        Fail { status: crate::status::gss_status(&e), detail: Detail::Gss(std::boxed::Box::new(e)) }
     }
     /// A too-small output buffer.
     pub(crate) fn buffer(needed: usize) -> Self {
@@ -152,6 +198,21 @@ impl Fail {
         Fail { status: mongoauth_status::from(e.error()), detail: Detail::Login(e.into()) }
     }
 
+    /// As [`Fail::login`], with the GSS-API library's text when the
+    /// library ended the login (`Authenticator::gss_status_text`).
+    pub(crate) fn login_of<const P: usize>(
+        auth: &mongoauth::client::Authenticator<'_, P>,
+        e: &mongoauth::client::LoginError,
+    ) -> Self {
+        match auth.gss_status_text() {
+            Some(t) if !t.is_empty() => Fail {
+                status: mongoauth_status::from(e.error()),
+                detail: Detail::LoginGss(e.into(), t.into()),
+            },
+            _ => Fail::login(e),
+        }
+    }
+
     fn login_ref<'a>(
         p: core::ptr::NonNull<mongoauth::client::LoginError>,
     ) -> &'a mongoauth::client::LoginError {
@@ -168,10 +229,17 @@ impl fmt::Display for Fail {
         match &self.detail {
             Detail::Core(e) => fmt::Display::fmt(e, f),
             Detail::Login(e) => fmt::Display::fmt(Fail::login_ref(*e), f),
+            Detail::LoginGss(e, t) => {
+                // SAFETY: as `login_ref`: text kept in the same authenticator.
+                let t = unsafe { t.as_ref() };
+                write!(f, "{}: {}", Fail::login_ref(*e), mongoauth::Escaped(t))
+            }
             Detail::Text(t) => f.write_str(t),
             Detail::Arg(what, arg) => write!(f, "{what}: `{arg}`"),
             Detail::Needed(n) => write!(f, "output buffer too small: {n} bytes needed"),
             Detail::Io(what, v) => write!(f, "the {what} callback failed (returned {v})"),
+            #[cfg(feature = "gssapi-system")]
+            Detail::Gss(g) => fmt::Display::fmt(g, f),
         }
     }
 }
@@ -207,12 +275,14 @@ pub(crate) fn fill(
     status: mongoauth_status,
     offset: Option<usize>,
     server_code: i32,
+    gss: Option<(u32, u32)>,
     msg: fmt::Arguments<'_>,
 ) {
     let Some(err) = err else { return };
     err.status = status as u32;
     err.offset = offset.and_then(|o| i64::try_from(o).ok()).unwrap_or(MONGOAUTH_NO_OFFSET);
     err.server_code = server_code;
+    (err.gss_major, err.gss_minor) = gss.unwrap_or((0, 0));
     err.reserved = 0;
     let mut w = MessageWriter { buf: &mut err.message, len: 0 };
     // A truncated message is still a message.

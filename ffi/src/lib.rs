@@ -33,6 +33,8 @@ mod auth;
 mod cache;
 mod client;
 mod error;
+mod gss;
+mod gss_login;
 mod mechanism;
 mod object;
 mod panic;
@@ -50,6 +52,8 @@ pub use client::*;
 pub use error::{
     MONGOAUTH_ERROR_MESSAGE_SIZE, MONGOAUTH_ERROR_SIZE, MONGOAUTH_NO_OFFSET, mongoauth_error,
 };
+pub use gss::*;
+pub use gss_login::*;
 pub use mechanism::*;
 pub use server::*;
 pub use session::*;

@@ -27,6 +27,7 @@ where
                 fail.status,
                 fail.offset(),
                 fail.server_code(),
+                fail.gss_codes(),
                 format_args!("{fail}"),
             );
             fail.status
@@ -39,6 +40,7 @@ where
                 status,
                 None,
                 0,
+                None,
                 format_args!(
                     "internal error: a panic was caught at the mongoauth C boundary (a bug)"
                 ),

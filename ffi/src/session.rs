@@ -9,6 +9,7 @@ use mongoauth::codec::wire::WireError;
 use mongoauth::server::{SESSION_ENTROPY_LEN, ServerSession, StaticUsers};
 
 use crate::error::{Fail, mongoauth_error};
+use crate::gss::SessionAcceptor;
 use crate::object::{self, Object};
 use crate::panic::boundary;
 use crate::ptr;
@@ -29,8 +30,14 @@ pub const MONGOAUTH_SESSION_ENTROPY_BYTES: usize = 24;
 pub const MONGOAUTH_SESSION_SALT_BYTES: usize = 28;
 /// Bytes of the decoy secret `mongoauth_server_session_start` takes.
 pub const MONGOAUTH_SESSION_SECRET_BYTES: usize = 32;
-/// An output buffer this large always holds a reply (body or frame).
-pub const MONGOAUTH_SESSION_REPLY_BYTES: usize = 2048;
+/// An output buffer this large always holds a reply (body or frame),
+/// including a GSSAPI reply carrying the largest acceptor token
+/// (`MONGOAUTH_GSS_MAX_TOKEN_BYTES`, base64 in a string payload).
+pub const MONGOAUTH_SESSION_REPLY_BYTES: usize = 24576;
+
+const _: () = assert!(
+    MONGOAUTH_SESSION_REPLY_BYTES >= 4 * mongoauth::mech::gssapi::MAX_TOKEN_LEN.div_ceil(3) + 512
+);
 
 const _: () = assert!(MONGOAUTH_SESSION_ENTROPY_BYTES == SESSION_ENTROPY_LEN);
 const _: () = assert!(MONGOAUTH_SESSION_SALT_BYTES == mongoauth::server::SALT_SEED_LEN);
@@ -57,7 +64,7 @@ type Users = StaticUsers<MONGOAUTH_SERVER_SESSION_MAX_USERS>;
 /// least of all into itself, so a C caller may move it (memcpy, realloc)
 /// between calls.
 pub(crate) struct SessionState {
-    session: ServerSession<Users>,
+    session: ServerSession<Users, SessionAcceptor>,
     started: bool,
 }
 
@@ -66,7 +73,8 @@ impl Default for SessionState {
         // The all-zero secret is never used: `_handle*` refuse to run until
         // `_start` has set the caller's.
         SessionState {
-            session: ServerSession::new(Users::new(), [0; MONGOAUTH_SESSION_SECRET_BYTES]),
+            session: ServerSession::new(Users::new(), [0; MONGOAUTH_SESSION_SECRET_BYTES])
+                .with_gssapi(SessionAcceptor::None),
             started: false,
         }
     }
@@ -90,11 +98,38 @@ fn not_started() -> Fail {
 }
 
 impl SessionState {
-    fn session(&mut self) -> Result<&mut ServerSession<Users>, Fail> {
+    fn session(&mut self) -> Result<&mut ServerSession<Users, SessionAcceptor>, Fail> {
         if self.started { Ok(&mut self.session) } else { Err(not_started()) }
     }
-    fn started(&self) -> Option<&ServerSession<Users>> {
+    fn started(&self) -> Option<&ServerSession<Users, SessionAcceptor>> {
         self.started.then_some(&self.session)
+    }
+
+    /// Offer GSSAPI with `acceptor` (replacing any previous one).
+    pub(crate) fn set_acceptor(&mut self, acceptor: SessionAcceptor) {
+        *self.session.gss_acceptor_mut() = acceptor;
+    }
+
+    /// Know a `$external` user (before `_start`).
+    pub(crate) fn add_external_user(&mut self, user: &str) -> Result<(), Fail> {
+        if self.started {
+            return Err(Fail::new(
+                MONGOAUTH_STATUS_UNEXPECTED_STEP,
+                "users are added before mongoauth_server_session_start",
+            ));
+        }
+        if self.session.users().len() >= MONGOAUTH_SERVER_SESSION_MAX_USERS {
+            return Err(Fail::arg(
+                MONGOAUTH_STATUS_CAPACITY,
+                "more than MONGOAUTH_SERVER_SESSION_MAX_USERS users",
+                "user",
+            ));
+        }
+        if user.is_empty() {
+            return Err(Fail::arg(MONGOAUTH_STATUS_INVALID_ARGUMENT, "an empty principal", "user"));
+        }
+        self.session.users_mut().add_external_user(user)?;
+        Ok(())
     }
 }
 
@@ -358,8 +393,9 @@ pub unsafe extern "C" fn mongoauth_server_session_handle(
     err: *mut mongoauth_error,
 ) -> mongoauth_status {
     boundary(err, || {
-        // SAFETY: caller contract, for each argument below.
-        let s = unsafe { object::get_mut::<SessionState>(session) }?;
+        // SAFETY: caller contract, for each argument below. Lent: a GSS
+        // acceptor callback cannot reach the session (BUSY).
+        let mut s = unsafe { object::lend_mut::<SessionState>(session) }?;
         // SAFETY: as above.
         let body = unsafe {
             ptr::bytes_max(body, body_len, mongoauth::codec::wire::MAX_MESSAGE_SIZE, "body")
@@ -399,8 +435,9 @@ pub unsafe extern "C" fn mongoauth_server_session_handle_legacy(
     err: *mut mongoauth_error,
 ) -> mongoauth_status {
     boundary(err, || {
-        // SAFETY: caller contract, for each argument below.
-        let s = unsafe { object::get_mut::<SessionState>(session) }?;
+        // SAFETY: caller contract, for each argument below. Lent: a GSS
+        // acceptor callback cannot reach the session (BUSY).
+        let mut s = unsafe { object::lend_mut::<SessionState>(session) }?;
         // SAFETY: as above.
         let body = unsafe {
             ptr::bytes_max(body, body_len, mongoauth::codec::wire::MAX_MESSAGE_SIZE, "body")
@@ -445,8 +482,9 @@ pub unsafe extern "C" fn mongoauth_server_session_handle_frame(
     err: *mut mongoauth_error,
 ) -> mongoauth_status {
     boundary(err, || {
-        // SAFETY: caller contract, for each argument below.
-        let s = unsafe { object::get_mut::<SessionState>(session) }?;
+        // SAFETY: caller contract, for each argument below. Lent: a GSS
+        // acceptor callback cannot reach the session (BUSY).
+        let mut s = unsafe { object::lend_mut::<SessionState>(session) }?;
         // SAFETY: as above.
         let frame = unsafe {
             ptr::bytes_max(frame, frame_len, mongoauth::codec::wire::MAX_MESSAGE_SIZE, "frame")

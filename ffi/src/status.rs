@@ -18,6 +18,8 @@ use mongoauth::uri::{UriError, UriErrorKind};
 /// * `300..=399`: BSON documents and OP_MSG frames.
 /// * `400..=499`: the authenticator and handshake driver: server replies
 ///   and I/O.
+/// * `500..=599`: GSSAPI: the GSS-API library (the caller's callbacks or
+///   the system library) failed.
 /// * `900..=999`: a bug in mongoauth.
 ///
 /// In C the type is `uint32_t`; functions that take a code back
@@ -146,13 +148,20 @@ pub enum mongoauth_status {
     /// initialise it again first. (After `_free` a heap object's memory is
     /// gone: using it is undefined, as after `free()`.)
     MONGOAUTH_STATUS_OBJECT_FREED = 19,
+    /// The GSS-API library failed (a callback's `MONGOAUTH_GSS_FAILED`, or
+    /// the system library): `mongoauth_error.gss_major` and `gss_minor`
+    /// hold its status codes and the message its text.
+    MONGOAUTH_STATUS_GSS_FAILURE = 500,
+    /// A GSS wrap, unwrap or source name without an established security
+    /// context.
+    MONGOAUTH_STATUS_GSS_NO_CONTEXT = 501,
 }
 
 use mongoauth_status::*;
 
 /// Every status (for tests and name lookup): each range in numeric order,
 /// later additions appended.
-pub(crate) const ALL: [mongoauth_status; 46] = [
+pub(crate) const ALL: [mongoauth_status; 48] = [
     MONGOAUTH_STATUS_OK,
     MONGOAUTH_STATUS_NULL_POINTER,
     MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
@@ -199,6 +208,8 @@ pub(crate) const ALL: [mongoauth_status; 46] = [
     MONGOAUTH_STATUS_TIMEOUT,
     MONGOAUTH_STATUS_BUSY,
     MONGOAUTH_STATUS_OBJECT_FREED,
+    MONGOAUTH_STATUS_GSS_FAILURE,
+    MONGOAUTH_STATUS_GSS_NO_CONTEXT,
 ];
 
 impl TryFrom<u32> for mongoauth_status {
@@ -270,6 +281,8 @@ impl mongoauth_status {
             MONGOAUTH_STATUS_TIMEOUT => c"MONGOAUTH_STATUS_TIMEOUT",
             MONGOAUTH_STATUS_BUSY => c"MONGOAUTH_STATUS_BUSY",
             MONGOAUTH_STATUS_OBJECT_FREED => c"MONGOAUTH_STATUS_OBJECT_FREED",
+            MONGOAUTH_STATUS_GSS_FAILURE => c"MONGOAUTH_STATUS_GSS_FAILURE",
+            MONGOAUTH_STATUS_GSS_NO_CONTEXT => c"MONGOAUTH_STATUS_GSS_NO_CONTEXT",
         }
     }
 
@@ -356,6 +369,10 @@ impl mongoauth_status {
             MONGOAUTH_STATUS_OBJECT_FREED => {
                 c"the object was cleared or freed: initialise it again before use"
             }
+            MONGOAUTH_STATUS_GSS_FAILURE => {
+                c"the GSS-API library failed (major/minor status in gss_major/gss_minor)"
+            }
+            MONGOAUTH_STATUS_GSS_NO_CONTEXT => c"no established GSS-API security context",
         }
     }
 }
@@ -392,8 +409,20 @@ impl From<&Error> for mongoauth_status {
                 MONGOAUTH_STATUS_INVALID_ARGUMENT
             }
             Error::Aws(_) => MONGOAUTH_STATUS_MALFORMED_MESSAGE,
+            Error::Gss(f) => crate::gss::gss_failure_status(f),
             _ => MONGOAUTH_STATUS_INTERNAL,
         }
+    }
+}
+
+/// The status of a GSS-API library error.
+#[cfg(feature = "gssapi-system")]
+pub(crate) fn gss_status(e: &mongoauth::mech::gssapi::GssError) -> mongoauth_status {
+    use mongoauth::mech::gssapi::GssError as G;
+    match e {
+        G::Library { .. } => MONGOAUTH_STATUS_GSS_FAILURE,
+        G::BufferTooSmall(_) => MONGOAUTH_STATUS_BUFFER_TOO_SMALL,
+        G::NoContext => MONGOAUTH_STATUS_GSS_NO_CONTEXT,
     }
 }
 

@@ -35,7 +35,7 @@ static void test_status_table(void) {
             EXPECT(strcmp(msg, "unknown status code") != 0);
         }
     }
-    EXPECT(named == 47);
+    EXPECT(named == 49);
     EXPECT(strcmp(mongoauth_status_name(MONGOAUTH_STATUS_BUFFER_TOO_SMALL),
                   "MONGOAUTH_STATUS_BUFFER_TOO_SMALL") == 0);
     EXPECT(strcmp(mongoauth_status_name(0xFFFFFFFFu), "MONGOAUTH_STATUS_UNKNOWN") == 0);

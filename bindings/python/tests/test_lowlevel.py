@@ -63,7 +63,8 @@ def test_exceptions_are_keyed_by_code():
     assert type(e) is ex.ScramError and e.code == 150
     assert type(ex.error_for(250, "uri")) is ex.UriError
     assert type(ex.error_for(499, "io")) is ex.HandshakeError
-    assert type(ex.error_for(550, "future")) is ex.MongoauthError
+    assert type(ex.error_for(550, "future GSS code")) is ex.GssError
+    assert type(ex.error_for(650, "future")) is ex.MongoauthError
 
 
 def test_version():

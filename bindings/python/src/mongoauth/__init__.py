@@ -22,6 +22,7 @@ from . import _lowlevel as _ll
 from .exceptions import *  # noqa: F401,F403
 from .exceptions import AuthenticationFailed, Busy, MongoauthError, ObjectMisuse, ScramError, Status  # noqa: F401
 from .connection import Authenticator, ConnectionString, Credential, ServerSession, encode_uri  # noqa: F401
+from . import gss  # noqa: F401
 
 __all__ = [
     "ConnectionString",

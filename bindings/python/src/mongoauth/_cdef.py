@@ -12,8 +12,52 @@ typedef struct mongoauth_error {
     char message[256];
     int64_t offset;
     int32_t server_code;
+    uint32_t gss_major;
+    uint32_t gss_minor;
     uint32_t reserved;
 } mongoauth_error;
+
+typedef struct mongoauth_gss_failure {
+    uint32_t major;
+    uint32_t minor;
+    size_t text_len;
+    char text[256];
+} mongoauth_gss_failure;
+
+typedef struct mongoauth_gss_request {
+    uint32_t kind;
+    const uint8_t *service;
+    size_t service_len;
+    const uint8_t *host;
+    size_t host_len;
+    const uint8_t *realm;
+    size_t realm_len;
+    uint32_t canonicalize;
+    const uint8_t *principal;
+    size_t principal_len;
+    const uint8_t *password;
+    size_t password_len;
+    const uint8_t *input;
+    size_t input_len;
+} mongoauth_gss_request;
+
+typedef uint32_t (*mongoauth_gss_init_step_fn)(void *user_data, const struct mongoauth_gss_request *request, uint8_t *out, size_t capacity, size_t *written, bool *complete, struct mongoauth_gss_failure *failure);
+typedef uint32_t (*mongoauth_gss_accept_step_fn)(void *user_data, const uint8_t *input, size_t input_len, uint8_t *out, size_t capacity, size_t *written, bool *complete, struct mongoauth_gss_failure *failure);
+typedef uint32_t (*mongoauth_gss_transform_fn)(void *user_data, const uint8_t *input, size_t input_len, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_gss_failure *failure);
+typedef uint32_t (*mongoauth_gss_source_name_fn)(void *user_data, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_gss_failure *failure);
+typedef void (*mongoauth_gss_reset_fn)(void *user_data);
+
+typedef struct mongoauth_gss_callbacks {
+    void *user_data;
+    mongoauth_gss_init_step_fn init_step;
+    mongoauth_gss_transform_fn init_wrap;
+    mongoauth_gss_transform_fn init_unwrap;
+    mongoauth_gss_accept_step_fn accept_step;
+    mongoauth_gss_transform_fn accept_wrap;
+    mongoauth_gss_transform_fn accept_unwrap;
+    mongoauth_gss_source_name_fn accept_source_name;
+    mongoauth_gss_reset_fn accept_reset;
+} mongoauth_gss_callbacks;
 
 typedef struct mongoauth_scram_keys {
     uint32_t mechanism;
@@ -228,6 +272,22 @@ mongoauth_status mongoauth_uri_credential_password(const struct mongoauth_uri *u
 mongoauth_status mongoauth_uri_credential_source(const struct mongoauth_uri *uri, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
 mongoauth_status mongoauth_uri_credential_property(const struct mongoauth_uri *uri, const uint8_t *name, size_t name_len, uint8_t *out, size_t capacity, size_t *written, bool *found, struct mongoauth_error *err);
 mongoauth_status mongoauth_uri_encode(const struct mongoauth_uri_parts *parts, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
+size_t mongoauth_gss_max_token_bytes(void);
+size_t mongoauth_gss_max_principal_bytes(void);
+size_t mongoauth_gss_status_text_bytes(void);
+bool mongoauth_gss_system_available(void);
+mongoauth_status mongoauth_authenticator_set_gss_host(struct mongoauth_authenticator *auth, const uint8_t *host, size_t host_len, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_set_gss_properties(struct mongoauth_authenticator *auth, const uint8_t *service, size_t service_len, const uint8_t *realm, size_t realm_len, const uint8_t *service_host, size_t service_host_len, uint32_t canonicalize, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_gss_request(struct mongoauth_authenticator *auth, struct mongoauth_gss_request *request, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_provide_gss_step(struct mongoauth_authenticator *auth, const uint8_t *token, size_t token_len, bool complete, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_provide_gss_unwrapped(struct mongoauth_authenticator *auth, const uint8_t *message, size_t message_len, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_provide_gss_wrapped(struct mongoauth_authenticator *auth, const uint8_t *token, size_t token_len, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_fail_gss(struct mongoauth_authenticator *auth, const struct mongoauth_gss_failure *failure, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_provide_gss_with(struct mongoauth_authenticator *auth, const struct mongoauth_gss_callbacks *callbacks, uint8_t *scratch, size_t scratch_len, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_provide_gss_system(struct mongoauth_authenticator *auth, struct mongoauth_error *err);
+mongoauth_status mongoauth_server_session_add_external_user(struct mongoauth_server_session *session, const uint8_t *user, size_t user_len, struct mongoauth_error *err);
+mongoauth_status mongoauth_server_session_set_gss_callbacks(struct mongoauth_server_session *session, const struct mongoauth_gss_callbacks *callbacks, struct mongoauth_error *err);
+mongoauth_status mongoauth_server_session_set_gss_system(struct mongoauth_server_session *session, const uint8_t *keytab, size_t keytab_len, struct mongoauth_error *err);
 
 const char *mongoauth_status_name(uint32_t code);
 const char *mongoauth_strerror(uint32_t code);

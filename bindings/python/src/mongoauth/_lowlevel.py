@@ -65,11 +65,12 @@ def ensure(status: int, err=None, needed: int | None = None) -> None:
         message = ffi.string(err.message, err.message_len).decode("utf-8", "replace")
     if not message:
         message = ffi.string(lib.mongoauth_strerror(status)).decode()
-    offset, server_code = None, 0
+    offset, server_code, major, minor = None, 0, 0, 0
     if err is not None and err.status == status:
         offset = None if err.offset < 0 else int(err.offset)
         server_code = int(err.server_code)
-    exc = error_for(status, message, offset=offset, server_code=server_code)
+        major, minor = int(err.gss_major), int(err.gss_minor)
+    exc = error_for(status, message, offset=offset, server_code=server_code, gss_major=major, gss_minor=minor)
     if isinstance(exc, BufferTooSmall) and needed is not None:
         exc.needed = needed
     raise exc

@@ -257,8 +257,12 @@ class Authenticator:
         *,
         speculative: bool = True,
         legacy_hello: bool = True,
+        gss_host: str | None = None,
         _start: bool = True,
     ):
+        """`gss_host`: the host the connection goes to, which a GSSAPI
+        login's target names (required for GSSAPI here; `from_uri` takes
+        the connection string's first host by default)."""
         out = ffi.new("mongoauth_authenticator **")
         err = _err()
         ensure(lib.mongoauth_authenticator_new(out, err), err)
@@ -266,6 +270,9 @@ class Authenticator:
         err = _err()
         ensure(lib.mongoauth_authenticator_set_speculative(self._a, speculative, err), err)
         ensure(lib.mongoauth_authenticator_set_legacy_hello(self._a, legacy_hello, err), err)
+        if gss_host is not None:
+            h = _bytes(gss_host)
+            ensure(lib.mongoauth_authenticator_set_gss_host(self._a, _cbuf(h), len(h), err), err)
         if not _start:
             return
         cred = ffi.new("mongoauth_credential *")
@@ -286,9 +293,9 @@ class Authenticator:
         ensure(st, err)
 
     @classmethod
-    def from_uri(cls, uri: ConnectionString | str) -> Authenticator:
+    def from_uri(cls, uri: ConnectionString | str, *, gss_host: str | None = None) -> Authenticator:
         cs = uri if isinstance(uri, ConnectionString) else ConnectionString(uri)
-        a = cls(None, None, _start=False)
+        a = cls(None, None, gss_host=gss_host, _start=False)
         entropy = _ll.random_bytes(lib.mongoauth_auth_entropy_bytes())
         err = _err()
         ensure(lib.mongoauth_authenticator_start_uri(a._a, cs._u, entropy, len(entropy), err), err)
@@ -341,13 +348,22 @@ class Authenticator:
         ensure(lib.mongoauth_authenticator_used_speculative(self._a, v, err), err)
         return bool(v[0])
 
-    _NEXT = {1: "send", 2: "need_time", 3: "need_aws_credentials", 4: "need_oidc_token", 5: "need_gss_token", 6: "done"}
+    _NEXT = {
+        1: "send",
+        2: "need_time",
+        3: "need_aws_credentials",
+        4: "need_oidc_token",
+        6: "done",
+        7: "need_gss_init",
+        8: "need_gss_unwrap",
+        9: "need_gss_wrap",
+    }
 
     def next(self) -> str:
         """What the login wants next: "send" (`command()`, then
         `handle_reply`), "need_time", "need_aws_credentials",
-        "need_oidc_token", "need_gss_token" (answer with `provide_*`) or
-        "done"."""
+        "need_oidc_token", "need_gss_init", "need_gss_unwrap",
+        "need_gss_wrap" (answer with `provide_*`) or "done"."""
         v = ffi.new("mongoauth_next *")
         err = _err()
         ensure(lib.mongoauth_authenticator_next(self._a, v, err), err)
@@ -381,6 +397,111 @@ class Authenticator:
         st = lib.mongoauth_authenticator_provide_token(self._a, p, len(b), err)
         lib.mongoauth_memzero(p, len(p))
         ensure(st, err)
+
+    # ---- GSSAPI (see mongoauth.gss) ---------------------------------------
+
+    def gss_request(self):
+        """The pending GSS need: a `GssInit` ("need_gss_init") or the bytes
+        to unwrap / wrap. `UnexpectedStep` when none is pending."""
+        from .gss import request_of
+
+        r = ffi.new("mongoauth_gss_request *")
+        err = _err()
+        ensure(lib.mongoauth_authenticator_gss_request(self._a, r, err), err)
+        return request_of(r)
+
+    def provide_gss_step(self, token: bytes, complete: bool) -> None:
+        """Answer "need_gss_init" with the next token and whether the
+        context is established."""
+        err = _err()
+        ensure(lib.mongoauth_authenticator_provide_gss_step(self._a, _cbuf(token), len(token), complete, err), err)
+
+    def provide_gss_unwrapped(self, message: bytes) -> None:
+        """Answer "need_gss_unwrap" with the unwrapped message."""
+        err = _err()
+        ensure(lib.mongoauth_authenticator_provide_gss_unwrapped(self._a, _cbuf(message), len(message), err), err)
+
+    def provide_gss_wrapped(self, token: bytes) -> None:
+        """Answer "need_gss_wrap" with the wrapped token."""
+        err = _err()
+        ensure(lib.mongoauth_authenticator_provide_gss_wrapped(self._a, _cbuf(token), len(token), err), err)
+
+    def provide_gss_system(self) -> None:
+        """Answer the pending GSS need with the built-in system GSS-API
+        library (`UnsupportedMechanism` when it is not built in)."""
+        err = _err()
+        ensure(lib.mongoauth_authenticator_provide_gss_system(self._a, err), err)
+
+    def fail_gss(self, failure) -> None:
+        """Report that the GSS library failed on the pending GSS need: the
+        login is over; raises the library's `GssFailure` (its `.major`,
+        `.minor` and text from `failure`, a `mongoauth.gss.GssFailure`)."""
+        from .gss import fill_failure
+
+        f = ffi.new("mongoauth_gss_failure *")
+        fill_failure(f, failure)
+        err = _err()
+        ensure(lib.mongoauth_authenticator_fail_gss(self._a, f, err), err)
+
+    def provide_gss(self, gss) -> None:
+        """Answer the pending GSS need with `gss`: an initiator object
+        (`step`, `unwrap`, `wrap`; see `mongoauth.gss.GssInitiator`) or
+        "system". A `GssFailure` it raises ends the login (`fail_gss`) and
+        is raised again with the login's context; other exceptions
+        propagate and leave the login where it was."""
+        if gss == "system":
+            self.provide_gss_system()
+            return
+        from .gss import GssFailure, GssInit
+
+        request = self.gss_request()
+        kind = self.next()
+        try:
+            if isinstance(request, GssInit):
+                token, complete = gss.step(request)
+            elif kind == "need_gss_unwrap":
+                out = gss.unwrap(request)
+            else:
+                out = gss.wrap(request)
+        except GssFailure as e:
+            try:
+                self.fail_gss(e)
+            except GssFailure as recorded:
+                raise recorded from e
+            raise
+        if isinstance(request, GssInit):
+            self.provide_gss_step(bytes(token), bool(complete))
+        elif kind == "need_gss_unwrap":
+            self.provide_gss_unwrapped(bytes(out))
+        else:
+            self.provide_gss_wrapped(bytes(out))
+
+    def login(self, sock: socket.socket, gss=None) -> None:
+        """Run the whole login over a connected blocking socket (OP_MSG
+        frames), answering GSS needs with `gss` (an initiator object or
+        "system"): the Python-side loop over `next()`."""
+        request_id = 0
+        while True:
+            step = self.next()
+            if step == "done":
+                if not self.authenticated:
+                    from .exceptions import NotAuthenticated
+
+                    raise NotAuthenticated("the handshake ended without a verified login")
+                return
+            if step.startswith("need_gss_"):
+                if gss is None:
+                    raise ValueError("the login needs GSSAPI: pass gss=")
+                self.provide_gss(gss)
+                continue
+            if step != "send":
+                raise ValueError(f"login() cannot answer {step!r}")
+            request_id += 1
+            sock.sendall(self.command_frame(request_id))
+            header = _recv_exact(sock, 16)
+            (length,) = struct.unpack("<i", header[:4])
+            frame = header + _recv_exact(sock, length - 16)
+            self.handle_reply_frame(frame, request_id)
 
     def handshake(self, sock: socket.socket) -> None:
         """Log in over a connected blocking socket with the C handshake
@@ -421,7 +542,18 @@ class ServerSession:
     """The server side of one connection (users added up front):
     `handle_frame(frame)` answers each request frame a driver sends."""
 
-    def __init__(self, users: list[tuple[str, str, str]], secret: bytes | None = None, connection_id: int = 1):
+    def __init__(
+        self,
+        users: list[tuple[str, str, str]],
+        secret: bytes | None = None,
+        connection_id: int = 1,
+        *,
+        external_users: list[str] = (),
+        gss=None,
+    ):
+        """`external_users`: `$external` users (Kerberos principals) a
+        GSSAPI login maps to; `gss`: the acceptor (an object, see
+        `mongoauth.gss.GssAcceptor`, or "system")."""
         out = ffi.new("mongoauth_server_session **")
         err = _err()
         ensure(lib.mongoauth_server_session_new(out, err), err)
@@ -436,9 +568,32 @@ class ServerSession:
                 ),
                 err,
             )
+        for principal in external_users:
+            u = _bytes(principal)
+            err = _err()
+            ensure(lib.mongoauth_server_session_add_external_user(self._s, _cbuf(u), len(u), err), err)
+        self._gss_keep = None
+        if gss is not None:
+            self.set_gss(gss)
         self._secret = secret or _ll.random_bytes(lib.mongoauth_session_secret_bytes())
         self.start(connection_id)
         self._reply_id = 0
+
+    def set_gss(self, gss) -> None:
+        """Offer GSSAPI with `gss`: an acceptor object (called back from C
+        during `handle*`) or "system" (the built-in library, key from
+        KRB5_KTNAME)."""
+        err = _err()
+        if gss == "system":
+            ensure(lib.mongoauth_server_session_set_gss_system(self._s, ffi.NULL, 0, err), err)
+            self._gss_keep = None
+            return
+        from .gss import acceptor_callbacks
+
+        cb, keep = acceptor_callbacks(gss)
+        ensure(lib.mongoauth_server_session_set_gss_callbacks(self._s, cb, err), err)
+        # The C session holds the function pointers: keep them alive.
+        self._gss_keep = (cb, keep, gss)
 
     def start(self, connection_id: int = 1) -> None:
         """A new connection (the users stay)."""

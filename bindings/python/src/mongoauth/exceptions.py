@@ -79,6 +79,8 @@ class Status(IntEnum):
     UNEXPECTED_EOF = 403
     NOT_AUTHENTICATED = 404
     TIMEOUT = 405
+    GSS_FAILURE = 500
+    GSS_NO_CONTEXT = 501
     PANIC = 900
     INTERNAL = 901
 
@@ -104,11 +106,16 @@ class MongoauthError(Exception):
         *,
         offset: int | None = None,
         server_code: int = 0,
+        gss_major: int = 0,
+        gss_minor: int = 0,
     ) -> None:
         self.status: int = int(self.default_status if status is None else status)
         self.message: str = message
         self.offset: int | None = offset
         self.server_code: int = server_code
+        #: GSS-API major and minor status (`GssFailure`; 0 otherwise).
+        self.gss_major: int = gss_major
+        self.gss_minor: int = gss_minor
         super().__init__(f"{self.status_name}: {message}")
 
     @property
@@ -443,6 +450,44 @@ class Timeout(HandshakeError):
     default_status = Status.TIMEOUT
 
 
+# ---- GSSAPI (500-599) -------------------------------------------------------------
+
+
+class GssError(MongoauthError):
+    """Group: the GSS-API library (Kerberos) failed."""
+
+
+class GssFailure(GssError):
+    """The GSS-API library refused: `gss_major` and `gss_minor` hold its
+    status codes (e.g. major 0xd0000 GSS_S_FAILURE, minor a Kerberos error
+    code) and `message` its text (`gss_display_status`). Raise it from a
+    Python GSS initiator or acceptor to report a failure the same way."""
+
+    default_status = Status.GSS_FAILURE
+
+    def __init__(self, message: str = "", status: int | None = None, *, major: int | None = None,
+                 minor: int | None = None, **kw) -> None:
+        if major is not None:
+            kw["gss_major"] = major
+        if minor is not None:
+            kw["gss_minor"] = minor
+        super().__init__(message, status, **kw)
+
+    @property
+    def major(self) -> int:
+        return self.gss_major
+
+    @property
+    def minor(self) -> int:
+        return self.gss_minor
+
+
+class GssNoContext(GssError):
+    """A GSS wrap, unwrap or source name without an established context."""
+
+    default_status = Status.GSS_NO_CONTEXT
+
+
 # ---- bugs (900-999) --------------------------------------------------------------
 
 
@@ -476,23 +521,31 @@ _GROUPS: tuple[tuple[int, int, type[MongoauthError]], ...] = (
     (200, 299, UriError),
     (300, 399, WireError),
     (400, 499, HandshakeError),
+    (500, 599, GssError),
     (900, 999, InternalError),
 )
 
 
 def error_for(
-    status: int, message: str, *, offset: int | None = None, server_code: int = 0
+    status: int,
+    message: str,
+    *,
+    offset: int | None = None,
+    server_code: int = 0,
+    gss_major: int = 0,
+    gss_minor: int = 0,
 ) -> MongoauthError:
     """The exception for a status code: its own class, else its range's group."""
+    kw = dict(offset=offset, server_code=server_code, gss_major=gss_major, gss_minor=gss_minor)
     cls = BY_CODE.get(status)
     if cls is not None:
-        return cls(message, offset=offset, server_code=server_code)
+        return cls(message, **kw)
     for low, high, group in _GROUPS:
         if low <= status <= high:
-            return group(message, status, offset=offset, server_code=server_code)
-    return MongoauthError(message, status, offset=offset, server_code=server_code)
+            return group(message, status, **kw)
+    return MongoauthError(message, status, **kw)
 
 
 __all__ = ["Status", "MongoauthError", "error_for", "BY_CODE"] + [
-    c.__name__ for c in (CallerError, ObjectMisuse, ScramError, UriError, WireError, HandshakeError, InternalError)
+    c.__name__ for c in (CallerError, ObjectMisuse, ScramError, UriError, WireError, HandshakeError, GssError, InternalError)
 ] + [c.__name__ for c in BY_CODE.values()]
