@@ -47,10 +47,8 @@ pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 pub const MAX_PRINCIPAL_LEN: usize = 256;
 
 /// The longest GSS status text an error keeps, in bytes (longer is cut and
-/// marked, see [`BoundedText`]; `gss_display_status` gives the whole text
-/// again from the major and minor codes). Small enough that a `Result`
-/// carrying a [`GssError`] stays cheap to return.
-pub const MAX_STATUS_TEXT_LEN: usize = 96;
+/// marked, see [`BoundedText`]).
+pub const MAX_STATUS_TEXT_LEN: usize = 256;
 
 /// The RFC 4752 security-layer message is 4 bytes: a bitmask of layers, then
 /// a 3-byte big-endian maximum message size.
