@@ -80,6 +80,10 @@
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
 // House rule: no blind indexing in the library (tests may index).
 #![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used))]
+#![warn(missing_docs)]
+// docs.rs (nightly, `--cfg docsrs`): every feature-gated item gets an
+// "Available on crate feature ..." badge from its own `#[cfg]` (doc_cfg's
+// automatic mode).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
@@ -99,6 +103,11 @@ pub mod reader;
 pub mod saslprep;
 pub mod server;
 pub mod uri;
+
+// The crate README's example (crates.io shows it) is compiled and run too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 pub use error::{
     BoundedText, BufferTooSmall, CommandFailure, Error, ErrorKind, Escaped, MAX_CODE_NAME_LEN,

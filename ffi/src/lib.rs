@@ -24,6 +24,7 @@
 //!   `mongoauth_random_bytes` when built with `std`;
 //! * NULL is checked everywhere, and no panic crosses the boundary.
 #![no_std]
+#![warn(missing_docs)]
 // The core's `Error` carries a server's message in place (no heap in no_std).
 
 #[cfg(feature = "std")]

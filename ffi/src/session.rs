@@ -354,16 +354,16 @@ fn finish(r: Result<usize, mongoauth::Error>, written: &mut usize) -> Result<(),
             *written = n;
             Ok(())
         }
-        Err(
-            e @ (mongoauth::Error::BufferTooSmall(mongoauth::BufferTooSmall { required })
-            | mongoauth::Error::Wire(WireError::BufferTooSmall(mongoauth::BufferTooSmall {
-                required,
-            }))),
-        ) => {
-            *written = required;
+        Err(e) => {
+            // Not `e @ (..{ required })`: by-copy bindings after a by-move `@`
+            // need Rust 1.89, above the declared MSRV.
+            if let mongoauth::Error::BufferTooSmall(b)
+            | mongoauth::Error::Wire(WireError::BufferTooSmall(b)) = &e
+            {
+                *written = b.required;
+            }
             Err(e.into())
         }
-        Err(e) => Err(e.into()),
     }
 }
 

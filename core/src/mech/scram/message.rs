@@ -720,7 +720,11 @@ mod tests {
             assert_eq!(decode_b64(t, &mut a), want);
         }
         assert_eq!(decode_b64(&longest[..88], &mut [0u8; 64]).map(<[u8]>::len), Some(64));
-        for n in 0..alphabet.len().pow(4) {
+        // Under Miri (about a million times slower) every 61st text, a few
+        // hundred, still through every branch: Miri looks for undefined
+        // behaviour, the native run proves the equivalence.
+        let stride = if cfg!(miri) { 61 } else { 1 };
+        for n in (0..alphabet.len().pow(4)).step_by(stride) {
             for prefix in [&b""[..], b"QUJD"] {
                 let mut t = heapless::Vec::<u8, 8>::new();
                 let _ = t.extend_from_slice(prefix);

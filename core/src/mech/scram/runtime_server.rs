@@ -448,6 +448,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "4 PBKDF2s of 4096 rounds (the client minimum): 20+ min in Miri")]
     fn round_trip_and_wrong_password() {
         let (c, s, r) = run("pencil");
         assert_eq!(r, Ok(()));
@@ -459,6 +460,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "a PBKDF2 of 4096 rounds (generate's minimum): 5+ min in Miri")]
     #[cfg(feature = "sha1")]
     fn decoys_are_stable_separated_and_selectable() {
         use crate::mech::Mechanism;
