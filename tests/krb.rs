@@ -436,14 +436,34 @@ pub fn rust_driver_gss() -> PathBuf {
             let start = std::time::Instant::now();
             // Concurrent builds (tests in other processes) wait on cargo's
             // own lock of the target directory.
-            let out = Command::new(cargo)
-                .args(["build", "--locked", "--quiet", "--manifest-path"])
+            let mut cmd = Command::new(cargo);
+            cmd.args(["build", "--locked", "--quiet", "--manifest-path"])
                 .arg(&manifest)
                 .env("CARGO_TARGET_DIR", &target)
                 .env_remove("KRB5_CLIENT_KTNAME")
-                .stdin(Stdio::null())
-                .output()
-                .expect("run cargo build for tests/peers/rust-driver-gss");
+                .stdin(Stdio::null());
+            // Not the variables cargo sets for this test binary: ring's build
+            // script watches CARGO_MANIFEST_DIR, and a leaked value would
+            // rebuild the TLS stack whenever the peer is built from a shell.
+            for (name, _) in std::env::vars_os() {
+                let name = name.to_string_lossy();
+                if name.starts_with("CARGO_PKG_")
+                    || name.starts_with("CARGO_BIN_")
+                    || [
+                        "CARGO_MANIFEST_DIR",
+                        "CARGO_MANIFEST_PATH",
+                        "CARGO_CRATE_NAME",
+                        "CARGO_PRIMARY_PACKAGE",
+                        "CARGO_TARGET_TMPDIR",
+                        "CARGO_RUSTC_CURRENT_DIR",
+                        "OUT_DIR",
+                    ]
+                    .contains(&name.as_ref())
+                {
+                    cmd.env_remove(name.as_ref());
+                }
+            }
+            let out = cmd.output().expect("run cargo build for tests/peers/rust-driver-gss");
             assert!(
                 out.status.success(),
                 "building tests/peers/rust-driver-gss failed ({}): the Rust mongodb driver is a \
