@@ -16,9 +16,9 @@
 //! own `[workspace]` and committed `Cargo.lock`), so its large dependency
 //! tree (tokio, rustls, hickory, cross-krb5, ...) stays out of our lock file;
 //! the first GSSAPI test that needs it builds it into
-//! `target/peers/rust-driver-gss` (cold: about 2.5 minutes on 2 busy cores;
-//! then cargo finds it fresh in under a second), and a failed build fails
-//! that test. Not asserted with it: `CANONICALIZE_HOST_NAME` from the host
+//! `target/peers/rust-driver-gss` (cold: 2.5-4 minutes on 2 shared cores,
+//! about 2 CPU-minutes; then cargo finds it fresh in under a second), and a
+//! failed build fails that test. Not asserted with it: `CANONICALIZE_HOST_NAME` from the host
 //! `127.0.0.1` (the driver resolves with its own DNS client, which finds no
 //! name for it, and asks for `mongodb/127.0.0.1@REALM`).
 //!
