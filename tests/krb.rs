@@ -417,3 +417,105 @@ pub fn pymongo_gssapi(uris: &[String]) -> Vec<String> {
     assert_eq!(lines.len(), uris.len(), "one line per URI: {lines:?}");
     lines
 }
+
+/// The Rust `mongodb` driver's GSSAPI client (tests/peers/rust-driver-gss, a
+/// standalone cargo project pinned to mongodb 3.9.1 by its committed
+/// `Cargo.lock`), built on first use into `target/peers/rust-driver-gss`
+/// (cold: a few minutes; afterwards cargo finds it fresh in well under a
+/// second). It is outside the workspace so that its large dependency tree
+/// (tokio, rustls, hickory, ...) neither enters our lock file nor slows
+/// every build. A failed build fails the test loudly with cargo's output.
+pub fn rust_driver_gss() -> PathBuf {
+    static READY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    READY
+        .get_or_init(|| {
+            ensure_kerberos();
+            let manifest = root().join("tests/peers/rust-driver-gss/Cargo.toml");
+            let target = target_dir().join("peers/rust-driver-gss");
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let start = std::time::Instant::now();
+            // Concurrent builds (tests in other processes) wait on cargo's
+            // own lock of the target directory.
+            let mut cmd = Command::new(cargo);
+            cmd.args(["build", "--locked", "--quiet", "--manifest-path"])
+                .arg(&manifest)
+                .env("CARGO_TARGET_DIR", &target)
+                .env_remove("KRB5_CLIENT_KTNAME")
+                .stdin(Stdio::null());
+            // Not the variables cargo sets for this test binary: ring's build
+            // script watches CARGO_MANIFEST_DIR, and a leaked value would
+            // rebuild the TLS stack whenever the peer is built from a shell.
+            for (name, _) in std::env::vars_os() {
+                let name = name.to_string_lossy();
+                if name.starts_with("CARGO_PKG_")
+                    || name.starts_with("CARGO_BIN_")
+                    || [
+                        "CARGO_MANIFEST_DIR",
+                        "CARGO_MANIFEST_PATH",
+                        "CARGO_CRATE_NAME",
+                        "CARGO_PRIMARY_PACKAGE",
+                        "CARGO_TARGET_TMPDIR",
+                        "CARGO_RUSTC_CURRENT_DIR",
+                        "OUT_DIR",
+                    ]
+                    .contains(&name.as_ref())
+                {
+                    cmd.env_remove(name.as_ref());
+                }
+            }
+            let out = cmd.output().expect("run cargo build for tests/peers/rust-driver-gss");
+            assert!(
+                out.status.success(),
+                "building tests/peers/rust-driver-gss failed ({}): the Rust mongodb driver is a \
+                 required peer\n{}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            println!("rust-driver-gss built (or fresh) in {:.1?}", start.elapsed());
+            let exe = target.join("debug/rust-driver-gss");
+            assert!(exe.exists(), "{} missing after a successful build", exe.display());
+            exe
+        })
+        .clone()
+}
+
+/// What the Rust driver peer said about one URI.
+#[derive(Debug)]
+pub enum DriverLogin {
+    /// Logged in; `connectionStatus` named these `(user, db)` pairs.
+    Ok(Vec<(String, String)>),
+    /// Refused or failed: the driver's error text.
+    Failed(String),
+}
+
+/// Run the Rust driver peer on `uri`: it connects, runs `connectionStatus`
+/// and prints one JSON line; its exit status must agree with that line.
+pub fn rust_driver_login(uri: &str) -> DriverLogin {
+    let out = Command::new(rust_driver_gss())
+        .arg(uri)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run rust-driver-gss");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line: serde_json::Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("rust-driver-gss printed no JSON line ({e}): {stdout}{stderr}"));
+    let ok = line["ok"].as_bool().unwrap_or_else(|| panic!("no \"ok\" in {line}"));
+    assert_eq!(ok, out.status.success(), "exit status {} and {line} disagree", out.status);
+    if !ok {
+        return DriverLogin::Failed(line["error"].as_str().unwrap_or_default().to_string());
+    }
+    let users = line["users"].as_array().unwrap_or_else(|| panic!("no \"users\" in {line}"));
+    DriverLogin::Ok(
+        users
+            .iter()
+            .map(|u| {
+                let field = |k: &str| {
+                    u[k].as_str().unwrap_or_else(|| panic!("no {k:?} in {line}")).to_string()
+                };
+                (field("user"), field("db"))
+            })
+            .collect(),
+    )
+}
