@@ -7,7 +7,13 @@
  * callbacks) in the same process: each command the authenticator produces
  * is handed to the session and its reply back, as a socket would.
  *
- *   gss [--no-user] [--step-by-step] [CONNECTION_STRING]
+ *   gss [--no-user] [--step-by-step] [--credential] [CONNECTION_STRING]
+ *
+ * --credential starts from a mongoauth_credential instead of a connection
+ * string: the connection's host (127.0.0.1) and the mechanism properties
+ * (SERVICE_REALM MONGOAUTH.TEST, SERVICE_HOST localhost) are then given with
+ * mongoauth_authenticator_set_gss_host and _set_gss_properties; the target
+ * is mongodb/localhost@MONGOAUTH.TEST only if both were applied.
  *
  * --step-by-step answers the GSS needs without _provide_gss_with: it reads
  * each with mongoauth_authenticator_gss_request, calls the same functions
@@ -338,7 +344,7 @@ int main(int argc, char **argv) {
     static uint8_t scratch[MONGOAUTH_GSS_MAX_TOKEN_BYTES];
     static uint8_t command[32768], reply[32768];
     size_t command_len, reply_len;
-    bool authenticated = false, by_hand = false;
+    bool authenticated = false, by_hand = false, by_credential = false;
     static unsigned char auth_mem[2][MONGOAUTH_AUTHENTICATOR_SIZE] MONGOAUTH_ALIGNED(8);
     static unsigned char session_mem[2][MONGOAUTH_SERVER_SESSION_SIZE] MONGOAUTH_ALIGNED(8);
     unsigned char *auth_homes[2] = {auth_mem[0], auth_mem[1]};
@@ -349,6 +355,8 @@ int main(int argc, char **argv) {
             add_user = false;
         else if (strcmp(argv[i], "--step-by-step") == 0)
             by_hand = true;
+        else if (strcmp(argv[i], "--credential") == 0)
+            by_credential = true;
         else
             uri_text = argv[i];
     }
@@ -383,16 +391,38 @@ int main(int argc, char **argv) {
     TRY("random", mongoauth_random_bytes(secret, sizeof secret, &err));
     TRY("start session", mongoauth_server_session_start(session, secret, sizeof secret, 1, &err));
 
-    /* Client: the credential, host and mechanism properties from the URI. */
-    TRY("uri", mongoauth_uri_new(&uri, &err));
-    TRY("parse", mongoauth_uri_parse(uri, (const uint8_t *)uri_text, strlen(uri_text), &err));
     if (by_hand)
         TRY("authenticator", mongoauth_authenticator_init_static(
                                  auth_homes[0], MONGOAUTH_AUTHENTICATOR_SIZE, &auth, &err));
     else
         TRY("authenticator", mongoauth_authenticator_new(&auth, &err));
     TRY("random", mongoauth_random_bytes(entropy, sizeof entropy, &err));
-    TRY("start", mongoauth_authenticator_start_uri(auth, uri, entropy, sizeof entropy, &err));
+    if (by_credential) {
+        /* Client: a credential, then the host and properties one by one. */
+        static const char user[] = "user@MONGOAUTH.TEST", source[] = "$external";
+        static const char host[] = "127.0.0.1", service_host[] = "localhost";
+        static const char realm[] = "MONGOAUTH.TEST";
+        mongoauth_credential cred;
+        memset(&cred, 0, sizeof cred);
+        cred.mechanism = MONGOAUTH_MECHANISM_GSSAPI;
+        cred.username = (const uint8_t *)user;
+        cred.username_len = strlen(user);
+        cred.source = (const uint8_t *)source;
+        cred.source_len = strlen(source);
+        TRY("gss host",
+            mongoauth_authenticator_set_gss_host(auth, (const uint8_t *)host, strlen(host), &err));
+        TRY("gss properties",
+            mongoauth_authenticator_set_gss_properties(
+                auth, NULL, 0, (const uint8_t *)realm, strlen(realm),
+                (const uint8_t *)service_host, strlen(service_host),
+                MONGOAUTH_GSS_CANONICALIZE_NONE, &err));
+        TRY("start", mongoauth_authenticator_start(auth, &cred, entropy, sizeof entropy, &err));
+    } else {
+        /* Client: the credential, host and mechanism properties from the URI. */
+        TRY("uri", mongoauth_uri_new(&uri, &err));
+        TRY("parse", mongoauth_uri_parse(uri, (const uint8_t *)uri_text, strlen(uri_text), &err));
+        TRY("start", mongoauth_authenticator_start_uri(auth, uri, entropy, sizeof entropy, &err));
+    }
 
     for (;;) {
         mongoauth_next next;

@@ -261,7 +261,9 @@ gss_ticket() {
         gss_run 0 "$GSS_OK" $GSS_VG "$out/gss" &&
         gss_run 0 "$GSS_OK" "$out/gss" --step-by-step &&
         gss_run 0 "$GSS_OK" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$out/gss-asan" --step-by-step &&
-        gss_run 0 "$GSS_OK" $GSS_VG "$out/gss" --step-by-step
+        gss_run 0 "$GSS_OK" $GSS_VG "$out/gss" --step-by-step &&
+        gss_run 0 "$GSS_OK" "$out/gss" --credential &&
+        gss_run 0 "$GSS_OK" $GSS_VG "$out/gss" --credential --step-by-step
 }
 step gss-kinit-ticket gss_env gss_ticket
 gss_keytab() {
