@@ -37,6 +37,13 @@ const (
 // (MONGODB-AWS takes neither; its keys come through ProvideAWSCredentials).
 // entropy is MONGOAUTH_AUTH_ENTROPY_BYTES random bytes.
 func NewAuthenticator(m Mechanism, username, password, source string, entropy []byte, speculative bool) (*Authenticator, error) {
+	return newAuthenticator(m, username, password, source, entropy, speculative, nil)
+}
+
+// newAuthenticator is NewAuthenticator with a hook that configures the
+// object before the login starts (the GSSAPI host and properties).
+func newAuthenticator(m Mechanism, username, password, source string, entropy []byte, speculative bool,
+	before func(*C.mongoauth_authenticator, *C.mongoauth_error) C.mongoauth_status) (*Authenticator, error) {
 	var e C.mongoauth_error
 	var p *C.mongoauth_authenticator
 	if err := check(C.mongoauth_authenticator_new(&p, &e), &e); err != nil {
@@ -46,6 +53,11 @@ func NewAuthenticator(m Mechanism, username, password, source string, entropy []
 	runtime.SetFinalizer(a, (*Authenticator).Close)
 	if err := check(C.mongoauth_authenticator_set_speculative(p, C.bool(speculative), &e), &e); err != nil {
 		return nil, err
+	}
+	if before != nil {
+		if err := check(before(p, &e), &e); err != nil {
+			return nil, err
+		}
 	}
 	// The credential's strings are copied into C memory for the call and
 	// wiped afterwards (a C struct may not hold Go pointers).

@@ -45,6 +45,56 @@ type GSSTarget struct {
 	Canonicalize string
 }
 
+// GSSProperties are the GSSAPI mechanism properties of a login that does
+// not start from a connection string (NewGSSAuthenticator).
+type GSSProperties struct {
+	// Service is SERVICE_NAME, or "" for "mongodb".
+	Service string
+	// Realm is SERVICE_REALM, or "" for none.
+	Realm string
+	// ServiceHost is SERVICE_HOST, or "" for the connection's host.
+	ServiceHost string
+	// Canonicalize is CANONICALIZE_HOST_NAME: "" or "none", "forward",
+	// "forwardAndReverse".
+	Canonicalize string
+}
+
+// NewGSSAuthenticator starts a GSSAPI login on $external without a
+// connection string: principal (or "" for the library's default
+// credential), an optional password, the host the connection was opened
+// to, and the mechanism properties. entropy is as for NewAuthenticator.
+func NewGSSAuthenticator(principal, password, host string, props GSSProperties, entropy []byte) (*Authenticator, error) {
+	canon, ok := map[string]C.uint32_t{"": 0, "none": 0, "forward": 1, "forwardAndReverse": 2}[props.Canonicalize]
+	if !ok {
+		return nil, fmt.Errorf("mongoauth: CANONICALIZE_HOST_NAME %q is not none, forward or forwardAndReverse", props.Canonicalize)
+	}
+	before := func(p *C.mongoauth_authenticator, e *C.mongoauth_error) C.mongoauth_status {
+		var allocs []unsafe.Pointer
+		defer func() {
+			for _, b := range allocs {
+				C.free(b)
+			}
+		}()
+		cstr := func(s string) (*C.uint8_t, C.size_t) {
+			if s == "" {
+				return nil, 0
+			}
+			b := C.CBytes([]byte(s))
+			allocs = append(allocs, b)
+			return (*C.uint8_t)(b), C.size_t(len(s))
+		}
+		hp, hn := cstr(host)
+		if st := C.mongoauth_authenticator_set_gss_host(p, hp, hn, e); st != 0 {
+			return st
+		}
+		sp, sn := cstr(props.Service)
+		rp, rn := cstr(props.Realm)
+		shp, shn := cstr(props.ServiceHost)
+		return C.mongoauth_authenticator_set_gss_properties(p, sp, sn, rp, rn, shp, shn, canon, e)
+	}
+	return newAuthenticator(GSSAPI, principal, password, "$external", entropy, false, before)
+}
+
 // GSSInit is a context step the client must run (gss_init_sec_context).
 type GSSInit struct {
 	Target GSSTarget

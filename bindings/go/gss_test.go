@@ -191,3 +191,36 @@ func TestGSSErrorCarriesCodes(t *testing.T) {
 		t.Fatalf("%v", e)
 	}
 }
+
+func TestGSSToyLoginFromCredential(t *testing.T) {
+	s, err := NewGSSServerSession(&toyAcceptor{}, toyPrincipal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	entropy, err := RandomBytes(MinEntropyBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewGSSAuthenticator(toyPrincipal, "", "10.0.0.7",
+		GSSProperties{Service: "svc", Realm: "TOY.TEST", ServiceHost: "db.example.com", Canonicalize: "forward"}, entropy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	g := &toyInitiator{}
+	if err := toyLogin(t, a, s, g); err != nil {
+		t.Fatal(err)
+	}
+	if !a.Authenticated() {
+		t.Fatal("not authenticated")
+	}
+	r := g.requests[0]
+	if r.Target.Service != "svc" || r.Target.Host != "db.example.com" || r.Target.Realm != "TOY.TEST" ||
+		r.Target.Canonicalize != "forward" || r.Principal != toyPrincipal {
+		t.Errorf("first request %+v", r)
+	}
+	if _, err := NewGSSAuthenticator(toyPrincipal, "", "h", GSSProperties{Canonicalize: "sideways"}, entropy); err == nil {
+		t.Error("an unknown CANONICALIZE_HOST_NAME was accepted")
+	}
+}
