@@ -1109,7 +1109,7 @@ pub fn gssapi(data: &[u8]) -> Outcome {
     gssapi_server(data).map(|_| ())
 }
 
-/// The client half of [`gssapi`]; says whether the login succeeded (for
+/// The client half of [`gssapi()`]; says whether the login succeeded (for
 /// the positive control).
 ///
 /// # Errors
@@ -1159,7 +1159,7 @@ pub fn gssapi_client(data: &[u8]) -> Result<bool, &'static str> {
     Ok(auth.is_authenticated())
 }
 
-/// The server half of [`gssapi`]; says whether someone logged in (for the
+/// The server half of [`gssapi()`]; says whether someone logged in (for the
 /// positive control).
 ///
 /// # Errors
