@@ -22,7 +22,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 runs=${FUZZ_RUNS:-10000000}
-parsers="scram_client_first scram_server_first scram_server_final scram_client_final saslprep uri bson op_msg"
+parsers="scram_client_first scram_server_first scram_server_final scram_client_final saslprep uri bson op_msg gssapi"
 targets=${*:-$parsers}
 export PATH=$root/target/tools/bin:$PATH
 out=$root/target/fuzz-long
