@@ -22,7 +22,7 @@ import (
 	"strings"
 	"time"
 
-	mongoauth "example.invalid/mongoauth/bindings/go"
+	mongoauth "github.com/mongoauth/mongoauth/bindings/go"
 )
 
 const (

@@ -26,7 +26,7 @@ import (
 	"net"
 	"os"
 
-	mongoauth "example.invalid/mongoauth/bindings/go"
+	mongoauth "github.com/mongoauth/mongoauth/bindings/go"
 )
 
 const principal = "user@MONGOAUTH.TEST"
