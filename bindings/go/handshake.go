@@ -52,7 +52,7 @@ func (a *Authenticator) Handshake(rw io.ReadWriter) error {
 // a deadline, ErrTimeout; errors.As gives the *Error.
 func (a *Authenticator) HandshakeContext(ctx context.Context, conn net.Conn) error {
 	if err := ctx.Err(); err != nil {
-		return ctxError(err, nil)
+		return ctxError(err, nil, nil)
 	}
 	if d, ok := ctx.Deadline(); ok {
 		if err := conn.SetDeadline(d); err != nil {
@@ -74,18 +74,22 @@ func (a *Authenticator) HandshakeContext(ctx context.Context, conn net.Conn) err
 	return a.handshake(ctx, conn)
 }
 
-// ctxError is the error of a handshake ended by ctx (cause: the error the
-// library reported, if any).
-func ctxError(ctxErr error, cause *Error) error {
+// ctxError is the error of a handshake ended by ctx (lib: the error the
+// library reported, ioErr: the connection's, if any; errors.Is sees both
+// ctxErr and ioErr).
+func ctxError(ctxErr error, lib *Error, ioErr error) error {
 	e := &Error{Status: StatusIO, Offset: -1, Cause: ctxErr}
+	if ioErr != nil {
+		e.Cause = errors.Join(ctxErr, ioErr)
+	}
 	if errors.Is(ctxErr, context.DeadlineExceeded) {
 		e.Status = StatusTimeout
 		e.Message = "the handshake did not finish before the context's deadline"
 	} else {
 		e.Message = "the handshake was cancelled"
 	}
-	if cause != nil && cause.Message != "" {
-		e.Message += " (" + cause.Message + ")"
+	if lib != nil && lib.Message != "" {
+		e.Message += " (" + lib.Message + ")"
 	}
 	return e
 }
@@ -114,11 +118,12 @@ func (a *Authenticator) handshake(ctx context.Context, rw io.ReadWriter) error {
 	}
 	me := err.(*Error)
 	if cerr := ctx.Err(); cerr != nil && (me.Status == StatusIO || me.Status == StatusTimeout) {
-		return ctxError(cerr, me)
+		return ctxError(cerr, me, state.err)
 	}
-	if me.Status == StatusTimeout && hasDeadline {
-		// the library's clock reached the deadline a moment before ctx's timer
-		return ctxError(context.DeadlineExceeded, me)
+	if hasDeadline && (me.Status == StatusTimeout || errors.Is(state.err, os.ErrDeadlineExceeded)) {
+		// ctx's deadline, seen by the library's clock or the connection
+		// (HandshakeContext set it there) a moment before ctx's own timer
+		return ctxError(context.DeadlineExceeded, me, state.err)
 	}
 	if state.err != nil && me.Status == StatusIO {
 		me.Cause = state.err
