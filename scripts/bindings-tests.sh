@@ -127,8 +127,9 @@ func main() {
 	fmt.Printf("mongoauth %s: %s on %s\n", mongoauth.Version(), c.Username, c.Source)
 }
 GOMAIN
-    if (cd "$outside/consumer" && go_env "$go_prefix" go build -o consumer . && ./consumer | tee /dev/stderr |
-        grep -q '^mongoauth 0\.1\.0: alice on admin$') 2>&1; then
+    # (no tee /dev/stderr: reopening a redirected stderr truncates its log)
+    if consumer_out=$(cd "$outside/consumer" && go_env "$go_prefix" go build -o consumer . && ./consumer) &&
+        echo "$consumer_out" && grep -q '^mongoauth 0\.1\.0: alice on admin$' <<<"$consumer_out"; then
         ok go-outside-consumer
     else
         fail go-outside-consumer
