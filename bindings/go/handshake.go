@@ -30,6 +30,18 @@ type handshakeIO struct {
 	rw    io.ReadWriter
 	start time.Time
 	err   error
+	// panicked holds a panic of rw's Read or Write: recovered in the
+	// callback (a panic must not unwind through the C library), raised
+	// again once the C call has returned.
+	panicked any
+}
+
+// guard recovers a panic of rw inside a callback and makes it an I/O failure.
+func (s *handshakeIO) guard(ret *C.ptrdiff_t) {
+	if v := recover(); v != nil {
+		s.panicked = v
+		*ret = -1
+	}
 }
 
 // Handshake runs the started login over rw, a connected byte stream (a
@@ -112,6 +124,9 @@ func (a *Authenticator) handshake(ctx context.Context, rw io.ReadWriter) error {
 	defer C.free(unsafe.Pointer(buf))
 	var e C.mongoauth_error
 	st := C.mongoauth_go_handshake(a.p, C.uintptr_t(h), C.uint64_t(deadlineMs), buf, capacity, &e)
+	if state.panicked != nil {
+		panic(state.panicked)
+	}
 	err := check(st, &e)
 	if err == nil {
 		return nil
@@ -141,8 +156,9 @@ func handshakeOf(h C.uintptr_t) *handshakeIO {
 }
 
 //export mongoauthGoHandshakeRead
-func mongoauthGoHandshakeRead(h C.uintptr_t, buf *C.uint8_t, n C.size_t) C.ptrdiff_t {
+func mongoauthGoHandshakeRead(h C.uintptr_t, buf *C.uint8_t, n C.size_t) (ret C.ptrdiff_t) {
 	s := handshakeOf(h)
+	defer s.guard(&ret)
 	if n == 0 {
 		return 0
 	}
@@ -164,8 +180,9 @@ func mongoauthGoHandshakeRead(h C.uintptr_t, buf *C.uint8_t, n C.size_t) C.ptrdi
 }
 
 //export mongoauthGoHandshakeWrite
-func mongoauthGoHandshakeWrite(h C.uintptr_t, buf *C.uint8_t, n C.size_t) C.ptrdiff_t {
+func mongoauthGoHandshakeWrite(h C.uintptr_t, buf *C.uint8_t, n C.size_t) (ret C.ptrdiff_t) {
 	s := handshakeOf(h)
+	defer s.guard(&ret)
 	if n == 0 {
 		return 0
 	}

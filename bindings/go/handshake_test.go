@@ -189,3 +189,21 @@ func TestHandshakeServerCloses(t *testing.T) {
 		t.Fatalf("want unexpected EOF or I/O, got %v", err)
 	}
 }
+
+type panicky struct{}
+
+func (panicky) Read([]byte) (int, error)  { panic("read exploded") }
+func (panicky) Write([]byte) (int, error) { panic("write exploded") }
+
+// A panic in the stream comes back as a panic in Go, never through the C
+// library's frames.
+func TestHandshakePanicInStream(t *testing.T) {
+	a := newSCRAM(t, "pencil")
+	defer func() {
+		if v := recover(); v != "write exploded" {
+			t.Fatalf("want the stream's panic, got %v", v)
+		}
+	}()
+	_ = a.Handshake(panicky{})
+	t.Fatal("no panic")
+}
