@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs the Python (cffi, pytest, scramp and pymongo interop) and Go (cgo, go test)
-# binding suites against the freshly built C library, then the GSSAPI examples
+# binding suites against the freshly built C library (Go through pkg-config:
+# the library installed into target/go-install by ffi/packaging/install.sh;
+# then the module copied outside the repository, with a prefix of its own,
+# vetted, tested, and imported by path from a consumer module), then the GSSAPI examples
 # in a private MIT Kerberos realm (scripts/krb-realm.sh): Python with
 # python-gssapi through the binding's callbacks, Python and Go with the
 # library's system GSS-API (built with --features gssapi-system into
@@ -47,20 +50,94 @@ else
 fi
 
 # ---- Go ------------------------------------------------------------------------
-if ! command -v go >/dev/null; then
-    fail "go not found"
-else
-    if (cd bindings/go && test -z "$(gofmt -l .)" && go vet ./...); then ok go-vet; else fail go-vet; fi
-    # cgocheck2: full checks of the cgo pointer-passing rules.
+# The binding finds the library through pkg-config only (#cgo pkg-config:
+# mongoauth): ffi/packaging/install.sh (the install c-tests.sh checks) puts
+# it into target/go-install; the rpath lets the test binaries find
+# libmongoauth.so there.
+go_env() { # go_env PREFIX CMD...: CMD with PREFIX's mongoauth.pc and rpath
+    local prefix=$1
+    shift
+    env PKG_CONFIG_PATH="$prefix/lib/pkgconfig" CGO_LDFLAGS="-Wl,-rpath,$prefix/lib" "$@"
+}
+go_test() { # go_test DIR: go test -v in DIR, counting each test and example
+    local log rc np nf
     log=$(mktemp)
-    (cd bindings/go && GOEXPERIMENT=cgocheck2 go test -count=1 -v ./...) | tee "$log"
+    # cgocheck2: full checks of the cgo pointer-passing rules.
+    (cd "$1" && go_env "$go_prefix" env GOEXPERIMENT=cgocheck2 go test -count=1 -v ./...) | tee "$log"
     rc=${PIPESTATUS[0]}
     np=$(grep -cE '^--- PASS' "$log")
     nf=$(grep -cE '^--- FAIL' "$log")
     passed=$((passed + np))
     failed=$((failed + nf))
-    if [ "$rc" -ne 0 ] && [ "$nf" -eq 0 ]; then fail "go test exited $rc"; fi
+    if [ "$rc" -ne 0 ] && [ "$nf" -eq 0 ]; then fail "go test in $1 exited $rc"; fi
     rm -f "$log"
+}
+go_prefix=$root/target/go-install
+if ! command -v go >/dev/null; then
+    fail "go not found"
+elif ! command -v pkg-config >/dev/null; then
+    fail "pkg-config not found (apt-get install pkg-config)"
+elif rm -rf "$go_prefix" && ffi/packaging/install.sh "$go_prefix" >/dev/null; then
+    ok go-install-library
+    if (cd bindings/go && test -z "$(gofmt -l .)" && go_env "$go_prefix" go vet ./...); then ok go-vet; else fail go-vet; fi
+    go_test bindings/go
+    # The module from a copy outside the repository: nothing but the copy, a
+    # prefix of its own (pkg-config) and a consumer module importing it by
+    # its path (github.com/mongoauth/mongoauth/bindings/go).
+    outside=$(mktemp -d)
+    cp -r bindings/go "$outside/mongoauth-go"
+    if ffi/packaging/install.sh "$outside/prefix" >/dev/null; then ok go-outside-install; else fail go-outside-install; fi
+    saved_prefix=$go_prefix
+    go_prefix=$outside/prefix
+    if (cd "$outside/mongoauth-go" && go_env "$go_prefix" go vet ./... && go_env "$go_prefix" go build ./...); then
+        ok go-outside-build
+    else
+        fail go-outside-build
+    fi
+    go_test "$outside/mongoauth-go"
+    mkdir -p "$outside/consumer"
+    cat >"$outside/consumer/go.mod" <<'GOMOD'
+module example.com/consumer
+
+go 1.22
+
+require github.com/mongoauth/mongoauth/bindings/go v0.0.0
+
+replace github.com/mongoauth/mongoauth/bindings/go => ../mongoauth-go
+GOMOD
+    cat >"$outside/consumer/main.go" <<'GOMAIN'
+package main
+
+import (
+	"fmt"
+
+	mongoauth "github.com/mongoauth/mongoauth/bindings/go"
+)
+
+func main() {
+	u, err := mongoauth.ParseURI("mongodb://alice:pencil@db.example.com/?authSource=admin")
+	if err != nil {
+		panic(err)
+	}
+	defer u.Close()
+	c, err := u.Credential()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("mongoauth %s: %s on %s\n", mongoauth.Version(), c.Username, c.Source)
+}
+GOMAIN
+    # (no tee /dev/stderr: reopening a redirected stderr truncates its log)
+    if consumer_out=$(cd "$outside/consumer" && go_env "$go_prefix" go build -o consumer . && ./consumer) &&
+        echo "$consumer_out" && grep -q '^mongoauth 0\.1\.0: alice on admin$' <<<"$consumer_out"; then
+        ok go-outside-consumer
+    else
+        fail go-outside-consumer
+    fi
+    go_prefix=$saved_prefix
+    rm -rf "$outside"
+else
+    fail go-install-library
 fi
 
 # ---- GSSAPI in a real realm ------------------------------------------------------
@@ -120,7 +197,12 @@ if krb_port=$(free_port 18700) && KRB_PORT=$krb_port scripts/krb-realm.sh start 
         check gss-python-system 0 "$GSS_OK" "${pys[@]}"
         check gss-python-system-wrong-service 3 'major 0xd0000 minor 0x96c73a07' "${pys[@]}" "$OTHER"
         goex=$root/target/gsslogin
-        if command -v go >/dev/null && (cd bindings/go && go build -tags mongoauth_gssapi_system -o "$goex" ./examples/gsslogin); then
+        # its own prefix: the tag adds pkg-config krb5-gssapi to mongoauth
+        gss_prefix=$root/target/go-install-gss
+        rm -rf "$gss_prefix"
+        if command -v go >/dev/null &&
+            MONGOAUTH_LIB_DIR=$root/target/gss-system/release ffi/packaging/install.sh "$gss_prefix" >/dev/null &&
+            (cd bindings/go && go_env "$gss_prefix" go build -tags mongoauth_gssapi_system -o "$goex" ./examples/gsslogin); then
             ok build-go-gsslogin
             check gss-go-system 0 "$GSS_OK" "$goex"
             check gss-go-unknown-principal 2 'refused' "$goex" -no-user

@@ -78,6 +78,9 @@ func (s Status) IsURIError() bool { return s >= 200 && s <= 299 }
 // ServerCode, the server's numeric code when a server refused (18:
 // AuthenticationFailed; 0 otherwise). GSSMajor and GSSMinor are the GSS-API
 // status codes of a StatusGSSFailure (the library's text is in Message).
+// Cause is the Go error behind a handshake's failure, if any (the
+// connection's read or write error, or ctx.Err() for HandshakeContext):
+// errors.Is and errors.As see it through Unwrap.
 // Branch with errors.Is and the Err* sentinels, or on Status.
 type Error struct {
 	Status     Status
@@ -86,7 +89,12 @@ type Error struct {
 	ServerCode int32
 	GSSMajor   uint32
 	GSSMinor   uint32
+	Cause      error
 }
+
+// Unwrap gives Cause to errors.Is and errors.As (e.g. errors.Is(err,
+// context.DeadlineExceeded) after HandshakeContext).
+func (e *Error) Unwrap() error { return e.Cause }
 
 func (e *Error) Error() string {
 	if e.ServerCode != 0 {

@@ -1,3 +1,3 @@
-module example.invalid/mongoauth/bindings/go
+module github.com/mongoauth/mongoauth/bindings/go
 
 go 1.22

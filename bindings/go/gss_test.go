@@ -198,7 +198,7 @@ func TestGSSToyLoginFromCredential(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	entropy, err := RandomBytes(MinEntropyBytes)
+	entropy, err := RandomBytes(AuthEntropyBytes)
 	if err != nil {
 		t.Fatal(err)
 	}

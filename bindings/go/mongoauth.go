@@ -1,17 +1,17 @@
 // Package mongoauth is a Go binding of the mongoauth C library: MongoDB
 // SCRAM-SHA-1 and SCRAM-SHA-256, client and server.
 //
-// It links the static library from the repository
-// (cargo build -p mongoauth-ffi --release) and its header in include/;
-// with the build tag mongoauth_gssapi_system, the library built with the
-// system GSS-API (cargo build -p mongoauth-ffi --release --features
-// gssapi-system --target-dir target/gss-system) and libgssapi_krb5.
+// Import it as github.com/mongoauth/mongoauth/bindings/go. It finds the C
+// library and its header through pkg-config (#cgo pkg-config: mongoauth):
+// install the library into a prefix (ffi/packaging/install.sh PREFIX in the
+// repository) and set PKG_CONFIG_PATH=PREFIX/lib/pkgconfig. With the build
+// tag mongoauth_gssapi_system it also links MIT's GSS-API (pkg-config
+// krb5-gssapi), for a library built with the cargo feature gssapi-system.
 // Errors are *Error values carrying the C status code; compare codes (or use
 // errors.Is with the Err* sentinels), never message text.
 package mongoauth
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
 #include <stdlib.h>
 #include <mongoauth.h>
 */
@@ -57,6 +57,8 @@ const (
 	ErrorMessageSize     = 256
 	ScramCredentialsSize = 144
 	VersionNumber        = 100
+	// AuthEntropyBytes is the entropy an Authenticator takes (NewAuthenticator).
+	AuthEntropyBytes = 48
 )
 
 // cConstants reads the C library's runtime values (cgo is not allowed in
@@ -79,6 +81,7 @@ func cConstants() map[string]uint64 {
 		"ErrorMessageSize":     uint64(C.mongoauth_error_message_size()),
 		"ScramCredentialsSize": uint64(C.mongoauth_scram_credentials_size()),
 		"VersionNumber":        uint64(C.mongoauth_version_number()),
+		"AuthEntropyBytes":     uint64(C.mongoauth_auth_entropy_bytes()),
 		// compile-time header values, to catch a header/library mismatch
 		"header:ScramClientSize": uint64(C.MONGOAUTH_SCRAM_CLIENT_SIZE),
 		"header:VersionNumber":   uint64(C.MONGOAUTH_VERSION_NUMBER),

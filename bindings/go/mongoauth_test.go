@@ -15,6 +15,7 @@ func TestConstants(t *testing.T) {
 		"ScramClientSize": ScramClientSize, "ScramServerSize": ScramServerSize,
 		"KeyCacheSize": KeyCacheSize, "ErrorSize": ErrorSize, "ErrorMessageSize": ErrorMessageSize,
 		"ScramCredentialsSize": ScramCredentialsSize, "VersionNumber": VersionNumber,
+		"AuthEntropyBytes":       AuthEntropyBytes,
 		"header:ScramClientSize": ScramClientSize, "header:VersionNumber": VersionNumber,
 		"sizeof:mongoauth_error": ErrorSize, "sizeof:credentials": ScramCredentialsSize,
 	}

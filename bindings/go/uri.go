@@ -153,7 +153,7 @@ func NewAuthenticatorFromURI(u *URI) (*Authenticator, error) {
 		return nil, err
 	}
 	runtime.SetFinalizer(a, (*Authenticator).Close)
-	entropy, err := RandomBytes(48)
+	entropy, err := RandomBytes(AuthEntropyBytes)
 	if err != nil {
 		a.Close()
 		return nil, err

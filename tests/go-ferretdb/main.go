@@ -1,5 +1,5 @@
-// Command ferretdblogin logs in with mongoauth's Go binding (cgo, over the
-// static library in target/release) to each URI given as an argument, over
+// Command ferretdblogin logs in with mongoauth's Go binding (cgo, the
+// library found through pkg-config) to each URI given as an argument, over
 // a plain TCP connection: the binding's Authenticator gives each command as
 // a BSON body, this program frames it as OP_MSG and hands each reply's body
 // back. Used by tests/tests/interop_ferretdb.rs against FerretDB.
@@ -22,7 +22,7 @@ import (
 	"strings"
 	"time"
 
-	mongoauth "example.invalid/mongoauth/bindings/go"
+	mongoauth "github.com/mongoauth/mongoauth/bindings/go"
 )
 
 const (

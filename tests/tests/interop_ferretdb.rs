@@ -455,13 +455,23 @@ fn build_c_connect(out_dir: &Path) -> PathBuf {
     exe
 }
 
-/// `tests/go-ferretdb` over `bindings/go` (cgo, the static library). Go does
-/// not hash the library named in `#cgo LDFLAGS`, so its modification time
-/// goes into `CGO_CFLAGS` (part of Go's cache key): a rebuilt library relinks.
+/// `tests/go-ferretdb` over `bindings/go` (cgo): the library installed into
+/// `target/go-ferretdb-install` by `ffi/packaging/install.sh`, found through
+/// pkg-config (`#cgo pkg-config: mongoauth`), the shared library by rpath.
+/// Go does not hash the library, so its modification time goes into
+/// `CGO_CFLAGS` (part of Go's cache key): a rebuilt library relinks.
 fn build_go_login(out_dir: &Path) -> PathBuf {
     let go_dir = target_dir().join("go");
     let exe = out_dir.join("ferretdblogin");
     let lib = target_dir().join("release/libmongoauth.a");
+    let prefix = target_dir().join("go-ferretdb-install");
+    run_ok(
+        Command::new(root().join("ffi/packaging/install.sh"))
+            .arg(&prefix)
+            .env("MONGOAUTH_LIB_DIR", target_dir().join("release")),
+        "ffi/packaging/install.sh (the Go binding's pkg-config prefix)",
+        Duration::from_secs(60),
+    );
     let stamp = std::fs::metadata(&lib)
         .and_then(|m| m.modified())
         .ok()
@@ -475,6 +485,8 @@ fn build_go_login(out_dir: &Path) -> PathBuf {
             .current_dir(root().join("tests/go-ferretdb"))
             .env("CGO_ENABLED", "1")
             .env("CGO_CFLAGS", format!("-g -O2 -DMONGOAUTH_LIB_STAMP={stamp}"))
+            .env("CGO_LDFLAGS", format!("-Wl,-rpath,{}", prefix.join("lib").display()))
+            .env("PKG_CONFIG_PATH", prefix.join("lib/pkgconfig"))
             .env("GOPATH", &go_dir)
             .env("GOMODCACHE", go_dir.join("pkg/mod"))
             .env("GOCACHE", go_dir.join("cache"))

@@ -1,9 +1,10 @@
 // Command gsslogin is a GSSAPI (Kerberos) login with the mongoauth Go
 // binding and the library's built-in system GSS-API (MIT krb5).
 //
-// Build with the system library (see link_gssapi_system.go):
+// Build with the library's gssapi-system build installed into a prefix of
+// its own (see link_gssapi_system.go and README.md):
 //
-//	go run -tags mongoauth_gssapi_system ./examples/gsslogin [-addr HOST:PORT] [-no-user] [URI]
+//	PKG_CONFIG_PATH=PREFIX/lib/pkgconfig go run -tags mongoauth_gssapi_system ./examples/gsslogin [-addr HOST:PORT] [-no-user] [URI]
 //
 // Without -addr, the server is a mongoauth ServerSession in this process
 // (NewGSSServerSession with the system acceptor, its key from KRB5_KTNAME);
@@ -26,7 +27,7 @@ import (
 	"net"
 	"os"
 
-	mongoauth "example.invalid/mongoauth/bindings/go"
+	mongoauth "github.com/mongoauth/mongoauth/bindings/go"
 )
 
 const principal = "user@MONGOAUTH.TEST"
