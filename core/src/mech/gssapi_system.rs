@@ -356,24 +356,45 @@ impl GssInitiator for SystemInitiator {
     }
 
     fn unwrap(&mut self, token: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
-        if let Some(p) = take_pending(&mut self.pending, Op::Unwrap, token) {
-            return deliver(&mut self.pending, Op::Unwrap, token, &p.output, false, out);
-        }
-        let ctx = established(self.ctx.as_mut())?;
-        // An owned copy: MIT rewrites the buffer it is given.
-        let copy = token.to_owned();
-        let message = ctx.unwrap(&copy).map_err(lib_error)?;
-        deliver(&mut self.pending, Op::Unwrap, token, &message, false, out)
+        unwrap_with(&mut self.pending, self.ctx.as_mut(), token, out)
     }
 
     fn wrap(&mut self, message: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
-        if let Some(p) = take_pending(&mut self.pending, Op::Wrap, message) {
-            return deliver(&mut self.pending, Op::Wrap, message, &p.output, false, out);
-        }
-        let ctx = established(self.ctx.as_mut())?;
-        let token = ctx.wrap(false, message).map_err(lib_error)?;
-        deliver(&mut self.pending, Op::Wrap, message, &token, false, out)
+        wrap_with(&mut self.pending, self.ctx.as_mut(), message, out)
     }
+}
+
+/// `gss_unwrap` for either role: a retried call gets the kept result (see
+/// [`take_pending`]); otherwise the established context unwraps an owned copy
+/// (MIT rewrites the buffer it is given).
+fn unwrap_with<C: SecurityContext>(
+    pending: &mut Option<Pending>,
+    ctx: Option<&mut C>,
+    token: &[u8],
+    out: &mut [u8],
+) -> Result<usize, GssError> {
+    if let Some(p) = take_pending(pending, Op::Unwrap, token) {
+        return deliver(pending, Op::Unwrap, token, &p.output, false, out);
+    }
+    let ctx = established(ctx)?;
+    let copy = token.to_owned();
+    let message = ctx.unwrap(&copy).map_err(lib_error)?;
+    deliver(pending, Op::Unwrap, token, &message, false, out)
+}
+
+/// `gss_wrap` (integrity only) for either role, with the same retry rule.
+fn wrap_with<C: SecurityContext>(
+    pending: &mut Option<Pending>,
+    ctx: Option<&mut C>,
+    message: &[u8],
+    out: &mut [u8],
+) -> Result<usize, GssError> {
+    if let Some(p) = take_pending(pending, Op::Wrap, message) {
+        return deliver(pending, Op::Wrap, message, &p.output, false, out);
+    }
+    let ctx = established(ctx)?;
+    let token = ctx.wrap(false, message).map_err(lib_error)?;
+    deliver(pending, Op::Wrap, message, &token, false, out)
 }
 
 /// The context, if it is established (wrap and unwrap need one).
@@ -483,23 +504,11 @@ impl GssAcceptor for SystemAcceptor {
     }
 
     fn wrap(&mut self, message: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
-        if let Some(p) = take_pending(&mut self.pending, Op::Wrap, message) {
-            return deliver(&mut self.pending, Op::Wrap, message, &p.output, false, out);
-        }
-        let ctx = established(self.ctx.as_mut())?;
-        let token = ctx.wrap(false, message).map_err(lib_error)?;
-        deliver(&mut self.pending, Op::Wrap, message, &token, false, out)
+        wrap_with(&mut self.pending, self.ctx.as_mut(), message, out)
     }
 
     fn unwrap(&mut self, token: &[u8], out: &mut [u8]) -> Result<usize, GssError> {
-        if let Some(p) = take_pending(&mut self.pending, Op::Unwrap, token) {
-            return deliver(&mut self.pending, Op::Unwrap, token, &p.output, false, out);
-        }
-        let ctx = established(self.ctx.as_mut())?;
-        // An owned copy: MIT rewrites the buffer it is given.
-        let copy = token.to_owned();
-        let message = ctx.unwrap(&copy).map_err(lib_error)?;
-        deliver(&mut self.pending, Op::Unwrap, token, &message, false, out)
+        unwrap_with(&mut self.pending, self.ctx.as_mut(), token, out)
     }
 
     fn source_name(&mut self, out: &mut [u8]) -> Result<usize, GssError> {
