@@ -2,7 +2,7 @@
 /*
  * Log in to a MongoDB server over a POSIX socket: parse the connection
  * string, connect to its first host, and run the whole handshake with
- * mongoauth_handshake over read/write callbacks (swap them for a TLS
+ * mongoauth_authenticator_handshake over read/write callbacks (swap them for a TLS
  * library's or a firmware TCP stack's).
  *   connect [CONNECTION_STRING]     (default: $MONGOAUTH_TEST_URI)
  * With neither, prints usage and exits 0. Exit status: 0 logged in,
@@ -73,7 +73,7 @@ int main(int argc, char **argv) {
     mongoauth_error err;
     mongoauth_uri *uri = NULL;
     mongoauth_authenticator *auth = NULL;
-    uint8_t entropy[MONGOAUTH_AUTH_ENTROPY_BYTES];
+    uint8_t entropy[MONGOAUTH_AUTHENTICATOR_ENTROPY_BYTES];
     uint8_t *buf = NULL;
     char host[256];
     size_t n = 0;
@@ -92,7 +92,7 @@ int main(int argc, char **argv) {
     memset(&err, 0, sizeof err);
     if (mongoauth_uri_new(&uri, &err) || mongoauth_authenticator_new(&auth, &err)) goto fail;
     if (mongoauth_uri_parse(uri, (const uint8_t *)text, strlen(text), &err)) goto fail;
-    mongoauth_uri_tls(uri, &tls, NULL);
+    tls = mongoauth_uri_uses_tls(uri);
     if (tls) {
         fprintf(stderr, "this example speaks plain TCP; plug a TLS library into the callbacks\n");
         goto out;
@@ -101,8 +101,8 @@ int main(int argc, char **argv) {
     host[n] = '\0';
     if (mongoauth_random_bytes(entropy, sizeof entropy, &err)) goto fail;
     if (mongoauth_authenticator_start_uri(auth, uri, entropy, sizeof entropy, &err)) goto fail;
-    mongoauth_memzero(entropy, sizeof entropy);
-    mongoauth_uri_free(uri); /* the authenticator copied the credential */
+    if (mongoauth_memory_zero(entropy, sizeof entropy)) goto fail;
+    if (mongoauth_uri_free(uri)) goto fail; /* the authenticator copied the credential */
     uri = NULL;
 
     c.fd = dial(host, port ? port : 27017u);
@@ -110,14 +110,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cannot connect to %s:%u\n", host, port ? port : 27017u);
         goto out;
     }
-    buf = malloc(MONGOAUTH_HANDSHAKE_BUFFER_BYTES);
+    buf = malloc(MONGOAUTH_AUTHENTICATOR_HANDSHAKE_BUFFER_BYTES);
     if (!buf) goto out;
-    st = mongoauth_handshake(auth, sock_read, sock_write, &c, buf, MONGOAUTH_HANDSHAKE_BUFFER_BYTES, &err);
+    st = mongoauth_authenticator_handshake(auth, sock_read, sock_write, &c, buf, MONGOAUTH_AUTHENTICATOR_HANDSHAKE_BUFFER_BYTES, &err);
     if (st == MONGOAUTH_STATUS_IO) fprintf(stderr, "socket error: %s\n", strerror(c.last_errno));
     if (st) goto fail;
-    mongoauth_authenticator_is_authenticated(auth, &ok, NULL);
-    mongoauth_authenticator_mechanism(auth, &mech, NULL);
-    mongoauth_authenticator_used_speculative(auth, &spec, NULL);
+    ok = mongoauth_authenticator_is_authenticated(auth);
+    if (mongoauth_authenticator_mechanism(auth, &mech, &err)) goto fail;
+    spec = mongoauth_authenticator_used_speculative(auth);
     printf("connected to %s:%u: %s with %s%s\n", host, port ? port : 27017u,
            ok ? "authenticated" : "no login needed", mech ? mongoauth_mechanism_name(mech) : "-",
            spec ? " (speculative: one round trip saved)" : "");
@@ -132,7 +132,8 @@ fail:
 out:
     if (c.fd >= 0) close(c.fd);
     free(buf);
-    mongoauth_uri_free(uri);
-    mongoauth_authenticator_free(auth);
+    /* _free fails only on misuse (a pointer that is not a heap object) */
+    if (mongoauth_uri_free(uri) != MONGOAUTH_STATUS_OK) rc = 1;
+    if (mongoauth_authenticator_free(auth) != MONGOAUTH_STATUS_OK) rc = 1;
     return rc;
 }

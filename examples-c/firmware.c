@@ -13,7 +13,7 @@
  *
  * Then the whole driver-side login: a connection string parsed in static
  * memory, the authenticator started from its credential, and
- * mongoauth_handshake run over read/write callbacks. The callbacks here are
+ * mongoauth_authenticator_handshake run over read/write callbacks. The callbacks here are
  * an in-memory transport to a mongoauth_server_session (again standing in
  * for mongod); on a device they wrap the TCP or TLS stack.
  */
@@ -35,7 +35,7 @@ static union {
 static mongoauth_uri uri_mem;
 static mongoauth_authenticator auth_mem;
 static mongoauth_server_session session_mem;
-static uint8_t handshake_buf[MONGOAUTH_HANDSHAKE_BUFFER_BYTES];
+static uint8_t handshake_buf[MONGOAUTH_AUTHENTICATOR_HANDSHAKE_BUFFER_BYTES];
 
 static mongoauth_error err;
 static uint8_t msg[MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES];
@@ -70,7 +70,7 @@ static const size_t user_len = sizeof user - 1;
 /* One login against the in-process server. `password` NULL: use `keys`. */
 static int login(mongoauth_scram_client *c, mongoauth_scram_server *s, const char *password,
                  mongoauth_key_cache *cache) {
-    uint8_t entropy[MONGOAUTH_MIN_ENTROPY_BYTES];
+    uint8_t entropy[MONGOAUTH_SCRAM_MIN_ENTROPY_BYTES];
     size_t len;
     bool done = false;
 
@@ -101,9 +101,9 @@ static int login(mongoauth_scram_client *c, mongoauth_scram_server *s, const cha
  * frames; replies come back in chunks, like a socket's. */
 static struct {
     mongoauth_server_session *server;
-    uint8_t req[MONGOAUTH_SESSION_REPLY_BYTES];
+    uint8_t req[MONGOAUTH_SERVER_SESSION_REPLY_BYTES];
     size_t req_len;
-    uint8_t rep[MONGOAUTH_SESSION_REPLY_BYTES];
+    uint8_t rep[MONGOAUTH_SERVER_SESSION_REPLY_BYTES];
     size_t rep_len, rep_off;
     int32_t reply_id;
 } net;
@@ -118,7 +118,7 @@ static ptrdiff_t net_write(void *ctx, const uint8_t *buf, size_t len) {
     frame_len = (uint32_t)net.req[0] | (uint32_t)net.req[1] << 8 | (uint32_t)net.req[2] << 16 |
                 (uint32_t)net.req[3] << 24;
     if (net.req_len >= frame_len) {
-        uint8_t entropy[MONGOAUTH_SESSION_ENTROPY_BYTES];
+        uint8_t entropy[MONGOAUTH_SERVER_SESSION_ENTROPY_BYTES];
         trng_fill(entropy, sizeof entropy);
         if (mongoauth_server_session_handle_frame(net.server, net.req, frame_len, entropy,
                                                   sizeof entropy, ++net.reply_id, net.rep,
@@ -146,8 +146,8 @@ static int driver_login(void) {
     mongoauth_uri *uri;
     mongoauth_authenticator *auth;
     mongoauth_server_session *server;
-    uint8_t salt[MONGOAUTH_SESSION_SALT_BYTES], secret[MONGOAUTH_SESSION_SECRET_BYTES];
-    uint8_t entropy[MONGOAUTH_AUTH_ENTROPY_BYTES];
+    uint8_t salt[MONGOAUTH_SERVER_SESSION_SALT_BYTES], secret[MONGOAUTH_SERVER_SESSION_SECRET_BYTES];
+    uint8_t entropy[MONGOAUTH_AUTHENTICATOR_ENTROPY_BYTES];
     uint8_t host[64];
     size_t host_len;
     uint16_t port;
@@ -172,8 +172,8 @@ static int driver_login(void) {
     trng_fill(entropy, sizeof entropy);
     CHECK(mongoauth_authenticator_start_uri(auth, uri, entropy, sizeof entropy, &err));
     CHECK(mongoauth_uri_clear(uri, &err)); /* the credential was copied */
-    CHECK(mongoauth_handshake(auth, net_read, net_write, NULL, handshake_buf, sizeof handshake_buf, &err));
-    CHECK(mongoauth_authenticator_is_authenticated(auth, &ok, &err));
+    CHECK(mongoauth_authenticator_handshake(auth, net_read, net_write, NULL, handshake_buf, sizeof handshake_buf, &err));
+    ok = mongoauth_authenticator_is_authenticated(auth);
     CHECK(mongoauth_authenticator_mechanism(auth, &mech, &err));
     printf("handshake login: %s with %s\n", ok ? "ok" : "FAILED", mongoauth_mechanism_name(mech));
     CHECK(mongoauth_authenticator_clear(auth, &err));
@@ -210,7 +210,7 @@ int main(void) {
 
     /* 3. Provision: export the keys, forget the password. */
     CHECK(mongoauth_scram_client_keys(client, &keys, &err));
-    mongoauth_memzero(password, sizeof password);
+    CHECK(mongoauth_memory_zero(password, sizeof password));
     CHECK(mongoauth_key_cache_purge(cache, &err));
 
     /* 4. Keys-only login from the arena client. */
@@ -221,7 +221,7 @@ int main(void) {
     CHECK(mongoauth_scram_client_clear(client2, &err));
     CHECK(mongoauth_scram_server_clear(server, &err));
     CHECK(mongoauth_key_cache_clear(cache, &err));
-    mongoauth_memzero(&keys, sizeof keys);
+    CHECK(mongoauth_memory_zero(&keys, sizeof keys));
 
     /* 5. The driver's view: connection string, authenticator, handshake. */
     if (driver_login() != 0) return 1;

@@ -339,8 +339,8 @@ int main(int argc, char **argv) {
     client_gss cgss = {GSS_C_NO_CONTEXT, GSS_C_NO_NAME, GSS_C_NO_CREDENTIAL, NULL, 0};
     server_gss sgss = {GSS_C_NO_CONTEXT, GSS_C_NO_NAME};
     mongoauth_gss_callbacks client_cb, server_cb;
-    uint8_t entropy[MONGOAUTH_AUTH_ENTROPY_BYTES], secret[MONGOAUTH_SESSION_SECRET_BYTES];
-    uint8_t nonce[MONGOAUTH_SESSION_ENTROPY_BYTES];
+    uint8_t entropy[MONGOAUTH_AUTHENTICATOR_ENTROPY_BYTES], secret[MONGOAUTH_SERVER_SESSION_SECRET_BYTES];
+    uint8_t nonce[MONGOAUTH_SERVER_SESSION_ENTROPY_BYTES];
     static uint8_t scratch[MONGOAUTH_GSS_MAX_TOKEN_BYTES];
     static uint8_t command[32768], reply[32768];
     size_t command_len, reply_len;
@@ -476,7 +476,7 @@ int main(int argc, char **argv) {
                                                       &reply_len, &err));
         TRY("reply", mongoauth_authenticator_handle_reply(auth, reply, reply_len, &done, &err));
     }
-    TRY("status", mongoauth_authenticator_is_authenticated(auth, &authenticated, &err));
+    authenticated = mongoauth_authenticator_is_authenticated(auth);
     if (authenticated) {
         uint8_t user[256], db[64];
         size_t user_len, db_len;
@@ -492,13 +492,14 @@ int main(int argc, char **argv) {
     }
 out:
     if (by_hand) {
-        if (auth) mongoauth_authenticator_clear(auth, NULL);
-        if (session) mongoauth_server_session_clear(session, NULL);
+        /* _clear and _free fail only on misuse (a wrong pointer) */
+        if (auth && mongoauth_authenticator_clear(auth, NULL) != MONGOAUTH_STATUS_OK) rc = 1;
+        if (session && mongoauth_server_session_clear(session, NULL) != MONGOAUTH_STATUS_OK) rc = 1;
     } else {
-        mongoauth_authenticator_free(auth);
-        mongoauth_server_session_free(session);
+        if (mongoauth_authenticator_free(auth) != MONGOAUTH_STATUS_OK) rc = 1;
+        if (mongoauth_server_session_free(session) != MONGOAUTH_STATUS_OK) rc = 1;
     }
-    mongoauth_uri_free(uri);
+    if (mongoauth_uri_free(uri) != MONGOAUTH_STATUS_OK) rc = 1;
     client_gss_release(&cgss);
     accept_reset(&sgss);
     return rc;

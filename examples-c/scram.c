@@ -32,9 +32,9 @@ static int login(uint32_t mechanism, const char *user, const char *stored_pw,
     mongoauth_scram_client *client = NULL;
     mongoauth_scram_server *server = NULL;
     mongoauth_scram_credentials creds;
-    uint8_t salt[28], entropy[MONGOAUTH_MIN_ENTROPY_BYTES];
+    uint8_t salt[28], entropy[MONGOAUTH_SCRAM_MIN_ENTROPY_BYTES];
     uint8_t msg[MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES];
-    char name[MONGOAUTH_MAX_USERNAME_BYTES];
+    char name[MONGOAUTH_SCRAM_MAX_USERNAME_BYTES];
     size_t len = 0, name_len = 0;
     bool done = false, authenticated = false;
     mongoauth_status st;
@@ -103,7 +103,7 @@ static int login(uint32_t mechanism, const char *user, const char *stored_pw,
     CHECK(mongoauth_scram_server_message(server, msg, sizeof msg, &len, &err));
     print_msg("S:", msg, len);
     CHECK(mongoauth_scram_client_step(client, msg, len, NULL, &done, &err));
-    CHECK(mongoauth_scram_client_is_authenticated(client, &authenticated, &err));
+    authenticated = mongoauth_scram_client_is_authenticated(client);
     if (!done || !authenticated) {
         fprintf(stderr, "client not authenticated\n");
         goto out;
@@ -111,15 +111,16 @@ static int login(uint32_t mechanism, const char *user, const char *stored_pw,
     printf("  both sides authenticated\n");
     rc = 0;
 out:
-    mongoauth_memzero(&creds, sizeof creds);
-    mongoauth_scram_client_free(client);
-    mongoauth_scram_server_free(server);
+    /* these fail only on misuse (a wrong pointer) */
+    if (mongoauth_memory_zero(&creds, sizeof creds) != MONGOAUTH_STATUS_OK) rc = 1;
+    if (mongoauth_scram_client_free(client) != MONGOAUTH_STATUS_OK) rc = 1;
+    if (mongoauth_scram_server_free(server) != MONGOAUTH_STATUS_OK) rc = 1;
     return rc;
 }
 
 int main(void) {
     int failures = 0;
-    printf("mongoauth %s\n", mongoauth_version());
+    printf("mongoauth %s\n", mongoauth_version_string());
     if (mongoauth_version_number() != MONGOAUTH_VERSION_NUMBER) {
         fprintf(stderr, "header/library version mismatch\n");
         return 1;

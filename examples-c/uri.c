@@ -24,7 +24,7 @@ static int show(mongoauth_uri *u, const char *text) {
         if (err.offset >= 0) printf("  %s\n  %*s^\n", text, (int)err.offset, "");
         return 1;
     }
-    mongoauth_uri_host_count(u, &count, NULL);
+    if (mongoauth_uri_host_count(u, &count, &err) != MONGOAUTH_STATUS_OK) return 1;
     for (i = 0; i < count; i++) {
         uint16_t port = 0;
         if (mongoauth_uri_host(u, i, buf, sizeof buf, &n, &port, NULL, &err) == MONGOAUTH_STATUS_OK)
@@ -32,7 +32,7 @@ static int show(mongoauth_uri *u, const char *text) {
     }
     if (mongoauth_uri_database(u, buf, sizeof buf, &n, &found, &err) == MONGOAUTH_STATUS_OK && found)
         printf("  database: %.*s\n", (int)n, (const char *)buf);
-    mongoauth_uri_option_count(u, &count, NULL);
+    if (mongoauth_uri_option_count(u, &count, &err) != MONGOAUTH_STATUS_OK) return 1;
     for (i = 0; i < count; i++) {
         uint8_t name[64];
         size_t nn = 0;
@@ -44,9 +44,9 @@ static int show(mongoauth_uri *u, const char *text) {
                    secret ? "*****" : (const char *)buf);
         }
     }
-    mongoauth_uri_tls(u, &tls, NULL);
+    tls = mongoauth_uri_uses_tls(u);
     printf("  TLS: %s\n", tls ? "on" : "off");
-    mongoauth_uri_warning_count(u, &count, NULL);
+    if (mongoauth_uri_warning_count(u, &count, &err) != MONGOAUTH_STATUS_OK) return 1;
     for (i = 0; i < count && i < MONGOAUTH_URI_MAX_WARNINGS; i++) {
         if (mongoauth_uri_warning(u, i, buf, sizeof buf, &n, NULL, NULL, &err) == MONGOAUTH_STATUS_OK)
             printf("  warning: %.*s\n", (int)n, (const char *)buf);
@@ -59,13 +59,13 @@ static int show(mongoauth_uri *u, const char *text) {
         printf("  no credential\n");
         return 0;
     }
-    mongoauth_uri_credential_mechanism(u, &mech, NULL);
+    if (mongoauth_uri_credential_mechanism(u, &mech, &err) != MONGOAUTH_STATUS_OK) return 1;
     printf("  mechanism: %s\n", mech ? mongoauth_mechanism_name(mech) : "(negotiated: SCRAM-SHA-256 or SCRAM-SHA-1)");
     if (mongoauth_uri_credential_username(u, buf, sizeof buf, &n, &found, &err) == MONGOAUTH_STATUS_OK && found)
         printf("  username: %.*s\n", (int)n, (const char *)buf);
     if (mongoauth_uri_credential_password(u, buf, sizeof buf, &n, &found, &err) == MONGOAUTH_STATUS_OK && found) {
         printf("  password: %zu bytes (decoded; not printed)\n", n);
-        mongoauth_memzero(buf, n);
+        if (mongoauth_memory_zero(buf, n) != MONGOAUTH_STATUS_OK) return 1;
     }
     if (mongoauth_uri_credential_source(u, buf, sizeof buf, &n, &err) == MONGOAUTH_STATUS_OK)
         printf("  auth source: %.*s\n", (int)n, (const char *)buf);
@@ -84,7 +84,7 @@ int main(int argc, char **argv) {
     if (mongoauth_uri_init_static(&mem, sizeof mem, &u, &err) != MONGOAUTH_STATUS_OK) return 1;
     if (argc > 1) {
         int rc = show(u, argv[1]);
-        mongoauth_uri_clear(u, NULL);
+        if (mongoauth_uri_clear(u, NULL) != MONGOAUTH_STATUS_OK) rc = 1;
         return rc;
     }
     if (show(u, "mongodb://alice:p%40ss@db1.example.com:27017,db2.example.com/shop"
@@ -108,6 +108,5 @@ int main(int argc, char **argv) {
     parts.password_len = 4;
     if (mongoauth_uri_encode(&parts, out, sizeof out, &n, &err) != MONGOAUTH_STATUS_OK) return 1;
     printf("encoded: %.*s\n", (int)n, (const char *)out);
-    mongoauth_uri_clear(u, NULL);
-    return 0;
+    return mongoauth_uri_clear(u, NULL) == MONGOAUTH_STATUS_OK ? 0 : 1;
 }

@@ -2,10 +2,19 @@
 # The C ABI test suite:
 #   * builds the hosted and the no_std libraries (the no_std build proves no
 #     std/alloc leaks into the firmware library), checks no malloc in it;
-#   * regenerates include/mongoauth.h with cbindgen 0.29.4 into a temp file
-#     and fails if the committed header is stale (no --verify: it overwrites);
-#   * compiles the header as C99, C11, C17 and C++17, -Wall -Wextra
-#     -pedantic -Werror (and freestanding);
+#   * regenerates the headers (ffi/gen-headers.py --check: cbindgen 0.29.4,
+#     split per object) and fails if any committed one (include/mongoauth.h,
+#     include/mongoauth/*.h) is stale;
+#   * compiles the umbrella header as C99, C11, C17, C2x, C++11 and C++17,
+#     and every per-object header alone as C99, C11, C2x and C++17, -Wall
+#     -Wextra -pedantic -Werror (and freestanding);
+#   * symbol names: every exported symbol is mongoauth_<object>_<verb> with
+#     an object from the list below, declared in that object's header, and
+#     every declared function is exported; every function has MONGOAUTH_API
+#     and every status-returning one MONGOAUTH_NODISCARD;
+#   * no-discard: a call that ignores a status does not compile under
+#     -Werror (C11, C2x, C++17); a (void) cast does (C2x, C++17), and so
+#     does (void)! under C11 (GCC ignores a plain (void) there);
 #   * constcheck: every MONGOAUTH_*_{SIZE,ALIGN,BYTES,...} macro equals its
 #     runtime function;
 #   * builds and runs every example and C test plainly, under ASan+UBSan, and
@@ -75,24 +84,128 @@ step nostd-no-alloc nostd_clean
 
 # ---- header -----------------------------------------------------------------
 header_fresh() {
-    local tmp
-    tmp=$(mktemp)
-    "$CBINDGEN" -q --config ffi/cbindgen.toml --crate mongoauth-ffi --output "$tmp" ffi || return 1
-    diff -u include/mongoauth.h "$tmp"
-    local rc=$?
-    rm -f "$tmp"
-    return $rc
+    CBINDGEN=$CBINDGEN python3 ffi/gen-headers.py --check
 }
 step header-up-to-date header_fresh
 printf '#include "mongoauth.h"\nint main(void) { return mongoauth_version_number() == MONGOAUTH_VERSION_NUMBER ? 0 : 1; }\n' >"$out/header.c"
 cp "$out/header.c" "$out/header.cpp"
-for std in c99 c11 c17; do
+for std in c99 c11 c17 c2x; do
     step "header-$std" $CC -std=$std $STRICT -Iinclude -c "$out/header.c" -o "$out/header-$std.o"
 done
 step header-c99-freestanding $CC -std=c99 $STRICT -DMONGOAUTH_FREESTANDING -Iinclude -c "$out/header.c" -o "$out/header-fs.o"
+step header-c++11 $CXX -std=c++11 $STRICT -Iinclude -c "$out/header.cpp" -o "$out/header-cpp11.o"
 step header-c++17 $CXX -std=c++17 $STRICT -Iinclude -c "$out/header.cpp" -o "$out/header-cpp.o"
 step header-c++17-links $CXX -std=c++17 $STRICT -Iinclude "$out/header.cpp" "$HOSTED_LIB" $HOSTED_LIBS -o "$out/header-cpp"
 step header-c++17-runs "$out/header-cpp"
+# each per-object header on its own (it includes what it needs)
+per_object_headers() {
+    local h name rc=0 std
+    for h in include/mongoauth/*.h; do
+        name=mongoauth/$(basename "$h")
+        printf '#include "%s"\nint main(void) { return 0; }\n' "$name" >"$out/one.c"
+        cp "$out/one.c" "$out/one.cpp"
+        for std in c99 c11 c2x; do
+            $CC -std=$std $STRICT -Iinclude -c "$out/one.c" -o "$out/one.o" || { echo "$name alone fails as $std"; rc=1; }
+        done
+        $CC -std=c99 $STRICT -DMONGOAUTH_FREESTANDING -Iinclude -c "$out/one.c" -o "$out/one.o" ||
+            { echo "$name alone fails freestanding"; rc=1; }
+        $CXX -std=c++17 $STRICT -Iinclude -c "$out/one.cpp" -o "$out/one.o" || { echo "$name alone fails as C++17"; rc=1; }
+        echo "$name: compiles alone"
+    done
+    return $rc
+}
+step headers-per-object per_object_headers
+
+# ---- symbol names -----------------------------------------------------------
+# The objects of the C API, each with its header (object:header). Every
+# exported symbol must start with mongoauth_<object>_ for one of them (the
+# longest that matches) and be declared in include/mongoauth/<header>.h.
+# Library-wide calls take what they are about as object: status, version,
+# error, memory, random, mechanism.
+API_OBJECTS="status:common version:common error:common memory:common random:common mechanism:common
+scram:scram scram_keys:scram scram_credentials:scram scram_client:scram_client scram_server:scram_server
+key_cache:key_cache uri:uri gss:gss authenticator:authenticator server_session:server_session"
+symbol_names() {
+    local syms sym obj hdr best besthdr rc=0 n=0 declared
+    syms=$(nm -D --defined-only "$root/target/release/libmongoauth.so" | awk '$2 == "T" {print $3}' | sort) || return 1
+    [ -n "$syms" ] || { echo "no exported symbols"; return 1; }
+    for sym in $syms; do
+        best= besthdr=
+        for entry in $API_OBJECTS; do
+            obj=${entry%%:*} hdr=${entry#*:}
+            case $sym in
+            "mongoauth_${obj}_"*) if [ ${#obj} -gt ${#best} ]; then best=$obj besthdr=$hdr; fi ;;
+            esac
+        done
+        if [ -z "$best" ]; then
+            echo "BAD NAME: $sym is not mongoauth_<object>_<verb> for an object of API_OBJECTS"
+            rc=1
+        elif ! grep -qE "[ *]$sym\(" "include/mongoauth/$besthdr.h"; then
+            echo "MISPLACED: $sym (object $best) is not declared in include/mongoauth/$besthdr.h"
+            rc=1
+        fi
+        n=$((n + 1))
+    done
+    # every declared function is exported (the headers describe this library)
+    declared=$(grep -hoE '^[a-z].*[ *](mongoauth_[a-z0-9_]+)\(' include/mongoauth/*.h | grep -oE 'mongoauth_[a-z0-9_]+\($' | tr -d '(' | sort -u)
+    for sym in $declared; do
+        echo "$syms" | grep -qx "$sym" || { echo "NOT EXPORTED: $sym is declared but not in libmongoauth.so"; rc=1; }
+    done
+    # every function has MONGOAUTH_API, every status-returning one MONGOAUTH_NODISCARD
+    if ! python3 - include/mongoauth/*.h <<'PY'; then rc=1; fi
+import re, sys
+bad = 0
+for path in sys.argv[1:]:
+    lines = open(path).read().split("\n")
+    for i, line in enumerate(lines):
+        m = re.match(r"^(mongoauth_status|const char \*|size_t|uint32_t|bool|void) ?\**(mongoauth_\w+)\(", line)
+        if not m:
+            continue
+        attrs = lines[i - 1].split()
+        if "MONGOAUTH_API" not in attrs or (m.group(1) == "mongoauth_status") != ("MONGOAUTH_NODISCARD" in attrs):
+            print(f"{path}:{i + 1}: {m.group(2)}: attributes {attrs}")
+            bad += 1
+sys.exit(1 if bad else 0)
+PY
+    echo "$n exported symbols checked, $(echo "$declared" | wc -l) declared functions"
+    return $rc
+}
+step symbol-names symbol_names
+
+# ---- no-discard ------------------------------------------------------------
+nodiscard() {
+    local rc=0 std
+    printf '#include "mongoauth/uri.h"\nint main(void) {\n    mongoauth_uri_free(NULL);\n    return 0;\n}\n' >"$out/ignore.c"
+    printf '#include "mongoauth/uri.h"\nint main(void) {\n    (void)mongoauth_uri_free(NULL);\n    return 0;\n}\n' >"$out/void.c"
+    printf '#include "mongoauth/uri.h"\nint main(void) {\n    (void)!mongoauth_uri_free(NULL);\n    return 0;\n}\n' >"$out/voidnot.c"
+    cp "$out/ignore.c" "$out/ignore.cpp"
+    cp "$out/void.c" "$out/void.cpp"
+    for std in c11 c2x; do
+        if $CC -std=$std $STRICT -Iinclude -c "$out/ignore.c" -o "$out/ignore.o" 2>"$out/ignore-$std.err"; then
+            echo "an ignored status compiled under -Werror ($std)"; rc=1
+        elif ! grep -qE 'unused-result|nodiscard|ignoring return value' "$out/ignore-$std.err"; then
+            cat "$out/ignore-$std.err"; echo "an ignored status failed ($std), but not for being ignored"; rc=1
+        else
+            echo "$std: an ignored status is an error: $(grep -m1 -oE 'ignoring return value[^[]*' "$out/ignore-$std.err")"
+        fi
+    done
+    if $CXX -std=c++17 $STRICT -Iinclude -c "$out/ignore.cpp" -o "$out/ignore.o" 2>"$out/ignore-cpp.err"; then
+        echo "an ignored status compiled under -Werror (C++17)"; rc=1
+    elif ! grep -qE 'unused-result|nodiscard|ignoring return value' "$out/ignore-cpp.err"; then
+        cat "$out/ignore-cpp.err"; echo "an ignored status failed (C++17), but not for being ignored"; rc=1
+    else
+        echo "c++17: an ignored status is an error"
+    fi
+    $CC -std=c2x $STRICT -Iinclude -c "$out/void.c" -o "$out/void.o" || { echo "(void) cast refused (c2x)"; rc=1; }
+    $CXX -std=c++17 $STRICT -Iinclude -c "$out/void.cpp" -o "$out/void.o" || { echo "(void) cast refused (C++17)"; rc=1; }
+    $CC -std=c11 $STRICT -Iinclude -c "$out/voidnot.c" -o "$out/voidnot.o" || { echo "(void)! refused (c11)"; rc=1; }
+    # the attribute itself: [[nodiscard]] in C2x and C++17
+    printf '#include "mongoauth/common.h"\n#define S_(x) #x\n#define S(x) S_(x)\nconst char *nd = S(MONGOAUTH_NODISCARD);\n' >"$out/which.c"
+    $CC -std=c2x -E -Iinclude "$out/which.c" | grep -q '"\[\[nodiscard\]\]"' || { echo "C2x does not use [[nodiscard]]"; rc=1; }
+    $CC -std=c11 -E -Iinclude "$out/which.c" | grep -q 'warn_unused_result' || { echo "C11 does not use warn_unused_result"; rc=1; }
+    return $rc
+}
+step nodiscard nodiscard
 
 # ---- constcheck -------------------------------------------------------------
 constcheck() {
@@ -101,9 +214,9 @@ constcheck() {
         echo '#include <stdio.h>'
         echo '#include "mongoauth.h"'
         echo 'int main(void) { int bad = 0;'
-        for m in $(sed -n 's/^#define \(MONGOAUTH_[A-Z0-9_]*_\(SIZE\|ALIGN\|BYTES\|SLOTS\|ITERATIONS\|NUMBER\)\) .*/\1/p' include/mongoauth.h); do
+        for m in $(sed -n 's/^#define \(MONGOAUTH_[A-Z0-9_]*_\(SIZE\|ALIGN\|BYTES\|SLOTS\|ITERATIONS\|NUMBER\)\) .*/\1/p' include/mongoauth/*.h); do
             f=$(echo "$m" | tr 'A-Z' 'a-z')
-            if ! grep -q " $f(void);" include/mongoauth.h; then
+            if ! grep -q " $f(void);" include/mongoauth/*.h; then
                 echo "constcheck: $m has no runtime function $f()" >&2
                 return 1
             fi
@@ -326,9 +439,20 @@ step pkgconfig-build-shared bash -c "$CC -std=c11 $STRICT examples-c/scram.c \$(
 step pkgconfig-run-shared "$out/scram-pc"
 step pkgconfig-build-static bash -c "$CC -std=c11 $STRICT examples-c/scram.c \$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --static --cflags --libs mongoauth | sed 's/-lmongoauth/-l:libmongoauth.a/') -o $out/scram-pc-static"
 step pkgconfig-run-static "$out/scram-pc-static"
+step pkgconfig-per-object-shared bash -c "$CC -std=c11 $STRICT tests/c/cmake/per_object.c \$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags --libs mongoauth) -Wl,-rpath,$prefix/lib -o $out/per-object-pc && $out/per-object-pc"
+step pkgconfig-per-object-static bash -c "$CC -std=c11 $STRICT tests/c/cmake/per_object.c \$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --static --cflags --libs mongoauth | sed 's/-lmongoauth/-l:libmongoauth.a/') -o $out/per-object-pc-static && $out/per-object-pc-static"
+installed_headers() {
+    local h
+    for h in include/mongoauth.h include/mongoauth/*.h; do
+        cmp "$h" "$prefix/$h" || return 1
+    done
+    [ "$(ls "$prefix/include/mongoauth" | wc -l)" -eq "$(ls include/mongoauth | wc -l)" ]
+}
+step install-headers installed_headers
 cmake_build() {
     cmake -S tests/c/cmake -B "$out/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release &&
-        cmake --build "$out/cmake" -j2 && "$out/cmake/scram_shared" && "$out/cmake/scram_static"
+        cmake --build "$out/cmake" -j2 && "$out/cmake/scram_shared" && "$out/cmake/scram_static" &&
+        "$out/cmake/per_object_shared" && "$out/cmake/per_object_static"
 }
 step cmake-find-package cmake_build
 

@@ -35,7 +35,7 @@ const (
 // NewAuthenticator starts a login (the loop: Next, then Command and
 // HandleReply, or a Provide* call, until NextDone). Empty username or password means none
 // (MONGODB-AWS takes neither; its keys come through ProvideAWSCredentials).
-// entropy is MONGOAUTH_AUTH_ENTROPY_BYTES random bytes.
+// entropy is MONGOAUTH_AUTHENTICATOR_ENTROPY_BYTES random bytes.
 func NewAuthenticator(m Mechanism, username, password, source string, entropy []byte, speculative bool) (*Authenticator, error) {
 	return newAuthenticator(m, username, password, source, entropy, speculative, nil)
 }
@@ -79,7 +79,7 @@ func newAuthenticator(m Mechanism, username, password, source string, entropy []
 	ep, en := bytesArg(entropy)
 	st := C.mongoauth_authenticator_start(p, &cred, ep, en, &e)
 	if pw != nil {
-		C.mongoauth_memzero(unsafe.Pointer(pw), pwLen)
+		C.mongoauth_memory_zero(unsafe.Pointer(pw), pwLen)
 	}
 	for _, b := range allocs {
 		C.free(b)

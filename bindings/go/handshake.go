@@ -3,7 +3,7 @@ package mongoauth
 /*
 #include <stdlib.h>
 #include <mongoauth.h>
-// handshake_go.c: mongoauth_handshake_until with the exported Go read,
+// handshake_go.c: mongoauth_authenticator_handshake_until with the exported Go read,
 // write and clock functions below, a cgo.Handle as their ctx.
 mongoauth_status mongoauth_go_handshake(mongoauth_authenticator *auth, uintptr_t handle, uint64_t deadline_ms,
                                         uint8_t *buf, size_t capacity, mongoauth_error *err);
@@ -119,7 +119,7 @@ func (a *Authenticator) handshake(ctx context.Context, rw io.ReadWriter) error {
 	}
 	h := cgo.NewHandle(state)
 	defer h.Delete()
-	capacity := C.mongoauth_handshake_buffer_bytes()
+	capacity := C.mongoauth_authenticator_handshake_buffer_bytes()
 	buf := (*C.uint8_t)(C.malloc(capacity))
 	defer C.free(unsafe.Pointer(buf))
 	var e C.mongoauth_error

@@ -1,4 +1,4 @@
-// C trampolines from mongoauth_handshake_until's read/write/clock callbacks
+// C trampolines from mongoauth_authenticator_handshake_until's read/write/clock callbacks
 // to the exported Go functions of handshake.go: ctx carries a cgo.Handle.
 #include <mongoauth.h>
 
@@ -16,6 +16,6 @@ static uint64_t hs_clock(void *ctx) { return mongoauthGoHandshakeClock((uintptr_
 
 mongoauth_status mongoauth_go_handshake(mongoauth_authenticator *auth, uintptr_t handle, uint64_t deadline_ms,
                                         uint8_t *buf, size_t capacity, mongoauth_error *err) {
-    return mongoauth_handshake_until(auth, hs_read, hs_write, hs_clock, (void *)handle, deadline_ms, buf, capacity,
+    return mongoauth_authenticator_handshake_until(auth, hs_read, hs_write, hs_clock, (void *)handle, deadline_ms, buf, capacity,
                                      err);
 }

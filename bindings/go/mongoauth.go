@@ -66,14 +66,14 @@ const (
 func cConstants() map[string]uint64 {
 	return map[string]uint64{
 		"ScramMaxMessageBytes": uint64(C.mongoauth_scram_max_message_bytes()),
-		"MaxUsernameBytes":     uint64(C.mongoauth_max_username_bytes()),
-		"MaxPasswordBytes":     uint64(C.mongoauth_max_password_bytes()),
-		"MinEntropyBytes":      uint64(C.mongoauth_min_entropy_bytes()),
-		"MaxEntropyBytes":      uint64(C.mongoauth_max_entropy_bytes()),
-		"MaxSaltBytes":         uint64(C.mongoauth_max_salt_bytes()),
-		"MaxKeyBytes":          uint64(C.mongoauth_max_key_bytes()),
-		"MinIterations":        uint64(C.mongoauth_min_iterations()),
-		"DefaultMaxIterations": uint64(C.mongoauth_default_max_iterations()),
+		"MaxUsernameBytes":     uint64(C.mongoauth_scram_max_username_bytes()),
+		"MaxPasswordBytes":     uint64(C.mongoauth_scram_max_password_bytes()),
+		"MinEntropyBytes":      uint64(C.mongoauth_scram_min_entropy_bytes()),
+		"MaxEntropyBytes":      uint64(C.mongoauth_scram_max_entropy_bytes()),
+		"MaxSaltBytes":         uint64(C.mongoauth_scram_max_salt_bytes()),
+		"MaxKeyBytes":          uint64(C.mongoauth_scram_max_key_bytes()),
+		"MinIterations":        uint64(C.mongoauth_scram_min_iterations()),
+		"DefaultMaxIterations": uint64(C.mongoauth_scram_default_max_iterations()),
 		"ScramClientSize":      uint64(C.mongoauth_scram_client_size()),
 		"ScramServerSize":      uint64(C.mongoauth_scram_server_size()),
 		"KeyCacheSize":         uint64(C.mongoauth_key_cache_size()),
@@ -81,7 +81,7 @@ func cConstants() map[string]uint64 {
 		"ErrorMessageSize":     uint64(C.mongoauth_error_message_size()),
 		"ScramCredentialsSize": uint64(C.mongoauth_scram_credentials_size()),
 		"VersionNumber":        uint64(C.mongoauth_version_number()),
-		"AuthEntropyBytes":     uint64(C.mongoauth_auth_entropy_bytes()),
+		"AuthEntropyBytes":     uint64(C.mongoauth_authenticator_entropy_bytes()),
 		// compile-time header values, to catch a header/library mismatch
 		"header:ScramClientSize": uint64(C.MONGOAUTH_SCRAM_CLIENT_SIZE),
 		"header:VersionNumber":   uint64(C.MONGOAUTH_VERSION_NUMBER),
@@ -91,7 +91,7 @@ func cConstants() map[string]uint64 {
 }
 
 // Version returns the C library's version string.
-func Version() string { return C.GoString(C.mongoauth_version()) }
+func Version() string { return C.GoString(C.mongoauth_version_string()) }
 
 // bytesArg returns a (pointer, length) pair for C; nil for an empty slice
 // (taking &b[0] of an empty slice would panic). The memory holds no Go
@@ -123,7 +123,7 @@ func check(st C.mongoauth_status, e *C.mongoauth_error) error {
 		major, minor = uint32(e.gss_major), uint32(e.gss_minor)
 	}
 	if msg == "" {
-		msg = C.GoString(C.mongoauth_strerror(C.uint32_t(st)))
+		msg = C.GoString(C.mongoauth_status_strerror(C.uint32_t(st)))
 	}
 	return &Error{Status: Status(st), Message: msg, Offset: offset, ServerCode: code, GSSMajor: major, GSSMinor: minor}
 }
@@ -274,8 +274,7 @@ func (c *Client) Step(input []byte) (done bool, err error) {
 // Authenticated reports whether the server has been verified.
 func (c *Client) Authenticated() bool {
 	defer runtime.KeepAlive(c)
-	var b C.bool
-	return C.mongoauth_scram_client_is_authenticated(c.p, &b, nil) == 0 && bool(b)
+	return bool(C.mongoauth_scram_client_is_authenticated(c.p))
 }
 
 // Close wipes and frees the client; safe to call twice.
@@ -363,8 +362,7 @@ func (s *Server) Message() ([]byte, error) {
 // Authenticated reports whether the client proved it knows the password.
 func (s *Server) Authenticated() bool {
 	defer runtime.KeepAlive(s)
-	var b C.bool
-	return C.mongoauth_scram_server_is_authenticated(s.p, &b, nil) == 0 && bool(b)
+	return bool(C.mongoauth_scram_server_is_authenticated(s.p))
 }
 
 // Close wipes and frees the server; safe to call twice.

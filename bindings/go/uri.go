@@ -102,8 +102,7 @@ func (u *URI) Option(name string) (value string, ok bool, err error) {
 // TLS reports whether to use TLS (the tls option or the scheme's default).
 func (u *URI) TLS() bool {
 	defer runtime.KeepAlive(u)
-	var b C.bool
-	return C.mongoauth_uri_tls(u.p, &b, nil) == 0 && bool(b)
+	return bool(C.mongoauth_uri_uses_tls(u.p))
 }
 
 // Credential returns the credential, or nil when the URI asks for none.
@@ -190,8 +189,7 @@ func (a *Authenticator) HandleReply(body []byte) (done bool, err error) {
 // Authenticated reports whether the login succeeded.
 func (a *Authenticator) Authenticated() bool {
 	defer runtime.KeepAlive(a)
-	var b C.bool
-	return C.mongoauth_authenticator_is_authenticated(a.p, &b, nil) == 0 && bool(b)
+	return bool(C.mongoauth_authenticator_is_authenticated(a.p))
 }
 
 // Close wipes and frees the authenticator; safe to call twice.
@@ -248,7 +246,7 @@ func (s *ServerSession) Handle(body []byte) ([]byte, error) {
 	defer C.free(ce)
 	return readOut(func(out *C.uint8_t, capacity C.size_t, written *C.size_t, e *C.mongoauth_error) C.mongoauth_status {
 		return C.mongoauth_server_session_handle(s.p, (*C.uint8_t)(cb), C.size_t(len(body)), (*C.uint8_t)(ce), 24, out, capacity, written, e)
-	}, int(C.mongoauth_session_reply_bytes())) // never too small: a retry would handle the request twice
+	}, int(C.mongoauth_server_session_reply_bytes())) // never too small: a retry would handle the request twice
 }
 
 // Close wipes and frees the session; safe to call twice.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the built mongoauth C library into a prefix, with the header, a
+# Install the built mongoauth C library into a prefix, with the headers
+# (include/mongoauth.h and the per-object include/mongoauth/*.h), a
 # pkg-config file and a CMake package:
 #
 #   ffi/packaging/install.sh [PREFIX]        (default: target/c-install)
@@ -13,15 +14,17 @@ root=$(cd "$here/../.." && pwd)
 prefix=${1:-$root/target/c-install}
 libdir_src=${MONGOAUTH_LIB_DIR:-$root/target/release}
 
-version=$(sed -n 's/^#define MONGOAUTH_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)/\2/p' "$root/include/mongoauth.h" | paste -sd.)
+version=$(sed -n 's/^#define MONGOAUTH_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)/\2/p' "$root/include/mongoauth/common.h" | paste -sd.)
 major=${version%%.*}
 minor=$(echo "$version" | cut -d. -f2)
 libs_private="-lpthread -ldl -lm -lrt -lutil"
 
 [ -f "$libdir_src/libmongoauth.a" ] || { echo "install.sh: $libdir_src/libmongoauth.a missing (cargo build -p mongoauth-ffi --release)" >&2; exit 1; }
 
-mkdir -p "$prefix/include" "$prefix/lib/pkgconfig" "$prefix/lib/cmake/mongoauth"
+mkdir -p "$prefix/include/mongoauth" "$prefix/lib/pkgconfig" "$prefix/lib/cmake/mongoauth"
 install -m 644 "$root/include/mongoauth.h" "$prefix/include/mongoauth.h"
+rm -f "$prefix"/include/mongoauth/*.h # none left over from another version
+install -m 644 "$root"/include/mongoauth/*.h "$prefix/include/mongoauth/"
 install -m 644 "$libdir_src/libmongoauth.a" "$prefix/lib/libmongoauth.a"
 if [ -f "$libdir_src/libmongoauth.so" ]; then
     install -m 755 "$libdir_src/libmongoauth.so" "$prefix/lib/libmongoauth.so.$version"

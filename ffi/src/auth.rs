@@ -1,6 +1,6 @@
 //! `mongoauth_authenticator`: a connection's login (the core's sans-I/O
 //! `mongoauth::client::Authenticator`), with commands out and replies in as
-//! BSON documents or whole OP_MSG frames, and `mongoauth_handshake`, the
+//! BSON documents or whole OP_MSG frames, and `mongoauth_authenticator_handshake`, the
 //! core's blocking `mongoauth::io::authenticate` over C read/write
 //! callbacks.
 
@@ -30,42 +30,44 @@ pub const MONGOAUTH_AUTHENTICATOR_SIZE: usize = 20480;
 /// `_Alignof(mongoauth_authenticator)`.
 pub const MONGOAUTH_AUTHENTICATOR_ALIGN: usize = 8;
 /// Random bytes `mongoauth_authenticator_start` takes (two nonces).
-pub const MONGOAUTH_AUTH_ENTROPY_BYTES: usize = 48;
+pub const MONGOAUTH_AUTHENTICATOR_ENTROPY_BYTES: usize = 48;
 /// Longest username the authenticator holds (an X.509 subject may be long;
-/// SCRAM and PLAIN allow `MONGOAUTH_MAX_USERNAME_BYTES`).
-pub const MONGOAUTH_AUTH_MAX_USERNAME_BYTES: usize = 512;
+/// SCRAM and PLAIN allow `MONGOAUTH_SCRAM_MAX_USERNAME_BYTES`).
+pub const MONGOAUTH_AUTHENTICATOR_MAX_USERNAME_BYTES: usize = 512;
 /// Longest authentication database name (MongoDB's limit is 64).
-pub const MONGOAUTH_AUTH_MAX_SOURCE_BYTES: usize = 64;
-/// A `mongoauth_handshake` buffer this large holds any reply a MongoDB
+pub const MONGOAUTH_AUTHENTICATOR_MAX_SOURCE_BYTES: usize = 64;
+/// A `mongoauth_authenticator_handshake` buffer this large holds any reply a MongoDB
 /// server sends during the handshake.
-pub const MONGOAUTH_HANDSHAKE_BUFFER_BYTES: usize = 4096;
+pub const MONGOAUTH_AUTHENTICATOR_HANDSHAKE_BUFFER_BYTES: usize = 4096;
 /// Capacity of the authenticator's payload buffer: a GSS token of
 /// `MONGOAUTH_GSS_MAX_TOKEN_BYTES` (a Kerberos ticket with a large PAC),
-/// an OIDC token of `MONGOAUTH_AUTH_MAX_TOKEN_BYTES` with its BSON
+/// an OIDC token of `MONGOAUTH_AUTHENTICATOR_MAX_TOKEN_BYTES` with its BSON
 /// framing, and the largest MONGODB-AWS client payload (a session token at
 /// its limit). A payload beyond it is `CAPACITY`, never cut.
-pub const MONGOAUTH_AUTH_PAYLOAD_BYTES: usize = 16448;
+pub const MONGOAUTH_AUTHENTICATOR_PAYLOAD_BYTES: usize = 16448;
 /// Longest OIDC access token `mongoauth_authenticator_provide_token` takes.
-pub const MONGOAUTH_AUTH_MAX_TOKEN_BYTES: usize = 8192;
+pub const MONGOAUTH_AUTHENTICATOR_MAX_TOKEN_BYTES: usize = 8192;
 /// Longest AWS access key id / secret access key
 /// `mongoauth_authenticator_provide_aws_credentials` takes.
-pub const MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES: usize = 128;
+pub const MONGOAUTH_AUTHENTICATOR_MAX_AWS_KEY_BYTES: usize = 128;
 /// Longest AWS session token it takes.
-pub const MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES: usize = 4096;
+pub const MONGOAUTH_AUTHENTICATOR_MAX_AWS_SESSION_TOKEN_BYTES: usize = 4096;
 
-const _: () = assert!(MONGOAUTH_AUTH_MAX_TOKEN_BYTES == oidc::MAX_TOKEN_LEN);
-const _: () = assert!(MONGOAUTH_AUTH_PAYLOAD_BYTES >= oidc::MAX_TOKEN_LEN + 64);
-const _: () = assert!(MONGOAUTH_AUTH_PAYLOAD_BYTES >= aws::MAX_CLIENT_SECOND_LEN);
-const _: () = assert!(MONGOAUTH_AUTH_PAYLOAD_BYTES >= mongoauth::mech::gssapi::MAX_TOKEN_LEN + 64);
-const _: () = assert!(MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES == aws::MAX_ACCESS_KEY_ID_LEN);
-const _: () = assert!(MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES == aws::MAX_SECRET_ACCESS_KEY_LEN);
-const _: () = assert!(MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES == aws::MAX_SESSION_TOKEN_LEN);
+const _: () = assert!(MONGOAUTH_AUTHENTICATOR_MAX_TOKEN_BYTES == oidc::MAX_TOKEN_LEN);
+const _: () = assert!(MONGOAUTH_AUTHENTICATOR_PAYLOAD_BYTES >= oidc::MAX_TOKEN_LEN + 64);
+const _: () = assert!(MONGOAUTH_AUTHENTICATOR_PAYLOAD_BYTES >= aws::MAX_CLIENT_SECOND_LEN);
+const _: () =
+    assert!(MONGOAUTH_AUTHENTICATOR_PAYLOAD_BYTES >= mongoauth::mech::gssapi::MAX_TOKEN_LEN + 64);
+const _: () = assert!(MONGOAUTH_AUTHENTICATOR_MAX_AWS_KEY_BYTES == aws::MAX_ACCESS_KEY_ID_LEN);
+const _: () = assert!(MONGOAUTH_AUTHENTICATOR_MAX_AWS_KEY_BYTES == aws::MAX_SECRET_ACCESS_KEY_LEN);
+const _: () =
+    assert!(MONGOAUTH_AUTHENTICATOR_MAX_AWS_SESSION_TOKEN_BYTES == aws::MAX_SESSION_TOKEN_LEN);
 
 /// The core authenticator the C object holds, with a payload buffer big
 /// enough for AWS session tokens and OIDC tokens.
-type CAuth = Authenticator<'static, MONGOAUTH_AUTH_PAYLOAD_BYTES>;
+type CAuth = Authenticator<'static, MONGOAUTH_AUTHENTICATOR_PAYLOAD_BYTES>;
 
-const _: () = assert!(MONGOAUTH_AUTH_ENTROPY_BYTES == AUTH_ENTROPY_LEN);
+const _: () = assert!(MONGOAUTH_AUTHENTICATOR_ENTROPY_BYTES == AUTH_ENTROPY_LEN);
 
 /// A connection's login: opening `hello` (with `saslSupportedMechs` and a
 /// speculative first step), mechanism negotiation, then SCRAM-SHA-256,
@@ -77,7 +79,7 @@ const _: () = assert!(MONGOAUTH_AUTH_ENTROPY_BYTES == AUTH_ENTROPY_LEN);
 /// receive, `_handle_reply`; NEED_* -> the matching `_provide_*`; DONE ->
 /// `_is_authenticated`. (SCRAM, PLAIN and X.509 only ever SEND, so the
 /// older loop { `_command`; `_handle_reply` } until done still works.) Or
-/// hand a SCRAM/PLAIN/X.509 login to `mongoauth_handshake`.
+/// hand a SCRAM/PLAIN/X.509 login to `mongoauth_authenticator_handshake`.
 /// The object owns a copy of the credential (wiped by `_clear`/`_free`
 /// and by the next `_start`) and holds no pointer into itself (only to a
 /// key cache, if one is set, which must stay in place). Not thread-safe.
@@ -178,8 +180,10 @@ impl Object for AuthState {
 const _: () = assert!(object::fits::<AuthState>());
 const _: () =
     assert!(core::mem::align_of::<mongoauth_authenticator>() == MONGOAUTH_AUTHENTICATOR_ALIGN);
-const _: () = assert!(MONGOAUTH_AUTH_MAX_USERNAME_BYTES == mongoauth::client::MAX_USERNAME_LEN);
-const _: () = assert!(MONGOAUTH_AUTH_MAX_SOURCE_BYTES == mongoauth::client::MAX_SOURCE_LEN);
+const _: () =
+    assert!(MONGOAUTH_AUTHENTICATOR_MAX_USERNAME_BYTES == mongoauth::client::MAX_USERNAME_LEN);
+const _: () =
+    assert!(MONGOAUTH_AUTHENTICATOR_MAX_SOURCE_BYTES == mongoauth::client::MAX_SOURCE_LEN);
 
 fn not_started() -> Fail {
     Fail::new(
@@ -205,7 +209,7 @@ impl AuthState {
         let entropy: &[u8; AUTH_ENTROPY_LEN] = entropy.try_into().map_err(|_| {
             Fail::arg(
                 MONGOAUTH_STATUS_INVALID_NONCE,
-                "exactly MONGOAUTH_AUTH_ENTROPY_BYTES (48) random bytes are required",
+                "exactly MONGOAUTH_AUTHENTICATOR_ENTROPY_BYTES (48) random bytes are required",
                 "entropy",
             )
         })?;
@@ -250,28 +254,28 @@ impl AuthState {
     }
 }
 
-/// `MONGOAUTH_AUTH_PAYLOAD_BYTES` at run time.
+/// `MONGOAUTH_AUTHENTICATOR_PAYLOAD_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_auth_payload_bytes() -> usize {
-    MONGOAUTH_AUTH_PAYLOAD_BYTES
+pub extern "C" fn mongoauth_authenticator_payload_bytes() -> usize {
+    MONGOAUTH_AUTHENTICATOR_PAYLOAD_BYTES
 }
 
-/// `MONGOAUTH_AUTH_MAX_TOKEN_BYTES` at run time.
+/// `MONGOAUTH_AUTHENTICATOR_MAX_TOKEN_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_auth_max_token_bytes() -> usize {
-    MONGOAUTH_AUTH_MAX_TOKEN_BYTES
+pub extern "C" fn mongoauth_authenticator_max_token_bytes() -> usize {
+    MONGOAUTH_AUTHENTICATOR_MAX_TOKEN_BYTES
 }
 
-/// `MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES` at run time.
+/// `MONGOAUTH_AUTHENTICATOR_MAX_AWS_KEY_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_auth_max_aws_key_bytes() -> usize {
-    MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES
+pub extern "C" fn mongoauth_authenticator_max_aws_key_bytes() -> usize {
+    MONGOAUTH_AUTHENTICATOR_MAX_AWS_KEY_BYTES
 }
 
-/// `MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES` at run time.
+/// `MONGOAUTH_AUTHENTICATOR_MAX_AWS_SESSION_TOKEN_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_auth_max_aws_session_token_bytes() -> usize {
-    MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES
+pub extern "C" fn mongoauth_authenticator_max_aws_session_token_bytes() -> usize {
+    MONGOAUTH_AUTHENTICATOR_MAX_AWS_SESSION_TOKEN_BYTES
 }
 
 /// `MONGOAUTH_AUTHENTICATOR_SIZE` at run time.
@@ -286,28 +290,28 @@ pub extern "C" fn mongoauth_authenticator_align() -> usize {
     core::mem::align_of::<mongoauth_authenticator>()
 }
 
-/// `MONGOAUTH_AUTH_ENTROPY_BYTES` at run time.
+/// `MONGOAUTH_AUTHENTICATOR_ENTROPY_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_auth_entropy_bytes() -> usize {
-    MONGOAUTH_AUTH_ENTROPY_BYTES
+pub extern "C" fn mongoauth_authenticator_entropy_bytes() -> usize {
+    MONGOAUTH_AUTHENTICATOR_ENTROPY_BYTES
 }
 
-/// `MONGOAUTH_AUTH_MAX_USERNAME_BYTES` at run time.
+/// `MONGOAUTH_AUTHENTICATOR_MAX_USERNAME_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_auth_max_username_bytes() -> usize {
-    MONGOAUTH_AUTH_MAX_USERNAME_BYTES
+pub extern "C" fn mongoauth_authenticator_max_username_bytes() -> usize {
+    MONGOAUTH_AUTHENTICATOR_MAX_USERNAME_BYTES
 }
 
-/// `MONGOAUTH_AUTH_MAX_SOURCE_BYTES` at run time.
+/// `MONGOAUTH_AUTHENTICATOR_MAX_SOURCE_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_auth_max_source_bytes() -> usize {
-    MONGOAUTH_AUTH_MAX_SOURCE_BYTES
+pub extern "C" fn mongoauth_authenticator_max_source_bytes() -> usize {
+    MONGOAUTH_AUTHENTICATOR_MAX_SOURCE_BYTES
 }
 
-/// `MONGOAUTH_HANDSHAKE_BUFFER_BYTES` at run time.
+/// `MONGOAUTH_AUTHENTICATOR_HANDSHAKE_BUFFER_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_handshake_buffer_bytes() -> usize {
-    MONGOAUTH_HANDSHAKE_BUFFER_BYTES
+pub extern "C" fn mongoauth_authenticator_handshake_buffer_bytes() -> usize {
+    MONGOAUTH_AUTHENTICATOR_HANDSHAKE_BUFFER_BYTES
 }
 
 /// Make an idle authenticator in caller memory (`mem_len` at least
@@ -387,7 +391,7 @@ unsafe fn configure(
 }
 
 /// Cap the SCRAM iteration count the client computes (default
-/// `MONGOAUTH_DEFAULT_MAX_ITERATIONS`). Applies from the next `_start`.
+/// `MONGOAUTH_SCRAM_DEFAULT_MAX_ITERATIONS`). Applies from the next `_start`.
 ///
 /// # Safety
 /// `auth` points to an authenticator object; `err` is NULL or writable.
@@ -463,7 +467,7 @@ pub unsafe extern "C" fn mongoauth_authenticator_set_key_cache(
 }
 
 /// Start (or restart) a login with `cred` (copied) and
-/// `MONGOAUTH_AUTH_ENTROPY_BYTES` (48) bytes from a cryptographic random
+/// `MONGOAUTH_AUTHENTICATOR_ENTROPY_BYTES` (48) bytes from a cryptographic random
 /// source. Checks the credential against the mechanism (a SCRAM or PLAIN
 /// login needs a username and password; X.509 takes no password;
 /// MONGODB-AWS takes neither, its keys are asked for with
@@ -497,7 +501,12 @@ pub unsafe extern "C" fn mongoauth_authenticator_start(
         };
         // SAFETY: as above.
         let entropy = unsafe {
-            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+            ptr::bytes_max(
+                entropy,
+                entropy_len,
+                crate::MONGOAUTH_SCRAM_MAX_ENTROPY_BYTES,
+                "entropy",
+            )
         }?;
         let opt = |p: *const u8, n: usize, max: usize, what| -> Result<Option<&str>, Fail> {
             if p.is_null() && n == 0 {
@@ -514,12 +523,21 @@ pub unsafe extern "C" fn mongoauth_authenticator_start(
                 unsafe { ptr::text(p, n, what) }.map(Some)
             }
         };
-        let username =
-            opt(cred.username, cred.username_len, MONGOAUTH_AUTH_MAX_USERNAME_BYTES, "username")?;
-        let password =
-            opt(cred.password, cred.password_len, crate::MONGOAUTH_MAX_PASSWORD_BYTES, "password")?;
-        let source = opt(cred.source, cred.source_len, MONGOAUTH_AUTH_MAX_SOURCE_BYTES, "source")?
-            .unwrap_or_default();
+        let username = opt(
+            cred.username,
+            cred.username_len,
+            MONGOAUTH_AUTHENTICATOR_MAX_USERNAME_BYTES,
+            "username",
+        )?;
+        let password = opt(
+            cred.password,
+            cred.password_len,
+            crate::MONGOAUTH_SCRAM_MAX_PASSWORD_BYTES,
+            "password",
+        )?;
+        let source =
+            opt(cred.source, cred.source_len, MONGOAUTH_AUTHENTICATOR_MAX_SOURCE_BYTES, "source")?
+                .unwrap_or_default();
         let c = Credential::new(mechanism, username, password, source)?;
         let gss = a.gss_settings.config(c.mechanism())?;
         a.begin(c, gss, entropy)
@@ -552,7 +570,12 @@ pub unsafe extern "C" fn mongoauth_authenticator_start_uri(
         let u = unsafe { object::get::<UriState>(uri) }?;
         // SAFETY: as above.
         let entropy = unsafe {
-            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+            ptr::bytes_max(
+                entropy,
+                entropy_len,
+                crate::MONGOAUTH_SCRAM_MAX_ENTROPY_BYTES,
+                "entropy",
+            )
         }?;
         let c = u.credential()?.ok_or_else(no_credential)?;
         let gss = a.gss_settings.config_uri(u, &c)?;
@@ -750,25 +773,22 @@ pub unsafe extern "C" fn mongoauth_authenticator_handle_reply_frame(
     })
 }
 
-/// Whether the login succeeded (`*authenticated`; for SCRAM, the server's
-/// signature verified).
+/// Whether the login succeeded (for SCRAM, the server's signature
+/// verified). NULL, or memory that is not a live authenticator (never initialised, another
+/// type, cleared), or one busy in a callback, answers `false`.
 ///
 /// # Safety
-/// `auth` points to an authenticator object; `authenticated` is writable.
+/// `auth` is NULL or points to `MONGOAUTH_AUTHENTICATOR_SIZE` readable bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mongoauth_authenticator_is_authenticated(
     auth: *const mongoauth_authenticator,
-    authenticated: *mut bool,
-    err: *mut mongoauth_error,
-) -> mongoauth_status {
-    boundary(err, || {
-        // SAFETY: caller contract.
-        let a = unsafe { object::get::<AuthState>(auth) }?;
-        // SAFETY: caller contract.
-        *unsafe { ptr::out(authenticated, "authenticated") }? =
-            a.auth.as_ref().is_some_and(CAuth::is_authenticated);
-        Ok(())
-    })
+) -> bool {
+    // SAFETY: caller contract.
+    unsafe {
+        object::predicate::<AuthState>(auth, |a| {
+            Ok(a.auth.as_ref().is_some_and(CAuth::is_authenticated))
+        })
+    }
 }
 
 /// The mechanism in use (`*mechanism`, a `mongoauth_mechanism` number)
@@ -794,24 +814,18 @@ pub unsafe extern "C" fn mongoauth_authenticator_mechanism(
 }
 
 /// Whether the server took the speculative first step in the hello (a
-/// round trip saved) (`*used`).
+/// round trip saved); `false` before `_start`.
+/// NULL, or memory that is not a live authenticator (never initialised, another
+/// type, cleared), or one busy in a callback, answers `false`.
 ///
 /// # Safety
-/// `auth` points to an authenticator object; `used` is writable.
+/// `auth` is NULL or points to `MONGOAUTH_AUTHENTICATOR_SIZE` readable bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mongoauth_authenticator_used_speculative(
     auth: *const mongoauth_authenticator,
-    used: *mut bool,
-    err: *mut mongoauth_error,
-) -> mongoauth_status {
-    boundary(err, || {
-        // SAFETY: caller contract.
-        let a = unsafe { object::get::<AuthState>(auth) }?;
-        let u = a.auth()?.used_speculative();
-        // SAFETY: caller contract.
-        *unsafe { ptr::out(used, "used") }? = u;
-        Ok(())
-    })
+) -> bool {
+    // SAFETY: caller contract.
+    unsafe { object::predicate::<AuthState>(auth, |a| Ok(a.auth()?.used_speculative())) }
 }
 
 /// What a login wants next, from `mongoauth_authenticator_next`: the one
@@ -928,8 +942,8 @@ pub unsafe extern "C" fn mongoauth_authenticator_provide_time(
 /// Answer `MONGOAUTH_NEXT_NEED_AWS_CREDENTIALS`: signs the STS request
 /// and prepares the next command. `session_token` is NULL (with length 0)
 /// for long-term keys. Lengths are checked against
-/// `MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES` and
-/// `MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES` before any byte is read.
+/// `MONGOAUTH_AUTHENTICATOR_MAX_AWS_KEY_BYTES` and
+/// `MONGOAUTH_AUTHENTICATOR_MAX_AWS_SESSION_TOKEN_BYTES` before any byte is read.
 /// The keys are not kept (the signed payload is wiped after use); wipe
 /// your copies. `UNEXPECTED_STEP` when the keys were not asked for; a
 /// server-first payload or keys the core rejects end the login.
@@ -957,7 +971,7 @@ pub unsafe extern "C" fn mongoauth_authenticator_provide_aws_credentials(
             ptr::text_max(
                 access_key_id,
                 access_key_id_len,
-                MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES,
+                MONGOAUTH_AUTHENTICATOR_MAX_AWS_KEY_BYTES,
                 "access_key_id",
             )
         }?;
@@ -966,7 +980,7 @@ pub unsafe extern "C" fn mongoauth_authenticator_provide_aws_credentials(
             ptr::text_max(
                 secret_access_key,
                 secret_access_key_len,
-                MONGOAUTH_AUTH_MAX_AWS_KEY_BYTES,
+                MONGOAUTH_AUTHENTICATOR_MAX_AWS_KEY_BYTES,
                 "secret_access_key",
             )
         }?;
@@ -975,7 +989,7 @@ pub unsafe extern "C" fn mongoauth_authenticator_provide_aws_credentials(
             ptr::text_max(
                 session_token,
                 session_token_len,
-                MONGOAUTH_AUTH_MAX_AWS_SESSION_TOKEN_BYTES,
+                MONGOAUTH_AUTHENTICATOR_MAX_AWS_SESSION_TOKEN_BYTES,
                 "session_token",
             )
         }?;
@@ -991,7 +1005,7 @@ pub unsafe extern "C" fn mongoauth_authenticator_provide_aws_credentials(
 }
 
 /// Answer `MONGOAUTH_NEXT_NEED_OIDC_TOKEN` with an access token (at most
-/// `MONGOAUTH_AUTH_MAX_TOKEN_BYTES`, checked before any byte is read). The
+/// `MONGOAUTH_AUTHENTICATOR_MAX_TOKEN_BYTES`, checked before any byte is read). The
 /// token goes into the next command's payload (wiped after use), never
 /// kept otherwise. `UNEXPECTED_STEP` when no token was asked for.
 ///
@@ -1009,8 +1023,9 @@ pub unsafe extern "C" fn mongoauth_authenticator_provide_token(
         // SAFETY: caller contract, for each argument below.
         let a = unsafe { object::get_mut::<AuthState>(auth) }?;
         // SAFETY: as above.
-        let token =
-            unsafe { ptr::text_max(token, token_len, MONGOAUTH_AUTH_MAX_TOKEN_BYTES, "token") }?;
+        let token = unsafe {
+            ptr::text_max(token, token_len, MONGOAUTH_AUTHENTICATOR_MAX_TOKEN_BYTES, "token")
+        }?;
         let mut auth = a.auth_mut()?;
         let r = auth.provide_token(token).map(|_| ());
         provided(&auth, r)
@@ -1099,7 +1114,7 @@ impl embedded_io::Write for Callbacks {
 
 /// The current time in milliseconds from any fixed origin (a monotonic
 /// clock: `clock_gettime(CLOCK_MONOTONIC)`, a firmware tick counter), for
-/// `mongoauth_handshake_until`.
+/// `mongoauth_authenticator_handshake_until`.
 #[allow(non_camel_case_types)]
 pub type mongoauth_clock_fn = Option<unsafe extern "C" fn(ctx: *mut c_void) -> u64>;
 
@@ -1122,13 +1137,13 @@ impl mongoauth::io::Deadline for ClockDeadline {
 /// an OP_MSG with `write_cb`, each reply read with `read_cb` and handled,
 /// until the login is done (the core's `mongoauth::io::authenticate`).
 /// `ctx` is passed to the callbacks. `buf` holds one message at a time
-/// (`MONGOAUTH_HANDSHAKE_BUFFER_BYTES` is ample; a reply announcing more
+/// (`MONGOAUTH_AUTHENTICATOR_HANDSHAKE_BUFFER_BYTES` is ample; a reply announcing more
 /// than `capacity` is `MESSAGE_TOO_LARGE`). `OK` only for a verified login.
 /// Errors: `IO` (a callback failed), `UNEXPECTED_EOF`,
 /// `AUTHENTICATION_FAILED` (`err->server_code` 18: wrong username or
 /// password), `NOT_AUTHENTICATED` (the handshake ended without a login: an
 /// arbiter), or the statuses of `_handle_reply`. No deadline: use
-/// `mongoauth_handshake_until` against a server that may stall. GSSAPI:
+/// `mongoauth_authenticator_handshake_until` against a server that may stall. GSSAPI:
 /// built with the cargo feature `gssapi-system`, the GSS needs are
 /// answered with the system library; otherwise drive the login with
 /// `_next` (and `_provide_gss_with` for your own library).
@@ -1138,7 +1153,7 @@ impl mongoauth::io::Deadline for ClockDeadline {
 /// `write_cb` are valid functions honouring their contracts for `ctx`;
 /// `buf` is writable for `capacity` bytes; `err` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mongoauth_handshake(
+pub unsafe extern "C" fn mongoauth_authenticator_handshake(
     auth: *mut mongoauth_authenticator,
     read_cb: mongoauth_read_fn,
     write_cb: mongoauth_write_fn,
@@ -1151,16 +1166,16 @@ pub unsafe extern "C" fn mongoauth_handshake(
     unsafe { handshake(auth, read_cb, write_cb, ctx, None, buf, capacity, err) }
 }
 
-/// As `mongoauth_handshake`, with an overall deadline: `TIMEOUT` once
+/// As `mongoauth_authenticator_handshake`, with an overall deadline: `TIMEOUT` once
 /// `clock_cb(ctx)` reaches `deadline_ms` (checked before every read and
 /// write, so a server dripping one byte at a time cannot hold the login
 /// open; per-read timeouts alone do not stop that).
 ///
 /// # Safety
-/// As `mongoauth_handshake`; `clock_cb` is a valid function for `ctx`.
+/// As `mongoauth_authenticator_handshake`; `clock_cb` is a valid function for `ctx`.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn mongoauth_handshake_until(
+pub unsafe extern "C" fn mongoauth_authenticator_handshake_until(
     auth: *mut mongoauth_authenticator,
     read_cb: mongoauth_read_fn,
     write_cb: mongoauth_write_fn,
@@ -1182,7 +1197,7 @@ pub unsafe extern "C" fn mongoauth_handshake_until(
 }
 
 /// # Safety
-/// As `mongoauth_handshake_until`.
+/// As `mongoauth_authenticator_handshake_until`.
 #[allow(clippy::too_many_arguments)]
 unsafe fn handshake(
     auth: *mut mongoauth_authenticator,

@@ -136,7 +136,7 @@ pub unsafe extern "C" fn mongoauth_scram_client_free(
 }
 
 /// Cap the iteration count the client will compute (default
-/// `MONGOAUTH_DEFAULT_MAX_ITERATIONS`), so a hostile server cannot pin the
+/// `MONGOAUTH_SCRAM_DEFAULT_MAX_ITERATIONS`), so a hostile server cannot pin the
 /// CPU. Applies from the next `_start`.
 ///
 /// # Safety
@@ -185,15 +185,30 @@ pub unsafe extern "C" fn mongoauth_scram_client_start(
         let mech = mongoauth_mechanism::from_u32(mechanism)?;
         // SAFETY: as above.
         let username = unsafe {
-            ptr::text_max(username, username_len, crate::MONGOAUTH_MAX_USERNAME_BYTES, "username")
+            ptr::text_max(
+                username,
+                username_len,
+                crate::MONGOAUTH_SCRAM_MAX_USERNAME_BYTES,
+                "username",
+            )
         }?;
         // SAFETY: as above.
         let password = unsafe {
-            ptr::text_max(password, password_len, crate::MONGOAUTH_MAX_PASSWORD_BYTES, "password")
+            ptr::text_max(
+                password,
+                password_len,
+                crate::MONGOAUTH_SCRAM_MAX_PASSWORD_BYTES,
+                "password",
+            )
         }?;
         // SAFETY: as above.
         let entropy = unsafe {
-            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+            ptr::bytes_max(
+                entropy,
+                entropy_len,
+                crate::MONGOAUTH_SCRAM_MAX_ENTROPY_BYTES,
+                "entropy",
+            )
         }?;
         let nonce = Nonce::from_random(entropy)?;
         let m = match mech {
@@ -234,13 +249,23 @@ pub unsafe extern "C" fn mongoauth_scram_client_start_with_keys(
         c.machine = None;
         // SAFETY: as above.
         let username = unsafe {
-            ptr::text_max(username, username_len, crate::MONGOAUTH_MAX_USERNAME_BYTES, "username")
+            ptr::text_max(
+                username,
+                username_len,
+                crate::MONGOAUTH_SCRAM_MAX_USERNAME_BYTES,
+                "username",
+            )
         }?;
         // SAFETY: as above.
         let keys = unsafe { ptr::input(keys, "keys") }?;
         // SAFETY: as above.
         let entropy = unsafe {
-            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+            ptr::bytes_max(
+                entropy,
+                entropy_len,
+                crate::MONGOAUTH_SCRAM_MAX_ENTROPY_BYTES,
+                "entropy",
+            )
         }?;
         let mech = mongoauth_mechanism::from_u32(keys.mechanism)?;
         let nonce = Nonce::from_random(entropy)?;
@@ -342,24 +367,22 @@ pub unsafe extern "C" fn mongoauth_scram_client_step(
     })
 }
 
-/// Whether the server has been verified (`*authenticated`).
+/// Whether the server has been verified (its signature checked).
+/// NULL, or memory that is not a live client (never initialised, another
+/// type, cleared), or one busy in a callback, answers `false`.
 ///
 /// # Safety
-/// `client` points to a client object; `authenticated` is writable.
+/// `client` is NULL or points to `MONGOAUTH_SCRAM_CLIENT_SIZE` readable bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mongoauth_scram_client_is_authenticated(
     client: *const mongoauth_scram_client,
-    authenticated: *mut bool,
-    err: *mut mongoauth_error,
-) -> mongoauth_status {
-    boundary(err, || {
-        // SAFETY: caller contract.
-        let c = unsafe { object::get::<ClientState>(client) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out(authenticated, "authenticated") }?;
-        *out = c.machine.as_ref().is_some_and(|(_, m)| m.is_authenticated());
-        Ok(())
-    })
+) -> bool {
+    // SAFETY: caller contract.
+    unsafe {
+        object::predicate::<ClientState>(client, |c| {
+            Ok(c.machine.as_ref().is_some_and(|(_, m)| m.is_authenticated()))
+        })
+    }
 }
 
 /// The mechanism of the current conversation (`*mechanism`, a

@@ -58,7 +58,7 @@ pub use gss_login::*;
 pub use mechanism::*;
 pub use server::*;
 pub use session::*;
-pub use status::{mongoauth_status, mongoauth_status_name, mongoauth_strerror};
+pub use status::{mongoauth_status, mongoauth_status_name, mongoauth_status_strerror};
 pub use uri::*;
 
 use crate::panic::boundary;
@@ -101,7 +101,7 @@ const VERSION: &CStr =
 /// The library version as a static NUL-terminated string (`"0.1.0"`), so a
 /// program can log which build it linked.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_version() -> *const c_char {
+pub extern "C" fn mongoauth_version_string() -> *const c_char {
     VERSION.as_ptr()
 }
 
@@ -116,17 +116,17 @@ pub extern "C" fn mongoauth_version_number() -> u32 {
 /// this large always suffices for `_message`.
 pub const MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES: usize = 512;
 /// Longest username, in UTF-8 bytes.
-pub const MONGOAUTH_MAX_USERNAME_BYTES: usize = 128;
+pub const MONGOAUTH_SCRAM_MAX_USERNAME_BYTES: usize = 128;
 /// Longest password, in UTF-8 bytes.
-pub const MONGOAUTH_MAX_PASSWORD_BYTES: usize = 256;
+pub const MONGOAUTH_SCRAM_MAX_PASSWORD_BYTES: usize = 256;
 /// Fewest random bytes a nonce is made from.
-pub const MONGOAUTH_MIN_ENTROPY_BYTES: usize = 24;
+pub const MONGOAUTH_SCRAM_MIN_ENTROPY_BYTES: usize = 24;
 /// Most random bytes a nonce is made from.
-pub const MONGOAUTH_MAX_ENTROPY_BYTES: usize = 48;
+pub const MONGOAUTH_SCRAM_MAX_ENTROPY_BYTES: usize = 48;
 /// Fewest PBKDF2 iterations a client accepts or a server generates.
-pub const MONGOAUTH_MIN_ITERATIONS: u32 = 4096;
+pub const MONGOAUTH_SCRAM_MIN_ITERATIONS: u32 = 4096;
 /// The client's default cap on the server's iteration count.
-pub const MONGOAUTH_DEFAULT_MAX_ITERATIONS: u32 = 100000;
+pub const MONGOAUTH_SCRAM_DEFAULT_MAX_ITERATIONS: u32 = 100000;
 
 mod checks {
     use super::*;
@@ -140,12 +140,12 @@ mod checks {
             max(s::MAX_SERVER_FIRST_LEN, 64)
         ) <= MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES
     );
-    const _: () = assert!(MONGOAUTH_MAX_USERNAME_BYTES == s::MAX_USERNAME_LEN);
-    const _: () = assert!(MONGOAUTH_MAX_PASSWORD_BYTES == s::MAX_PASSWORD_LEN);
-    const _: () = assert!(MONGOAUTH_MIN_ENTROPY_BYTES == s::MIN_NONCE_ENTROPY);
-    const _: () = assert!(MONGOAUTH_MAX_ENTROPY_BYTES == s::MAX_NONCE_ENTROPY);
-    const _: () = assert!(MONGOAUTH_MIN_ITERATIONS == s::MIN_ITERATIONS);
-    const _: () = assert!(MONGOAUTH_DEFAULT_MAX_ITERATIONS == s::DEFAULT_MAX_ITERATIONS);
+    const _: () = assert!(MONGOAUTH_SCRAM_MAX_USERNAME_BYTES == s::MAX_USERNAME_LEN);
+    const _: () = assert!(MONGOAUTH_SCRAM_MAX_PASSWORD_BYTES == s::MAX_PASSWORD_LEN);
+    const _: () = assert!(MONGOAUTH_SCRAM_MIN_ENTROPY_BYTES == s::MIN_NONCE_ENTROPY);
+    const _: () = assert!(MONGOAUTH_SCRAM_MAX_ENTROPY_BYTES == s::MAX_NONCE_ENTROPY);
+    const _: () = assert!(MONGOAUTH_SCRAM_MIN_ITERATIONS == s::MIN_ITERATIONS);
+    const _: () = assert!(MONGOAUTH_SCRAM_DEFAULT_MAX_ITERATIONS == s::DEFAULT_MAX_ITERATIONS);
 }
 
 /// `MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES` at run time.
@@ -153,35 +153,35 @@ mod checks {
 pub extern "C" fn mongoauth_scram_max_message_bytes() -> usize {
     MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES
 }
-/// `MONGOAUTH_MAX_USERNAME_BYTES` at run time.
+/// `MONGOAUTH_SCRAM_MAX_USERNAME_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_max_username_bytes() -> usize {
-    MONGOAUTH_MAX_USERNAME_BYTES
+pub extern "C" fn mongoauth_scram_max_username_bytes() -> usize {
+    MONGOAUTH_SCRAM_MAX_USERNAME_BYTES
 }
-/// `MONGOAUTH_MAX_PASSWORD_BYTES` at run time.
+/// `MONGOAUTH_SCRAM_MAX_PASSWORD_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_max_password_bytes() -> usize {
-    MONGOAUTH_MAX_PASSWORD_BYTES
+pub extern "C" fn mongoauth_scram_max_password_bytes() -> usize {
+    MONGOAUTH_SCRAM_MAX_PASSWORD_BYTES
 }
-/// `MONGOAUTH_MIN_ENTROPY_BYTES` at run time.
+/// `MONGOAUTH_SCRAM_MIN_ENTROPY_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_min_entropy_bytes() -> usize {
-    MONGOAUTH_MIN_ENTROPY_BYTES
+pub extern "C" fn mongoauth_scram_min_entropy_bytes() -> usize {
+    MONGOAUTH_SCRAM_MIN_ENTROPY_BYTES
 }
-/// `MONGOAUTH_MAX_ENTROPY_BYTES` at run time.
+/// `MONGOAUTH_SCRAM_MAX_ENTROPY_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_max_entropy_bytes() -> usize {
-    MONGOAUTH_MAX_ENTROPY_BYTES
+pub extern "C" fn mongoauth_scram_max_entropy_bytes() -> usize {
+    MONGOAUTH_SCRAM_MAX_ENTROPY_BYTES
 }
-/// `MONGOAUTH_MIN_ITERATIONS` at run time.
+/// `MONGOAUTH_SCRAM_MIN_ITERATIONS` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_min_iterations() -> u32 {
-    MONGOAUTH_MIN_ITERATIONS
+pub extern "C" fn mongoauth_scram_min_iterations() -> u32 {
+    MONGOAUTH_SCRAM_MIN_ITERATIONS
 }
-/// `MONGOAUTH_DEFAULT_MAX_ITERATIONS` at run time.
+/// `MONGOAUTH_SCRAM_DEFAULT_MAX_ITERATIONS` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_default_max_iterations() -> u32 {
-    MONGOAUTH_DEFAULT_MAX_ITERATIONS
+pub extern "C" fn mongoauth_scram_default_max_iterations() -> u32 {
+    MONGOAUTH_SCRAM_DEFAULT_MAX_ITERATIONS
 }
 /// `MONGOAUTH_ERROR_SIZE` (`sizeof(mongoauth_error)`) at run time.
 #[unsafe(no_mangle)]
@@ -200,7 +200,7 @@ pub extern "C" fn mongoauth_error_message_size() -> usize {
 /// # Safety
 /// `p` is NULL with `len == 0`, or writable for `len` bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mongoauth_memzero(p: *mut c_void, len: usize) -> mongoauth_status {
+pub unsafe extern "C" fn mongoauth_memory_zero(p: *mut c_void, len: usize) -> mongoauth_status {
     boundary(core::ptr::null_mut(), || {
         // SAFETY: caller contract.
         let b = unsafe { ptr::bytes_mut(p, len, "p") }?;

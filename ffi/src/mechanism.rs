@@ -165,12 +165,12 @@ pub unsafe extern "C" fn mongoauth_mechanism_from_name(
 }
 
 /// Longest salt, in bytes.
-pub const MONGOAUTH_MAX_SALT_BYTES: usize = 64;
+pub const MONGOAUTH_SCRAM_MAX_SALT_BYTES: usize = 64;
 /// Longest server secret `mongoauth_scram_credentials_decoy` takes, in
 /// bytes (an HMAC key: 32 random bytes are plenty).
-pub const MONGOAUTH_MAX_SECRET_BYTES: usize = 64;
+pub const MONGOAUTH_SCRAM_MAX_SECRET_BYTES: usize = 64;
 /// Longest key (a SHA-256 digest), in bytes.
-pub const MONGOAUTH_MAX_KEY_BYTES: usize = 32;
+pub const MONGOAUTH_SCRAM_MAX_KEY_BYTES: usize = 32;
 /// `sizeof(mongoauth_scram_keys)` and `sizeof(mongoauth_scram_credentials)`.
 pub const MONGOAUTH_SCRAM_KEYS_SIZE: usize = 144;
 /// `sizeof(mongoauth_scram_credentials)`.
@@ -181,7 +181,7 @@ pub const MONGOAUTH_SCRAM_CREDENTIALS_SIZE: usize = 144;
 /// needs. Export them after a login (`mongoauth_scram_client_keys`) to
 /// provision a device without its password
 /// (`mongoauth_scram_client_start_with_keys`). Secret: store them like a
-/// password and wipe them with `mongoauth_memzero`.
+/// password and wipe them with `mongoauth_memory_zero`.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -195,11 +195,11 @@ pub struct mongoauth_scram_keys {
     /// Bytes used in each key: 20 (SHA-1) or 32 (SHA-256).
     pub key_len: u32,
     /// The salt.
-    pub salt: [u8; MONGOAUTH_MAX_SALT_BYTES],
+    pub salt: [u8; MONGOAUTH_SCRAM_MAX_SALT_BYTES],
     /// `HMAC(SaltedPassword, "Client Key")`.
-    pub client_key: [u8; MONGOAUTH_MAX_KEY_BYTES],
+    pub client_key: [u8; MONGOAUTH_SCRAM_MAX_KEY_BYTES],
     /// `HMAC(SaltedPassword, "Server Key")`.
-    pub server_key: [u8; MONGOAUTH_MAX_KEY_BYTES],
+    pub server_key: [u8; MONGOAUTH_SCRAM_MAX_KEY_BYTES],
 }
 
 /// What a server stores per user (RFC 5802 section 3): salt, iteration
@@ -220,30 +220,30 @@ pub struct mongoauth_scram_credentials {
     /// Bytes used in each key: 20 (SHA-1) or 32 (SHA-256).
     pub key_len: u32,
     /// The salt.
-    pub salt: [u8; MONGOAUTH_MAX_SALT_BYTES],
+    pub salt: [u8; MONGOAUTH_SCRAM_MAX_SALT_BYTES],
     /// `H(ClientKey)`.
-    pub stored_key: [u8; MONGOAUTH_MAX_KEY_BYTES],
+    pub stored_key: [u8; MONGOAUTH_SCRAM_MAX_KEY_BYTES],
     /// `HMAC(SaltedPassword, "Server Key")`.
-    pub server_key: [u8; MONGOAUTH_MAX_KEY_BYTES],
+    pub server_key: [u8; MONGOAUTH_SCRAM_MAX_KEY_BYTES],
 }
 
 const _: () = assert!(core::mem::size_of::<mongoauth_scram_keys>() == MONGOAUTH_SCRAM_KEYS_SIZE);
 const _: () = assert!(
     core::mem::size_of::<mongoauth_scram_credentials>() == MONGOAUTH_SCRAM_CREDENTIALS_SIZE
 );
-const _: () = assert!(MONGOAUTH_MAX_SALT_BYTES == mongoauth::mech::scram::MAX_SALT_LEN);
-const _: () = assert!(MONGOAUTH_MAX_KEY_BYTES == <Sha256 as ScramHash>::OUTPUT_LEN);
+const _: () = assert!(MONGOAUTH_SCRAM_MAX_SALT_BYTES == mongoauth::mech::scram::MAX_SALT_LEN);
+const _: () = assert!(MONGOAUTH_SCRAM_MAX_KEY_BYTES == <Sha256 as ScramHash>::OUTPUT_LEN);
 
-fn salt_of(salt: &[u8; MONGOAUTH_MAX_SALT_BYTES], len: u32) -> Result<&[u8], Fail> {
+fn salt_of(salt: &[u8; MONGOAUTH_SCRAM_MAX_SALT_BYTES], len: u32) -> Result<&[u8], Fail> {
     salt.get(..len as usize).ok_or(Fail::arg(
         MONGOAUTH_STATUS_INVALID_ARGUMENT,
-        "salt_len exceeds MONGOAUTH_MAX_SALT_BYTES",
+        "salt_len exceeds MONGOAUTH_SCRAM_MAX_SALT_BYTES",
         "salt_len",
     ))
 }
 
 fn key_of<H: ScramHash>(
-    key: &[u8; MONGOAUTH_MAX_KEY_BYTES],
+    key: &[u8; MONGOAUTH_SCRAM_MAX_KEY_BYTES],
     len: u32,
 ) -> Result<SecretKey<H>, Fail> {
     key.get(..len as usize).and_then(SecretKey::<H>::from_slice).ok_or(Fail::arg(
@@ -268,9 +268,9 @@ impl mongoauth_scram_keys {
             iterations: 0,
             salt_len: 0,
             key_len: 0,
-            salt: [0; MONGOAUTH_MAX_SALT_BYTES],
-            client_key: [0; MONGOAUTH_MAX_KEY_BYTES],
-            server_key: [0; MONGOAUTH_MAX_KEY_BYTES],
+            salt: [0; MONGOAUTH_SCRAM_MAX_SALT_BYTES],
+            client_key: [0; MONGOAUTH_SCRAM_MAX_KEY_BYTES],
+            server_key: [0; MONGOAUTH_SCRAM_MAX_KEY_BYTES],
         }
     }
     pub(crate) fn from_keys<H: ScramHash>(
@@ -300,9 +300,9 @@ impl mongoauth_scram_credentials {
             iterations: 0,
             salt_len: 0,
             key_len: 0,
-            salt: [0; MONGOAUTH_MAX_SALT_BYTES],
-            stored_key: [0; MONGOAUTH_MAX_KEY_BYTES],
-            server_key: [0; MONGOAUTH_MAX_KEY_BYTES],
+            salt: [0; MONGOAUTH_SCRAM_MAX_SALT_BYTES],
+            stored_key: [0; MONGOAUTH_SCRAM_MAX_KEY_BYTES],
+            server_key: [0; MONGOAUTH_SCRAM_MAX_KEY_BYTES],
         }
     }
     fn from_stored<H: ScramHash>(mechanism: mongoauth_mechanism, c: &StoredCredentials<H>) -> Self {
@@ -356,14 +356,25 @@ pub unsafe extern "C" fn mongoauth_scram_credentials_generate(
         let mech = mongoauth_mechanism::from_u32(mechanism)?;
         // SAFETY: caller contract, for each argument below.
         let username = unsafe {
-            ptr::text_max(username, username_len, crate::MONGOAUTH_MAX_USERNAME_BYTES, "username")
+            ptr::text_max(
+                username,
+                username_len,
+                crate::MONGOAUTH_SCRAM_MAX_USERNAME_BYTES,
+                "username",
+            )
         }?;
         // SAFETY: as above.
         let password = unsafe {
-            ptr::text_max(password, password_len, crate::MONGOAUTH_MAX_PASSWORD_BYTES, "password")
+            ptr::text_max(
+                password,
+                password_len,
+                crate::MONGOAUTH_SCRAM_MAX_PASSWORD_BYTES,
+                "password",
+            )
         }?;
         // SAFETY: as above.
-        let salt = unsafe { ptr::bytes_max(salt, salt_len, MONGOAUTH_MAX_SALT_BYTES, "salt") }?;
+        let salt =
+            unsafe { ptr::bytes_max(salt, salt_len, MONGOAUTH_SCRAM_MAX_SALT_BYTES, "salt") }?;
         // SAFETY: as above.
         let out = unsafe { ptr::out(out, "out") }?;
         *out = match mech {
@@ -401,11 +412,17 @@ pub unsafe extern "C" fn mongoauth_scram_credentials_decoy(
     boundary(err, || {
         let mech = mongoauth_mechanism::from_u32(mechanism)?;
         // SAFETY: caller contract, for each argument below.
-        let secret =
-            unsafe { ptr::bytes_max(secret, secret_len, MONGOAUTH_MAX_SECRET_BYTES, "secret") }?;
+        let secret = unsafe {
+            ptr::bytes_max(secret, secret_len, MONGOAUTH_SCRAM_MAX_SECRET_BYTES, "secret")
+        }?;
         // SAFETY: as above.
         let username = unsafe {
-            ptr::text_max(username, username_len, crate::MONGOAUTH_MAX_USERNAME_BYTES, "username")
+            ptr::text_max(
+                username,
+                username_len,
+                crate::MONGOAUTH_SCRAM_MAX_USERNAME_BYTES,
+                "username",
+            )
         }?;
         // SAFETY: as above.
         let out = unsafe { ptr::out(out, "out") }?;
@@ -436,20 +453,20 @@ pub extern "C" fn mongoauth_scram_credentials_size() -> usize {
     core::mem::size_of::<mongoauth_scram_credentials>()
 }
 
-/// `MONGOAUTH_MAX_SALT_BYTES` at run time.
+/// `MONGOAUTH_SCRAM_MAX_SALT_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_max_salt_bytes() -> usize {
-    MONGOAUTH_MAX_SALT_BYTES
+pub extern "C" fn mongoauth_scram_max_salt_bytes() -> usize {
+    MONGOAUTH_SCRAM_MAX_SALT_BYTES
 }
 
-/// `MONGOAUTH_MAX_SECRET_BYTES` at run time.
+/// `MONGOAUTH_SCRAM_MAX_SECRET_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_max_secret_bytes() -> usize {
-    MONGOAUTH_MAX_SECRET_BYTES
+pub extern "C" fn mongoauth_scram_max_secret_bytes() -> usize {
+    MONGOAUTH_SCRAM_MAX_SECRET_BYTES
 }
 
-/// `MONGOAUTH_MAX_KEY_BYTES` at run time.
+/// `MONGOAUTH_SCRAM_MAX_KEY_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_max_key_bytes() -> usize {
-    MONGOAUTH_MAX_KEY_BYTES
+pub extern "C" fn mongoauth_scram_max_key_bytes() -> usize {
+    MONGOAUTH_SCRAM_MAX_KEY_BYTES
 }

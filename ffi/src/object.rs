@@ -10,7 +10,7 @@
 //!   a tombstone magic behind.
 //! * The busy flag is set while an export has lent the object out to the
 //!   caller's code (the [`Lent`] guard of [`lend_mut`], released on drop:
-//!   `mongoauth_handshake` around its read and write callbacks). A call on
+//!   `mongoauth_authenticator_handshake` around its read and write callbacks). A call on
 //!   the object from inside one of those callbacks finds it set and
 //!   returns `MONGOAUTH_STATUS_BUSY` instead of aliasing the state. Every
 //!   accessor checks it ([`get`], [`get_mut`], `_clear`, `_free`).
@@ -239,7 +239,7 @@ unsafe fn release<T: Object>(slot: NonNull<Slot<T>>) {
 }
 
 /// A C object lent out for the duration of one export that calls back into
-/// the caller (`mongoauth_handshake`'s read and write callbacks): the
+/// the caller (`mongoauth_authenticator_handshake`'s read and write callbacks): the
 /// object is busy until the guard is dropped, so a call on it from inside
 /// a callback gets `BUSY` instead of a second reference to the state.
 pub(crate) struct Lent<'a, T: Object> {
@@ -324,6 +324,27 @@ pub(crate) unsafe fn get<'a, T: Object>(p: *const T::Public) -> Result<&'a T, Fa
     let slot = unsafe { checked::<T>(p) }?;
     // SAFETY: as in `get_mut`.
     Ok(unsafe { &*core::ptr::addr_of!((*slot.as_ptr()).value) })
+}
+
+/// The answer of a predicate export (`bool`, no status): `f` over the live
+/// state, and `false` for NULL, memory that is not a live object of the
+/// type (never initialised, another type, cleared), a busy object, an
+/// error inside `f`, or a panic. C callers test such an answer directly;
+/// the ones that need the reason use a status-returning call.
+///
+/// # Safety
+/// As [`get`].
+pub(crate) unsafe fn predicate<T: Object>(
+    p: *const T::Public,
+    f: impl FnOnce(&T) -> Result<bool, Fail>,
+) -> bool {
+    crate::panic::boundary_value(false, || {
+        // SAFETY: forwarded contract.
+        match unsafe { get::<T>(p) } {
+            Ok(state) => f(state).unwrap_or(false),
+            Err(_) => false,
+        }
+    })
 }
 
 /// As [`get_mut`], for an export that calls the caller's code (callbacks)

@@ -186,7 +186,7 @@ pub unsafe extern "C" fn mongoauth_scram_server_handle_client_first(
 }
 
 /// Copy the username the client sent (UTF-8, unescaped, not NUL-terminated)
-/// into `(out, capacity)`, length in `*written`; `MONGOAUTH_MAX_USERNAME_BYTES`
+/// into `(out, capacity)`, length in `*written`; `MONGOAUTH_SCRAM_MAX_USERNAME_BYTES`
 /// always suffices. `UNEXPECTED_STEP` before the client-first-message.
 ///
 /// # Safety
@@ -236,7 +236,12 @@ pub unsafe extern "C" fn mongoauth_scram_server_respond(
         let creds = unsafe { ptr::input(credentials, "credentials") }?.as_any()?;
         // SAFETY: as above.
         let entropy = unsafe {
-            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+            ptr::bytes_max(
+                entropy,
+                entropy_len,
+                crate::MONGOAUTH_SCRAM_MAX_ENTROPY_BYTES,
+                "entropy",
+            )
         }?;
         s.machine()?.respond(&creds, entropy)?;
         Ok(())
@@ -299,22 +304,20 @@ pub unsafe extern "C" fn mongoauth_scram_server_message(
     })
 }
 
-/// Whether the client proved it knows the password (`*authenticated`).
+/// Whether the client proved it knows the password.
+/// NULL, or memory that is not a live server (never initialised, another
+/// type, cleared), or one busy in a callback, answers `false`.
 ///
 /// # Safety
-/// `server` points to a server object; `authenticated` is writable.
+/// `server` is NULL or points to `MONGOAUTH_SCRAM_SERVER_SIZE` readable bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mongoauth_scram_server_is_authenticated(
     server: *const mongoauth_scram_server,
-    authenticated: *mut bool,
-    err: *mut mongoauth_error,
-) -> mongoauth_status {
-    boundary(err, || {
-        // SAFETY: caller contract.
-        let s = unsafe { object::get::<ServerState>(server) }?;
-        // SAFETY: caller contract.
-        *unsafe { ptr::out(authenticated, "authenticated") }? =
-            s.machine.as_ref().is_some_and(AnyServer::is_authenticated);
-        Ok(())
-    })
+) -> bool {
+    // SAFETY: caller contract.
+    unsafe {
+        object::predicate::<ServerState>(server, |s| {
+            Ok(s.machine.as_ref().is_some_and(AnyServer::is_authenticated))
+        })
+    }
 }

@@ -22,25 +22,26 @@ pub const MONGOAUTH_SERVER_SESSION_SIZE: usize = 5120;
 /// `_Alignof(mongoauth_server_session)`.
 pub const MONGOAUTH_SERVER_SESSION_ALIGN: usize = 8;
 /// Random bytes each `_handle` call takes (a server nonce).
-pub const MONGOAUTH_SESSION_ENTROPY_BYTES: usize = 24;
+pub const MONGOAUTH_SERVER_SESSION_ENTROPY_BYTES: usize = 24;
 /// Random bytes `mongoauth_server_session_add_user` takes per user: a seed
 /// from which each mechanism's salt (16 bytes for SCRAM-SHA-1, 28 for
 /// SCRAM-SHA-256, as mongod's) is derived independently, so neither salt
 /// says anything about the other.
-pub const MONGOAUTH_SESSION_SALT_BYTES: usize = 28;
+pub const MONGOAUTH_SERVER_SESSION_SALT_BYTES: usize = 28;
 /// Bytes of the decoy secret `mongoauth_server_session_start` takes.
-pub const MONGOAUTH_SESSION_SECRET_BYTES: usize = 32;
+pub const MONGOAUTH_SERVER_SESSION_SECRET_BYTES: usize = 32;
 /// An output buffer this large always holds a reply (body or frame),
 /// including a GSSAPI reply carrying the largest acceptor token
 /// (`MONGOAUTH_GSS_MAX_TOKEN_BYTES`, base64 in a string payload).
-pub const MONGOAUTH_SESSION_REPLY_BYTES: usize = 24576;
+pub const MONGOAUTH_SERVER_SESSION_REPLY_BYTES: usize = 24576;
 
 const _: () = assert!(
-    MONGOAUTH_SESSION_REPLY_BYTES >= 4 * mongoauth::mech::gssapi::MAX_TOKEN_LEN.div_ceil(3) + 512
+    MONGOAUTH_SERVER_SESSION_REPLY_BYTES
+        >= 4 * mongoauth::mech::gssapi::MAX_TOKEN_LEN.div_ceil(3) + 512
 );
 
-const _: () = assert!(MONGOAUTH_SESSION_ENTROPY_BYTES == SESSION_ENTROPY_LEN);
-const _: () = assert!(MONGOAUTH_SESSION_SALT_BYTES == mongoauth::server::SALT_SEED_LEN);
+const _: () = assert!(MONGOAUTH_SERVER_SESSION_ENTROPY_BYTES == SESSION_ENTROPY_LEN);
+const _: () = assert!(MONGOAUTH_SERVER_SESSION_SALT_BYTES == mongoauth::server::SALT_SEED_LEN);
 
 /// The server side of one connection: answers `hello`/`isMaster` (with
 /// `saslSupportedMechs` and a speculative SCRAM step), `saslStart` /
@@ -73,7 +74,7 @@ impl Default for SessionState {
         // The all-zero secret is never used: `_handle*` refuse to run until
         // `_start` has set the caller's.
         SessionState {
-            session: ServerSession::new(Users::new(), [0; MONGOAUTH_SESSION_SECRET_BYTES])
+            session: ServerSession::new(Users::new(), [0; MONGOAUTH_SERVER_SESSION_SECRET_BYTES])
                 .with_gssapi(SessionAcceptor::None),
             started: false,
         }
@@ -145,28 +146,28 @@ pub extern "C" fn mongoauth_server_session_align() -> usize {
     core::mem::align_of::<mongoauth_server_session>()
 }
 
-/// `MONGOAUTH_SESSION_ENTROPY_BYTES` at run time.
+/// `MONGOAUTH_SERVER_SESSION_ENTROPY_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_session_entropy_bytes() -> usize {
-    MONGOAUTH_SESSION_ENTROPY_BYTES
+pub extern "C" fn mongoauth_server_session_entropy_bytes() -> usize {
+    MONGOAUTH_SERVER_SESSION_ENTROPY_BYTES
 }
 
-/// `MONGOAUTH_SESSION_SALT_BYTES` at run time.
+/// `MONGOAUTH_SERVER_SESSION_SALT_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_session_salt_bytes() -> usize {
-    MONGOAUTH_SESSION_SALT_BYTES
+pub extern "C" fn mongoauth_server_session_salt_bytes() -> usize {
+    MONGOAUTH_SERVER_SESSION_SALT_BYTES
 }
 
-/// `MONGOAUTH_SESSION_SECRET_BYTES` at run time.
+/// `MONGOAUTH_SERVER_SESSION_SECRET_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_session_secret_bytes() -> usize {
-    MONGOAUTH_SESSION_SECRET_BYTES
+pub extern "C" fn mongoauth_server_session_secret_bytes() -> usize {
+    MONGOAUTH_SERVER_SESSION_SECRET_BYTES
 }
 
-/// `MONGOAUTH_SESSION_REPLY_BYTES` at run time.
+/// `MONGOAUTH_SERVER_SESSION_REPLY_BYTES` at run time.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_session_reply_bytes() -> usize {
-    MONGOAUTH_SESSION_REPLY_BYTES
+pub extern "C" fn mongoauth_server_session_reply_bytes() -> usize {
+    MONGOAUTH_SERVER_SESSION_REPLY_BYTES
 }
 
 /// Make an empty session (no users) in caller memory (`mem_len` at least
@@ -231,7 +232,7 @@ pub unsafe extern "C" fn mongoauth_server_session_free(
 /// Add a user `user` in database `db` with `password`, as `createUser`
 /// does: SCRAM-SHA-1 and SCRAM-SHA-256 credentials at mongod's default
 /// iteration counts (PBKDF2: slow on purpose), with salts derived from
-/// `MONGOAUTH_SESSION_SALT_BYTES` (28) random bytes of `salt` (see that
+/// `MONGOAUTH_SERVER_SESSION_SALT_BYTES` (28) random bytes of `salt` (see that
 /// constant). Only the derived keys are kept. Before `_start` only (`UNEXPECTED_STEP` after);
 /// more than `MONGOAUTH_SERVER_SESSION_MAX_USERS` users is `CAPACITY`.
 ///
@@ -268,14 +269,20 @@ pub unsafe extern "C" fn mongoauth_server_session_add_user(
             unsafe { ptr::text_max(user, user_len, mongoauth::server::MAX_USER_LEN, "user") }?;
         // SAFETY: as above.
         let password = unsafe {
-            ptr::text_max(password, password_len, crate::MONGOAUTH_MAX_PASSWORD_BYTES, "password")
+            ptr::text_max(
+                password,
+                password_len,
+                crate::MONGOAUTH_SCRAM_MAX_PASSWORD_BYTES,
+                "password",
+            )
         }?;
         // SAFETY: as above.
-        let salt = unsafe { ptr::bytes_max(salt, salt_len, MONGOAUTH_SESSION_SALT_BYTES, "salt") }?;
-        let salt: &[u8; MONGOAUTH_SESSION_SALT_BYTES] = salt.try_into().map_err(|_| {
+        let salt =
+            unsafe { ptr::bytes_max(salt, salt_len, MONGOAUTH_SERVER_SESSION_SALT_BYTES, "salt") }?;
+        let salt: &[u8; MONGOAUTH_SERVER_SESSION_SALT_BYTES] = salt.try_into().map_err(|_| {
             Fail::arg(
                 MONGOAUTH_STATUS_INVALID_ARGUMENT,
-                "exactly MONGOAUTH_SESSION_SALT_BYTES (28) bytes are required",
+                "exactly MONGOAUTH_SERVER_SESSION_SALT_BYTES (28) bytes are required",
                 "salt",
             )
         })?;
@@ -296,7 +303,7 @@ pub unsafe extern "C" fn mongoauth_server_session_add_user(
 }
 
 /// Start serving a connection (or the next one: a previous conversation is
-/// dropped; the users stay). `secret` is `MONGOAUTH_SESSION_SECRET_BYTES`
+/// dropped; the users stay). `secret` is `MONGOAUTH_SERVER_SESSION_SECRET_BYTES`
 /// (32) random bytes, fixed per server: unknown users (and users lacking
 /// the requested mechanism) get stable decoy credentials from it, failing
 /// exactly like a wrong password, with the same replies and the same
@@ -319,18 +326,19 @@ pub unsafe extern "C" fn mongoauth_server_session_start(
         let s = unsafe { object::get_mut::<SessionState>(session) }?;
         // The previous connection's conversation is wiped whatever follows.
         s.started = false;
-        s.session.restart([0; MONGOAUTH_SESSION_SECRET_BYTES], connection_id);
+        s.session.restart([0; MONGOAUTH_SERVER_SESSION_SECRET_BYTES], connection_id);
         // SAFETY: as above.
         let secret = unsafe {
-            ptr::bytes_max(secret, secret_len, MONGOAUTH_SESSION_SECRET_BYTES, "secret")
+            ptr::bytes_max(secret, secret_len, MONGOAUTH_SERVER_SESSION_SECRET_BYTES, "secret")
         }?;
-        let secret: [u8; MONGOAUTH_SESSION_SECRET_BYTES] = secret.try_into().map_err(|_| {
-            Fail::arg(
-                MONGOAUTH_STATUS_INVALID_ARGUMENT,
-                "exactly MONGOAUTH_SESSION_SECRET_BYTES (32) bytes are required",
-                "secret",
-            )
-        })?;
+        let secret: [u8; MONGOAUTH_SERVER_SESSION_SECRET_BYTES] =
+            secret.try_into().map_err(|_| {
+                Fail::arg(
+                    MONGOAUTH_STATUS_INVALID_ARGUMENT,
+                    "exactly MONGOAUTH_SERVER_SESSION_SECRET_BYTES (32) bytes are required",
+                    "secret",
+                )
+            })?;
         s.session.restart(secret, connection_id);
         s.started = true;
         Ok(())
@@ -341,7 +349,7 @@ fn entropy_of(entropy: &[u8]) -> Result<&[u8; SESSION_ENTROPY_LEN], Fail> {
     entropy.try_into().map_err(|_| {
         Fail::arg(
             MONGOAUTH_STATUS_INVALID_NONCE,
-            "exactly MONGOAUTH_SESSION_ENTROPY_BYTES (24) random bytes are required",
+            "exactly MONGOAUTH_SERVER_SESSION_ENTROPY_BYTES (24) random bytes are required",
             "entropy",
         )
     })
@@ -369,11 +377,11 @@ fn finish(r: Result<usize, mongoauth::Error>, written: &mut usize) -> Result<(),
 
 /// Handle one command body (the BSON document of an OP_MSG, whose `$db`
 /// names the database) and write the reply body into `(out, capacity,
-/// *written)`. `entropy` is `MONGOAUTH_SESSION_ENTROPY_BYTES` (24) fresh
+/// *written)`. `entropy` is `MONGOAUTH_SERVER_SESSION_ENTROPY_BYTES` (24) fresh
 /// random bytes. A failed login is not an error: it is a reply with code
 /// 18. Errors: a body that is not a command (`BSON_MALFORMED`), or a short
 /// `out` (`BUFFER_TOO_SMALL`; not repeatable: the request was handled, so
-/// size `out` with `MONGOAUTH_SESSION_REPLY_BYTES`).
+/// size `out` with `MONGOAUTH_SERVER_SESSION_REPLY_BYTES`).
 ///
 /// # Safety
 /// `session` points to a session object; `body` and `entropy` are readable
@@ -402,7 +410,12 @@ pub unsafe extern "C" fn mongoauth_server_session_handle(
         }?;
         // SAFETY: as above.
         let entropy = entropy_of(unsafe {
-            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+            ptr::bytes_max(
+                entropy,
+                entropy_len,
+                crate::MONGOAUTH_SCRAM_MAX_ENTROPY_BYTES,
+                "entropy",
+            )
         }?)?;
         // SAFETY: as above.
         let w = unsafe { ptr::out(written, "written") }?;
@@ -446,7 +459,12 @@ pub unsafe extern "C" fn mongoauth_server_session_handle_legacy(
         let db = unsafe { ptr::text_max(db, db_len, mongoauth::server::MAX_DB_LEN, "db") }?;
         // SAFETY: as above.
         let entropy = entropy_of(unsafe {
-            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+            ptr::bytes_max(
+                entropy,
+                entropy_len,
+                crate::MONGOAUTH_SCRAM_MAX_ENTROPY_BYTES,
+                "entropy",
+            )
         }?)?;
         // SAFETY: as above.
         let w = unsafe { ptr::out(written, "written") }?;
@@ -491,7 +509,12 @@ pub unsafe extern "C" fn mongoauth_server_session_handle_frame(
         }?;
         // SAFETY: as above.
         let entropy = entropy_of(unsafe {
-            ptr::bytes_max(entropy, entropy_len, crate::MONGOAUTH_MAX_ENTROPY_BYTES, "entropy")
+            ptr::bytes_max(
+                entropy,
+                entropy_len,
+                crate::MONGOAUTH_SCRAM_MAX_ENTROPY_BYTES,
+                "entropy",
+            )
         }?)?;
         // SAFETY: as above.
         let w = unsafe { ptr::out(written, "written") }?;
@@ -503,24 +526,23 @@ pub unsafe extern "C" fn mongoauth_server_session_handle_frame(
     })
 }
 
-/// Whether a user has logged in on this connection (`*authenticated`).
+/// Whether a user has logged in on this connection.
+/// NULL, or memory that is not a live session (never initialised, another
+/// type, cleared), or one busy in a callback, answers `false`.
 ///
 /// # Safety
-/// `session` points to a session object; `authenticated` is writable.
+/// `session` is NULL or points to `MONGOAUTH_SERVER_SESSION_SIZE` readable
+/// bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mongoauth_server_session_is_authenticated(
     session: *const mongoauth_server_session,
-    authenticated: *mut bool,
-    err: *mut mongoauth_error,
-) -> mongoauth_status {
-    boundary(err, || {
-        // SAFETY: caller contract.
-        let s = unsafe { object::get::<SessionState>(session) }?;
-        let a = s.started().is_some_and(|x| x.authenticated_user().is_some());
-        // SAFETY: caller contract.
-        *unsafe { ptr::out(authenticated, "authenticated") }? = a;
-        Ok(())
-    })
+) -> bool {
+    // SAFETY: caller contract.
+    unsafe {
+        object::predicate::<SessionState>(session, |s| {
+            Ok(s.started().is_some_and(|x| x.authenticated_user().is_some()))
+        })
+    }
 }
 
 /// Who logged in on this connection: the username into `(user, user_cap,

@@ -140,7 +140,7 @@ pub enum mongoauth_status {
     MONGOAUTH_STATUS_TIMEOUT = 405,
     // Added after the first release: appended here, numbered in their range.
     /// The object is lent out to a call that has not returned: a call on it
-    /// from inside one of that call's callbacks (`mongoauth_handshake`'s
+    /// from inside one of that call's callbacks (`mongoauth_authenticator_handshake`'s
     /// read or write). Nothing was done; call again once the running call
     /// has returned.
     MONGOAUTH_STATUS_BUSY = 18,
@@ -478,7 +478,7 @@ pub extern "C" fn mongoauth_status_name(code: u32) -> *const c_char {
 /// string; never NULL. The `mongoauth_error` struct filled by a failed call
 /// has the specific message.
 #[unsafe(no_mangle)]
-pub extern "C" fn mongoauth_strerror(code: u32) -> *const c_char {
+pub extern "C" fn mongoauth_status_strerror(code: u32) -> *const c_char {
     lookup(code).map_or(c"unknown status code", mongoauth_status::message).as_ptr()
 }
 

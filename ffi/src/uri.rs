@@ -234,23 +234,18 @@ pub unsafe extern "C" fn mongoauth_uri_parse(
     })
 }
 
-/// Whether the scheme is `mongodb+srv://` (`*srv`).
+/// Whether the scheme is `mongodb+srv://`.
+/// NULL, or memory that is not a live connection string object (never
+/// initialised, another type, cleared), or one not parsed yet, answers
+/// `false`.
 ///
 /// # Safety
-/// `uri` points to a connection string object; `srv` is writable.
+/// `uri` is NULL or points to `MONGOAUTH_URI_SIZE` readable bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mongoauth_uri_is_srv(
-    uri: *const mongoauth_uri,
-    srv: *mut bool,
-    err: *mut mongoauth_error,
-) -> mongoauth_status {
+pub unsafe extern "C" fn mongoauth_uri_is_srv(uri: *const mongoauth_uri) -> bool {
     // SAFETY: caller contract.
     unsafe {
-        with_uri(uri, err, |s| {
-            let cs = s.parsed()?;
-            *ptr::out(srv, "srv")? = cs.scheme() == Scheme::MongodbSrv;
-            Ok(())
-        })
+        object::predicate::<UriState>(uri, |s| Ok(s.parsed()?.scheme() == Scheme::MongodbSrv))
     }
 }
 
@@ -608,24 +603,21 @@ pub unsafe extern "C" fn mongoauth_uri_option_int(
     }
 }
 
-/// Whether to use TLS (`*tls`): the `tls`/`ssl` option, else the scheme's
-/// default (on for `mongodb+srv://`, off for `mongodb://`).
+/// Whether to use TLS: the `tls`/`ssl` option, else the scheme's default
+/// (on for `mongodb+srv://`, off for `mongodb://`).
+/// NULL, or memory that is not a live connection string object (never
+/// initialised, another type, cleared), or one not parsed yet, answers
+/// `false`.
 ///
 /// # Safety
-/// `uri` points to a connection string object; `tls` is writable.
+/// `uri` is NULL or points to `MONGOAUTH_URI_SIZE` readable bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mongoauth_uri_tls(
-    uri: *const mongoauth_uri,
-    tls: *mut bool,
-    err: *mut mongoauth_error,
-) -> mongoauth_status {
+pub unsafe extern "C" fn mongoauth_uri_uses_tls(uri: *const mongoauth_uri) -> bool {
     // SAFETY: caller contract.
     unsafe {
-        with_uri(uri, err, |s| {
+        object::predicate::<UriState>(uri, |s| {
             let cs = s.parsed()?;
-            *ptr::out(tls, "tls")? =
-                cs.options().tls().unwrap_or(cs.scheme() == Scheme::MongodbSrv);
-            Ok(())
+            Ok(cs.options().tls().unwrap_or(cs.scheme() == Scheme::MongodbSrv))
         })
     }
 }
@@ -842,7 +834,7 @@ pub unsafe extern "C" fn mongoauth_uri_credential_mechanism(
 
 /// The credential's username, decoded, into `(out, capacity, *written)`;
 /// `*found` false when the mechanism has none (X.509 from the certificate,
-/// AWS). `MONGOAUTH_MAX_USERNAME_BYTES` suffices for SCRAM.
+/// AWS). `MONGOAUTH_SCRAM_MAX_USERNAME_BYTES` suffices for SCRAM.
 ///
 /// # Safety
 /// `uri` points to a connection string object; `out` is writable for
@@ -867,7 +859,7 @@ pub unsafe extern "C" fn mongoauth_uri_credential_username(
 /// The credential's password, decoded, into the caller's `(out, capacity,
 /// *written)`; `*found` false when there is none (no `:`), true for an
 /// empty one (`user:@host`). Secret: wipe the buffer with
-/// `mongoauth_memzero` when done. `MONGOAUTH_MAX_PASSWORD_BYTES` suffices
+/// `mongoauth_memory_zero` when done. `MONGOAUTH_SCRAM_MAX_PASSWORD_BYTES` suffices
 /// for SCRAM.
 ///
 /// # Safety

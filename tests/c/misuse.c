@@ -14,7 +14,7 @@
 
 static const uint8_t USER[] = "user";
 static const uint8_t PASS[] = "pencil";
-static uint8_t ENTROPY[MONGOAUTH_MIN_ENTROPY_BYTES];
+static uint8_t ENTROPY[MONGOAUTH_SCRAM_MIN_ENTROPY_BYTES];
 
 #define SHA256 MONGOAUTH_MECHANISM_SCRAM_SHA_256
 
@@ -27,7 +27,7 @@ static void test_status_table(void) {
     int named = 0;
     for (code = 0; code < 1000; code++) {
         const char *name = mongoauth_status_name(code);
-        const char *msg = mongoauth_strerror(code);
+        const char *msg = mongoauth_status_strerror(code);
         EXPECT(name != NULL && msg != NULL && msg[0] != '\0');
         if (strcmp(name, "MONGOAUTH_STATUS_UNKNOWN") != 0) {
             named++;
@@ -51,7 +51,6 @@ static void test_null_pointers(void) {
     mongoauth_scram_client *c = NULL;
     uint8_t buf[8];
     size_t n = 0;
-    bool b;
     uint32_t m;
 
     memset(&err, 0, sizeof err);
@@ -63,7 +62,7 @@ static void test_null_pointers(void) {
                   MONGOAUTH_STATUS_NULL_POINTER);
     EXPECT_STATUS(mongoauth_scram_client_message(NULL, buf, sizeof buf, &n, &err), MONGOAUTH_STATUS_NULL_POINTER);
     EXPECT_STATUS(mongoauth_scram_client_step(NULL, buf, 1, NULL, NULL, &err), MONGOAUTH_STATUS_NULL_POINTER);
-    EXPECT_STATUS(mongoauth_scram_client_is_authenticated(NULL, &b, &err), MONGOAUTH_STATUS_NULL_POINTER);
+    EXPECT(!mongoauth_scram_client_is_authenticated(NULL));
     EXPECT_STATUS(mongoauth_scram_server_start(NULL, SHA256, &err), MONGOAUTH_STATUS_NULL_POINTER);
     EXPECT_STATUS(mongoauth_scram_server_respond(NULL, NULL, NULL, 0, &err), MONGOAUTH_STATUS_NULL_POINTER);
     EXPECT_STATUS(mongoauth_key_cache_purge(NULL, &err), MONGOAUTH_STATUS_NULL_POINTER);
@@ -85,10 +84,10 @@ static void test_null_pointers(void) {
                   MONGOAUTH_STATUS_INVALID_CREDENTIAL);
     EXPECT_OK(start(c, &err));
     EXPECT_STATUS(mongoauth_scram_client_message(c, buf, sizeof buf, NULL, &err), MONGOAUTH_STATUS_NULL_POINTER);
-    EXPECT_STATUS(mongoauth_scram_client_is_authenticated(c, NULL, &err), MONGOAUTH_STATUS_NULL_POINTER);
+    EXPECT(!mongoauth_scram_client_is_authenticated(c));
     EXPECT_OK(mongoauth_scram_client_clear(c, &err));
-    EXPECT_STATUS(mongoauth_memzero(NULL, 1), MONGOAUTH_STATUS_NULL_POINTER);
-    EXPECT_OK(mongoauth_memzero(NULL, 0));
+    EXPECT_STATUS(mongoauth_memory_zero(NULL, 1), MONGOAUTH_STATUS_NULL_POINTER);
+    EXPECT_OK(mongoauth_memory_zero(NULL, 0));
 #if defined(MONGOAUTH_FEATURE_ALLOC)
     EXPECT_STATUS(mongoauth_scram_client_new(NULL, &err), MONGOAUTH_STATUS_NULL_POINTER);
     EXPECT_OK(mongoauth_scram_client_free(NULL));
@@ -144,7 +143,7 @@ static void test_out_of_order(void) {
                   MONGOAUTH_STATUS_UNEXPECTED_STEP);
     EXPECT(done == true); /* untouched on failure */
     EXPECT_STATUS(mongoauth_scram_client_mechanism(c, &mech, &err), MONGOAUTH_STATUS_UNEXPECTED_STEP);
-    EXPECT_OK(mongoauth_scram_client_is_authenticated(c, &auth, &err));
+    auth = mongoauth_scram_client_is_authenticated(c);
     EXPECT(auth == false);
     /* server: nothing before _start, then the steps in order only */
     EXPECT_STATUS(mongoauth_scram_server_handle_client_first(s, buf, 1, &err), MONGOAUTH_STATUS_UNEXPECTED_STEP);
@@ -174,7 +173,7 @@ static void test_out_of_order(void) {
     EXPECT_STATUS(mongoauth_scram_server_respond(s, &creds, ENTROPY, sizeof ENTROPY, &err),
                   MONGOAUTH_STATUS_INVALID_ARGUMENT);
     EXPECT_OK(mongoauth_scram_credentials_decoy(SHA256, (const uint8_t *)"secret", 6, USER, 4, &creds, &err));
-    creds.salt_len = MONGOAUTH_MAX_SALT_BYTES + 1;
+    creds.salt_len = MONGOAUTH_SCRAM_MAX_SALT_BYTES + 1;
     EXPECT_STATUS(mongoauth_scram_server_respond(s, &creds, ENTROPY, sizeof ENTROPY, &err),
                   MONGOAUTH_STATUS_INVALID_ARGUMENT);
     EXPECT_OK(mongoauth_scram_credentials_decoy(SHA256, (const uint8_t *)"secret", 6, USER, 4, &creds, &err));
@@ -191,7 +190,7 @@ static void test_out_of_order(void) {
     EXPECT_OK(mongoauth_scram_server_message(s, buf, sizeof buf, &n, &err));
     EXPECT(n == 15 && memcmp(buf, "e=invalid-proof", 15) == 0);
     EXPECT_STATUS(mongoauth_scram_server_handle_client_final(s, buf, n, &err), MONGOAUTH_STATUS_UNEXPECTED_STEP);
-    EXPECT_OK(mongoauth_scram_server_is_authenticated(s, &auth, &err));
+    auth = mongoauth_scram_server_is_authenticated(s);
     EXPECT(auth == false);
     /* the client fails on the e= answer and stays failed */
     EXPECT_STATUS(mongoauth_scram_client_step(c, buf, n, NULL, &done, &err), MONGOAUTH_STATUS_SERVER_ERROR);
@@ -216,7 +215,7 @@ static void test_invalid_input(void) {
     mongoauth_scram_client cm, *c;
     mongoauth_scram_credentials creds;
     static const uint8_t bad_utf8[] = {'u', 0xC3, 0x28};
-    uint8_t long_name[MONGOAUTH_MAX_USERNAME_BYTES + 1];
+    uint8_t long_name[MONGOAUTH_SCRAM_MAX_USERNAME_BYTES + 1];
     uint32_t mech = 0;
 
     memset(long_name, 'a', sizeof long_name);

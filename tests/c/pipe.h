@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * An in-memory transport for mongoauth_handshake: the write callback
+ * An in-memory transport for mongoauth_authenticator_handshake: the write callback
  * collects a request frame and hands it to a mongoauth_server_session
  * (mongoauth_server_session_handle_frame); the read callback returns the
  * reply frame in small chunks. Static memory only (firmware-friendly).
@@ -15,9 +15,9 @@
 
 typedef struct {
     mongoauth_server_session *server;
-    uint8_t req[MONGOAUTH_SESSION_REPLY_BYTES];
+    uint8_t req[MONGOAUTH_SERVER_SESSION_REPLY_BYTES];
     size_t req_len;
-    uint8_t rep[MONGOAUTH_SESSION_REPLY_BYTES];
+    uint8_t rep[MONGOAUTH_SERVER_SESSION_REPLY_BYTES];
     size_t rep_len, rep_off;
     int32_t reply_id;
     ptrdiff_t fail_read;  /* nonzero: the read callback returns it */
@@ -44,7 +44,7 @@ static ptrdiff_t mem_pipe_write(void *ctx, const uint8_t *buf, size_t len) {
     if (p->req_len >= 4) {
         uint32_t n = mem_pipe_le32(p->req);
         if (p->req_len >= n) {
-            uint8_t e[MONGOAUTH_SESSION_ENTROPY_BYTES];
+            uint8_t e[MONGOAUTH_SERVER_SESSION_ENTROPY_BYTES];
             size_t w = 0;
             p->entropy(e, sizeof e);
             p->server_status = mongoauth_server_session_handle_frame(

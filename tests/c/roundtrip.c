@@ -8,7 +8,7 @@
 #include "check.h"
 
 static mongoauth_error err;
-static uint8_t entropy[MONGOAUTH_MIN_ENTROPY_BYTES];
+static uint8_t entropy[MONGOAUTH_SCRAM_MIN_ENTROPY_BYTES];
 
 static void next_entropy(void) {
     static uint8_t ctr;
@@ -20,7 +20,7 @@ static void next_entropy(void) {
 static mongoauth_status run(mongoauth_scram_client *c, mongoauth_scram_server *s, uint32_t mech,
                             const char *user, const char *pw, const mongoauth_scram_keys *keys,
                             const mongoauth_scram_credentials *creds, mongoauth_key_cache *cache) {
-    uint8_t msg[MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES], name[MONGOAUTH_MAX_USERNAME_BYTES];
+    uint8_t msg[MONGOAUTH_SCRAM_MAX_MESSAGE_BYTES], name[MONGOAUTH_SCRAM_MAX_USERNAME_BYTES];
     size_t n, nn;
     bool done = false;
     mongoauth_status st;
@@ -106,10 +106,10 @@ int main(void) {
                                                        (const uint8_t *)"0123456789abcdef", 16, 5000, &creds, &err));
         EXPECT_OK(mongoauth_scram_client_set_max_iterations(c, 4999, &err));
         EXPECT_STATUS(run(c, s, m, "user", "pencil", NULL, &creds, NULL), MONGOAUTH_STATUS_ITERATION_COUNT_TOO_HIGH);
-        EXPECT_OK(mongoauth_scram_client_set_max_iterations(c, MONGOAUTH_DEFAULT_MAX_ITERATIONS, &err));
+        EXPECT_OK(mongoauth_scram_client_set_max_iterations(c, MONGOAUTH_SCRAM_DEFAULT_MAX_ITERATIONS, &err));
         EXPECT_OK(run(c, s, m, "user", "pencil", NULL, &creds, NULL));
     }
-    mongoauth_memzero(&keys, sizeof keys);
+    EXPECT_OK(mongoauth_memory_zero(&keys, sizeof keys));
     EXPECT_OK(mongoauth_scram_client_clear(c, &err));
     EXPECT_OK(mongoauth_scram_server_clear(s, &err));
     EXPECT_OK(mongoauth_key_cache_clear(k, &err));

@@ -80,7 +80,7 @@ int main(void) {
     EXPECT(written == 5000);
     EXPECT_OK(mongoauth_uri_credential_password(u, out, sizeof out, &written, &found, &err));
     EXPECT(found && written == 5000 && memcmp(out, password, 5000) == 0);
-    mongoauth_memzero(out, sizeof out);
+    EXPECT_OK(mongoauth_memory_zero(out, sizeof out));
 
     /* 200 hosts. */
     len = build(200, 0);
@@ -99,7 +99,7 @@ int main(void) {
     EXPECT(count == 200);
     EXPECT_OK(mongoauth_uri_credential_password(u, out, sizeof out, &written, &found, &err));
     EXPECT(found && written == 5000);
-    mongoauth_memzero(out, sizeof out);
+    EXPECT_OK(mongoauth_memory_zero(out, sizeof out));
     EXPECT_OK(mongoauth_uri_warning_count(u, &count, &err));
     EXPECT(count > 1000);
 

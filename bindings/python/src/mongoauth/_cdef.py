@@ -83,18 +83,18 @@ typedef struct mongoauth_scram_client mongoauth_scram_client;
 typedef struct mongoauth_scram_server mongoauth_scram_server;
 typedef struct mongoauth_key_cache mongoauth_key_cache;
 
-const char *mongoauth_version(void);
+const char *mongoauth_version_string(void);
 uint32_t mongoauth_version_number(void);
 size_t mongoauth_scram_max_message_bytes(void);
-size_t mongoauth_max_username_bytes(void);
-size_t mongoauth_max_password_bytes(void);
-size_t mongoauth_min_entropy_bytes(void);
-size_t mongoauth_max_entropy_bytes(void);
-uint32_t mongoauth_min_iterations(void);
-uint32_t mongoauth_default_max_iterations(void);
+size_t mongoauth_scram_max_username_bytes(void);
+size_t mongoauth_scram_max_password_bytes(void);
+size_t mongoauth_scram_min_entropy_bytes(void);
+size_t mongoauth_scram_max_entropy_bytes(void);
+uint32_t mongoauth_scram_min_iterations(void);
+uint32_t mongoauth_scram_default_max_iterations(void);
 size_t mongoauth_error_size(void);
 size_t mongoauth_error_message_size(void);
-mongoauth_status mongoauth_memzero(void *p, size_t len);
+mongoauth_status mongoauth_memory_zero(void *p, size_t len);
 mongoauth_status mongoauth_random_bytes(uint8_t *out, size_t len, mongoauth_error *err);
 
 size_t mongoauth_key_cache_size(void);
@@ -118,7 +118,7 @@ mongoauth_status mongoauth_scram_client_start(mongoauth_scram_client *client, ui
 mongoauth_status mongoauth_scram_client_start_with_keys(mongoauth_scram_client *client, const uint8_t *username, size_t username_len, const mongoauth_scram_keys *keys, const uint8_t *entropy, size_t entropy_len, mongoauth_error *err);
 mongoauth_status mongoauth_scram_client_message(const mongoauth_scram_client *client, uint8_t *out, size_t capacity, size_t *written, mongoauth_error *err);
 mongoauth_status mongoauth_scram_client_step(mongoauth_scram_client *client, const uint8_t *input, size_t input_len, mongoauth_key_cache *cache, bool *done, mongoauth_error *err);
-mongoauth_status mongoauth_scram_client_is_authenticated(const mongoauth_scram_client *client, bool *authenticated, mongoauth_error *err);
+bool mongoauth_scram_client_is_authenticated(const mongoauth_scram_client *client);
 mongoauth_status mongoauth_scram_client_mechanism(const mongoauth_scram_client *client, uint32_t *mechanism, mongoauth_error *err);
 mongoauth_status mongoauth_scram_client_keys(const mongoauth_scram_client *client, mongoauth_scram_keys *keys, mongoauth_error *err);
 
@@ -128,9 +128,9 @@ mongoauth_status mongoauth_scram_credentials_generate(uint32_t mechanism, const 
 mongoauth_status mongoauth_scram_credentials_decoy(uint32_t mechanism, const uint8_t *secret, size_t secret_len, const uint8_t *username, size_t username_len, mongoauth_scram_credentials *out, mongoauth_error *err);
 size_t mongoauth_scram_keys_size(void);
 size_t mongoauth_scram_credentials_size(void);
-size_t mongoauth_max_salt_bytes(void);
-size_t mongoauth_max_key_bytes(void);
-size_t mongoauth_max_secret_bytes(void);
+size_t mongoauth_scram_max_salt_bytes(void);
+size_t mongoauth_scram_max_key_bytes(void);
+size_t mongoauth_scram_max_secret_bytes(void);
 
 size_t mongoauth_scram_server_size(void);
 size_t mongoauth_scram_server_align(void);
@@ -144,7 +144,7 @@ mongoauth_status mongoauth_scram_server_username(const mongoauth_scram_server *s
 mongoauth_status mongoauth_scram_server_respond(mongoauth_scram_server *server, const mongoauth_scram_credentials *credentials, const uint8_t *entropy, size_t entropy_len, mongoauth_error *err);
 mongoauth_status mongoauth_scram_server_handle_client_final(mongoauth_scram_server *server, const uint8_t *input, size_t input_len, mongoauth_error *err);
 mongoauth_status mongoauth_scram_server_message(const mongoauth_scram_server *server, uint8_t *out, size_t capacity, size_t *written, mongoauth_error *err);
-mongoauth_status mongoauth_scram_server_is_authenticated(const mongoauth_scram_server *server, bool *authenticated, mongoauth_error *err);
+bool mongoauth_scram_server_is_authenticated(const mongoauth_scram_server *server);
 
 
 typedef struct mongoauth_uri mongoauth_uri;
@@ -194,14 +194,14 @@ typedef uint64_t (*mongoauth_clock_fn)(void *ctx);
 
 size_t mongoauth_authenticator_size(void);
 size_t mongoauth_authenticator_align(void);
-size_t mongoauth_auth_entropy_bytes(void);
-size_t mongoauth_auth_max_username_bytes(void);
-size_t mongoauth_auth_max_source_bytes(void);
-size_t mongoauth_handshake_buffer_bytes(void);
-size_t mongoauth_auth_payload_bytes(void);
-size_t mongoauth_auth_max_token_bytes(void);
-size_t mongoauth_auth_max_aws_key_bytes(void);
-size_t mongoauth_auth_max_aws_session_token_bytes(void);
+size_t mongoauth_authenticator_entropy_bytes(void);
+size_t mongoauth_authenticator_max_username_bytes(void);
+size_t mongoauth_authenticator_max_source_bytes(void);
+size_t mongoauth_authenticator_handshake_buffer_bytes(void);
+size_t mongoauth_authenticator_payload_bytes(void);
+size_t mongoauth_authenticator_max_token_bytes(void);
+size_t mongoauth_authenticator_max_aws_key_bytes(void);
+size_t mongoauth_authenticator_max_aws_session_token_bytes(void);
 mongoauth_status mongoauth_authenticator_init_static(void *mem, size_t mem_len, struct mongoauth_authenticator **out, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_clear(struct mongoauth_authenticator *auth, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_new(struct mongoauth_authenticator **out, struct mongoauth_error *err);
@@ -216,22 +216,22 @@ mongoauth_status mongoauth_authenticator_command(const struct mongoauth_authenti
 mongoauth_status mongoauth_authenticator_command_frame(const struct mongoauth_authenticator *auth, int32_t request_id, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_handle_reply(struct mongoauth_authenticator *auth, const uint8_t *body, size_t body_len, bool *done, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_handle_reply_frame(struct mongoauth_authenticator *auth, const uint8_t *frame, size_t frame_len, int32_t request_id, bool *done, struct mongoauth_error *err);
-mongoauth_status mongoauth_authenticator_is_authenticated(const struct mongoauth_authenticator *auth, bool *authenticated, struct mongoauth_error *err);
+bool mongoauth_authenticator_is_authenticated(const struct mongoauth_authenticator *auth);
 mongoauth_status mongoauth_authenticator_mechanism(const struct mongoauth_authenticator *auth, uint32_t *mechanism, struct mongoauth_error *err);
-mongoauth_status mongoauth_authenticator_used_speculative(const struct mongoauth_authenticator *auth, bool *used, struct mongoauth_error *err);
+bool mongoauth_authenticator_used_speculative(const struct mongoauth_authenticator *auth);
 typedef uint32_t mongoauth_next;
 mongoauth_status mongoauth_authenticator_next(const struct mongoauth_authenticator *auth, mongoauth_next *next, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_provide_time(struct mongoauth_authenticator *auth, uint64_t unix_seconds, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_provide_aws_credentials(struct mongoauth_authenticator *auth, const uint8_t *access_key_id, size_t access_key_id_len, const uint8_t *secret_access_key, size_t secret_access_key_len, const uint8_t *session_token, size_t session_token_len, struct mongoauth_error *err);
 mongoauth_status mongoauth_authenticator_provide_token(struct mongoauth_authenticator *auth, const uint8_t *token, size_t token_len, struct mongoauth_error *err);
-mongoauth_status mongoauth_handshake(struct mongoauth_authenticator *auth, mongoauth_read_fn read_cb, mongoauth_write_fn write_cb, void *ctx, uint8_t *buf, size_t capacity, struct mongoauth_error *err);
-mongoauth_status mongoauth_handshake_until(struct mongoauth_authenticator *auth, mongoauth_read_fn read_cb, mongoauth_write_fn write_cb, mongoauth_clock_fn clock_cb, void *ctx, uint64_t deadline_ms, uint8_t *buf, size_t capacity, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_handshake(struct mongoauth_authenticator *auth, mongoauth_read_fn read_cb, mongoauth_write_fn write_cb, void *ctx, uint8_t *buf, size_t capacity, struct mongoauth_error *err);
+mongoauth_status mongoauth_authenticator_handshake_until(struct mongoauth_authenticator *auth, mongoauth_read_fn read_cb, mongoauth_write_fn write_cb, mongoauth_clock_fn clock_cb, void *ctx, uint64_t deadline_ms, uint8_t *buf, size_t capacity, struct mongoauth_error *err);
 size_t mongoauth_server_session_size(void);
 size_t mongoauth_server_session_align(void);
-size_t mongoauth_session_entropy_bytes(void);
-size_t mongoauth_session_salt_bytes(void);
-size_t mongoauth_session_secret_bytes(void);
-size_t mongoauth_session_reply_bytes(void);
+size_t mongoauth_server_session_entropy_bytes(void);
+size_t mongoauth_server_session_salt_bytes(void);
+size_t mongoauth_server_session_secret_bytes(void);
+size_t mongoauth_server_session_reply_bytes(void);
 mongoauth_status mongoauth_server_session_init_static(void *mem, size_t mem_len, struct mongoauth_server_session **out, struct mongoauth_error *err);
 mongoauth_status mongoauth_server_session_clear(struct mongoauth_server_session *session, struct mongoauth_error *err);
 mongoauth_status mongoauth_server_session_new(struct mongoauth_server_session **out, struct mongoauth_error *err);
@@ -241,7 +241,7 @@ mongoauth_status mongoauth_server_session_start(struct mongoauth_server_session 
 mongoauth_status mongoauth_server_session_handle(struct mongoauth_server_session *session, const uint8_t *body, size_t body_len, const uint8_t *entropy, size_t entropy_len, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
 mongoauth_status mongoauth_server_session_handle_legacy(struct mongoauth_server_session *session, const uint8_t *body, size_t body_len, const uint8_t *db, size_t db_len, const uint8_t *entropy, size_t entropy_len, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
 mongoauth_status mongoauth_server_session_handle_frame(struct mongoauth_server_session *session, const uint8_t *frame, size_t frame_len, const uint8_t *entropy, size_t entropy_len, int32_t reply_id, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
-mongoauth_status mongoauth_server_session_is_authenticated(const struct mongoauth_server_session *session, bool *authenticated, struct mongoauth_error *err);
+bool mongoauth_server_session_is_authenticated(const struct mongoauth_server_session *session);
 mongoauth_status mongoauth_server_session_user(const struct mongoauth_server_session *session, uint8_t *user, size_t user_cap, size_t *user_written, uint8_t *db, size_t db_cap, size_t *db_written, struct mongoauth_error *err);
 size_t mongoauth_uri_size(void);
 size_t mongoauth_uri_align(void);
@@ -251,7 +251,7 @@ mongoauth_status mongoauth_uri_clear(struct mongoauth_uri *uri, struct mongoauth
 mongoauth_status mongoauth_uri_new(struct mongoauth_uri **out, struct mongoauth_error *err);
 mongoauth_status mongoauth_uri_free(struct mongoauth_uri *uri);
 mongoauth_status mongoauth_uri_parse(struct mongoauth_uri *uri, const uint8_t *text, size_t text_len, struct mongoauth_error *err);
-mongoauth_status mongoauth_uri_is_srv(const struct mongoauth_uri *uri, bool *srv, struct mongoauth_error *err);
+bool mongoauth_uri_is_srv(const struct mongoauth_uri *uri);
 mongoauth_status mongoauth_uri_host_count(const struct mongoauth_uri *uri, size_t *count, struct mongoauth_error *err);
 mongoauth_status mongoauth_uri_host(const struct mongoauth_uri *uri, size_t index, uint8_t *out, size_t capacity, size_t *written, uint16_t *port, uint32_t *kind, struct mongoauth_error *err);
 mongoauth_status mongoauth_uri_database(const struct mongoauth_uri *uri, uint8_t *out, size_t capacity, size_t *written, bool *found, struct mongoauth_error *err);
@@ -260,7 +260,7 @@ mongoauth_status mongoauth_uri_option_name(const struct mongoauth_uri *uri, size
 mongoauth_status mongoauth_uri_option(const struct mongoauth_uri *uri, const uint8_t *name, size_t name_len, uint8_t *out, size_t capacity, size_t *written, bool *found, struct mongoauth_error *err);
 mongoauth_status mongoauth_uri_option_bool(const struct mongoauth_uri *uri, const uint8_t *name, size_t name_len, bool *value, bool *found, struct mongoauth_error *err);
 mongoauth_status mongoauth_uri_option_int(const struct mongoauth_uri *uri, const uint8_t *name, size_t name_len, int64_t *value, bool *found, struct mongoauth_error *err);
-mongoauth_status mongoauth_uri_tls(const struct mongoauth_uri *uri, bool *tls, struct mongoauth_error *err);
+bool mongoauth_uri_uses_tls(const struct mongoauth_uri *uri);
 mongoauth_status mongoauth_uri_auth_mechanism(const struct mongoauth_uri *uri, uint32_t *mechanism, struct mongoauth_error *err);
 mongoauth_status mongoauth_uri_srv_query_name(const struct mongoauth_uri *uri, uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
 mongoauth_status mongoauth_uri_warning_count(const struct mongoauth_uri *uri, size_t *count, struct mongoauth_error *err);
@@ -290,5 +290,5 @@ mongoauth_status mongoauth_server_session_set_gss_callbacks(struct mongoauth_ser
 mongoauth_status mongoauth_server_session_set_gss_system(struct mongoauth_server_session *session, const uint8_t *keytab, size_t keytab_len, struct mongoauth_error *err);
 
 const char *mongoauth_status_name(uint32_t code);
-const char *mongoauth_strerror(uint32_t code);
+const char *mongoauth_status_strerror(uint32_t code);
 """

@@ -39,14 +39,14 @@ lib = ffi.dlopen(_find_library())
 
 # Sizes, read from the library at import time (not hard-coded).
 SCRAM_MAX_MESSAGE_BYTES: int = lib.mongoauth_scram_max_message_bytes()
-MAX_USERNAME_BYTES: int = lib.mongoauth_max_username_bytes()
-MAX_PASSWORD_BYTES: int = lib.mongoauth_max_password_bytes()
-MIN_ENTROPY_BYTES: int = lib.mongoauth_min_entropy_bytes()
-MAX_ENTROPY_BYTES: int = lib.mongoauth_max_entropy_bytes()
-MIN_ITERATIONS: int = lib.mongoauth_min_iterations()
-DEFAULT_MAX_ITERATIONS: int = lib.mongoauth_default_max_iterations()
-MAX_SALT_BYTES: int = lib.mongoauth_max_salt_bytes()
-MAX_KEY_BYTES: int = lib.mongoauth_max_key_bytes()
+MAX_USERNAME_BYTES: int = lib.mongoauth_scram_max_username_bytes()
+MAX_PASSWORD_BYTES: int = lib.mongoauth_scram_max_password_bytes()
+MIN_ENTROPY_BYTES: int = lib.mongoauth_scram_min_entropy_bytes()
+MAX_ENTROPY_BYTES: int = lib.mongoauth_scram_max_entropy_bytes()
+MIN_ITERATIONS: int = lib.mongoauth_scram_min_iterations()
+DEFAULT_MAX_ITERATIONS: int = lib.mongoauth_scram_default_max_iterations()
+MAX_SALT_BYTES: int = lib.mongoauth_scram_max_salt_bytes()
+MAX_KEY_BYTES: int = lib.mongoauth_scram_max_key_bytes()
 
 MECHANISM_SCRAM_SHA_1 = 1
 MECHANISM_SCRAM_SHA_256 = 2
@@ -64,7 +64,7 @@ def ensure(status: int, err=None, needed: int | None = None) -> None:
     if err is not None and err.status == status:
         message = ffi.string(err.message, err.message_len).decode("utf-8", "replace")
     if not message:
-        message = ffi.string(lib.mongoauth_strerror(status)).decode()
+        message = ffi.string(lib.mongoauth_status_strerror(status)).decode()
     offset, server_code, major, minor = None, 0, 0, 0
     if err is not None and err.status == status:
         offset = None if err.offset < 0 else int(err.offset)
@@ -100,7 +100,7 @@ def _read(fn, obj, capacity: int) -> bytes:
 
 # ---- library -----------------------------------------------------------------
 def version() -> str:
-    return ffi.string(lib.mongoauth_version()).decode()
+    return ffi.string(lib.mongoauth_version_string()).decode()
 
 
 def version_number() -> int:
@@ -112,7 +112,7 @@ def status_name(code: int) -> str:
 
 
 def strerror(code: int) -> str:
-    return ffi.string(lib.mongoauth_strerror(code)).decode()
+    return ffi.string(lib.mongoauth_status_strerror(code)).decode()
 
 
 def mechanism_name(mechanism: int) -> str | None:
@@ -136,7 +136,7 @@ def random_bytes(n: int) -> bytes:
 
 
 def memzero(ptr, size: int) -> None:
-    ensure(lib.mongoauth_memzero(ptr, size))
+    ensure(lib.mongoauth_memory_zero(ptr, size))
 
 
 # ---- key cache -------------------------------------------------------------------
@@ -208,10 +208,7 @@ def scram_client_step(client, data: bytes, cache=ffi.NULL) -> bool:
 
 
 def scram_client_is_authenticated(client) -> bool:
-    out = ffi.new("bool *")
-    err = _err()
-    ensure(lib.mongoauth_scram_client_is_authenticated(client, out, err), err)
-    return bool(out[0])
+    return bool(lib.mongoauth_scram_client_is_authenticated(client))
 
 
 def scram_client_mechanism(client) -> int:
@@ -292,7 +289,4 @@ def scram_server_message(server) -> bytes:
 
 
 def scram_server_is_authenticated(server) -> bool:
-    out = ffi.new("bool *")
-    err = _err()
-    ensure(lib.mongoauth_scram_server_is_authenticated(server, out, err), err)
-    return bool(out[0])
+    return bool(lib.mongoauth_scram_server_is_authenticated(server))

@@ -102,15 +102,11 @@ class ConnectionString:
 
     @property
     def is_srv(self) -> bool:
-        v = ffi.new("bool *")
-        self._call(lib.mongoauth_uri_is_srv, v)
-        return bool(v[0])
+        return bool(lib.mongoauth_uri_is_srv(self._u))
 
     @property
     def tls(self) -> bool:
-        v = ffi.new("bool *")
-        self._call(lib.mongoauth_uri_tls, v)
-        return bool(v[0])
+        return bool(lib.mongoauth_uri_uses_tls(self._u))
 
     @property
     def hosts(self) -> list[tuple[str, int]]:
@@ -285,18 +281,18 @@ class Authenticator:
                 setattr(cred, field, p)
                 setattr(cred, field + "_len", len(b))
         cred.mechanism = MECHANISM_NUMBERS[mechanism] if mechanism else 0
-        entropy = _ll.random_bytes(lib.mongoauth_auth_entropy_bytes())
+        entropy = _ll.random_bytes(lib.mongoauth_authenticator_entropy_bytes())
         err = _err()
         st = lib.mongoauth_authenticator_start(self._a, cred, entropy, len(entropy), err)
         for p in keep:
-            lib.mongoauth_memzero(p, len(p))
+            lib.mongoauth_memory_zero(p, len(p))
         ensure(st, err)
 
     @classmethod
     def from_uri(cls, uri: ConnectionString | str, *, gss_host: str | None = None) -> Authenticator:
         cs = uri if isinstance(uri, ConnectionString) else ConnectionString(uri)
         a = cls(None, None, gss_host=gss_host, _start=False)
-        entropy = _ll.random_bytes(lib.mongoauth_auth_entropy_bytes())
+        entropy = _ll.random_bytes(lib.mongoauth_authenticator_entropy_bytes())
         err = _err()
         ensure(lib.mongoauth_authenticator_start_uri(a._a, cs._u, entropy, len(entropy), err), err)
         return a
@@ -329,10 +325,7 @@ class Authenticator:
 
     @property
     def authenticated(self) -> bool:
-        v = ffi.new("bool *")
-        err = _err()
-        ensure(lib.mongoauth_authenticator_is_authenticated(self._a, v, err), err)
-        return bool(v[0])
+        return bool(lib.mongoauth_authenticator_is_authenticated(self._a))
 
     @property
     def mechanism(self) -> str | None:
@@ -343,10 +336,7 @@ class Authenticator:
 
     @property
     def used_speculative(self) -> bool:
-        v = ffi.new("bool *")
-        err = _err()
-        ensure(lib.mongoauth_authenticator_used_speculative(self._a, v, err), err)
-        return bool(v[0])
+        return bool(lib.mongoauth_authenticator_used_speculative(self._a))
 
     _NEXT = {
         1: "send",
@@ -386,7 +376,7 @@ class Authenticator:
             self._a, bufs[0], lens[0], bufs[1], lens[1], bufs[2] if lens[2] else ffi.NULL, lens[2], err
         )
         for b in bufs:
-            lib.mongoauth_memzero(b, len(b))
+            lib.mongoauth_memory_zero(b, len(b))
         ensure(st, err)
 
     def provide_token(self, token: str) -> None:
@@ -395,7 +385,7 @@ class Authenticator:
         p = ffi.new("uint8_t[]", b or b"\0")
         err = _err()
         st = lib.mongoauth_authenticator_provide_token(self._a, p, len(b), err)
-        lib.mongoauth_memzero(p, len(p))
+        lib.mongoauth_memory_zero(p, len(p))
         ensure(st, err)
 
     # ---- GSSAPI (see mongoauth.gss) ---------------------------------------
@@ -505,7 +495,7 @@ class Authenticator:
 
     def handshake(self, sock: socket.socket) -> None:
         """Log in over a connected blocking socket with the C handshake
-        driver (`mongoauth_handshake`) reading and writing through it."""
+        driver (`mongoauth_authenticator_handshake`) reading and writing through it."""
         failure: list[BaseException] = []
 
         @ffi.callback("mongoauth_read_fn")
@@ -526,10 +516,10 @@ class Authenticator:
                 failure.append(e)
                 return -1
 
-        size = lib.mongoauth_handshake_buffer_bytes()
+        size = lib.mongoauth_authenticator_handshake_buffer_bytes()
         buf = ffi.new("uint8_t[]", size)
         err = _err()
-        st = lib.mongoauth_handshake(self._a, read_cb, write_cb, ffi.NULL, buf, size, err)
+        st = lib.mongoauth_authenticator_handshake(self._a, read_cb, write_cb, ffi.NULL, buf, size, err)
         if st != 0 and failure:
             try:
                 ensure(st, err)
@@ -560,7 +550,7 @@ class ServerSession:
         self._s = ffi.gc(out[0], lib.mongoauth_server_session_free)
         for db, user, password in users:
             d, u, p = _bytes(db), _bytes(user), _bytes(password)
-            salt = _ll.random_bytes(lib.mongoauth_session_salt_bytes())
+            salt = _ll.random_bytes(lib.mongoauth_server_session_salt_bytes())
             err = _err()
             ensure(
                 lib.mongoauth_server_session_add_user(
@@ -575,7 +565,7 @@ class ServerSession:
         self._gss_keep = None
         if gss is not None:
             self.set_gss(gss)
-        self._secret = secret or _ll.random_bytes(lib.mongoauth_session_secret_bytes())
+        self._secret = secret or _ll.random_bytes(lib.mongoauth_server_session_secret_bytes())
         self.start(connection_id)
         self._reply_id = 0
 
@@ -601,13 +591,13 @@ class ServerSession:
         ensure(lib.mongoauth_server_session_start(self._s, self._secret, len(self._secret), connection_id, err), err)
 
     def _entropy(self) -> bytes:
-        return _ll.random_bytes(lib.mongoauth_session_entropy_bytes())
+        return _ll.random_bytes(lib.mongoauth_server_session_entropy_bytes())
 
     def handle(self, body: bytes) -> bytes:
         e = self._entropy()
         return _out(
             lambda b, c, w, er: lib.mongoauth_server_session_handle(self._s, _cbuf(body), len(body), e, len(e), b, c, w, er),
-            lib.mongoauth_session_reply_bytes(),
+            lib.mongoauth_server_session_reply_bytes(),
         )
 
     def handle_frame(self, frame: bytes) -> bytes:
@@ -618,15 +608,12 @@ class ServerSession:
             lambda b, c, w, er: lib.mongoauth_server_session_handle_frame(
                 self._s, _cbuf(frame), len(frame), e, len(e), rid, b, c, w, er
             ),
-            lib.mongoauth_session_reply_bytes(),
+            lib.mongoauth_server_session_reply_bytes(),
         )
 
     @property
     def authenticated(self) -> bool:
-        v = ffi.new("bool *")
-        err = _err()
-        ensure(lib.mongoauth_server_session_is_authenticated(self._s, v, err), err)
-        return bool(v[0])
+        return bool(lib.mongoauth_server_session_is_authenticated(self._s))
 
     def serve(self, sock: socket.socket) -> None:
         """Answer requests on `sock` until the peer closes it."""
