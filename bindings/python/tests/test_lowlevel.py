@@ -11,11 +11,16 @@ from mongoauth import exceptions as ex
 from mongoauth._cdef import CDEF
 
 ffi, lib = ll.ffi, ll.lib
-HEADER = pathlib.Path(__file__).resolve().parents[3] / "include" / "mongoauth.h"
+INCLUDE = pathlib.Path(__file__).resolve().parents[3] / "include"
+
+
+def header_text():
+    # the umbrella mongoauth.h includes one header per object
+    return "".join(p.read_text() for p in [INCLUDE / "mongoauth.h", *sorted((INCLUDE / "mongoauth").glob("*.h"))])
 
 
 def header_functions():
-    text = HEADER.read_text()
+    text = header_text()
     # declarations start a line at column 0 (comments are indented " * ")
     return set(re.findall(r"^[a-z][^\n(]*?\b(mongoauth_[a-z0-9_]+)\(", text, re.M))
 
@@ -33,7 +38,7 @@ def test_struct_sizes_match_the_library():
 
 
 def test_header_macros_match_runtime_functions():
-    text = HEADER.read_text()
+    text = header_text()
     macros = dict(re.findall(r"^#define (MONGOAUTH_[A-Z0-9_]+) (\d+)$", text, re.M))
     checked = 0
     for name, value in macros.items():
