@@ -1,5 +1,6 @@
-//! The C ABI of mongoauth (`include/mongoauth.h`, generated from this crate
-//! by cbindgen). It holds no protocol logic: every conversation is the
+//! The C ABI of mongoauth (`include/mongoauth.h` and one header per object
+//! in `include/mongoauth/`, generated from this crate by cbindgen and
+//! `ffi/gen-headers.py`). It holds no protocol logic: every conversation is the
 //! core's runtime state machine (`mongoauth::mech::scram::AnyClient`,
 //! `AnyServer`) behind an opaque object.
 //!
@@ -8,6 +9,9 @@
 //!   `mongoauth_status` (`uint32_t`) and takes an optional
 //!   `mongoauth_error *err` last, filled on failure with a specific message
 //!   that never contains a secret;
+//! * predicates (`_is_*`, `_used_speculative`, `_available`) return `bool`,
+//!   `false` for NULL or an invalid, cleared or busy object
+//!   (`object::predicate`);
 //! * inputs are `(pointer, length)` pairs, not NUL-terminated; text must be
 //!   UTF-8; enum inputs are `uint32_t`, checked;
 //! * outputs are `(out, capacity, *written)`: a short buffer returns
