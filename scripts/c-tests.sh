@@ -10,7 +10,8 @@
 #     -Wextra -pedantic -Werror (and freestanding);
 #   * symbol names: every exported symbol is mongoauth_<object>_<verb> with
 #     an object from the list below, declared in that object's header, and
-#     every declared function is exported; every function has MONGOAUTH_API
+#     every declared function is exported (and the check is shown to catch
+#     each of those on a small library of bad names); every function has MONGOAUTH_API
 #     and every status-returning one MONGOAUTH_NODISCARD;
 #   * no-discard: a call that ignores a status does not compile under
 #     -Werror (C11, C2x, C++17); a (void) cast does (C2x, C++17), and so
@@ -125,9 +126,9 @@ step headers-per-object per_object_headers
 API_OBJECTS="status:common version:common error:common memory:common random:common mechanism:common
 scram:scram scram_keys:scram scram_credentials:scram scram_client:scram_client scram_server:scram_server
 key_cache:key_cache uri:uri gss:gss authenticator:authenticator server_session:server_session"
-symbol_names() {
+symbol_names() { # symbol_names [SHARED_LIBRARY]
     local syms sym obj hdr best besthdr rc=0 n=0 declared
-    syms=$(nm -D --defined-only "$root/target/release/libmongoauth.so" | awk '$2 == "T" {print $3}' | sort) || return 1
+    syms=$(nm -D --defined-only "${1:-$root/target/release/libmongoauth.so}" | awk '$2 == "T" {print $3}' | sort) || return 1
     [ -n "$syms" ] || { echo "no exported symbols"; return 1; }
     for sym in $syms; do
         best= besthdr=
@@ -171,6 +172,18 @@ PY
     return $rc
 }
 step symbol-names symbol_names
+# the check itself catches a name without an object, a misplaced one and a
+# declared function the library lacks (a small library with such symbols)
+symbol_names_catch() {
+    printf 'int mongoauth_handshake(void) { return 0; }\nint mongoauth_uri_bogus(void) { return 0; }\n' >"$out/badsyms.c"
+    $CC -shared -fPIC "$out/badsyms.c" -o "$out/libbadsyms.so" || return 1
+    symbol_names "$out/libbadsyms.so" >"$out/badsyms.log" 2>&1 && { echo "bad symbols passed"; return 1; }
+    cat "$out/badsyms.log" | grep -v '^NOT EXPORTED' | head
+    grep -q '^BAD NAME: mongoauth_handshake ' "$out/badsyms.log" &&
+        grep -q '^MISPLACED: mongoauth_uri_bogus ' "$out/badsyms.log" &&
+        grep -q '^NOT EXPORTED: mongoauth_uri_parse ' "$out/badsyms.log"
+}
+step symbol-names-catch-bad symbol_names_catch
 
 # ---- no-discard ------------------------------------------------------------
 nodiscard() {
