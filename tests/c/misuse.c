@@ -62,7 +62,30 @@ static void test_null_pointers(void) {
                   MONGOAUTH_STATUS_NULL_POINTER);
     EXPECT_STATUS(mongoauth_scram_client_message(NULL, buf, sizeof buf, &n, &err), MONGOAUTH_STATUS_NULL_POINTER);
     EXPECT_STATUS(mongoauth_scram_client_step(NULL, buf, 1, NULL, NULL, &err), MONGOAUTH_STATUS_NULL_POINTER);
-    EXPECT(!mongoauth_scram_client_is_authenticated(NULL));
+    /* predicates answer false for NULL and for memory that holds no object */
+    {
+        static mongoauth_authenticator zero_auth;
+        static mongoauth_scram_client zero_client;
+        static mongoauth_scram_server zero_server;
+        static mongoauth_server_session zero_session;
+        static mongoauth_uri zero_uri;
+        EXPECT(!mongoauth_scram_client_is_authenticated(NULL));
+        EXPECT(!mongoauth_scram_server_is_authenticated(NULL));
+        EXPECT(!mongoauth_authenticator_is_authenticated(NULL));
+        EXPECT(!mongoauth_authenticator_used_speculative(NULL));
+        EXPECT(!mongoauth_server_session_is_authenticated(NULL));
+        EXPECT(!mongoauth_uri_is_srv(NULL));
+        EXPECT(!mongoauth_uri_uses_tls(NULL));
+        EXPECT(!mongoauth_scram_client_is_authenticated(&zero_client));
+        EXPECT(!mongoauth_scram_server_is_authenticated(&zero_server));
+        EXPECT(!mongoauth_authenticator_is_authenticated(&zero_auth));
+        EXPECT(!mongoauth_authenticator_used_speculative(&zero_auth));
+        EXPECT(!mongoauth_server_session_is_authenticated(&zero_session));
+        EXPECT(!mongoauth_uri_is_srv(&zero_uri));
+        EXPECT(!mongoauth_uri_uses_tls(&zero_uri));
+        /* another type's object */
+        EXPECT(!mongoauth_uri_is_srv((const mongoauth_uri *)(const void *)&zero_auth));
+    }
     EXPECT_STATUS(mongoauth_scram_server_start(NULL, SHA256, &err), MONGOAUTH_STATUS_NULL_POINTER);
     EXPECT_STATUS(mongoauth_scram_server_respond(NULL, NULL, NULL, 0, &err), MONGOAUTH_STATUS_NULL_POINTER);
     EXPECT_STATUS(mongoauth_key_cache_purge(NULL, &err), MONGOAUTH_STATUS_NULL_POINTER);

@@ -212,7 +212,8 @@ static void test_uri_misuse(void) {
     EXPECT_STATUS(mongoauth_uri_parse(&uri_mem, S("mongodb://h"), &err), MONGOAUTH_STATUS_INVALID_OBJECT);
     EXPECT_STATUS(mongoauth_uri_parse(NULL, S("mongodb://h"), &err), MONGOAUTH_STATUS_NULL_POINTER);
     EXPECT_OK(mongoauth_uri_init_static(&uri_mem, sizeof uri_mem, &u, &err));
-    EXPECT(!mongoauth_uri_is_srv(u));
+    EXPECT(!mongoauth_uri_is_srv(u)); /* not parsed yet: false, and a status call says why */
+    EXPECT_STATUS(mongoauth_uri_host_count(u, &n, &err), MONGOAUTH_STATUS_UNEXPECTED_STEP);
     EXPECT_STATUS(mongoauth_uri_parse(u, NULL, 5, &err), MONGOAUTH_STATUS_NULL_POINTER);
     EXPECT_STATUS(mongoauth_uri_parse(u, NULL, 0, &err), MONGOAUTH_STATUS_URI_SYNTAX);
     EXPECT_OK(mongoauth_uri_parse(u, S("mongodb://h"), NULL));
@@ -222,6 +223,8 @@ static void test_uri_misuse(void) {
     EXPECT_STATUS(mongoauth_uri_database(u, buf, sizeof buf, &n, NULL, &err), MONGOAUTH_STATUS_NULL_POINTER);
     EXPECT_STATUS(mongoauth_uri_option(u, S("\xff"), buf, sizeof buf, &n, &b, &err), MONGOAUTH_STATUS_INVALID_UTF8);
     EXPECT(!mongoauth_uri_is_srv((const mongoauth_uri *)&auth_mem));
+    EXPECT(!mongoauth_uri_is_srv(NULL));
+    EXPECT_STATUS(mongoauth_uri_host_count((const mongoauth_uri *)&auth_mem, &n, &err), MONGOAUTH_STATUS_INVALID_OBJECT);
 #if defined(MONGOAUTH_FEATURE_ALLOC)
     EXPECT_STATUS(mongoauth_uri_free(NULL), MONGOAUTH_STATUS_OK);
     EXPECT_STATUS(mongoauth_uri_free(u), MONGOAUTH_STATUS_WRONG_ALLOCATION);
@@ -482,6 +485,8 @@ static void test_authenticator(void) {
                   MONGOAUTH_STATUS_INVALID_OBJECT);
     EXPECT_OK(mongoauth_authenticator_clear(a, &err));
     EXPECT(!mongoauth_authenticator_is_authenticated(a));
+    EXPECT(!mongoauth_authenticator_used_speculative(a));
+    EXPECT_STATUS(mongoauth_authenticator_command(a, buf, sizeof buf, &n, &err), MONGOAUTH_STATUS_OBJECT_FREED);
     EXPECT_OK(mongoauth_server_session_clear(s, &err));
 }
 
