@@ -150,7 +150,7 @@ symbol_names() { # symbol_names [SHARED_LIBRARY]
     # every declared function is exported (the headers describe this library)
     declared=$(grep -hoE '^[a-z].*[ *](mongoauth_[a-z0-9_]+)\(' include/mongoauth/*.h | grep -oE 'mongoauth_[a-z0-9_]+\($' | tr -d '(' | sort -u)
     for sym in $declared; do
-        echo "$syms" | grep -qx "$sym" || { echo "NOT EXPORTED: $sym is declared but not in libmongoauth.so"; rc=1; }
+        grep -qx "$sym" <<<"$syms" || { echo "NOT EXPORTED: $sym is declared but not in libmongoauth.so"; rc=1; }
     done
     # every function has MONGOAUTH_API, every status-returning one MONGOAUTH_NODISCARD
     if ! python3 - include/mongoauth/*.h <<'PY'; then rc=1; fi
@@ -214,8 +214,11 @@ nodiscard() {
     $CC -std=c11 $STRICT -Iinclude -c "$out/voidnot.c" -o "$out/voidnot.o" || { echo "(void)! refused (c11)"; rc=1; }
     # the attribute itself: [[nodiscard]] in C2x and C++17
     printf '#include "mongoauth/common.h"\n#define S_(x) #x\n#define S(x) S_(x)\nconst char *nd = S(MONGOAUTH_NODISCARD);\n' >"$out/which.c"
-    $CC -std=c2x -E -Iinclude "$out/which.c" | grep -q '"\[\[nodiscard\]\]"' || { echo "C2x does not use [[nodiscard]]"; rc=1; }
-    $CC -std=c11 -E -Iinclude "$out/which.c" | grep -q 'warn_unused_result' || { echo "C11 does not use warn_unused_result"; rc=1; }
+    # (the output goes to a file first: grep -q closing a pipe early would fail it under pipefail)
+    $CC -std=c2x -E -Iinclude "$out/which.c" >"$out/which-c2x.i" && grep -q '"\[\[nodiscard\]\]"' "$out/which-c2x.i" ||
+        { echo "C2x does not use [[nodiscard]]"; rc=1; }
+    $CC -std=c11 -E -Iinclude "$out/which.c" >"$out/which-c11.i" && grep -q 'warn_unused_result' "$out/which-c11.i" ||
+        { echo "C11 does not use warn_unused_result"; rc=1; }
     return $rc
 }
 step nodiscard nodiscard
