@@ -411,8 +411,9 @@ def main():
     if check:
         stale = False
         expected = set(files)
-        present = {"mongoauth.h"} | {"mongoauth/" + f for f in os.listdir(os.path.join(inc, "mongoauth"))
-                                     if f.endswith(".h")} if os.path.isdir(os.path.join(inc, "mongoauth")) else {"mongoauth.h"}
+        present = {"mongoauth.h"}
+        if os.path.isdir(os.path.join(inc, "mongoauth")):
+            present |= {"mongoauth/" + f for f in os.listdir(os.path.join(inc, "mongoauth")) if f.endswith(".h")}
         for extra in sorted(present - expected):
             print(f"include/{extra}: not generated any more (remove it)")
             stale = True
