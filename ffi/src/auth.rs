@@ -774,8 +774,9 @@ pub unsafe extern "C" fn mongoauth_authenticator_handle_reply_frame(
 }
 
 /// Whether the login succeeded (for SCRAM, the server's signature
-/// verified). NULL, or memory that is not a live authenticator (never initialised, another
-/// type, cleared), or one busy in a callback, answers `false`.
+/// verified). NULL, or memory that is not a live authenticator (never
+/// initialised, another type, cleared), or one busy in a callback, answers
+/// `false`.
 ///
 /// # Safety
 /// `auth` is NULL or points to `MONGOAUTH_AUTHENTICATOR_SIZE` readable bytes.

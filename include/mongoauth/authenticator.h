@@ -502,8 +502,9 @@ mongoauth_status mongoauth_authenticator_handle_reply_frame(struct mongoauth_aut
 
 /**
  * Whether the login succeeded (for SCRAM, the server's signature
- * verified). NULL, or memory that is not a live authenticator (never initialised, another
- * type, cleared), or one busy in a callback, answers `false`.
+ * verified). NULL, or memory that is not a live authenticator (never
+ * initialised, another type, cleared), or one busy in a callback, answers
+ * `false`.
  *
  * # Safety
  * `auth` is NULL or points to `MONGOAUTH_AUTHENTICATOR_SIZE` readable bytes.
