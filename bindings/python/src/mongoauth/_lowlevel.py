@@ -1,41 +1,43 @@
-"""One-to-one layer over the C ABI (cffi, ABI mode): each function here calls
-exactly one C function, checks lengths, turns a non-OK status into an
-exception (by code, never by message text) and returns Python values.
+"""One-to-one layer over the C ABI: each function here calls exactly one C
+function, checks lengths, turns a non-OK status into an exception (by code,
+never by message text) and returns Python values.
 
-The shared library is found via $MONGOAUTH_LIB, else the repository's
-target/release/libmongoauth.so (cargo build -p mongoauth-ffi --release).
+The library is the compiled extension `mongoauth._native` (cffi API mode,
+the Rust library linked in statically: direct C calls). For development
+only, `$MONGOAUTH_LIB` names a shared `libmongoauth.so` to load instead
+(cffi ABI mode, declarations generated from the header next to it or
+`$MONGOAUTH_HEADER`): e.g. a library built with other cargo features.
 """
 
 from __future__ import annotations
 
 import os
-import pathlib
+from typing import Any, Callable
 
-from cffi import FFI
-
-from ._cdef import CDEF
 from .exceptions import BufferTooSmall, Status, error_for
 
-ffi = FFI()
-ffi.cdef(CDEF)
+
+def _load() -> tuple[Any, Any, str]:
+    path = os.environ.get("MONGOAUTH_LIB")
+    if not path:
+        from ._native import ffi as native_ffi, lib as native_lib
+
+        return native_ffi, native_lib, "api"
+    from cffi import FFI
+
+    from ._header import find_header, preprocess
+
+    header = os.environ.get("MONGOAUTH_HEADER") or find_header(os.path.dirname(os.path.abspath(path)))
+    if header is None:
+        raise OSError(f"MONGOAUTH_LIB={path}: include/mongoauth.h not found above it; set MONGOAUTH_HEADER")
+    abi_ffi = FFI()
+    abi_ffi.cdef(preprocess(header))
+    return abi_ffi, abi_ffi.dlopen(path), "abi"
 
 
-def _find_library() -> str:
-    env = os.environ.get("MONGOAUTH_LIB")
-    if env:
-        return env
-    here = pathlib.Path(__file__).resolve()
-    for parent in here.parents:
-        cand = parent / "target" / "release" / "libmongoauth.so"
-        if cand.exists():
-            return str(cand)
-    raise OSError(
-        "libmongoauth.so not found: set MONGOAUTH_LIB or run "
-        "`cargo build -p mongoauth-ffi --release`"
-    )
-
-
-lib = ffi.dlopen(_find_library())
+#: The cffi FFI object and the library (`lib.mongoauth_*`); `MODE` is "api"
+#: (the compiled extension) or "abi" (`$MONGOAUTH_LIB`, development).
+ffi, lib, MODE = _load()
 
 # Sizes, read from the library at import time (not hard-coded).
 SCRAM_MAX_MESSAGE_BYTES: int = lib.mongoauth_scram_max_message_bytes()
