@@ -16,6 +16,10 @@ from typing import Any, Callable
 
 from .exceptions import BufferTooSmall, Status, error_for
 
+#: A cffi `CData` (a C pointer, array or struct): typed as Any, as cffi's
+#: values are dynamic.
+CData = Any
+
 
 def _load() -> tuple[Any, Any, str]:
     path = os.environ.get("MONGOAUTH_LIB")
@@ -40,25 +44,26 @@ def _load() -> tuple[Any, Any, str]:
 ffi, lib, MODE = _load()
 
 # Sizes, read from the library at import time (not hard-coded).
-SCRAM_MAX_MESSAGE_BYTES: int = lib.mongoauth_scram_max_message_bytes()
-MAX_USERNAME_BYTES: int = lib.mongoauth_max_username_bytes()
-MAX_PASSWORD_BYTES: int = lib.mongoauth_max_password_bytes()
-MIN_ENTROPY_BYTES: int = lib.mongoauth_min_entropy_bytes()
-MAX_ENTROPY_BYTES: int = lib.mongoauth_max_entropy_bytes()
-MIN_ITERATIONS: int = lib.mongoauth_min_iterations()
-DEFAULT_MAX_ITERATIONS: int = lib.mongoauth_default_max_iterations()
-MAX_SALT_BYTES: int = lib.mongoauth_max_salt_bytes()
-MAX_KEY_BYTES: int = lib.mongoauth_max_key_bytes()
+SCRAM_MAX_MESSAGE_BYTES: int = int(lib.mongoauth_scram_max_message_bytes())
+MAX_USERNAME_BYTES: int = int(lib.mongoauth_max_username_bytes())
+MAX_PASSWORD_BYTES: int = int(lib.mongoauth_max_password_bytes())
+MIN_ENTROPY_BYTES: int = int(lib.mongoauth_min_entropy_bytes())
+MAX_ENTROPY_BYTES: int = int(lib.mongoauth_max_entropy_bytes())
+MIN_ITERATIONS: int = int(lib.mongoauth_min_iterations())
+DEFAULT_MAX_ITERATIONS: int = int(lib.mongoauth_default_max_iterations())
+MAX_SALT_BYTES: int = int(lib.mongoauth_max_salt_bytes())
+MAX_KEY_BYTES: int = int(lib.mongoauth_max_key_bytes())
 
 MECHANISM_SCRAM_SHA_1 = 1
 MECHANISM_SCRAM_SHA_256 = 2
 
 
-def _err():
+def _err() -> CData:
+    """A fresh `mongoauth_error` record."""
     return ffi.new("mongoauth_error *")
 
 
-def ensure(status: int, err=None, needed: int | None = None) -> None:
+def ensure(status: int, err: CData = None, needed: int | None = None) -> None:
     """Raise the exception for a non-OK status (keyed by the code)."""
     if status == 0:
         return
@@ -66,7 +71,7 @@ def ensure(status: int, err=None, needed: int | None = None) -> None:
     if err is not None and err.status == status:
         message = ffi.string(err.message, err.message_len).decode("utf-8", "replace")
     if not message:
-        message = ffi.string(lib.mongoauth_strerror(status)).decode()
+        message = _text(lib.mongoauth_strerror(status))
     offset, server_code, major, minor = None, 0, 0, 0
     if err is not None and err.status == status:
         offset = None if err.offset < 0 else int(err.offset)
@@ -78,14 +83,20 @@ def ensure(status: int, err=None, needed: int | None = None) -> None:
     raise exc
 
 
-def _in(data: bytes | None):
+def _text(p: CData) -> str:
+    """A C string (NUL-terminated, UTF-8) as str."""
+    raw = ffi.string(p)
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _in(data: bytes | None) -> tuple[CData, int]:
     """(pointer, length) for an input; None → NULL, 0."""
     if data is None:
         return ffi.NULL, 0
     return ffi.from_buffer("uint8_t[]", data), len(data)
 
 
-def _read(fn, obj, capacity: int) -> bytes:
+def _read(fn: Callable[..., int], obj: CData, capacity: int) -> bytes:
     """Call an (out, capacity, *written) function, retrying once with the
     size the library says it needs."""
     written = ffi.new("size_t *")
@@ -93,33 +104,38 @@ def _read(fn, obj, capacity: int) -> bytes:
     buf = ffi.new("uint8_t[]", max(capacity, 1))
     st = fn(obj, buf, capacity, written, err)
     if st == Status.BUFFER_TOO_SMALL:
-        capacity = written[0]
+        capacity = int(written[0])
         buf = ffi.new("uint8_t[]", capacity)
         st = fn(obj, buf, capacity, written, err)
-    ensure(st, err, written[0])
+    ensure(st, err, int(written[0]))
     return bytes(ffi.buffer(buf, written[0]))
 
 
 # ---- library -----------------------------------------------------------------
 def version() -> str:
-    return ffi.string(lib.mongoauth_version()).decode()
+    """The library's version string."""
+    return _text(lib.mongoauth_version())
 
 
 def version_number() -> int:
-    return lib.mongoauth_version_number()
+    """MAJOR * 10000 + MINOR * 100 + PATCH."""
+    return int(lib.mongoauth_version_number())
 
 
 def status_name(code: int) -> str:
-    return ffi.string(lib.mongoauth_status_name(code)).decode()
+    """The C name of a status code."""
+    return _text(lib.mongoauth_status_name(code))
 
 
 def strerror(code: int) -> str:
-    return ffi.string(lib.mongoauth_strerror(code)).decode()
+    """The library's generic text for a status code."""
+    return _text(lib.mongoauth_strerror(code))
 
 
 def mechanism_name(mechanism: int) -> str | None:
+    """A mechanism number's name, or None for an unknown number."""
     p = lib.mongoauth_mechanism_name(mechanism)
-    return None if p == ffi.NULL else ffi.string(p).decode()
+    return None if p == ffi.NULL else _text(p)
 
 
 def mechanism_from_name(name: str) -> int:
@@ -127,7 +143,7 @@ def mechanism_from_name(name: str) -> int:
     err = _err()
     p, n = _in(name.encode())
     ensure(lib.mongoauth_mechanism_from_name(p, n, out, err), err)
-    return out[0]
+    return int(out[0])
 
 
 def random_bytes(n: int) -> bytes:
@@ -137,52 +153,52 @@ def random_bytes(n: int) -> bytes:
     return bytes(ffi.buffer(buf, n))
 
 
-def memzero(ptr, size: int) -> None:
+def memzero(ptr: CData, size: int) -> None:
     ensure(lib.mongoauth_memzero(ptr, size))
 
 
 # ---- key cache -------------------------------------------------------------------
-def key_cache_new():
+def key_cache_new() -> CData:
     out = ffi.new("mongoauth_key_cache **")
     err = _err()
     ensure(lib.mongoauth_key_cache_new(out, err), err)
     return out[0]
 
 
-def key_cache_free(cache) -> None:
+def key_cache_free(cache: CData) -> None:
     ensure(lib.mongoauth_key_cache_free(cache))
 
 
-def key_cache_purge(cache) -> None:
+def key_cache_purge(cache: CData) -> None:
     err = _err()
     ensure(lib.mongoauth_key_cache_purge(cache, err), err)
 
 
-def key_cache_len(cache) -> int:
+def key_cache_len(cache: CData) -> int:
     out = ffi.new("size_t *")
     err = _err()
     ensure(lib.mongoauth_key_cache_len(cache, out, err), err)
-    return out[0]
+    return int(out[0])
 
 
 # ---- client ------------------------------------------------------------------------
-def scram_client_new():
+def scram_client_new() -> CData:
     out = ffi.new("mongoauth_scram_client **")
     err = _err()
     ensure(lib.mongoauth_scram_client_new(out, err), err)
     return out[0]
 
 
-def scram_client_free(client) -> None:
+def scram_client_free(client: CData) -> None:
     ensure(lib.mongoauth_scram_client_free(client))
 
 
-def scram_client_set_max_iterations(client, max_iterations: int) -> None:
+def scram_client_set_max_iterations(client: CData, max_iterations: int) -> None:
     err = _err()
     ensure(lib.mongoauth_scram_client_set_max_iterations(client, max_iterations, err), err)
 
 
-def scram_client_start(client, mechanism: int, username: bytes, password: bytes, entropy: bytes) -> None:
+def scram_client_start(client: CData, mechanism: int, username: bytes, password: bytes, entropy: bytes) -> None:
     err = _err()
     u, ul = _in(username)
     p, pl = _in(password)
@@ -190,18 +206,18 @@ def scram_client_start(client, mechanism: int, username: bytes, password: bytes,
     ensure(lib.mongoauth_scram_client_start(client, mechanism, u, ul, p, pl, e, el, err), err)
 
 
-def scram_client_start_with_keys(client, username: bytes, keys, entropy: bytes) -> None:
+def scram_client_start_with_keys(client: CData, username: bytes, keys: CData, entropy: bytes) -> None:
     err = _err()
     u, ul = _in(username)
     e, el = _in(entropy)
     ensure(lib.mongoauth_scram_client_start_with_keys(client, u, ul, keys, e, el, err), err)
 
 
-def scram_client_message(client) -> bytes:
+def scram_client_message(client: CData) -> bytes:
     return _read(lib.mongoauth_scram_client_message, client, SCRAM_MAX_MESSAGE_BYTES)
 
 
-def scram_client_step(client, data: bytes, cache=ffi.NULL) -> bool:
+def scram_client_step(client: CData, data: bytes, cache: CData = ffi.NULL) -> bool:
     err = _err()
     done = ffi.new("bool *")
     p, n = _in(data)
@@ -209,21 +225,21 @@ def scram_client_step(client, data: bytes, cache=ffi.NULL) -> bool:
     return bool(done[0])
 
 
-def scram_client_is_authenticated(client) -> bool:
+def scram_client_is_authenticated(client: CData) -> bool:
     out = ffi.new("bool *")
     err = _err()
     ensure(lib.mongoauth_scram_client_is_authenticated(client, out, err), err)
     return bool(out[0])
 
 
-def scram_client_mechanism(client) -> int:
+def scram_client_mechanism(client: CData) -> int:
     out = ffi.new("uint32_t *")
     err = _err()
     ensure(lib.mongoauth_scram_client_mechanism(client, out, err), err)
-    return out[0]
+    return int(out[0])
 
 
-def scram_client_keys(client):
+def scram_client_keys(client: CData) -> CData:
     keys = ffi.new("mongoauth_scram_keys *")
     err = _err()
     ensure(lib.mongoauth_scram_client_keys(client, keys, err), err)
@@ -231,7 +247,7 @@ def scram_client_keys(client):
 
 
 # ---- credentials -----------------------------------------------------------------------
-def scram_credentials_generate(mechanism: int, username: bytes, password: bytes, salt: bytes, iterations: int):
+def scram_credentials_generate(mechanism: int, username: bytes, password: bytes, salt: bytes, iterations: int) -> CData:
     out = ffi.new("mongoauth_scram_credentials *")
     err = _err()
     u, ul = _in(username)
@@ -241,7 +257,7 @@ def scram_credentials_generate(mechanism: int, username: bytes, password: bytes,
     return out
 
 
-def scram_credentials_decoy(mechanism: int, secret: bytes, username: bytes):
+def scram_credentials_decoy(mechanism: int, secret: bytes, username: bytes) -> CData:
     out = ffi.new("mongoauth_scram_credentials *")
     err = _err()
     s, sl = _in(secret)
@@ -251,49 +267,49 @@ def scram_credentials_decoy(mechanism: int, secret: bytes, username: bytes):
 
 
 # ---- server ----------------------------------------------------------------------------
-def scram_server_new():
+def scram_server_new() -> CData:
     out = ffi.new("mongoauth_scram_server **")
     err = _err()
     ensure(lib.mongoauth_scram_server_new(out, err), err)
     return out[0]
 
 
-def scram_server_free(server) -> None:
+def scram_server_free(server: CData) -> None:
     ensure(lib.mongoauth_scram_server_free(server))
 
 
-def scram_server_start(server, mechanism: int) -> None:
+def scram_server_start(server: CData, mechanism: int) -> None:
     err = _err()
     ensure(lib.mongoauth_scram_server_start(server, mechanism, err), err)
 
 
-def scram_server_handle_client_first(server, data: bytes) -> None:
+def scram_server_handle_client_first(server: CData, data: bytes) -> None:
     err = _err()
     p, n = _in(data)
     ensure(lib.mongoauth_scram_server_handle_client_first(server, p, n, err), err)
 
 
-def scram_server_username(server) -> bytes:
+def scram_server_username(server: CData) -> bytes:
     return _read(lib.mongoauth_scram_server_username, server, MAX_USERNAME_BYTES)
 
 
-def scram_server_respond(server, credentials, entropy: bytes) -> None:
+def scram_server_respond(server: CData, credentials: CData, entropy: bytes) -> None:
     err = _err()
     e, el = _in(entropy)
     ensure(lib.mongoauth_scram_server_respond(server, credentials, e, el, err), err)
 
 
-def scram_server_handle_client_final(server, data: bytes) -> None:
+def scram_server_handle_client_final(server: CData, data: bytes) -> None:
     err = _err()
     p, n = _in(data)
     ensure(lib.mongoauth_scram_server_handle_client_final(server, p, n, err), err)
 
 
-def scram_server_message(server) -> bytes:
+def scram_server_message(server: CData) -> bytes:
     return _read(lib.mongoauth_scram_server_message, server, SCRAM_MAX_MESSAGE_BYTES)
 
 
-def scram_server_is_authenticated(server) -> bool:
+def scram_server_is_authenticated(server: CData) -> bool:
     out = ffi.new("bool *")
     err = _err()
     ensure(lib.mongoauth_scram_server_is_authenticated(server, out, err), err)
