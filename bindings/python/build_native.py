@@ -56,11 +56,94 @@ STATIC_LIB = pathlib.Path(os.environ.get("MONGOAUTH_STATIC_LIB") or TARGET_DIR /
 # (`rustc --print native-static-libs`).
 NATIVE_LIBS = ["gcc_s", "util", "rt", "pthread", "m", "dl", "c"]
 
+# C glue compiled into the extension (API mode only; `_lowlevel.MODE`):
+# one call where the Python hot path would make several, each of which
+# costs a cffi crossing and Python objects for its arguments. They only
+# call the library's public functions; the Python code falls back to the
+# separate calls when they are absent (ABI mode).
+GLUE_CDEF = """
+mongoauth_status mongoauth_py_authenticator_open(struct mongoauth_authenticator **out,
+    struct mongoauth_key_cache *cache, uint32_t mechanism,
+    const uint8_t *username, size_t username_len, const uint8_t *password, size_t password_len,
+    const uint8_t *source, size_t source_len, size_t entropy_len, struct mongoauth_error *err);
+mongoauth_status mongoauth_py_server_session_handle(struct mongoauth_server_session *session,
+    const uint8_t *body, size_t body_len, size_t entropy_len,
+    uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err);
+"""
+
+GLUE_SOURCE = """
+#include "mongoauth.h"
+
+/* new + set_key_cache (cache not NULL) + start with fresh OS entropy; on
+   failure nothing is left allocated (*out is NULL). */
+static mongoauth_status mongoauth_py_authenticator_open(struct mongoauth_authenticator **out,
+    struct mongoauth_key_cache *cache, uint32_t mechanism,
+    const uint8_t *username, size_t username_len, const uint8_t *password, size_t password_len,
+    const uint8_t *source, size_t source_len, size_t entropy_len, struct mongoauth_error *err)
+{
+    uint8_t entropy[64];
+    mongoauth_credential cred;
+    mongoauth_status st;
+    *out = NULL;
+    if (entropy_len > sizeof entropy) {
+        return MONGOAUTH_STATUS_INVALID_ARGUMENT;
+    }
+    st = mongoauth_random_bytes(entropy, entropy_len, err);
+    if (st != MONGOAUTH_STATUS_OK) {
+        return st;
+    }
+    st = mongoauth_authenticator_new(out, err);
+    if (st != MONGOAUTH_STATUS_OK) {
+        *out = NULL;
+        return st;
+    }
+    if (cache != NULL) {
+        st = mongoauth_authenticator_set_key_cache(*out, cache, err);
+    }
+    if (st == MONGOAUTH_STATUS_OK) {
+        cred.mechanism = mechanism;
+        cred.username = username;
+        cred.username_len = username_len;
+        cred.password = password;
+        cred.password_len = password_len;
+        cred.source = source;
+        cred.source_len = source_len;
+        st = mongoauth_authenticator_start(*out, &cred, entropy, entropy_len, err);
+    }
+    (void)mongoauth_memzero(entropy, sizeof entropy);
+    if (st != MONGOAUTH_STATUS_OK) {
+        (void)mongoauth_authenticator_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+/* handle with fresh OS entropy (the server nonce). */
+static mongoauth_status mongoauth_py_server_session_handle(struct mongoauth_server_session *session,
+    const uint8_t *body, size_t body_len, size_t entropy_len,
+    uint8_t *out, size_t capacity, size_t *written, struct mongoauth_error *err)
+{
+    uint8_t entropy[64];
+    mongoauth_status st;
+    if (entropy_len > sizeof entropy) {
+        return MONGOAUTH_STATUS_INVALID_ARGUMENT;
+    }
+    st = mongoauth_random_bytes(entropy, entropy_len, err);
+    if (st != MONGOAUTH_STATUS_OK) {
+        return st;
+    }
+    st = mongoauth_server_session_handle(session, body, body_len, entropy, entropy_len, out, capacity,
+                                         written, err);
+    (void)mongoauth_memzero(entropy, sizeof entropy);
+    return st;
+}
+"""
+
 ffibuilder = FFI()
-ffibuilder.cdef(_header.preprocess(HEADER))
+ffibuilder.cdef(_header.preprocess(HEADER) + GLUE_CDEF)
 ffibuilder.set_source(
     "mongoauth._native",
-    '#include "mongoauth.h"\n',
+    GLUE_SOURCE,
     include_dirs=[str(HEADER.parent)],
     extra_objects=[str(STATIC_LIB)],
     libraries=NATIVE_LIBS,

@@ -21,9 +21,11 @@ call: a login through Python stays close to the same login in Rust
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -44,10 +46,15 @@ _BUFFER_TOO_SMALL = int(Status.BUFFER_TOO_SMALL)
 #: Output buffers not zeroed first (the library writes what it reports).
 _alloc = ffi.new_allocator(should_clear_after_alloc=False)
 _urandom = os.urandom
+#: A `uint8_t[]` view of bytes (no copy).
+_from_buffer: Callable[[bytes], CData] = functools.partial(ffi.from_buffer, "uint8_t[]")
 _AUTH_ENTROPY_BYTES: int = int(lib.mongoauth_auth_entropy_bytes())
 _SESSION_ENTROPY_BYTES: int = int(lib.mongoauth_session_entropy_bytes())
 _SESSION_REPLY_BYTES: int = int(lib.mongoauth_session_reply_bytes())
 _COMMAND_BYTES = 1024
+# The extension's C glue (API mode; see build_native.py), else None.
+_open: Callable[..., int] | None = getattr(lib, "mongoauth_py_authenticator_open", None)
+_handle: Callable[..., int] | None = getattr(lib, "mongoauth_py_server_session_handle", None)
 
 MECHANISM_NAMES: dict[int, str] = {
     1: "SCRAM-SHA-1",
@@ -356,12 +363,34 @@ _NEXT: dict[int, NextStep] = {
 }
 
 
+class _AuthScratch(threading.local):
+    """Per-thread C buffers for the Authenticator's calls: the error
+    record, the command buffer (as `uint8_t *` for the calls and `char[]`
+    to read back bytes), the out-parameters. Per thread, not per object:
+    no Authenticator call runs Python code while it is inside C (the
+    handshake, whose socket callbacks do, has buffers of its own), so two
+    uses never overlap on one thread; other threads have their own."""
+
+    def __init__(self) -> None:
+        self.err: CData = ffi.new("mongoauth_error *")
+        self.chars: CData = _alloc("char[]", _COMMAND_BYTES)
+        self.out: CData = ffi.cast("uint8_t *", self.chars)
+        self.written: CData = ffi.new("size_t *")
+        self.flag: CData = ffi.new("bool *")
+        self.new: CData = ffi.new("mongoauth_authenticator **")
+
+
+_auth_scratch = _AuthScratch()
+
+
 class Authenticator:
     """A connection's login (hello, negotiation, SCRAM / PLAIN / X.509 /
     AWS / OIDC / GSSAPI). Sans-I/O: `command()` gives the next BSON command,
     `handle_reply(body)` takes the reply; or `handshake(sock)` runs it all
     over a socket. `with` (or `close()`) wipes and frees the C object (it
     holds the password or derived keys) as soon as the login is over."""
+
+    __slots__ = ("_a", "_cache", "__weakref__")
 
     _a: CData | None
 
@@ -384,18 +413,47 @@ class Authenticator:
         `KeyCache` shared by logins, so a repeated SCRAM login skips PBKDF2
         (kept alive, and kept open, while this object uses it)."""
         self._a = None
-        s = self._s = _Scratch(_COMMAND_BYTES)
-        err = s.err
-        out = ffi.new("mongoauth_authenticator **")
+        self._cache = None
+        sc = _auth_scratch
+        err = sc.err
+        out = sc.new
+        if _open is not None and speculative and legacy_hello and gss_host is None and _start:
+            # the usual login: one C call (new, key cache, entropy, start)
+            cache_p = ffi.NULL
+            if key_cache is not None:
+                cache_p = key_cache._p
+                if cache_p is None:
+                    raise _closed(key_cache)
+            null = ffi.NULL
+            u = null if username is None else username.encode() if type(username) is str else _bytes(username)
+            p = null if password is None else password.encode() if type(password) is str else _bytes(password)
+            s = null if source is None else source.encode() if type(source) is str else _bytes(source)
+            st = _open(
+                out, cache_p, MECHANISM_NUMBERS[mechanism] if mechanism else 0,
+                u, 0 if u is null else len(u), p, 0 if p is null else len(p), s, 0 if s is null else len(s),
+                _AUTH_ENTROPY_BYTES, err,
+            )  # fmt: skip
+            if st:
+                ensure(st, err)
+            self._a = out[0]
+            if key_cache is not None:
+                key_cache._users += 1
+                self._cache = key_cache
+            return
         st = lib.mongoauth_authenticator_new(out, err)
         if st:
             ensure(st, err)
-        self._cache = key_cache
-        if key_cache is None:
-            self._a = a = ffi.gc(out[0], lib.mongoauth_authenticator_free)
-        else:
-            self._a = a = ffi.gc(out[0], key_cache._user_destructor())
-            ensure(lib.mongoauth_authenticator_set_key_cache(a, key_cache._ptr, err), err)
+        # freed by close() (or __del__ at garbage collection)
+        self._a = a = out[0]
+        if key_cache is not None:
+            cache_p = key_cache._p
+            if cache_p is None:
+                raise _closed(key_cache)
+            st = lib.mongoauth_authenticator_set_key_cache(a, cache_p, err)
+            if st:
+                ensure(st, err)
+            key_cache._users += 1
+            self._cache = key_cache
         # the C defaults are speculative on and the legacy hello on
         if not speculative:
             ensure(lib.mongoauth_authenticator_set_speculative(a, False, err), err)
@@ -406,23 +464,21 @@ class Authenticator:
             ensure(lib.mongoauth_authenticator_set_gss_host(a, _cbuf(h), len(h), err), err)
         if not _start:
             return
-        cred = ffi.new("mongoauth_credential *")
-        # no copies: pointers into the Python objects, alive for the call
-        # (the library copies the credential into its object)
-        u = p = src = None
+        # no copies: views of the Python objects, alive for the call (the
+        # library copies the credential into its object)
+        u = p = s = ffi.NULL
+        un = pn = sn = 0
         if username is not None:
-            u = ffi.from_buffer("uint8_t[]", _bytes(username))
-            cred.username, cred.username_len = u, len(u)
+            b = username.encode() if type(username) is str else _bytes(username)
+            u, un = _from_buffer(b), len(b)
         if password is not None:
-            p = ffi.from_buffer("uint8_t[]", _bytes(password))
-            cred.password, cred.password_len = p, len(p)
+            b = password.encode() if type(password) is str else _bytes(password)
+            p, pn = _from_buffer(b), len(b)
         if source is not None:
-            src = ffi.from_buffer("uint8_t[]", _bytes(source))
-            cred.source, cred.source_len = src, len(src)
-        if mechanism:
-            cred.mechanism = MECHANISM_NUMBERS[mechanism]
+            b = source.encode() if type(source) is str else _bytes(source)
+            s, sn = _from_buffer(b), len(b)
+        cred = ffi.new("mongoauth_credential *", [MECHANISM_NUMBERS[mechanism] if mechanism else 0, u, un, p, pn, s, sn])
         st = lib.mongoauth_authenticator_start(a, cred, _urandom(_AUTH_ENTROPY_BYTES), _AUTH_ENTROPY_BYTES, err)
-        del u, p, src
         if st:
             ensure(st, err)
 
@@ -433,7 +489,7 @@ class Authenticator:
         """The login a connection string describes."""
         cs = uri if isinstance(uri, ConnectionString) else ConnectionString(uri)
         a = cls(None, None, gss_host=gss_host, key_cache=key_cache, _start=False)
-        err = a._s.err
+        err = _auth_scratch.err
         entropy = _urandom(_AUTH_ENTROPY_BYTES)
         ensure(lib.mongoauth_authenticator_start_uri(a._ptr, cs._ptr, entropy, len(entropy), err), err)
         if cs is not uri:
@@ -452,8 +508,14 @@ class Authenticator:
         a = self._a
         if a is not None:
             self._a = None
-            ffi.release(a)
-            self._cache = None
+            lib.mongoauth_authenticator_free(a)
+            cache = self._cache
+            if cache is not None:
+                self._cache = None
+                cache._users -= 1
+
+    def __del__(self) -> None:
+        self.close()
 
     @property
     def _ptr(self) -> CData:
@@ -467,13 +529,14 @@ class Authenticator:
         a = self._a
         if a is None:
             raise _closed(self)
-        s = self._s
-        st = lib.mongoauth_authenticator_command(a, s.out, s.capacity, s.written, s.err)
+        sc = _auth_scratch
+        written = sc.written
+        st = lib.mongoauth_authenticator_command(a, sc.out, _COMMAND_BYTES, written, sc.err)
         if st:
             if st == _BUFFER_TOO_SMALL:  # a large AWS / OIDC payload
                 return _out(lambda b, c, w, e: lib.mongoauth_authenticator_command(a, b, c, w, e), 1)
-            ensure(st, s.err)
-        return ffi.unpack(s.chars, s.written[0])  # type: ignore[no-any-return]
+            ensure(st, sc.err)
+        return ffi.unpack(sc.chars, written[0])  # type: ignore[no-any-return]
 
     def command_frame(self, request_id: int) -> bytes:
         """The next command as a whole OP_MSG frame."""
@@ -487,29 +550,31 @@ class Authenticator:
             raise _closed(self)
         if type(body) is not bytes:
             body = bytes(body)
-        s = self._s
-        st = lib.mongoauth_authenticator_handle_reply(a, body, len(body), s.flag, s.err)
+        sc = _auth_scratch
+        flag = sc.flag
+        st = lib.mongoauth_authenticator_handle_reply(a, body, len(body), flag, sc.err)
         if st:
-            ensure(st, s.err)
-        return bool(s.flag[0])
+            ensure(st, sc.err)
+        return bool(flag[0])
 
     def handle_reply_frame(self, frame: bytes, request_id: int) -> bool:
         """Handle a reply frame (OP_MSG, answering `request_id`); True when
         the login is complete."""
-        a, s = self._ptr, self._s
+        a, sc = self._ptr, _auth_scratch
         f = bytes(frame)
-        ensure(lib.mongoauth_authenticator_handle_reply_frame(a, f, len(f), request_id, s.flag, s.err), s.err)
-        return bool(s.flag[0])
+        ensure(lib.mongoauth_authenticator_handle_reply_frame(a, f, len(f), request_id, sc.flag, sc.err), sc.err)
+        return bool(sc.flag[0])
 
     def _bool(self, fn: Callable[[CData, CData, CData], int]) -> bool:
         a = self._a
         if a is None:
             raise _closed(self)
-        s = self._s
-        st = fn(a, s.flag, s.err)
+        sc = _auth_scratch
+        flag = sc.flag
+        st = fn(a, flag, sc.err)
         if st:
-            ensure(st, s.err)
-        return bool(s.flag[0])
+            ensure(st, sc.err)
+        return bool(flag[0])
 
     @property
     def authenticated(self) -> bool:
@@ -520,7 +585,7 @@ class Authenticator:
     def mechanism(self) -> str | None:
         """The mechanism in use (after negotiation), or None yet."""
         v = ffi.new("uint32_t *")
-        err = self._s.err
+        err = _auth_scratch.err
         ensure(lib.mongoauth_authenticator_mechanism(self._ptr, v, err), err)
         return _mech_name(int(v[0]))
 
@@ -535,14 +600,14 @@ class Authenticator:
         "need_oidc_token", "need_gss_init", "need_gss_unwrap",
         "need_gss_wrap" (answer with `provide_*`) or "done"."""
         v = ffi.new("mongoauth_next *")
-        err = self._s.err
+        err = _auth_scratch.err
         ensure(lib.mongoauth_authenticator_next(self._ptr, v, err), err)
         return _NEXT.get(int(v[0]), "unknown")
 
     def provide_time(self, unix_seconds: int | None = None) -> None:
         """Answer "need_time" (MONGODB-AWS): the UTC time, now by default."""
         t = int(time.time()) if unix_seconds is None else unix_seconds
-        err = self._s.err
+        err = _auth_scratch.err
         ensure(lib.mongoauth_authenticator_provide_time(self._ptr, t, err), err)
 
     def provide_aws_credentials(
@@ -552,7 +617,7 @@ class Authenticator:
         values = [_bytes(v) for v in (access_key_id, secret_access_key, session_token or "")]
         bufs = [ffi.new("uint8_t[]", v or b"\0") for v in values]
         lens = [len(v) for v in values]
-        err = self._s.err
+        err = _auth_scratch.err
         st = lib.mongoauth_authenticator_provide_aws_credentials(
             self._ptr, bufs[0], lens[0], bufs[1], lens[1], bufs[2] if lens[2] else ffi.NULL, lens[2], err
         )
@@ -564,7 +629,7 @@ class Authenticator:
         """Answer "need_oidc_token" with an access token (copy wiped after)."""
         b = _bytes(token)
         p = ffi.new("uint8_t[]", b or b"\0")
-        err = self._s.err
+        err = _auth_scratch.err
         st = lib.mongoauth_authenticator_provide_token(self._ptr, p, len(b), err)
         lib.mongoauth_memzero(p, len(p))
         ensure(st, err)
@@ -577,30 +642,30 @@ class Authenticator:
         from .gss import request_of
 
         r = ffi.new("mongoauth_gss_request *")
-        err = self._s.err
+        err = _auth_scratch.err
         ensure(lib.mongoauth_authenticator_gss_request(self._ptr, r, err), err)
         return request_of(r)
 
     def provide_gss_step(self, token: bytes, complete: bool) -> None:
         """Answer "need_gss_init" with the next token and whether the
         context is established."""
-        err = self._s.err
+        err = _auth_scratch.err
         ensure(lib.mongoauth_authenticator_provide_gss_step(self._ptr, _cbuf(token), len(token), complete, err), err)
 
     def provide_gss_unwrapped(self, message: bytes) -> None:
         """Answer "need_gss_unwrap" with the unwrapped message."""
-        err = self._s.err
+        err = _auth_scratch.err
         ensure(lib.mongoauth_authenticator_provide_gss_unwrapped(self._ptr, _cbuf(message), len(message), err), err)
 
     def provide_gss_wrapped(self, token: bytes) -> None:
         """Answer "need_gss_wrap" with the wrapped token."""
-        err = self._s.err
+        err = _auth_scratch.err
         ensure(lib.mongoauth_authenticator_provide_gss_wrapped(self._ptr, _cbuf(token), len(token), err), err)
 
     def provide_gss_system(self) -> None:
         """Answer the pending GSS need with the built-in system GSS-API
         library (`UnsupportedMechanism` when it is not built in)."""
-        err = self._s.err
+        err = _auth_scratch.err
         ensure(lib.mongoauth_authenticator_provide_gss_system(self._ptr, err), err)
 
     def fail_gss(self, failure: BaseException) -> None:
@@ -611,7 +676,7 @@ class Authenticator:
 
         f = ffi.new("mongoauth_gss_failure *")
         fill_failure(f, failure)
-        err = self._s.err
+        err = _auth_scratch.err
         ensure(lib.mongoauth_authenticator_fail_gss(self._ptr, f, err), err)
 
     def provide_gss(self, gss: GssInitiator | Literal["system"]) -> None:
@@ -836,10 +901,13 @@ class ServerSession:
         if type(body) is not bytes:
             body = bytes(body)
         sc = self._scratch
-        st = lib.mongoauth_server_session_handle(
-            s, body, len(body), _urandom(_SESSION_ENTROPY_BYTES), _SESSION_ENTROPY_BYTES,
-            sc.out, sc.capacity, sc.written, sc.err,
-        )  # fmt: skip
+        if _handle is not None:  # entropy drawn in C
+            st = _handle(s, body, len(body), _SESSION_ENTROPY_BYTES, sc.out, sc.capacity, sc.written, sc.err)
+        else:
+            st = lib.mongoauth_server_session_handle(
+                s, body, len(body), _urandom(_SESSION_ENTROPY_BYTES), _SESSION_ENTROPY_BYTES,
+                sc.out, sc.capacity, sc.written, sc.err,
+            )  # fmt: skip
         if st:
             ensure(st, sc.err, int(sc.written[0]))
         return ffi.unpack(sc.chars, sc.written[0])  # type: ignore[no-any-return]
