@@ -36,7 +36,13 @@ def _load() -> tuple[Any, Any, str]:
         raise OSError(f"MONGOAUTH_LIB={path}: include/mongoauth.h not found above it; set MONGOAUTH_HEADER")
     abi_ffi = FFI()
     abi_ffi.cdef(preprocess(header))
-    return abi_ffi, abi_ffi.dlopen(path), "abi"
+    abi_lib = abi_ffi.dlopen(path)
+    # Resolve every symbol now: cffi resolves them lazily under its lock,
+    # which a finalizer (`__del__` freeing a C object) running during
+    # another cffi call on the same thread would wait for forever.
+    for name in dir(abi_lib):
+        getattr(abi_lib, name)
+    return abi_ffi, abi_lib, "abi"
 
 
 #: The cffi FFI object and the library (`lib.mongoauth_*`); `MODE` is "api"
