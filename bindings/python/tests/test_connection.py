@@ -221,3 +221,50 @@ def test_arbiter_is_not_a_login():
     with pytest.raises(ex.NotAuthenticated):
         a.handle_reply(arbiter)
     assert not a.authenticated
+
+
+def test_context_managers_release_and_closed_objects_raise():
+    """`with` (or close()) frees the C object; any later use is ObjectFreed
+    (an ObjectMisuse), never a crash; close() is idempotent."""
+    cache = mongoauth.KeyCache()
+    with ServerSession(USERS) as server, Authenticator("alice", "pencil", "admin", key_cache=cache) as auth:
+        while not auth.handle_reply(server.handle(auth.command())):
+            pass
+        assert auth.authenticated and len(cache) == 1
+        # the cache cannot go while an open authenticator points to it
+        with pytest.raises(ex.Busy):
+            cache.close()
+    for call in (auth.command, lambda: auth.authenticated, lambda: auth.handle_reply(b""), lambda: server.handle(b"")):
+        with pytest.raises(ex.ObjectFreed) as e:
+            call()
+        assert isinstance(e.value, ex.ObjectMisuse) and "closed" in e.value.message
+    auth.close()
+    server.close()
+    with mongoauth.ConnectionString("mongodb://alice:pencil@host/") as cs:
+        assert cs.hosts == [("host", 27017)]
+    with pytest.raises(ex.ObjectFreed):
+        cs.credential
+    with cache:
+        assert len(cache) == 1
+    with pytest.raises(ex.ObjectFreed):
+        len(cache)
+    with pytest.raises(ex.ObjectFreed):
+        Authenticator("alice", "pencil", "admin", key_cache=cache)
+
+
+def test_key_cache_skips_pbkdf2_on_the_second_login():
+    server = ServerSession(USERS)
+    with mongoauth.KeyCache() as cache:
+        for _ in range(2):
+            server.start()
+            with Authenticator("alice", "pencil", "admin", key_cache=cache) as auth:
+                while not auth.handle_reply(server.handle(auth.command())):
+                    pass
+                assert auth.authenticated
+        assert len(cache) == 1
+    # options other than the defaults take the general path
+    server.start()
+    with Authenticator("alice", "pencil", "admin", "SCRAM-SHA-1", speculative=False, legacy_hello=False) as auth:
+        while not auth.handle_reply(server.handle(auth.command())):
+            pass
+        assert auth.authenticated and auth.mechanism == "SCRAM-SHA-1" and not auth.used_speculative
