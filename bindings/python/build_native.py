@@ -148,7 +148,8 @@ ffibuilder.set_source(
     extra_objects=[str(STATIC_LIB)],
     libraries=NATIVE_LIBS,
     # drop unused Rust code; keep the static library's symbols private
-    extra_link_args=["-Wl,--gc-sections", "-Wl,--exclude-libs,ALL"],
+    # (and no debug information or static symbols: a 1 MB extension)
+    extra_link_args=["-Wl,--gc-sections", "-Wl,--exclude-libs,ALL", "-Wl,--strip-all"],
 )
 
 if __name__ == "__main__":
