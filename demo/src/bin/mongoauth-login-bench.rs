@@ -125,7 +125,13 @@ fn main() -> Fallible<()> {
             Some("mem-default") => {
                 for _ in 0..count(words.next())? {
                     id += 1;
-                    login_in_memory::<DEFAULT_PAYLOAD_LEN>(&cache, &mut server, id, &mut req, &mut rep)?;
+                    login_in_memory::<DEFAULT_PAYLOAD_LEN>(
+                        &cache,
+                        &mut server,
+                        id,
+                        &mut req,
+                        &mut rep,
+                    )?;
                 }
             }
             Some("tcp") => {
