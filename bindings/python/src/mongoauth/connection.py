@@ -55,6 +55,11 @@ _COMMAND_BYTES = 1024
 # The extension's C glue (API mode; see build_native.py), else None.
 _open: Callable[..., int] | None = getattr(lib, "mongoauth_py_authenticator_open", None)
 _handle: Callable[..., int] | None = getattr(lib, "mongoauth_py_server_session_handle", None)
+_auth_is_authenticated: Callable[[CData, CData, CData], int] = lib.mongoauth_authenticator_is_authenticated
+_session_is_authenticated: Callable[[CData, CData, CData], int] = lib.mongoauth_server_session_is_authenticated
+_auth_command: Callable[..., int] = lib.mongoauth_authenticator_command
+_auth_handle_reply: Callable[..., int] = lib.mongoauth_authenticator_handle_reply
+_auth_free: Callable[[CData], int] = lib.mongoauth_authenticator_free
 
 MECHANISM_NAMES: dict[int, str] = {
     1: "SCRAM-SHA-1",
@@ -508,7 +513,7 @@ class Authenticator:
         a = self._a
         if a is not None:
             self._a = None
-            lib.mongoauth_authenticator_free(a)
+            _auth_free(a)
             cache = self._cache
             if cache is not None:
                 self._cache = None
@@ -531,7 +536,7 @@ class Authenticator:
             raise _closed(self)
         sc = _auth_scratch
         written = sc.written
-        st = lib.mongoauth_authenticator_command(a, sc.out, _COMMAND_BYTES, written, sc.err)
+        st = _auth_command(a, sc.out, _COMMAND_BYTES, written, sc.err)
         if st:
             if st == _BUFFER_TOO_SMALL:  # a large AWS / OIDC payload
                 return _out(lambda b, c, w, e: lib.mongoauth_authenticator_command(a, b, c, w, e), 1)
@@ -552,7 +557,7 @@ class Authenticator:
             body = bytes(body)
         sc = _auth_scratch
         flag = sc.flag
-        st = lib.mongoauth_authenticator_handle_reply(a, body, len(body), flag, sc.err)
+        st = _auth_handle_reply(a, body, len(body), flag, sc.err)
         if st:
             ensure(st, sc.err)
         return bool(flag[0])
@@ -579,7 +584,15 @@ class Authenticator:
     @property
     def authenticated(self) -> bool:
         """Whether the login completed and the server was verified."""
-        return self._bool(lib.mongoauth_authenticator_is_authenticated)
+        a = self._a
+        if a is None:
+            raise _closed(self)
+        sc = _auth_scratch
+        flag = sc.flag
+        st = _auth_is_authenticated(a, flag, sc.err)
+        if st:
+            ensure(st, sc.err)
+        return bool(flag[0])
 
     @property
     def mechanism(self) -> str | None:
@@ -929,9 +942,15 @@ class ServerSession:
     @property
     def authenticated(self) -> bool:
         """Whether a login on this connection succeeded."""
+        s = self._s
+        if s is None:
+            raise _closed(self)
         sc = self._scratch
-        ensure(lib.mongoauth_server_session_is_authenticated(self._ptr, sc.flag, sc.err), sc.err)
-        return bool(sc.flag[0])
+        flag = sc.flag
+        st = _session_is_authenticated(s, flag, sc.err)
+        if st:
+            ensure(st, sc.err)
+        return bool(flag[0])
 
     def serve(self, sock: socket.socket) -> None:
         """Answer requests on `sock` until the peer closes it."""
