@@ -165,8 +165,9 @@ c.close()' "mongodb://root:rootpw@127.0.0.1:$fdb_port/?authSource=admin"; then
     rm -f "$log"
     # mypy --strict: the installed package and the examples
     py_case python-mypy-strict-package 0 '^Success' "${wpy[@]}" -m mypy --strict -p mongoauth
+    cp -r "$root/bindings/python/bench" "$pyout/bench"
     py_case python-mypy-strict-examples 0 '^Success' \
-        "${wpy[@]}" -m mypy --strict --config-file "$root/bindings/python/pyproject.toml" "$pyout/examples"
+        "${wpy[@]}" -m mypy --strict --config-file "$root/bindings/python/pyproject.toml" "$pyout/examples" "$pyout/bench"
     # the overhead benchmark, quick (a few seconds): figures printed, not judged
     py_case python-bench-quick 0 '^in memory .*ratio' \
         "${wpy[@]}" "$root/bindings/python/bench/login_overhead.py" --quick \

@@ -89,9 +89,11 @@ NextStep = Literal[
 class SocketLike(Protocol):
     """What the blocking handshakes need of a socket."""
 
-    def recv(self, n: int, /) -> bytes: ...
+    def recv(self, n: int, /) -> bytes:
+        """Up to `n` bytes; b"" when the peer closed the connection."""
 
-    def send(self, data: Any, /) -> int: ...
+    def send(self, data: Any, /) -> int:
+        """Send some of `data`; the number of bytes sent."""
 
 
 def _bytes(v: str | bytes) -> bytes:

@@ -109,9 +109,11 @@ class GssAcceptor(Protocol):
     def step(self, token: bytes) -> tuple[bytes, bool]:
         """`gss_accept_sec_context`; return (reply token, complete)."""
 
-    def wrap(self, message: bytes) -> bytes: ...
+    def wrap(self, message: bytes) -> bytes:
+        """`gss_wrap` of the server's security-layer message."""
 
-    def unwrap(self, token: bytes) -> bytes: ...
+    def unwrap(self, token: bytes) -> bytes:
+        """`gss_unwrap` of the client's security-layer token."""
 
     def source_name(self) -> str:
         """The authenticated initiator's principal."""
