@@ -330,6 +330,7 @@ class KeyCache(_Object):
 
     def __init__(self) -> None:
         self._users = 0
+        self._orphaned = False
         self._p = _ll.key_cache_new()
 
     def __len__(self) -> int:
@@ -347,7 +348,11 @@ class KeyCache(_Object):
         super().close()
 
     def __del__(self) -> None:
-        if not self._users:  # an Authenticator holds a reference while it uses it
+        if self._users:
+            # collected with the Authenticators using it (a cycle): the last
+            # of them to close frees it (Authenticator.close)
+            self._orphaned = True
+        else:
             super().close()
 
     def _user_destructor(self) -> Callable[[CData], None]:

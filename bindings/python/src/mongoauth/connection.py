@@ -520,6 +520,8 @@ class Authenticator:
             if cache is not None:
                 self._cache = None
                 cache._users -= 1
+                if cache._orphaned and not cache._users:
+                    cache.close()
 
     def __del__(self) -> None:
         self.close()
