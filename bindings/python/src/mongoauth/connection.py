@@ -60,6 +60,7 @@ _session_is_authenticated: Callable[[CData, CData, CData], int] = lib.mongoauth_
 _auth_command: Callable[..., int] = lib.mongoauth_authenticator_command
 _auth_handle_reply: Callable[..., int] = lib.mongoauth_authenticator_handle_reply
 _auth_free: Callable[[CData], int] = lib.mongoauth_authenticator_free
+_unpack = ffi.unpack
 
 MECHANISM_NAMES: dict[int, str] = {
     1: "SCRAM-SHA-1",
@@ -385,6 +386,9 @@ class _AuthScratch(threading.local):
         self.written: CData = ffi.new("size_t *")
         self.flag: CData = ffi.new("bool *")
         self.new: CData = ffi.new("mongoauth_authenticator **")
+        # what the hot calls take, in one attribute load each
+        self.command: tuple[CData, CData, CData, CData] = (self.out, self.written, self.err, self.chars)
+        self.reply: tuple[CData, CData] = (self.flag, self.err)
 
 
 _auth_scratch = _AuthScratch()
@@ -507,7 +511,8 @@ class Authenticator:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        if self._a is not None:
+            self.close()
 
     def close(self) -> None:
         """Wipe and free the C object now (idempotent); using the object
@@ -524,7 +529,8 @@ class Authenticator:
                     cache.close()
 
     def __del__(self) -> None:
-        self.close()
+        if self._a is not None:
+            self.close()
 
     @property
     def _ptr(self) -> CData:
@@ -538,14 +544,13 @@ class Authenticator:
         a = self._a
         if a is None:
             raise _closed(self)
-        sc = _auth_scratch
-        written = sc.written
-        st = _auth_command(a, sc.out, _COMMAND_BYTES, written, sc.err)
+        out, written, err, chars = _auth_scratch.command
+        st = _auth_command(a, out, _COMMAND_BYTES, written, err)
         if st:
             if st == _BUFFER_TOO_SMALL:  # a large AWS / OIDC payload
                 return _out(lambda b, c, w, e: lib.mongoauth_authenticator_command(a, b, c, w, e), 1)
-            ensure(st, sc.err)
-        return ffi.unpack(sc.chars, written[0])  # type: ignore[no-any-return]
+            ensure(st, err)
+        return _unpack(chars, written[0])  # type: ignore[no-any-return]
 
     def command_frame(self, request_id: int) -> bytes:
         """The next command as a whole OP_MSG frame."""
@@ -559,11 +564,10 @@ class Authenticator:
             raise _closed(self)
         if type(body) is not bytes:
             body = bytes(body)
-        sc = _auth_scratch
-        flag = sc.flag
-        st = _auth_handle_reply(a, body, len(body), flag, sc.err)
+        flag, err = _auth_scratch.reply
+        st = _auth_handle_reply(a, body, len(body), flag, err)
         if st:
-            ensure(st, sc.err)
+            ensure(st, err)
         return bool(flag[0])
 
     def handle_reply_frame(self, frame: bytes, request_id: int) -> bool:
@@ -591,11 +595,10 @@ class Authenticator:
         a = self._a
         if a is None:
             raise _closed(self)
-        sc = _auth_scratch
-        flag = sc.flag
-        st = _auth_is_authenticated(a, flag, sc.err)
+        flag, err = _auth_scratch.reply
+        st = _auth_is_authenticated(a, flag, err)
         if st:
-            ensure(st, sc.err)
+            ensure(st, err)
         return bool(flag[0])
 
     @property
