@@ -5,8 +5,8 @@ never by message text) and returns Python values.
 The library is the compiled extension `mongoauth._native` (cffi API mode,
 the Rust library linked in statically: direct C calls). For development
 only, `$MONGOAUTH_LIB` names a shared `libmongoauth.so` to load instead
-(cffi ABI mode, declarations generated from the header next to it or
-`$MONGOAUTH_HEADER`): e.g. a library built with other cargo features.
+(cffi ABI mode, declarations generated from `$MONGOAUTH_HEADER`, else the
+`include/mongoauth.h` above the library or above this package): e.g. a library built with other cargo features.
 """
 
 from __future__ import annotations
@@ -31,7 +31,13 @@ def _load() -> tuple[Any, Any, str]:
 
     from ._header import find_header, preprocess
 
-    header = os.environ.get("MONGOAUTH_HEADER") or find_header(os.path.dirname(os.path.abspath(path)))
+    # the header next to the library (a cargo target dir in a checkout),
+    # else the checkout this package is in
+    header = (
+        os.environ.get("MONGOAUTH_HEADER")
+        or find_header(os.path.dirname(os.path.abspath(path)))
+        or find_header(os.path.dirname(os.path.abspath(__file__)))
+    )
     if header is None:
         raise OSError(f"MONGOAUTH_LIB={path}: include/mongoauth.h not found above it; set MONGOAUTH_HEADER")
     abi_ffi = FFI()
