@@ -268,3 +268,47 @@ def test_key_cache_skips_pbkdf2_on_the_second_login():
         while not auth.handle_reply(server.handle(auth.command())):
             pass
         assert auth.authenticated and auth.mechanism == "SCRAM-SHA-1" and not auth.used_speculative
+
+
+def test_logins_in_threads_at_once():
+    """The Authenticator's reused C buffers are per thread: logins running
+    in several threads at once (the GIL released in every C call), and an
+    Authenticator made in one thread and used in another, all succeed."""
+    errors: list[BaseException] = []
+
+    def logins(n: int) -> None:
+        try:
+            with ServerSession(USERS) as server, mongoauth.KeyCache() as cache:
+                for i in range(n):
+                    server.start(i + 1)
+                    with Authenticator("alice", "pencil" if i % 3 else "wrong", "admin", key_cache=cache) as auth:
+                        try:
+                            while not auth.handle_reply(server.handle(auth.command())):
+                                pass
+                        except ex.AuthenticationFailed:
+                            assert i % 3 == 0
+                            continue
+                        assert i % 3 and auth.authenticated and server.authenticated
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=logins, args=(60,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    made = Authenticator("alice", "pencil", "admin")
+    server = ServerSession(USERS)
+
+    def use() -> None:
+        try:
+            while not made.handle_reply(server.handle(made.command())):
+                pass
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    t = threading.Thread(target=use)
+    t.start()
+    t.join(10)
+    assert not errors and made.authenticated
