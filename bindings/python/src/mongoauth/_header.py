@@ -43,9 +43,38 @@ def _strip_balanced(text: str, keyword: str) -> str:
         pos = i
 
 
+def _strip_inline_functions(text: str) -> str:
+    """Remove `static inline` function definitions (declaration and braced
+    body): cffi declares functions, it does not compile bodies; the
+    library's exported functions are what the binding calls."""
+    out: list[str] = []
+    pos = 0
+    pattern = re.compile(r"\bstatic\s+(?:__inline__|__inline|inline)\b")
+    while True:
+        m = pattern.search(text, pos)
+        if m is None:
+            out.append(text[pos:])
+            return "".join(out)
+        brace = text.find("{", m.end())
+        semicolon = text.find(";", m.end())
+        if brace < 0 or 0 <= semicolon < brace:  # a declaration only: drop it
+            out.append(text[pos : m.start()])
+            pos = len(text) if semicolon < 0 else semicolon + 1
+            continue
+        out.append(text[pos : m.start()])
+        depth, i = 1, brace + 1
+        while i < len(text) and depth:
+            if text[i] == "{":
+                depth += 1
+            elif text[i] == "}":
+                depth -= 1
+            i += 1
+        pos = i
+
+
 def clean(preprocessed: str) -> str:
     """Make preprocessed C declarations acceptable to `FFI.cdef`."""
-    text = preprocessed
+    text = _strip_inline_functions(preprocessed)
     for keyword in ("__attribute__", "__declspec", "__extension__"):
         text = _strip_balanced(text, keyword)
     text = re.sub(r"\[\[.*?\]\]", "", text, flags=re.S)
