@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the Python (cffi, pytest, scramp and pymongo interop) and Go (cgo, go test)
-# binding suites against the freshly built C library (Go through pkg-config:
+# Runs the Python binding's suites against its wheel (built, installed into a
+# fresh venv outside the checkout; logins to our server and FerretDB, pytest,
+# scramp and pymongo interop, mypy --strict, the overhead benchmark quick) and
+# the Go (cgo, go test) suites against the freshly built C library (Go through pkg-config:
 # the library installed into target/go-install by ffi/packaging/install.sh;
 # then the module copied outside the repository, with a prefix of its own,
 # vetted, tested, and imported by path from a consumer module), then the GSSAPI examples
@@ -24,28 +26,164 @@ ok() { echo "ok   $1"; passed=$((passed + 1)); }
 if cargo build -p mongoauth-ffi --release; then ok build-library; else fail build-library; fi
 
 # ---- Python --------------------------------------------------------------------
+# The wheel as a user gets it: built (setuptools + cffi API mode, the Rust
+# static library linked in; build tools cached in target/py-build-venv),
+# installed from the wheel file alone into a FRESH venv outside the
+# checkout, and used from a directory outside it with no environment
+# variables: logins to our loopback server, to the package's own
+# ServerSession (examples/server.py) and to FerretDB (examples/scram_login.py,
+# each a counted case, a wrong password included), the pytest suite (a copy
+# of bindings/python/tests) against the installed package, mypy --strict on
+# the installed package and the examples, and the overhead benchmark in
+# --quick mode (its figures printed; a benchmark, not a timed test).
 venv=$root/target/venv
+py_free_port() { # py_free_port FROM: a port nobody listens on
+    local p
+    for p in $(seq "$1" "$(($1 + 200))"); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+py_case() { # py_case NAME EXPECTED_EXIT PATTERN CMD...: exit status and output
+    local name=$1 want=$2 pattern=$3 log rc
+    shift 3
+    log=$(mktemp)
+    "$@" >"$log" 2>&1
+    rc=$?
+    if [ "$rc" -eq "$want" ] && grep -qE "$pattern" "$log"; then
+        ok "$name"
+    else
+        sed 's/^/     | /' "$log" | tail -n 20
+        fail "$name (exit $rc, expected $want and /$pattern/)"
+    fi
+    rm -f "$log"
+}
+py_logins() { # py_logins PREFIX HOST:PORT: the login cases against one server
+    local prefix=$1 addr=$2 m
+    for m in SCRAM-SHA-256 SCRAM-SHA-1; do
+        py_case "$prefix-$m" 0 "^logged in as alice on admin with $m\$" \
+            "${wpy[@]}" "$pyout/examples/scram_login.py" "mongodb://alice:pencil@$addr/?authSource=admin&authMechanism=$m"
+    done
+    py_case "$prefix-negotiated" 0 '^logged in as alice on admin with SCRAM-SHA-256$' \
+        "${wpy[@]}" "$pyout/examples/scram_login.py" "mongodb://alice:pencil@$addr/?authSource=admin"
+    py_case "$prefix-wrong-password" 2 'refused: server code 18' \
+        "${wpy[@]}" "$pyout/examples/scram_login.py" "mongodb://alice:wrong@$addr/?authSource=admin"
+}
 if ! command -v python3 >/dev/null; then
     fail "python3 not found"
 else
+    bvenv=$root/target/py-build-venv
+    wheel_dir=$root/target/py-wheel
+    if [ ! -x "$bvenv/bin/python" ] || ! "$bvenv/bin/python" -c 'import setuptools, wheel, cffi' 2>/dev/null; then
+        python3 -m venv "$bvenv" && "$bvenv/bin/python" -m pip install -q setuptools wheel cffi ||
+            fail "creating the wheel build venv $bvenv"
+    fi
+    # from a copy: the build leaves build/ and *.egg-info behind
+    bsrc=$root/target/py-build-src
+    rm -rf "$bsrc" "$wheel_dir" && mkdir -p "$wheel_dir" && cp -r bindings/python "$bsrc" &&
+        rm -rf "$bsrc/build" "$bsrc"/src/*.egg-info "$bsrc"/src/mongoauth/_native*.so
+    if cargo build -p mongoauth-demo --release --bins &&
+        MONGOAUTH_SOURCE_DIR=$root "$bvenv/bin/python" -m pip wheel -q --no-deps --no-build-isolation -w "$wheel_dir" "$bsrc"; then
+        ok python-wheel-build
+    else
+        fail python-wheel-build
+    fi
+    wheel=$(ls "$wheel_dir"/mongoauth-*.whl 2>/dev/null | head -1)
+    echo "wheel: ${wheel:-none}"
+    listing=$(unzip -l "$wheel" 2>&1)
+    if [[ "$wheel" == *-cp39-abi3-linux_x86_64.whl ]] &&
+        grep -q 'mongoauth/_native.abi3.so' <<<"$listing" && grep -q 'mongoauth/py.typed' <<<"$listing"; then
+        ok python-wheel-platform-tag-and-library-inside
+    else
+        fail "python-wheel-platform-tag-and-library-inside ($wheel)"
+    fi
+    pyout=$(mktemp -d)
+    # no checkout, no environment variables: a clean environment
+    wpy=(env -i "HOME=$pyout" "PATH=/usr/bin:/bin" "$pyout/venv/bin/python")
+    if [ -n "$wheel" ] && python3 -m venv "$pyout/venv" && "$pyout/venv/bin/python" -m pip install -q "$wheel"; then
+        ok python-wheel-install-fresh-venv
+    else
+        fail python-wheel-install-fresh-venv
+    fi
+    cp -r bindings/python/examples "$pyout/examples"
+    cp -r bindings/python/tests "$pyout/tests"
+    cd "$pyout" || exit 1
+    py_case python-wheel-import 0 '^api .*/venv/lib/python3[^/]*/site-packages/mongoauth$' \
+        "${wpy[@]}" -c 'import mongoauth, mongoauth._lowlevel as ll, os; print(ll.MODE, os.path.dirname(mongoauth.__file__))'
+    # our loopback server (Rust)
+    lb_out=$(mktemp)
+    exec 7> >(exec "$root/target/release/mongoauth-loopback-server" admin:alice:pencil >"$lb_out" 2>&1)
+    for _ in $(seq 1 100); do grep -q '^PORT ' "$lb_out" && break; sleep 0.1; done
+    py_logins python-wheel-loopback "127.0.0.1:$(awk '/^PORT /{print $2}' "$lb_out")"
+    exec 7>&-
+    # the package's own ServerSession (examples/server.py, from the wheel)
+    sv_out=$(mktemp)
+    exec 7> >(exec "${wpy[@]}" "$pyout/examples/server.py" admin:alice:pencil >"$sv_out" 2>&1)
+    for _ in $(seq 1 100); do grep -q '^PORT ' "$sv_out" && break; sleep 0.1; done
+    py_logins python-wheel-server-session "127.0.0.1:$(awk '/^PORT /{print $2}' "$sv_out")"
+    exec 7>&-
+    rm -f "$lb_out" "$sv_out"
+    # test tools next to the wheel (not before: the logins above ran with cffi alone)
+    if "$pyout/venv/bin/python" -m pip install -q pytest pymongo scramp mypy types-cffi; then
+        ok python-test-tools-install
+    else
+        fail "python-test-tools-install (pip install pytest pymongo scramp mypy types-cffi)"
+    fi
+    # FerretDB (users created by pymongo as root)
+    if fdb_port=$(py_free_port 18900) && fdb_pid=$("$root/scripts/ferretdb.sh" start "$pyout/fdb" "$fdb_port"); then
+        if "${wpy[@]}" -c 'import sys, pymongo
+c = pymongo.MongoClient(sys.argv[1], directConnection=True, serverSelectionTimeoutMS=5000)
+c.admin.command("createUser", "alice", pwd="pencil", roles=[], mechanisms=["SCRAM-SHA-1", "SCRAM-SHA-256"])
+c.close()' "mongodb://root:rootpw@127.0.0.1:$fdb_port/?authSource=admin"; then
+            ok python-ferretdb-create-user
+            py_logins python-wheel-ferretdb "127.0.0.1:$fdb_port"
+        else
+            fail python-ferretdb-create-user
+        fi
+        "$root/scripts/ferretdb.sh" stop "$fdb_pid"
+    else
+        fail "python-ferretdb-start (scripts/ferretdb.sh start; FerretDB built? scripts/ferretdb.sh build)"
+    fi
+    # the pytest suite against the installed package (not the source tree)
+    log=$(mktemp)
+    env -i "HOME=$pyout" "PATH=/usr/bin:/bin" "MONGOAUTH_HEADER=$root/include/mongoauth.h" \
+        "$pyout/venv/bin/python" -m pytest -q -p no:cacheprovider "$pyout/tests" | tee "$log"
+    rc=${PIPESTATUS[0]}
+    np=$(grep -oE '[0-9]+ passed' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+    nf=$(grep -oE '[0-9]+ (failed|errors?)' "$log" | awk '{s += $1} END {print s + 0}')
+    passed=$((passed + ${np:-0}))
+    failed=$((failed + ${nf:-0}))
+    if [ "$rc" -ne 0 ] && [ "${nf:-0}" -eq 0 ]; then fail "pytest exited $rc"; fi
+    if grep -q "$pyout/venv/lib/.*site-packages/mongoauth" <("${wpy[@]}" -c 'import mongoauth; print(mongoauth.__file__)'); then
+        ok python-tests-used-the-installed-wheel
+    else
+        fail python-tests-used-the-installed-wheel
+    fi
+    rm -f "$log"
+    # mypy --strict: the installed package and the examples
+    py_case python-mypy-strict-package 0 '^Success' "${wpy[@]}" -m mypy --strict -p mongoauth
+    cp -r "$root/bindings/python/bench" "$pyout/bench"
+    py_case python-mypy-strict-examples 0 '^Success' \
+        "${wpy[@]}" -m mypy --strict --config-file "$root/bindings/python/pyproject.toml" "$pyout/examples" "$pyout/bench"
+    # the overhead benchmark, quick (a few seconds): figures printed, not judged
+    py_case python-bench-quick 0 '^in memory .*ratio' \
+        "${wpy[@]}" "$root/bindings/python/bench/login_overhead.py" --quick \
+        --helper "$root/target/release/mongoauth-login-bench" --server "$root/target/release/mongoauth-loopback-server"
+    "${wpy[@]}" "$root/bindings/python/bench/login_overhead.py" --quick --no-tcp \
+        --helper "$root/target/release/mongoauth-login-bench" | sed 's/^/     bench | /'
+    cd "$root" || exit 1
+    rm -rf "$pyout"
+    # target/venv: the GSSAPI examples below run from the source tree in
+    # cffi ABI mode (MONGOAUTH_LIB: libraries built with other features)
+    # with python-gssapi
     if [ ! -x "$venv/bin/python" ]; then
         python3 -m venv "$venv" || fail "creating $venv"
     fi
-    if ! "$venv/bin/python" -c 'import scramp, pytest, cffi, pymongo, gssapi' 2>/dev/null; then
-        "$venv/bin/python" -m pip install -q scramp pytest cffi pymongo gssapi || fail "pip install into $venv"
-    fi
-    if "$venv/bin/python" -c 'import scramp, pytest, cffi, pymongo' 2>/dev/null; then
-        log=$(mktemp)
-        MONGOAUTH_LIB=$root/target/release/libmongoauth.so "$venv/bin/python" -m pytest -q -p no:cacheprovider bindings/python | tee "$log"
-        rc=${PIPESTATUS[0]}
-        np=$(grep -oE '[0-9]+ passed' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
-        nf=$(grep -oE '[0-9]+ (failed|errors?)' "$log" | awk '{s += $1} END {print s + 0}')
-        passed=$((passed + ${np:-0}))
-        failed=$((failed + ${nf:-0}))
-        if [ "$rc" -ne 0 ] && [ "${nf:-0}" -eq 0 ]; then fail "pytest exited $rc"; fi
-        rm -f "$log"
-    else
-        fail "python peers missing in $venv (pip install scramp pytest cffi pymongo)"
+    if ! "$venv/bin/python" -c 'import cffi, gssapi' 2>/dev/null; then
+        "$venv/bin/python" -m pip install -q cffi gssapi || fail "pip install cffi gssapi into $venv"
     fi
 fi
 

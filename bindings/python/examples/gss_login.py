@@ -78,15 +78,20 @@ class Initiator:
         except gssapi.exceptions.GSSError as e:
             raise _failure(e) from e
 
+    def _context(self) -> gssapi.SecurityContext:
+        if self.ctx is None:
+            raise mongoauth.GssNoContext("no security context yet")
+        return self.ctx
+
     def unwrap(self, token: bytes) -> bytes:
         try:
-            return self.ctx.unwrap(token).message
+            return bytes(self._context().unwrap(token).message)
         except gssapi.exceptions.GSSError as e:
             raise _failure(e) from e
 
     def wrap(self, message: bytes) -> bytes:
         try:
-            return self.ctx.wrap(message, False).message
+            return bytes(self._context().wrap(message, False).message)
         except gssapi.exceptions.GSSError as e:
             raise _failure(e) from e
 
@@ -107,14 +112,19 @@ class Acceptor:
         except gssapi.exceptions.GSSError as e:
             raise _failure(e) from e
 
+    def _context(self) -> gssapi.SecurityContext:
+        if self.ctx is None:
+            raise mongoauth.GssNoContext("no security context yet")
+        return self.ctx
+
     def wrap(self, message: bytes) -> bytes:
-        return self.ctx.wrap(message, False).message
+        return bytes(self._context().wrap(message, False).message)
 
     def unwrap(self, token: bytes) -> bytes:
-        return self.ctx.unwrap(token).message
+        return bytes(self._context().unwrap(token).message)
 
     def source_name(self) -> str:
-        return str(self.ctx.initiator_name)
+        return str(self._context().initiator_name)
 
     def reset(self) -> None:
         self.ctx = None

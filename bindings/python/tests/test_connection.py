@@ -221,3 +221,94 @@ def test_arbiter_is_not_a_login():
     with pytest.raises(ex.NotAuthenticated):
         a.handle_reply(arbiter)
     assert not a.authenticated
+
+
+def test_context_managers_release_and_closed_objects_raise():
+    """`with` (or close()) frees the C object; any later use is ObjectFreed
+    (an ObjectMisuse), never a crash; close() is idempotent."""
+    cache = mongoauth.KeyCache()
+    with ServerSession(USERS) as server, Authenticator("alice", "pencil", "admin", key_cache=cache) as auth:
+        while not auth.handle_reply(server.handle(auth.command())):
+            pass
+        assert auth.authenticated and len(cache) == 1
+        # the cache cannot go while an open authenticator points to it
+        with pytest.raises(ex.Busy):
+            cache.close()
+    for call in (auth.command, lambda: auth.authenticated, lambda: auth.handle_reply(b""), lambda: server.handle(b"")):
+        with pytest.raises(ex.ObjectFreed) as e:
+            call()
+        assert isinstance(e.value, ex.ObjectMisuse) and "closed" in e.value.message
+    auth.close()
+    server.close()
+    with mongoauth.ConnectionString("mongodb://alice:pencil@host/") as cs:
+        assert cs.hosts == [("host", 27017)]
+    with pytest.raises(ex.ObjectFreed):
+        cs.credential
+    with cache:
+        assert len(cache) == 1
+    with pytest.raises(ex.ObjectFreed):
+        len(cache)
+    with pytest.raises(ex.ObjectFreed):
+        Authenticator("alice", "pencil", "admin", key_cache=cache)
+
+
+def test_key_cache_skips_pbkdf2_on_the_second_login():
+    server = ServerSession(USERS)
+    with mongoauth.KeyCache() as cache:
+        for _ in range(2):
+            server.start()
+            with Authenticator("alice", "pencil", "admin", key_cache=cache) as auth:
+                while not auth.handle_reply(server.handle(auth.command())):
+                    pass
+                assert auth.authenticated
+        assert len(cache) == 1
+    # options other than the defaults take the general path
+    server.start()
+    with Authenticator("alice", "pencil", "admin", "SCRAM-SHA-1", speculative=False, legacy_hello=False) as auth:
+        while not auth.handle_reply(server.handle(auth.command())):
+            pass
+        assert auth.authenticated and auth.mechanism == "SCRAM-SHA-1" and not auth.used_speculative
+
+
+def test_logins_in_threads_at_once():
+    """The Authenticator's reused C buffers are per thread: logins running
+    in several threads at once (the GIL released in every C call), and an
+    Authenticator made in one thread and used in another, all succeed."""
+    errors: list[BaseException] = []
+
+    def logins(n: int) -> None:
+        try:
+            with ServerSession(USERS) as server, mongoauth.KeyCache() as cache:
+                for i in range(n):
+                    server.start(i + 1)
+                    with Authenticator("alice", "pencil" if i % 3 else "wrong", "admin", key_cache=cache) as auth:
+                        try:
+                            while not auth.handle_reply(server.handle(auth.command())):
+                                pass
+                        except ex.AuthenticationFailed:
+                            assert i % 3 == 0
+                            continue
+                        assert i % 3 and auth.authenticated and server.authenticated
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=logins, args=(60,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    made = Authenticator("alice", "pencil", "admin")
+    server = ServerSession(USERS)
+
+    def use() -> None:
+        try:
+            while not made.handle_reply(server.handle(made.command())):
+                pass
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    t = threading.Thread(target=use)
+    t.start()
+    t.join(10)
+    assert not errors and made.authenticated

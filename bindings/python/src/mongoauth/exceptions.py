@@ -147,6 +147,10 @@ class ObjectMisuse(CallerError):
 class ScramError(MongoauthError):
     """The peer's message or the login failed (codes 100-199)."""
 
+    #: On the server side (`ScramServer.handle_client_final`): the `e=...`
+    #: message to send the client; None otherwise.
+    server_message: bytes | None = None
+
 
 class UriError(MongoauthError, ValueError):
     """A connection string is invalid (codes 200-299); `offset` is the byte."""
@@ -465,20 +469,35 @@ class GssFailure(GssError):
 
     default_status = Status.GSS_FAILURE
 
-    def __init__(self, message: str = "", status: int | None = None, *, major: int | None = None,
-                 minor: int | None = None, **kw) -> None:
-        if major is not None:
-            kw["gss_major"] = major
-        if minor is not None:
-            kw["gss_minor"] = minor
-        super().__init__(message, status, **kw)
+    def __init__(
+        self,
+        message: str = "",
+        status: int | None = None,
+        *,
+        major: int | None = None,
+        minor: int | None = None,
+        offset: int | None = None,
+        server_code: int = 0,
+        gss_major: int = 0,
+        gss_minor: int = 0,
+    ) -> None:
+        super().__init__(
+            message,
+            status,
+            offset=offset,
+            server_code=server_code,
+            gss_major=gss_major if major is None else major,
+            gss_minor=gss_minor if minor is None else minor,
+        )
 
     @property
     def major(self) -> int:
+        """The GSS-API major status (`gss_major`)."""
         return self.gss_major
 
     @property
     def minor(self) -> int:
+        """The GSS-API minor status, the mechanism's code (`gss_minor`)."""
         return self.gss_minor
 
 
@@ -536,16 +555,75 @@ def error_for(
     gss_minor: int = 0,
 ) -> MongoauthError:
     """The exception for a status code: its own class, else its range's group."""
-    kw = dict(offset=offset, server_code=server_code, gss_major=gss_major, gss_minor=gss_minor)
     cls = BY_CODE.get(status)
     if cls is not None:
-        return cls(message, **kw)
+        return cls(message, offset=offset, server_code=server_code, gss_major=gss_major, gss_minor=gss_minor)
     for low, high, group in _GROUPS:
         if low <= status <= high:
-            return group(message, status, **kw)
-    return MongoauthError(message, status, **kw)
+            return group(message, status, offset=offset, server_code=server_code, gss_major=gss_major, gss_minor=gss_minor)
+    return MongoauthError(message, status, offset=offset, server_code=server_code, gss_major=gss_major, gss_minor=gss_minor)
 
 
-__all__ = ["Status", "MongoauthError", "error_for", "BY_CODE"] + [
-    c.__name__ for c in (CallerError, ObjectMisuse, ScramError, UriError, WireError, HandshakeError, GssError, InternalError)
-] + [c.__name__ for c in BY_CODE.values()]
+# Spelled out (not computed) so that type checkers see every name.
+__all__ = [
+    "Status",
+    "MongoauthError",
+    "error_for",
+    "BY_CODE",
+    "CallerError",
+    "ObjectMisuse",
+    "ScramError",
+    "UriError",
+    "WireError",
+    "HandshakeError",
+    "GssError",
+    "InternalError",
+    "InvalidObject",
+    "MemoryTooSmall",
+    "MemoryMisaligned",
+    "WrongAllocation",
+    "Busy",
+    "ObjectFreed",
+    "NullPointer",
+    "BufferTooSmall",
+    "InvalidArgument",
+    "InvalidUtf8",
+    "UnexpectedStep",
+    "UnsupportedMechanism",
+    "CapacityExceeded",
+    "InvalidNonce",
+    "InvalidCredential",
+    "SaslprepError",
+    "KeysDoNotMatchServer",
+    "RandomUnavailable",
+    "OutOfMemory",
+    "MalformedMessage",
+    "NonceMismatch",
+    "IterationCountTooLow",
+    "IterationCountTooHigh",
+    "ServerSignatureMismatch",
+    "ServerError",
+    "MandatoryExtension",
+    "AuthenticationFailed",
+    "ChannelBindingNotSupported",
+    "UriSyntax",
+    "UriOption",
+    "UriCredential",
+    "UriSrv",
+    "UriEncode",
+    "BsonMalformed",
+    "FrameMalformed",
+    "UnsupportedOpcode",
+    "MessageTooLarge",
+    "ChecksumMismatch",
+    "CommandFailed",
+    "ProtocolViolation",
+    "IoError",
+    "UnexpectedEof",
+    "NotAuthenticated",
+    "Timeout",
+    "Panic",
+    "Internal",
+    "GssFailure",
+    "GssNoContext",
+]

@@ -20,12 +20,13 @@ minor=...)`; the library's own GSS failures raise `GssFailure` too, with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 from . import _lowlevel as _ll
 from .exceptions import GssFailure, GssNoContext
 
 ffi, lib = _ll.ffi, _ll.lib
+CData = _ll.CData
 
 #: `mongoauth_next` values of the three GSS needs.
 NEXT_NEED_GSS_INIT = 7
@@ -108,9 +109,11 @@ class GssAcceptor(Protocol):
     def step(self, token: bytes) -> tuple[bytes, bool]:
         """`gss_accept_sec_context`; return (reply token, complete)."""
 
-    def wrap(self, message: bytes) -> bytes: ...
+    def wrap(self, message: bytes) -> bytes:
+        """`gss_wrap` of the server's security-layer message."""
 
-    def unwrap(self, token: bytes) -> bytes: ...
+    def unwrap(self, token: bytes) -> bytes:
+        """`gss_unwrap` of the client's security-layer token."""
 
     def source_name(self) -> str:
         """The authenticated initiator's principal."""
@@ -119,16 +122,16 @@ class GssAcceptor(Protocol):
         """Drop the context (a new login, or after a failure)."""
 
 
-def _text(p, n) -> str | None:
+def _text(p: CData, n: int) -> str | None:
     if p == ffi.NULL:
         return None
     return bytes(ffi.buffer(p, n)).decode("utf-8")
 
 
-def request_of(r) -> GssInit | bytes:
+def request_of(r: CData) -> GssInit | bytes:
     """A `mongoauth_gss_request` as Python: a GssInit for a context step,
     the bytes to unwrap or wrap otherwise."""
-    data = bytes(ffi.buffer(r.input, r.input_len)) if r.input_len else b""
+    data: bytes = bytes(ffi.buffer(r.input, r.input_len)) if r.input_len else b""
     if r.kind != NEXT_NEED_GSS_INIT:
         return data
     target = GssTarget(
@@ -140,7 +143,7 @@ def request_of(r) -> GssInit | bytes:
     return GssInit(target, _text(r.principal, r.principal_len), _text(r.password, r.password_len), data)
 
 
-def fill_failure(failure, exc: BaseException) -> None:
+def fill_failure(failure: CData, exc: BaseException) -> None:
     """Fill a `mongoauth_gss_failure` from a Python exception."""
     if isinstance(exc, GssFailure):
         major, minor, text = exc.major or GSS_S_FAILURE, exc.minor, exc.message
@@ -154,7 +157,7 @@ def fill_failure(failure, exc: BaseException) -> None:
     failure.text_len = len(b)
 
 
-def _fail(failure, exc: BaseException) -> int:
+def _fail(failure: CData, exc: BaseException) -> int:
     """A callback's answer to a Python exception."""
     if isinstance(exc, GssNoContext):
         return _GSS_NO_CONTEXT
@@ -162,7 +165,7 @@ def _fail(failure, exc: BaseException) -> int:
     return _GSS_FAILED
 
 
-def _give(data: bytes, out, capacity: int, written) -> int:
+def _give(data: bytes, out: CData, capacity: int, written: CData) -> int:
     written[0] = len(data)
     if len(data) > capacity:
         return _GSS_BUFFER_TOO_SMALL
@@ -171,12 +174,14 @@ def _give(data: bytes, out, capacity: int, written) -> int:
     return _GSS_OK
 
 
-def acceptor_callbacks(acceptor: GssAcceptor):
+def acceptor_callbacks(acceptor: GssAcceptor) -> tuple[CData, list[CData]]:
     """A `mongoauth_gss_callbacks` struct calling `acceptor`, and the cffi
     callback objects that must stay alive as long as the C side may call
     them. No exception crosses into C: each becomes MONGOAUTH_GSS_FAILED."""
 
-    def step(_ud, inp, n, out, cap, written, complete, failure):
+    def step(
+        _ud: CData, inp: CData, n: int, out: CData, cap: int, written: CData, complete: CData, failure: CData
+    ) -> int:
         try:
             token, done = acceptor.step(bytes(ffi.buffer(inp, n)) if n else b"")
             complete[0] = bool(done)
@@ -184,8 +189,8 @@ def acceptor_callbacks(acceptor: GssAcceptor):
         except BaseException as e:  # noqa: BLE001 - reported to C, never raised through it
             return _fail(failure, e)
 
-    def transform(method):
-        def cb(_ud, inp, n, out, cap, written, failure):
+    def transform(method: Callable[[bytes], bytes]) -> Callable[..., int]:
+        def cb(_ud: CData, inp: CData, n: int, out: CData, cap: int, written: CData, failure: CData) -> int:
             try:
                 return _give(bytes(method(bytes(ffi.buffer(inp, n)) if n else b"")), out, cap, written)
             except BaseException as e:  # noqa: BLE001
@@ -193,13 +198,13 @@ def acceptor_callbacks(acceptor: GssAcceptor):
 
         return cb
 
-    def source_name(_ud, out, cap, written, failure):
+    def source_name(_ud: CData, out: CData, cap: int, written: CData, failure: CData) -> int:
         try:
             return _give(acceptor.source_name().encode("utf-8"), out, cap, written)
         except BaseException as e:  # noqa: BLE001
             return _fail(failure, e)
 
-    def reset(_ud):
+    def reset(_ud: CData) -> None:
         try:
             acceptor.reset()
         except BaseException:  # noqa: BLE001 - nothing to report a reset failure to
