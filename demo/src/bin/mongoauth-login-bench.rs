@@ -8,7 +8,7 @@
 //!   warm key cache and a `ServerSession` in this process, the bytes
 //!   handed over directly), answering `ns TOTAL`; the authenticator has the
 //!   payload capacity of the C library's object
-//!   (`MONGOAUTH_AUTH_PAYLOAD_BYTES`, 16448: room for GSSAPI and OIDC
+//!   (`MONGOAUTH_AUTHENTICATOR_PAYLOAD_BYTES`, 16448: room for GSSAPI and OIDC
 //!   tokens), so that Rust and the binding do the same work;
 //! - `mem-default N`: the same with `Authenticator::new`'s default payload
 //!   capacity (smaller without the `gssapi` feature, as in this binary);
@@ -41,7 +41,7 @@ type Fallible<T> = Result<T, Box<dyn std::error::Error>>;
 type Cache = KeyCache<8>;
 
 /// The payload capacity of the C library's authenticator
-/// (`MONGOAUTH_AUTH_PAYLOAD_BYTES`).
+/// (`MONGOAUTH_AUTHENTICATOR_PAYLOAD_BYTES`).
 const C_PAYLOAD: usize = 16448;
 
 fn err(e: impl std::fmt::Debug) -> Box<dyn std::error::Error> {
