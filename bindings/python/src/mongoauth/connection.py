@@ -187,19 +187,25 @@ class ConnectionString:
         err = _err()
         ensure(fn(self._ptr, *args, err), err)
 
-    def _flag(self, fn: Callable[[CData], bool]) -> bool:
-        # C predicates answer false for an unparsed string
+    def _flag(self, fn: Callable[..., int]) -> bool:
+        # a status-returning call with an out-bool (it also checks)
+        v = ffi.new("bool *")
+        self._call(fn, v)
+        return bool(v[0])
+
+    def _pred(self, fn: Callable[[CData], bool]) -> bool:
+        # a C predicate (false for an unparsed string)
         return bool(fn(self._ptr))
 
     @property
     def is_srv(self) -> bool:
         """A `mongodb+srv://` string (hosts come from DNS)."""
-        return self._flag(lib.mongoauth_uri_is_srv)
+        return self._pred(lib.mongoauth_uri_is_srv)
 
     @property
     def tls(self) -> bool:
         """Whether TLS is on (explicitly, or by `+srv`)."""
-        return self._flag(lib.mongoauth_uri_uses_tls)
+        return self._pred(lib.mongoauth_uri_uses_tls)
 
     @property
     def hosts(self) -> list[tuple[str, int]]:
