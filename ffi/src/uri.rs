@@ -63,7 +63,7 @@ impl Default for UriState {
 
 impl Drop for UriState {
     fn drop(&mut self) {
-        self.text.zeroize();
+        self.text.as_mut_slice().zeroize();
     }
 }
 
@@ -216,7 +216,7 @@ pub unsafe extern "C" fn mongoauth_uri_parse(
         // SAFETY: caller contract.
         let s = unsafe { object::get_mut::<UriState>(uri) }?;
         s.parsed = false;
-        s.text.zeroize();
+        s.text.as_mut_slice().zeroize();
         s.len = 0;
         // The limit first: no byte behind `text` is read when it is too long.
         let dst = s.text.get_mut(..text_len).ok_or(Fail::arg(

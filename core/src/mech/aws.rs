@@ -622,7 +622,7 @@ impl ExpectDone {
 
 impl Drop for ExpectDone {
     fn drop(&mut self) {
-        self.payload.zeroize();
+        self.payload.as_mut_slice().zeroize();
     }
 }
 

@@ -785,7 +785,7 @@ impl<const N: usize> TokenCache<N> {
 
     /// Zero the buffer and move to a new generation, so no old id matches.
     fn wipe(&mut self) {
-        self.buf.zeroize();
+        self.buf.as_mut_slice().zeroize();
         self.len = 0;
         self.present = false;
         self.generation = self.generation.wrapping_add(1);
@@ -800,7 +800,7 @@ impl<const N: usize> Default for TokenCache<N> {
 
 impl<const N: usize> Drop for TokenCache<N> {
     fn drop(&mut self) {
-        self.buf.zeroize();
+        self.buf.as_mut_slice().zeroize();
     }
 }
 
