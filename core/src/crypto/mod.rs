@@ -130,7 +130,9 @@ impl ScramHash for Sha256 {
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
         0x5be0cd19,
     ];
-    #[inline(always)]
+    // Out of line when AVX is on: see "The native-CPU build" above.
+    #[cfg_attr(target_feature = "avx", inline(never))]
+    #[cfg_attr(not(target_feature = "avx"), inline(always))]
     fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
         sha2::block_api::compress256(state, core::slice::from_ref(block));
     }
@@ -173,7 +175,9 @@ impl ScramHash for Sha1 {
     type State = [u32; 5];
     type Output = [u8; 20];
     const IV: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
-    #[inline(always)]
+    // Out of line when AVX is on: see "The native-CPU build" above.
+    #[cfg_attr(target_feature = "avx", inline(never))]
+    #[cfg_attr(not(target_feature = "avx"), inline(always))]
     fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
         sha1::block_api::compress(state, core::slice::from_ref(block));
     }
