@@ -192,7 +192,8 @@ fn compress256_digest(start: State256, digest: State256) -> State256 {
 }
 
 // Never inlined: a call boundary, where the compiler puts `vzeroupper`
-// when the caller dirtied the upper YMM/ZMM halves (see the module docs).
+// when the caller dirtied the upper YMM/ZMM halves (SHA-NI has only the
+// legacy SSE encoding; see "The native-CPU build" in `crypto`'s docs).
 #[inline(never)]
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
 fn pbkdf2_sha256_shani(inner: &[u32; 8], outer: &[u32; 8], u: &[u32; 8], rounds: u32) -> [u32; 8] {
@@ -310,7 +311,8 @@ fn compress160_digest(start: State160, digest: State160) -> State160 {
 
 #[cfg(feature = "sha1")]
 // Never inlined: a call boundary, where the compiler puts `vzeroupper`
-// when the caller dirtied the upper YMM/ZMM halves (see the module docs).
+// when the caller dirtied the upper YMM/ZMM halves (SHA-NI has only the
+// legacy SSE encoding; see "The native-CPU build" in `crypto`'s docs).
 #[inline(never)]
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
 fn pbkdf2_sha1_shani(inner: &[u32; 5], outer: &[u32; 5], u: &[u32; 5], rounds: u32) -> [u32; 5] {
