@@ -8,8 +8,9 @@
 //!   once and print `row<TAB>nanoseconds per operation` lines;
 //! - `--compare OTHER_BINARY [--rounds N] [--limit X]`: run this binary and
 //!   `OTHER_BINARY` alternately (ABBA order, `N` rounds each), then print per
-//!   row the median and spread of each and the ratio other/this; exit 1 when
-//!   any ratio is over `X` (default 1.2).
+//!   row the median and spread of each and the ratios other/this of the
+//!   medians and of the minimums; exit 1 when both are over `X` (default
+//!   1.2) for a row that is not an `anchor:` (third-party code).
 //!
 //! Nothing here is a timed test: the ratio is taken from interleaved rounds
 //! on the same machine, so load from other processes hits both builds alike.
@@ -181,6 +182,22 @@ fn measure() -> Vec<(&'static str, f64)> {
     let k1 = HmacKey::<Sha1>::new(b"1c33006ec1ffd90f9cadcbcc0e118200");
     let salt = [7u8; 28];
     let blocks = vec![[0x5au8; 64]; 64];
+    // The build under test must compute what the oracles compute: the
+    // SHA-NI path, the portable loop and the RustCrypto `pbkdf2` crate agree
+    // (the exchanges above already verified both proofs).
+    let mut oracle = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"pencil", &salt, ITERATIONS, &mut oracle);
+    assert_eq!(k256.pbkdf2(&salt, ITERATIONS), oracle, "SHA-256 fast path");
+    assert_eq!(k256.pbkdf2_portable(&salt, ITERATIONS), oracle, "SHA-256 portable loop");
+    let mut oracle1 = [0u8; 20];
+    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(
+        b"1c33006ec1ffd90f9cadcbcc0e118200",
+        &salt[..16],
+        ITERATIONS,
+        &mut oracle1,
+    );
+    assert_eq!(k1.pbkdf2(&salt[..16], ITERATIONS), oracle1, "SHA-1 fast path");
+    assert_eq!(k1.pbkdf2_portable(&salt[..16], ITERATIONS), oracle1, "SHA-1 portable loop");
     vec![
         (
             "HmacKey<Sha256>::new",
@@ -211,7 +228,7 @@ fn measure() -> Vec<(&'static str, f64)> {
             }),
         ),
         (
-            "RustCrypto pbkdf2 crate SHA-256 @4096",
+            "anchor: RustCrypto pbkdf2 SHA-256 @4096",
             ns_per_op(|| {
                 let mut out = [0u8; 32];
                 pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
@@ -224,7 +241,7 @@ fn measure() -> Vec<(&'static str, f64)> {
             }),
         ),
         (
-            "sha2 compress256, 64 blocks",
+            "anchor: sha2 compress256, 64 blocks",
             ns_per_op(|| {
                 let mut s = [0u32; 8];
                 sha2::block_api::compress256(&mut s, black_box(&blocks));
@@ -303,27 +320,40 @@ fn compare(other: &str, rounds: usize, limit: f64) -> ExitCode {
     }
     eprintln!();
     println!(
-        "{rounds} interleaved rounds; median (min-max) per build; ratio = median(other) / \
-         median(this); limit {limit}x"
+        "{rounds} interleaved rounds; median (min-max) per build; ratios other/this of the \
+         medians and of the minimums"
     );
-    println!("{:<38} {:>30} {:>30} {:>7}", "row", "this (default)", "other (native)", "ratio");
-    let mut worst = 0.0f64;
+    println!(
+        "{:<42} {:>30} {:>30} {:>7} {:>7}",
+        "row", "this (default)", "other (native)", "median", "min"
+    );
+    // A row fails when both ratios are over the limit: a build that is
+    // really slower is slower in its best round too, while a burst of load
+    // from other processes moves a median of few rounds but rarely the
+    // minimum. Anchor rows (third-party code) are shown, never gated.
+    let mut worst = (0.0f64, "");
     for (i, name) in names.iter().enumerate() {
         let (b, c) = (median(&mut base[i]), median(&mut cand[i]));
-        let ratio = c / b;
-        worst = worst.max(ratio);
-        let flag = if ratio > limit { "  <-- over the limit" } else { "" };
+        // `median` sorted both: the minimum is first.
+        let (ratio, ratio_min) = (c / b, cand[i][0] / base[i][0]);
+        let gated = !name.starts_with("anchor:");
+        let over = gated && ratio > limit && ratio_min > limit;
+        if gated && ratio.min(ratio_min) > worst.0 {
+            worst = (ratio.min(ratio_min), name);
+        }
+        let flag = if over { "  <-- over the limit" } else { "" };
         println!(
-            "{name:<38} {:>30} {:>30} {ratio:>6.2}x{flag}",
+            "{name:<42} {:>30} {:>30} {ratio:>6.2}x {ratio_min:>6.2}x{flag}",
             cell(&mut base[i]),
             cell(&mut cand[i])
         );
     }
+    let (worst, row) = worst;
     if worst > limit {
-        println!("FAIL: a row is {worst:.2}x the default build (limit {limit}x)");
+        println!("FAIL: {row}: {worst:.2}x the default build (limit {limit}x)");
         ExitCode::FAILURE
     } else {
-        println!("ok: every row within {limit}x (worst {worst:.2}x)");
+        println!("ok: every gated row within {limit}x (worst {worst:.2}x, {row})");
         ExitCode::SUCCESS
     }
 }
