@@ -27,8 +27,24 @@
 //! from the previous state registers with two shuffles. Measured on the
 //! development machine (medians of three runs, `benches/scram.rs`): 1.06-1.09x
 //! the bound for SHA-256 and 1.13x for SHA-1, against 1.39-1.45x for the
-//! portable loop, with default compiler flags and with `-C target-cpu=native`
-//! alike (no slowdown from AVX-512 code generation).
+//! portable loop.
+//!
+//! # The native-CPU build
+//!
+//! The SHA-NI instructions (ours and `sha2`'s/`sha1`'s) exist only in the
+//! legacy SSE encoding. Built with AVX enabled (`-C target-cpu=native`,
+//! `x86-64-v3`), the code around them is VEX/EVEX-encoded, and once inlined
+//! (fat LTO, or any build once `#[target_feature]` functions become
+//! inlinable) a 64-byte pad XOR done in a ZMM register left the upper state
+//! dirty for every SHA round of `HmacKey::new`. Legacy SSE instructions pay
+//! for that state until the next `vzeroupper` (a dependent SHA chain ran 1.4x
+//! slower on Zen 4; Intel documents a blend micro-op per instruction). So when
+//! AVX is enabled at compile time, [`ScramHash::compress`] and the SHA-NI
+//! PBKDF2 loops are never inlined: LLVM puts `vzeroupper` before each call
+//! from code that dirtied the state. Default builds have no AVX code and keep
+//! the inlined compressor. `scripts/bench-native.sh` compares both builds in
+//! one run and scans the native binary for the pattern; see
+//! `docs/performance.md`.
 //!
 //! That module is the crate's only `unsafe` code (the crate root denies it
 //! everywhere else): two calls into `#[target_feature]` functions, each right
@@ -130,7 +146,9 @@ impl ScramHash for Sha256 {
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
         0x5be0cd19,
     ];
-    #[inline(always)]
+    // Out of line when AVX is on: see "The native-CPU build" in the module docs.
+    #[cfg_attr(target_feature = "avx", inline(never))]
+    #[cfg_attr(not(target_feature = "avx"), inline(always))]
     fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
         sha2::block_api::compress256(state, core::slice::from_ref(block));
     }
@@ -173,7 +191,9 @@ impl ScramHash for Sha1 {
     type State = [u32; 5];
     type Output = [u8; 20];
     const IV: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
-    #[inline(always)]
+    // Out of line when AVX is on: see "The native-CPU build" in the module docs.
+    #[cfg_attr(target_feature = "avx", inline(never))]
+    #[cfg_attr(not(target_feature = "avx"), inline(always))]
     fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
         sha1::block_api::compress(state, core::slice::from_ref(block));
     }

@@ -191,6 +191,10 @@ fn compress256_digest(start: State256, digest: State256) -> State256 {
     State256 { abef: _mm_add_epi32(s.abef, start.abef), cdgh: _mm_add_epi32(s.cdgh, start.cdgh) }
 }
 
+// Never inlined: a call boundary, where the compiler puts `vzeroupper`
+// when the caller dirtied the upper YMM/ZMM halves (SHA-NI has only the
+// legacy SSE encoding; see "The native-CPU build" in `crypto`'s docs).
+#[inline(never)]
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
 fn pbkdf2_sha256_shani(inner: &[u32; 8], outer: &[u32; 8], u: &[u32; 8], rounds: u32) -> [u32; 8] {
     let inner = load256(inner);
@@ -306,6 +310,10 @@ fn compress160_digest(start: State160, digest: State160) -> State160 {
 }
 
 #[cfg(feature = "sha1")]
+// Never inlined: a call boundary, where the compiler puts `vzeroupper`
+// when the caller dirtied the upper YMM/ZMM halves (SHA-NI has only the
+// legacy SSE encoding; see "The native-CPU build" in `crypto`'s docs).
+#[inline(never)]
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
 fn pbkdf2_sha1_shani(inner: &[u32; 5], outer: &[u32; 5], u: &[u32; 5], rounds: u32) -> [u32; 5] {
     let inner = load160(inner);
