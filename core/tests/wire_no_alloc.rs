@@ -117,7 +117,11 @@ fn replies_build_and_parse_without_allocating() {
         let mut buf = [0u8; 512];
         let d = round(&mut buf, &hello);
         let parsed = HelloReply::parse(d).unwrap().unwrap();
-        assert_eq!(parsed.default_mechanism(), "SCRAM-SHA-256");
+        let mechs_listed = parsed.sasl_supported_mechs.iter().flat_map(|l| l.iter());
+        assert_eq!(
+            mongoauth::mech::negotiate(mechs_listed),
+            mongoauth::mech::Mechanism::ScramSha256
+        );
         assert!(parsed.sasl_supported_mechs.unwrap().iter().eq(mechs));
         assert_eq!(parsed.speculative_authenticate.unwrap().sasl().unwrap(), sasl);
 
