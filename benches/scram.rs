@@ -201,8 +201,8 @@ impl ServerVerify {
         let creds =
             StoredCredentials::<Sha256>::generate("alice", "pencil", &[1; 28], 4096).unwrap();
         let nonce = Nonce::from_random(&[1; 24]).unwrap();
-        let c = Client::<Sha256>::start("alice", "pencil", &nonce, &ClientConfig::default())
-            .unwrap();
+        let c =
+            Client::<Sha256>::start("alice", "pencil", &nonce, &ClientConfig::default()).unwrap();
         let first = c.message().to_vec();
         let st = Server::<Sha256>::handle_client_first(&first)
             .unwrap()
