@@ -1049,8 +1049,16 @@ impl<'c, const P: usize> Authenticator<'c, P> {
     /// breaks the mechanism or the handshake. After an error the login is
     /// over and [`error`](Self::error) describes it.
     pub fn handle_reply(&mut self, body: &[u8]) -> Result<Step<'_>, Error> {
+        self.handle_reply_document(Document::parse(body).map_err(Error::from))
+    }
+
+    /// [`handle_reply`](Self::handle_reply) for a body validated already
+    /// (by the frame parser), so that it is not walked twice.
+    fn handle_reply_document(
+        &mut self,
+        doc: Result<Document<'_>, Error>,
+    ) -> Result<Step<'_>, Error> {
         let stage = self.stage();
-        let doc = Document::parse(body).map_err(Error::from);
         if !matches!(self.step(), Step::Send(_)) {
             // Nothing outstanding: report, but do not end (or undo) the login.
             return Err(doc.err().unwrap_or(Error::UnexpectedStep {
@@ -1081,7 +1089,7 @@ impl<'c, const P: usize> Authenticator<'c, P> {
         if msg.response_to != request_id {
             return Err(Error::Protocol { rule: "reply does not answer our request" });
         }
-        self.handle_reply(msg.body.as_bytes())
+        self.handle_reply_document(Ok(msg.body))
     }
 
     fn on_hello(

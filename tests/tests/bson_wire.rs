@@ -1216,6 +1216,24 @@ proptest! {
     }
 
     #[test]
+    fn field_index_agrees_with_a_scan(
+        kv in proptest::collection::vec(("[abc]{0,2}", tree()), 0..10),
+    ) {
+        // Keys from a small alphabet: duplicates are common, and the first
+        // occurrence must count, exactly as `Document::get` and a scan do.
+        let bytes = write_doc(|w| write_tree_fields(w, &kv));
+        let d = Document::parse(&bytes).unwrap();
+        const KEYS: [&str; 6] = ["a", "b", "", "ab", "ca", "zz"];
+        let f = d.fields(KEYS);
+        prop_assert_eq!(f.first(), d.first());
+        for k in KEYS {
+            let scanned = d.iter().find(|e| e.key == k);
+            prop_assert_eq!(f.get_element(k), scanned);
+            prop_assert_eq!(d.get_element(k), scanned);
+        }
+    }
+
+    #[test]
     fn writer_reader_round_trip(kv in top_doc()) {
         let bytes = write_doc(|w| write_tree_fields(w, &kv));
         let d = Document::parse(&bytes).unwrap();

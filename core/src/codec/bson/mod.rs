@@ -23,14 +23,17 @@
 //!
 //! Layout: [`error`](BsonError) (what went wrong, and where), `value` (the
 //! value types and typed reads), `reader` (validation and iteration),
+//! `fields` (one walk that indexes the fields a parser reads: [`Fields`]),
 //! `writer` ([`DocWriter`]).
 
 mod error;
+mod fields;
 mod reader;
 mod value;
 mod writer;
 
 pub use error::BsonError;
+pub use fields::{Fields, Lookup};
 pub use reader::{Array, ArrayIter, Document, Element, Iter};
 pub use value::{Binary, FromValue, Integer, Value};
 pub use writer::{ArrayWriter, DocWriter};

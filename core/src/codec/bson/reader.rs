@@ -4,6 +4,7 @@
 use core::fmt;
 
 use super::element_type as et;
+use super::fields::{Fields, typed};
 use super::value::{Binary, FromValue, Integer, Value};
 use super::{BsonError, MAX_DEPTH, MAX_DOCUMENT_SIZE, MIN_DOCUMENT_SIZE};
 use crate::reader::Reader;
@@ -97,7 +98,7 @@ impl<'a> Document<'a> {
     }
 
     /// A reader over the elements (between length prefix and terminator).
-    fn content(&self) -> Reader<'a> {
+    pub(super) fn content(&self) -> Reader<'a> {
         let end = self.bytes.len().saturating_sub(1);
         let content = self.bytes.get(4..end).unwrap_or(&[]);
         Reader::with_offset(content, self.offset.saturating_add(4))
@@ -113,9 +114,28 @@ impl<'a> Document<'a> {
         self.iter().next()
     }
 
-    /// The first element named `key`.
+    /// The first element named `key`. Names are compared as bytes and other
+    /// values skipped by their lengths; only the match is decoded. To read
+    /// several fields, index them in one walk with [`Document::fields`].
     pub fn get_element(&self, key: &str) -> Option<Element<'a>> {
-        self.iter().find(|e| e.key == key)
+        let mut r = self.content();
+        while !r.is_empty() {
+            let start = r;
+            let ty = r.u8().ok()?;
+            if r.cstring().ok()? == key.as_bytes() {
+                let mut r = start;
+                return read_element(&mut r).ok();
+            }
+            skip_value(&mut r, ty)?;
+        }
+        None
+    }
+
+    /// Index the fields named `keys` in one walk over the document (see
+    /// [`Fields`]): what a parser that reads several fields uses, so that no
+    /// lookup rescans the elements before it.
+    pub fn fields<const N: usize>(&self, keys: [&'static str; N]) -> Fields<'a, N> {
+        Fields::index(*self, keys)
     }
 
     /// The value of the first element named `key`.
@@ -133,15 +153,7 @@ impl<'a> Document<'a> {
     /// # Errors
     /// [`BsonError::WrongType`] if present with another type.
     pub fn get_opt<T: FromValue<'a>>(&self, key: &'static str) -> Result<Option<T>, BsonError> {
-        match self.get_element(key) {
-            None => Ok(None),
-            Some(e) => T::from_value(e.value).map(Some).ok_or(BsonError::WrongType {
-                field: key,
-                offset: e.offset,
-                expected: T::EXPECTED,
-                found: e.value.element_type(),
-            }),
-        }
+        typed(self.get_element(key), key)
     }
 
     /// The value of `key` as `T`.
@@ -360,6 +372,31 @@ fn read_element<'a>(r: &mut Reader<'a>) -> Result<Element<'a>, BsonError> {
         .map_err(|_| BsonError::InvalidUtf8 { field: "element name", offset: key_offset })?;
     let value = read_value(r, ty, offset)?;
     Ok(Element { key, value, offset })
+}
+
+/// Step over one value of type `ty` by its length prefix or fixed size,
+/// without decoding it: only for documents already validated. `None` if it
+/// does not fit (never for a validated document).
+pub(super) fn skip_value(r: &mut Reader<'_>, ty: u8) -> Option<()> {
+    let len = |r: &mut Reader<'_>| r.i32_le().ok().and_then(|n| usize::try_from(n).ok());
+    let n = match ty {
+        et::DOUBLE | et::DATETIME | et::TIMESTAMP | et::INT64 => 8,
+        et::INT32 => 4,
+        et::BOOL => 1,
+        et::OBJECT_ID => 12,
+        et::DECIMAL128 => 16,
+        et::NULL | et::MIN_KEY | et::MAX_KEY => 0,
+        et::STRING | et::JAVASCRIPT => len(r)?,
+        et::DOCUMENT | et::ARRAY => len(r)?.checked_sub(4)?,
+        et::BINARY => len(r)?.checked_add(1)?,
+        et::REGEX => {
+            r.cstring().ok()?;
+            r.cstring().ok()?;
+            0
+        }
+        _ => return None,
+    };
+    r.take(n).ok().map(|_| ())
 }
 
 fn read_string<'a>(r: &mut Reader<'a>) -> Result<&'a str, BsonError> {

@@ -2,18 +2,18 @@
 
 use super::payload::read_payload;
 use super::{ConversationId, WireError, WriteBody};
-use crate::codec::bson::{BINARY_SUBTYPE_GENERIC, DocWriter, Document};
+use crate::codec::bson::{BINARY_SUBTYPE_GENERIC, DocWriter, Document, Lookup};
 
 /// The mechanism name of X.509 authentication.
 pub const MONGODB_X509: &str = "MONGODB-X509";
 
 /// Require that the body's first key is one of `names`; returns the one found.
 fn expect_command<'a>(
-    doc: &Document<'a>,
+    doc: &impl Lookup<'a>,
     names: &[&'static str],
     expected: &'static str,
 ) -> Result<&'a str, WireError> {
-    let wrong = WireError::UnexpectedCommand { expected, offset: doc.offset() };
+    let wrong = WireError::UnexpectedCommand { expected, offset: doc.document().offset() };
     let first = doc.first().ok_or(wrong)?;
     if names.contains(&first.key) {
         Ok(first.key)
@@ -117,30 +117,43 @@ impl<'a> Hello<'a> {
     /// Another command, a field of the wrong type, `saslSupportedMechs`
     /// without a `.`, or a malformed speculative document.
     pub fn parse(doc: Document<'a>) -> Result<Self, WireError> {
-        let name = expect_command(&doc, &["hello", "isMaster", "ismaster"], "hello")?;
-        let sasl_supported_mechs = match doc.get_opt::<&str>("saslSupportedMechs")? {
+        Self::from_fields(&doc.fields(Self::KEYS))
+    }
+
+    /// The fields [`Hello::from_fields`] reads.
+    pub const KEYS: [&'static str; 4] =
+        ["saslSupportedMechs", "speculativeAuthenticate", "client", "$db"];
+
+    /// [`Hello::parse`] from a document already indexed (one walk) for at
+    /// least [`Hello::KEYS`].
+    ///
+    /// # Errors
+    /// As [`Hello::parse`].
+    pub fn from_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+        let name = expect_command(doc, &["hello", "isMaster", "ismaster"], "hello")?;
+        let sasl_supported_mechs = match doc.opt::<&str>("saslSupportedMechs")? {
             None => None,
             Some(s) => {
                 let (db, user) = s.split_once('.').ok_or(WireError::InvalidField {
                     field: "saslSupportedMechs",
-                    offset: doc.get_element("saslSupportedMechs").map_or(0, |e| e.offset),
+                    offset: doc.element("saslSupportedMechs").map_or(0, |e| e.offset),
                     rule: "must be <db>.<user>",
                 })?;
                 Some(UserRef { db, user })
             }
         };
         let speculative_authenticate = doc
-            .get_opt::<Document<'a>>("speculativeAuthenticate")?
+            .opt::<Document<'a>>("speculativeAuthenticate")?
             .map(Speculative::parse)
             .transpose()?;
         Ok(Self {
             legacy: name != "hello",
             sasl_supported_mechs,
             speculative_authenticate,
-            client: doc.get_opt("client")?,
+            client: doc.opt("client")?,
             // A legacy OP_QUERY hello names its database in the collection
             // name instead; it is always admin.
-            db: doc.get_opt("$db")?.unwrap_or("admin"),
+            db: doc.opt("$db")?.unwrap_or("admin"),
         })
     }
 }
@@ -192,25 +205,37 @@ impl WriteBody for SaslStart<'_> {
 }
 
 impl<'a> SaslStart<'a> {
-    fn parse_with(doc: Document<'a>, db_key: &'static str) -> Result<Self, WireError> {
-        expect_command(&doc, &["saslStart"], "saslStart")?;
-        let skip_empty_exchange = match doc.get_opt::<Document<'a>>("options")? {
+    fn parse_with(doc: &impl Lookup<'a>, db_key: &'static str) -> Result<Self, WireError> {
+        expect_command(doc, &["saslStart"], "saslStart")?;
+        let skip_empty_exchange = match doc.opt::<Document<'a>>("options")? {
             Some(o) => o.get_opt::<bool>("skipEmptyExchange")?.unwrap_or(false),
             None => false,
         };
         Ok(Self {
-            mechanism: doc.get_str("mechanism")?,
-            payload: read_payload(&doc)?,
+            mechanism: doc.req("mechanism")?,
+            payload: read_payload(doc)?,
             skip_empty_exchange,
-            db: doc.get_str(db_key)?,
+            db: doc.req(db_key)?,
         })
     }
+
+    /// The fields [`SaslStart::from_fields`] reads.
+    pub const KEYS: [&'static str; 4] = ["options", "mechanism", "payload", "$db"];
 
     /// Read a saslStart command (server side).
     ///
     /// # Errors
     /// Another command, a missing field, or a field of the wrong type.
     pub fn parse(doc: Document<'a>) -> Result<Self, WireError> {
+        Self::from_fields(&doc.fields(Self::KEYS))
+    }
+
+    /// [`SaslStart::parse`] from a document already indexed (one walk) for
+    /// at least [`SaslStart::KEYS`].
+    ///
+    /// # Errors
+    /// As [`SaslStart::parse`].
+    pub fn from_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
         Self::parse_with(doc, "$db")
     }
 
@@ -220,7 +245,7 @@ impl<'a> SaslStart<'a> {
     /// As [`SaslStart::parse`]; `db` is required (the server ignores a
     /// speculative saslStart without it).
     pub fn parse_speculative(doc: Document<'a>) -> Result<Self, WireError> {
-        Self::parse_with(doc, "db")
+        Self::parse_with(&doc.fields(["options", "mechanism", "payload", "db"]), "db")
     }
 }
 
@@ -250,11 +275,23 @@ impl<'a> SaslContinue<'a> {
     /// # Errors
     /// Another command, a missing field, or a field of the wrong type.
     pub fn parse(doc: Document<'a>) -> Result<Self, WireError> {
-        expect_command(&doc, &["saslContinue"], "saslContinue")?;
+        Self::from_fields(&doc.fields(Self::KEYS))
+    }
+
+    /// The fields [`SaslContinue::from_fields`] reads.
+    pub const KEYS: [&'static str; 3] = ["conversationId", "payload", "$db"];
+
+    /// [`SaslContinue::parse`] from a document already indexed (one walk)
+    /// for at least [`SaslContinue::KEYS`].
+    ///
+    /// # Errors
+    /// As [`SaslContinue::parse`].
+    pub fn from_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+        expect_command(doc, &["saslContinue"], "saslContinue")?;
         Ok(Self {
-            conversation_id: ConversationId::read(&doc)?,
-            payload: read_payload(&doc)?,
-            db: doc.get_str("$db")?,
+            conversation_id: ConversationId::read(doc)?,
+            payload: read_payload(doc)?,
+            db: doc.req("$db")?,
         })
     }
 }
@@ -289,9 +326,9 @@ impl<'a> Authenticate<'a> {
         w.string("db", self.db);
     }
 
-    fn parse_fields(doc: &Document<'a>, db: &'a str) -> Result<Self, WireError> {
+    fn parse_fields(doc: &impl Lookup<'a>, db: &'a str) -> Result<Self, WireError> {
         expect_command(doc, &["authenticate"], "authenticate")?;
-        Ok(Self { mechanism: doc.get_str("mechanism")?, user: doc.get_opt("user")?, db })
+        Ok(Self { mechanism: doc.req("mechanism")?, user: doc.opt("user")?, db })
     }
 
     /// Read an authenticate command (server side).
@@ -299,7 +336,8 @@ impl<'a> Authenticate<'a> {
     /// # Errors
     /// Another command, a missing field, or a field of the wrong type.
     pub fn parse(doc: Document<'a>) -> Result<Self, WireError> {
-        Self::parse_fields(&doc, doc.get_str("$db")?)
+        let f = doc.fields(["$db", "mechanism", "user"]);
+        Self::parse_fields(&f, f.get_str("$db")?)
     }
 
     /// Read the speculative form; a missing `db` means `$external`, as on the
@@ -308,8 +346,9 @@ impl<'a> Authenticate<'a> {
     /// # Errors
     /// As [`Authenticate::parse`].
     pub fn parse_speculative(doc: Document<'a>) -> Result<Self, WireError> {
-        let db = doc.get_opt("db")?.unwrap_or("$external");
-        Self::parse_fields(&doc, db)
+        let f = doc.fields(["db", "mechanism", "user"]);
+        let db = f.get_opt("db")?.unwrap_or("$external");
+        Self::parse_fields(&f, db)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Server side: naming an incoming command by its first key.
 
 use super::WireError;
-use crate::codec::bson::Document;
+use crate::codec::bson::{Document, Lookup};
 
 /// What an incoming command is, by its first key.
 #[non_exhaustive]
@@ -39,12 +39,22 @@ impl<'a> Command<'a> {
     /// # Errors
     /// An empty body, or a missing or non-string `$db`.
     pub fn parse(body: Document<'a>) -> Result<Self, WireError> {
-        let first = body.first().ok_or(WireError::InvalidField {
+        Self::from_fields(&body.fields(["$db"]))
+    }
+
+    /// [`Command::parse`] from a body already indexed (one walk) for at
+    /// least `$db`: a server indexes every field its handlers read at once.
+    ///
+    /// # Errors
+    /// As [`Command::parse`].
+    pub fn from_fields(fields: &impl Lookup<'a>) -> Result<Self, WireError> {
+        let body = fields.document();
+        let first = fields.first().ok_or(WireError::InvalidField {
             field: "command name",
             offset: body.offset(),
             rule: "a command body must not be empty",
         })?;
-        Ok(Self { name: first.key, db: body.get_str("$db")?, body })
+        Ok(Self { name: first.key, db: fields.req("$db")?, body })
     }
 
     /// Which command this is.

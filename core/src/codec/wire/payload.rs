@@ -2,12 +2,12 @@
 //! `conversationId`.
 
 use super::WireError;
-use crate::codec::bson::{BINARY_SUBTYPE_GENERIC, BsonError, Document, Value};
+use crate::codec::bson::{BINARY_SUBTYPE_GENERIC, BsonError, Lookup, Value};
 
 /// A SASL `payload`: binary subtype 0 only (a base64 string is a legacy
 /// form the auth spec says to refuse).
-pub(super) fn read_payload<'a>(doc: &Document<'a>) -> Result<&'a [u8], WireError> {
-    let e = doc.get_element("payload").ok_or(BsonError::Missing { field: "payload" })?;
+pub(super) fn read_payload<'a>(doc: &impl Lookup<'a>) -> Result<&'a [u8], WireError> {
+    let e = doc.element("payload").ok_or(BsonError::Missing { field: "payload" })?;
     match e.value {
         Value::Binary(b) if b.subtype == BINARY_SUBTYPE_GENERIC => Ok(b.bytes),
         Value::Binary(_) => Err(WireError::InvalidField {
@@ -52,8 +52,8 @@ impl<'a> AnyPayload<'a> {
     ///
     /// # Errors
     /// Missing, a binary subtype other than 0, or another type.
-    pub fn read(doc: &Document<'a>) -> Result<Self, WireError> {
-        let e = doc.get_element("payload").ok_or(BsonError::Missing { field: "payload" })?;
+    pub fn read(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+        let e = doc.element("payload").ok_or(BsonError::Missing { field: "payload" })?;
         match e.value {
             Value::String(s) => Ok(AnyPayload::Base64(s)),
             _ => read_payload(doc).map(AnyPayload::Binary),
@@ -125,9 +125,9 @@ impl ConversationId {
     ///
     /// # Errors
     /// Missing, or neither int32 nor int64.
-    pub fn read(doc: &Document<'_>) -> Result<Self, WireError> {
+    pub fn read<'a>(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
         let field = "conversationId";
-        let e = doc.get_element(field).ok_or(BsonError::Missing { field })?;
+        let e = doc.element(field).ok_or(BsonError::Missing { field })?;
         match e.value {
             Value::Int32(v) => Ok(Self::Int32(v)),
             Value::Int64(v) => Ok(Self::Int64(v)),

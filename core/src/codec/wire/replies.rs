@@ -7,7 +7,8 @@ use super::frame::MAX_MESSAGE_SIZE;
 use super::payload::read_payload;
 use super::{ConversationId, WireError, WriteBody};
 use crate::codec::bson::{
-    Array, ArrayIter, BINARY_SUBTYPE_GENERIC, BsonError, DocWriter, Document, Integer, Value,
+    Array, ArrayIter, BINARY_SUBTYPE_GENERIC, BsonError, DocWriter, Document, Integer, Lookup,
+    Value,
 };
 
 /// The server error code for a failed login.
@@ -21,12 +22,12 @@ pub const DEFAULT_MAX_WRITE_BATCH_SIZE: i32 = 100_000;
 pub const DEFAULT_MAX_WIRE_VERSION: i32 = 21;
 
 /// An optional integer field that must fit in `i32`.
-fn opt_i32(doc: &Document<'_>, field: &'static str) -> Result<Option<i32>, WireError> {
-    match doc.get_opt::<Integer>(field)? {
+fn opt_i32<'a>(doc: &impl Lookup<'a>, field: &'static str) -> Result<Option<i32>, WireError> {
+    match doc.opt::<Integer>(field)? {
         None => Ok(None),
         Some(Integer(v)) => i32::try_from(v).map(Some).map_err(|_| WireError::InvalidField {
             field,
-            offset: doc.get_element(field).map_or(0, |e| e.offset),
+            offset: doc.element(field).map_or(0, |e| e.offset),
             rule: "out of int32 range",
         }),
     }
@@ -40,9 +41,9 @@ fn opt_i32(doc: &Document<'_>, field: &'static str) -> Result<Option<i32>, WireE
 /// # Errors
 /// `Err` if `ok` is missing, not a number, not 0 or 1, or if a failure's
 /// `code`, `codeName` or `errmsg` has the wrong type.
-pub fn check_ok<'a>(doc: &Document<'a>) -> Result<Result<(), CommandError<'a>>, WireError> {
+pub fn check_ok<'a>(doc: &impl Lookup<'a>) -> Result<Result<(), CommandError<'a>>, WireError> {
     let field = "ok";
-    let e = doc.get_element(field).ok_or(BsonError::Missing { field })?;
+    let e = doc.element(field).ok_or(BsonError::Missing { field })?;
     let ok = match e.value {
         Value::Int32(_) | Value::Int64(_) | Value::Double(_) => e.value.as_integer(),
         v => {
@@ -87,11 +88,11 @@ impl<'a> CommandError<'a> {
     ///
     /// # Errors
     /// A field of the wrong type, or a `code` outside `i32`.
-    pub fn parse(doc: &Document<'a>) -> Result<Self, WireError> {
+    pub fn parse(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
         Ok(Self {
             code: opt_i32(doc, "code")?,
-            code_name: doc.get_opt("codeName")?,
-            errmsg: doc.get_opt("errmsg")?,
+            code_name: doc.opt("codeName")?,
+            errmsg: doc.opt("errmsg")?,
         })
     }
 
@@ -160,8 +161,10 @@ impl<'a> SaslReply<'a> {
     /// A malformed `ok`, or, on success, a missing or mistyped
     /// `conversationId`, `done` or `payload`.
     pub fn parse(doc: Document<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
-        match check_ok(&doc)? {
-            Ok(()) => Self::parse_speculative(doc).map(Ok),
+        let f =
+            doc.fields(["ok", "conversationId", "done", "payload", "code", "codeName", "errmsg"]);
+        match check_ok(&f)? {
+            Ok(()) => Self::from_fields(&f).map(Ok),
             Err(e) => Ok(Err(e)),
         }
     }
@@ -172,10 +175,14 @@ impl<'a> SaslReply<'a> {
     /// # Errors
     /// A missing or mistyped `conversationId`, `done` or `payload`.
     pub fn parse_speculative(doc: Document<'a>) -> Result<Self, WireError> {
+        Self::from_fields(&doc.fields(["conversationId", "done", "payload"]))
+    }
+
+    fn from_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
         Ok(Self {
-            conversation_id: ConversationId::read(&doc)?,
-            done: doc.get_bool("done")?,
-            payload: read_payload(&doc)?,
+            conversation_id: ConversationId::read(doc)?,
+            done: doc.req("done")?,
+            payload: read_payload(doc)?,
         })
     }
 
@@ -211,8 +218,9 @@ impl<'a> AuthenticateReply<'a> {
     /// # Errors
     /// A malformed `ok`, or mistyped `dbname`/`user`.
     pub fn parse(doc: Document<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
-        match check_ok(&doc)? {
-            Ok(()) => Self::parse_speculative(doc).map(Ok),
+        let f = doc.fields(["ok", "dbname", "user", "code", "codeName", "errmsg"]);
+        match check_ok(&f)? {
+            Ok(()) => Self::from_fields(&f).map(Ok),
             Err(e) => Ok(Err(e)),
         }
     }
@@ -222,7 +230,11 @@ impl<'a> AuthenticateReply<'a> {
     /// # Errors
     /// Mistyped `dbname`/`user`.
     pub fn parse_speculative(doc: Document<'a>) -> Result<Self, WireError> {
-        Ok(Self { dbname: doc.get_opt("dbname")?, user: doc.get_opt("user")? })
+        Self::from_fields(&doc.fields(["dbname", "user"]))
+    }
+
+    fn from_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+        Ok(Self { dbname: doc.opt("dbname")?, user: doc.opt("user")? })
     }
 
     /// Write the fields without `ok` (the speculative form).
@@ -415,30 +427,53 @@ impl<'a> HelloReply<'a> {
         }
     }
 
+    /// The fields [`HelloReply::parse`] reads, indexed in one walk.
+    pub const KEYS: [&'static str; 17] = [
+        "ok",
+        "code",
+        "codeName",
+        "errmsg",
+        "isWritablePrimary",
+        "ismaster",
+        "saslSupportedMechs",
+        "helloOk",
+        "arbiterOnly",
+        "maxBsonObjectSize",
+        "maxMessageSizeBytes",
+        "maxWriteBatchSize",
+        "localTime",
+        "connectionId",
+        "minWireVersion",
+        "maxWireVersion",
+        "speculativeAuthenticate",
+    ];
+
     /// Read a hello reply: `Ok(Err(_))` for `ok: 0` (a failed hello is an
     /// authentication error in the handshake).
     ///
     /// # Errors
     /// A malformed `ok` or a field of the wrong type.
     pub fn parse(doc: Document<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
-        if let Err(e) = check_ok(&doc)? {
+        let f = doc.fields(Self::KEYS);
+        let doc = &f;
+        if let Err(e) = check_ok(doc)? {
             return Ok(Err(e));
         }
-        let (legacy, is_writable_primary) = match doc.get_opt::<bool>("isWritablePrimary")? {
+        let (legacy, is_writable_primary) = match doc.opt::<bool>("isWritablePrimary")? {
             Some(p) => (false, p),
-            None => (true, doc.get_opt::<bool>("ismaster")?.unwrap_or(false)),
+            None => (true, doc.opt::<bool>("ismaster")?.unwrap_or(false)),
         };
         let sasl_supported_mechs =
-            doc.get_opt::<Array<'a>>("saslSupportedMechs")?.map(MechList::parse).transpose()?;
+            doc.opt::<Array<'a>>("saslSupportedMechs")?.map(MechList::parse).transpose()?;
         Ok(Ok(Self {
             legacy,
             is_writable_primary,
-            hello_ok: doc.get_opt("helloOk")?.unwrap_or(false),
-            arbiter_only: doc.get_opt("arbiterOnly")?.unwrap_or(false),
-            max_bson_object_size: opt_i32(&doc, "maxBsonObjectSize")?,
-            max_message_size_bytes: opt_i32(&doc, "maxMessageSizeBytes")?,
-            max_write_batch_size: opt_i32(&doc, "maxWriteBatchSize")?,
-            local_time: match doc.get_element("localTime") {
+            hello_ok: doc.opt("helloOk")?.unwrap_or(false),
+            arbiter_only: doc.opt("arbiterOnly")?.unwrap_or(false),
+            max_bson_object_size: opt_i32(doc, "maxBsonObjectSize")?,
+            max_message_size_bytes: opt_i32(doc, "maxMessageSizeBytes")?,
+            max_write_batch_size: opt_i32(doc, "maxWriteBatchSize")?,
+            local_time: match doc.element("localTime") {
                 None => None,
                 Some(e) => match e.value {
                     Value::DateTime(ms) => Some(ms),
@@ -453,9 +488,9 @@ impl<'a> HelloReply<'a> {
                     }
                 },
             },
-            connection_id: doc.get_opt::<Integer>("connectionId")?.map(|Integer(i)| i),
-            min_wire_version: opt_i32(&doc, "minWireVersion")?,
-            max_wire_version: opt_i32(&doc, "maxWireVersion")?,
+            connection_id: doc.opt::<Integer>("connectionId")?.map(|Integer(i)| i),
+            min_wire_version: opt_i32(doc, "minWireVersion")?,
+            max_wire_version: opt_i32(doc, "maxWireVersion")?,
             sasl_supported_mechs,
             speculative_authenticate: doc
                 .get_opt::<Document<'a>>("speculativeAuthenticate")?
