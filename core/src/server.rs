@@ -850,8 +850,8 @@ impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
         entropy: &[u8; SESSION_ENTROPY_LEN],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        let doc = Document::parse(body)?;
-        self.handle_document(doc, None, entropy, out)
+        let fields = Document::parse_fields(body, COMMAND_KEYS)?;
+        self.handle_fields(&fields, None, entropy, out)
     }
 
     /// As [`handle`](Self::handle) for a legacy OP_QUERY command (the opening
@@ -867,30 +867,29 @@ impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
         entropy: &[u8; SESSION_ENTROPY_LEN],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        let doc = Document::parse(body)?;
-        self.handle_document(doc, Some(db), entropy, out)
+        let fields = Document::parse_fields(body, COMMAND_KEYS)?;
+        self.handle_fields(&fields, Some(db), entropy, out)
     }
 
-    /// One validated command body: its fields indexed in one walk, then
-    /// handled. `legacy_db` is an OP_QUERY's database (instead of `$db`).
-    fn handle_document(
+    /// One command body, validated with its fields indexed in the same
+    /// walk. `legacy_db` is an OP_QUERY's database (instead of `$db`).
+    fn handle_fields(
         &mut self,
-        doc: Document<'_>,
+        fields: &CommandFields<'_>,
         legacy_db: Option<&str>,
         entropy: &[u8; SESSION_ENTROPY_LEN],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        let fields = doc.fields(COMMAND_KEYS);
         let cmd = match legacy_db {
-            None => Command::from_fields(&fields)?,
+            None => Command::from_fields(fields)?,
             Some(db) => {
                 let first = fields.first();
                 let first =
                     first.ok_or(Error::Protocol { rule: "a command body must not be empty" })?;
-                Command { name: first.key, db, body: doc }
+                Command { name: first.key, db, body: fields.document() }
             }
         };
-        self.dispatch(cmd, &fields, entropy, out)
+        self.dispatch(cmd, fields, entropy, out)
     }
 
     /// Handle one whole request frame (an OP_MSG, or a driver's opening
@@ -920,12 +919,13 @@ impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
         if op == wire::OP_QUERY {
             let q = wire::parse_op_query(frame)?;
             let body = out.get_mut(wire::OP_REPLY_BODY_OFFSET..).unwrap_or(&mut []);
-            let m = self.handle_document(q.query, Some(q.db()), entropy, body)?;
+            let fields = q.query.fields(COMMAND_KEYS);
+            let m = self.handle_fields(&fields, Some(q.db()), entropy, body)?;
             Ok(wire::finish_op_reply(reply_id, q.request_id, out, m)?)
         } else {
-            let msg = wire::parse_op_msg(frame)?;
+            let (msg, fields) = wire::parse_op_msg_fields(frame, COMMAND_KEYS)?;
             let body = out.get_mut(wire::OP_MSG_BODY_OFFSET..).unwrap_or(&mut []);
-            let m = self.handle_document(msg.body, None, entropy, body)?;
+            let m = self.handle_fields(&fields, None, entropy, body)?;
             Ok(wire::finish_op_msg(reply_id, msg.request_id, out, m)?)
         }
     }

@@ -1180,6 +1180,9 @@ proptest! {
         let n = bytes.len() as i32;
         bytes[..4].copy_from_slice(&n.to_le_bytes());
         *bytes.last_mut().unwrap() = 0;
+        // Indexing while validating accepts and rejects exactly as parsing.
+        let indexed = Document::parse_fields(&bytes, ["a", ""]).map(|f| f.document());
+        prop_assert_eq!(indexed, Document::parse(&bytes));
         if let Ok(d) = Document::parse(&bytes) {
             // A document that parses re-encodes to the same bytes.
             let again = write_doc(|w| for e in d.iter() { w.value(e.key, &e.value); });
@@ -1207,6 +1210,8 @@ proptest! {
             b[at % len] ^= x;
         }
         let b = &b[..b.len() - cut % 4];
+        let indexed = wire::parse_op_msg_fields(b, ["ok", "saslSupportedMechs"]).map(|(m, _)| m);
+        prop_assert_eq!(indexed, wire::parse_op_msg(b));
         if let Ok(msg) = wire::parse_op_msg(b) {
             let _ = HelloReply::parse(msg.body);
             let _ = SaslReply::parse(msg.body);
@@ -1225,10 +1230,15 @@ proptest! {
         let d = Document::parse(&bytes).unwrap();
         const KEYS: [&str; 6] = ["a", "b", "", "ab", "ca", "zz"];
         let f = d.fields(KEYS);
+        // Indexed while validating: the same index, the same document.
+        let g = Document::parse_fields(&bytes, KEYS).unwrap();
+        prop_assert_eq!(g.document(), d);
         prop_assert_eq!(f.first(), d.first());
+        prop_assert_eq!(g.first(), d.first());
         for k in KEYS {
             let scanned = d.iter().find(|e| e.key == k);
             prop_assert_eq!(f.get_element(k), scanned);
+            prop_assert_eq!(g.get_element(k), scanned);
             prop_assert_eq!(d.get_element(k), scanned);
         }
     }

@@ -87,8 +87,24 @@ pub struct Fields<'a, const N: usize> {
 }
 
 impl<'a, const N: usize> Fields<'a, N> {
+    /// An empty index over `doc`, filled by [`record`](Self::record).
+    pub(super) fn new(doc: Document<'a>, keys: [&'static str; N]) -> Self {
+        Self { doc, first: None, keys, found: [None; N] }
+    }
+
+    /// Note one top-level element, in document order.
+    pub(super) fn record(&mut self, e: Element<'a>) {
+        self.first.get_or_insert(e);
+        if let Some(i) = self.keys.iter().position(|k| *k == e.key)
+            && let Some(slot) = self.found.get_mut(i)
+            && slot.is_none()
+        {
+            *slot = Some(e);
+        }
+    }
+
     pub(super) fn index(doc: Document<'a>, keys: [&'static str; N]) -> Self {
-        let mut fields = Self { doc, first: None, keys, found: [None; N] };
+        let mut fields = Self::new(doc, keys);
         let mut r = doc.content();
         let mut missing = N;
         // A validated document always decodes; should it not, the walk ends

@@ -77,6 +77,38 @@ impl<'a> Document<'a> {
         Ok(doc)
     }
 
+    /// [`Document::parse`] and [`Document::fields`] in one walk: the
+    /// document is validated and the top-level fields named `keys` are
+    /// indexed as they are read (the whole document through
+    /// [`Fields::document`]).
+    ///
+    /// # Errors
+    /// As [`Document::parse`].
+    pub fn parse_fields<const N: usize>(
+        bytes: &'a [u8],
+        keys: [&'static str; N],
+    ) -> Result<Fields<'a, N>, BsonError> {
+        let mut r = Reader::new(bytes);
+        let fields = Self::read_fields(&mut r, keys)?;
+        r.expect_end().map_err(|e| BsonError::from_read(e, "document"))?;
+        Ok(fields)
+    }
+
+    /// [`Document::read`] and [`Document::fields`] in one walk (see
+    /// [`Document::parse_fields`]).
+    ///
+    /// # Errors
+    /// As [`Document::read`].
+    pub fn read_fields<const N: usize>(
+        r: &mut Reader<'a>,
+        keys: [&'static str; N],
+    ) -> Result<Fields<'a, N>, BsonError> {
+        let doc = read_document_shallow(r)?;
+        let mut fields = Fields::new(doc, keys);
+        validate_with(doc, MAX_DEPTH, |e| fields.record(e))?;
+        Ok(fields)
+    }
+
     /// The document's bytes, length prefix and terminator included.
     pub fn as_bytes(&self) -> &'a [u8] {
         self.bytes
@@ -509,6 +541,16 @@ struct Frame<'a> {
 /// Walk every element of `doc` and of all documents nested in it, without
 /// recursion: one [`Frame`] per open level, at most [`MAX_DEPTH`].
 pub(super) fn validate(doc: Document<'_>, max_depth: usize) -> Result<(), BsonError> {
+    validate_with(doc, max_depth, |_| ())
+}
+
+/// [`validate`], handing each top-level element to `top_level` as it is
+/// read: what lets [`Document::read_fields`] index while it validates.
+fn validate_with<'a>(
+    doc: Document<'a>,
+    max_depth: usize,
+    mut top_level: impl FnMut(Element<'a>),
+) -> Result<(), BsonError> {
     let empty = Frame { content: Reader::new(&[]), next_index: None };
     let mut stack = [empty; MAX_DEPTH];
     match stack.get_mut(0).filter(|_| max_depth > 0) {
@@ -527,6 +569,9 @@ pub(super) fn validate(doc: Document<'_>, max_depth: usize) -> Result<(), BsonEr
             continue;
         }
         let e = read_element(&mut frame.content)?;
+        if top == 0 {
+            top_level(e);
+        }
         if let Some(i) = frame.next_index.as_mut() {
             let mut buf = [0u8; 10];
             if e.key != index_key(*i, &mut buf) {

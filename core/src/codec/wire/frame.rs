@@ -3,7 +3,7 @@
 //! into a caller's buffer.
 
 use super::{WireError, crc32c};
-use crate::codec::bson::{BsonError, DocWriter, Document};
+use crate::codec::bson::{BsonError, DocWriter, Document, Fields};
 use crate::reader::Reader;
 
 /// The OP_MSG opcode, the only one this crate speaks (MongoDB 3.6+; the auth
@@ -111,6 +111,29 @@ pub fn frame_len_in(header: &[u8; HEADER_LEN], capacity: usize) -> Result<usize,
 /// # Errors
 /// Any [`WireError`], with the byte offset in the frame where one applies.
 pub fn parse_op_msg(frame: &[u8]) -> Result<OpMsg<'_>, WireError> {
+    parse_op_msg_with(frame, Document::read, |d| *d).map(|(msg, _)| msg)
+}
+
+/// [`parse_op_msg`], also indexing the body's top-level fields named `keys`
+/// in the one walk that validates it ([`Document::read_fields`]): a server
+/// reads each command exactly once.
+///
+/// # Errors
+/// As [`parse_op_msg`].
+pub fn parse_op_msg_fields<'a, const N: usize>(
+    frame: &'a [u8],
+    keys: [&'static str; N],
+) -> Result<(OpMsg<'a>, Fields<'a, N>), WireError> {
+    parse_op_msg_with(frame, |r| Document::read_fields(r, keys), |f| f.document())
+}
+
+/// The frame checks of [`parse_op_msg`], with the body read by `read_body`
+/// (which validates it) and its document taken by `doc`.
+fn parse_op_msg_with<'a, B>(
+    frame: &'a [u8],
+    mut read_body: impl FnMut(&mut Reader<'a>) -> Result<B, BsonError>,
+    doc: impl Fn(&B) -> Document<'a>,
+) -> Result<(OpMsg<'a>, B), WireError> {
     let mut r = Reader::new(frame);
     let header: [u8; HEADER_LEN] =
         r.take_array().map_err(|_| WireError::Truncated { field: "message header", offset: 0 })?;
@@ -147,8 +170,8 @@ pub fn parse_op_msg(frame: &[u8]) -> Result<OpMsg<'_>, WireError> {
         let offset = sections.position();
         match sections.u8() {
             Ok(0) => {
-                let doc = Document::read(&mut sections)?;
-                if body.replace(doc).is_some() {
+                let read = read_body(&mut sections)?;
+                if body.replace(read).is_some() {
                     return Err(WireError::DuplicateBody { offset });
                 }
             }
@@ -157,23 +180,21 @@ pub fn parse_op_msg(frame: &[u8]) -> Result<OpMsg<'_>, WireError> {
             Err(_) => break,
         }
     }
-    let body = body.ok_or(WireError::MissingBody)?;
-    Ok(OpMsg { request_id, response_to, flags, body, checksum })
+    let read = body.ok_or(WireError::MissingBody)?;
+    Ok((OpMsg { request_id, response_to, flags, body: doc(&read), checksum }, read))
 }
 
 /// Write the 21 bytes before the body: header, flagBits 0, section kind 0.
 fn write_prefix(out: &mut [u8], total: usize, request_id: i32, response_to: i32) {
     let length = i32::try_from(total).unwrap_or(i32::MAX);
-    let fields = length
-        .to_le_bytes()
-        .into_iter()
-        .chain(request_id.to_le_bytes())
-        .chain(response_to.to_le_bytes())
-        .chain(OP_MSG.to_le_bytes())
-        .chain(0u32.to_le_bytes())
-        .chain([0u8]);
-    for (dst, src) in out.iter_mut().zip(fields) {
-        *dst = src;
+    // flagBits and the section kind stay 0.
+    let mut prefix = [0u8; BODY_OFFSET];
+    for (dst, field) in prefix.chunks_exact_mut(4).zip([length, request_id, response_to, OP_MSG]) {
+        dst.copy_from_slice(&field.to_le_bytes());
+    }
+    let n = out.len().min(BODY_OFFSET);
+    if let (Some(dst), Some(src)) = (out.get_mut(..n), prefix.get(..n)) {
+        dst.copy_from_slice(src);
     }
 }
 

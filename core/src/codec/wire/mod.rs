@@ -45,7 +45,9 @@ pub use frame::{
     FLAG_CHECKSUM_PRESENT, FLAG_EXHAUST_ALLOWED, FLAG_MORE_TO_COME, HEADER_LEN, MAX_MESSAGE_SIZE,
     MIN_MESSAGE_LEN, OP_MSG, OP_MSG_BODY_OFFSET, OpMsg, WriteBody, encode_document, encode_message,
     encode_op_msg, encode_op_msg_with, finish_op_msg, frame_len, frame_len_in, parse_op_msg,
+    parse_op_msg_fields,
 };
+#[cfg(feature = "mongodb-cr")]
 pub(crate) use legacy::read_legacy_header;
 pub use legacy::{
     OP_QUERY, OP_REPLY, OP_REPLY_BODY_OFFSET, OpQuery, encode_op_reply, finish_op_reply,
