@@ -551,25 +551,24 @@ fn validate_with<'a>(
     max_depth: usize,
     mut top_level: impl FnMut(Element<'a>),
 ) -> Result<(), BsonError> {
-    let empty = Frame { content: Reader::new(&[]), next_index: None };
-    let mut stack = [empty; MAX_DEPTH];
-    match stack.get_mut(0).filter(|_| max_depth > 0) {
-        Some(slot) => *slot = Frame { content: doc.content(), next_index: None },
-        None => {
-            return Err(BsonError::TooDeep { offset: doc.offset, max: max_depth });
-        }
+    // Frames are pushed as documents open: nothing is initialised for
+    // levels a document does not reach.
+    let mut stack: heapless::Vec<Frame<'a>, MAX_DEPTH> = heapless::Vec::new();
+    let root = Frame { content: doc.content(), next_index: None };
+    if max_depth == 0 || stack.push(root).is_err() {
+        return Err(BsonError::TooDeep { offset: doc.offset, max: max_depth });
     }
-    let mut depth = 1usize;
-    while let Some(top) = depth.checked_sub(1) {
-        let Some(frame) = stack.get_mut(top) else {
+    loop {
+        let depth = stack.len();
+        let Some(frame) = stack.last_mut() else {
             break;
         };
         if frame.content.is_empty() {
-            depth = top;
+            stack.pop();
             continue;
         }
         let e = read_element(&mut frame.content)?;
-        if top == 0 {
+        if depth == 1 {
             top_level(e);
         }
         if let Some(i) = frame.next_index.as_mut() {
@@ -585,13 +584,9 @@ fn validate_with<'a>(
             _ => continue,
         };
         let nested_offset = child.content.position().saturating_sub(4);
-        match stack.get_mut(depth).filter(|_| depth < max_depth) {
-            Some(slot) => *slot = child,
-            None => {
-                return Err(BsonError::TooDeep { offset: nested_offset, max: max_depth });
-            }
+        if depth >= max_depth || stack.push(child).is_err() {
+            return Err(BsonError::TooDeep { offset: nested_offset, max: max_depth });
         }
-        depth += 1;
     }
     Ok(())
 }
