@@ -4,6 +4,10 @@
 //!   prefixes, terminators, element types, UTF-8, booleans, array indices,
 //!   nesting up to [`MAX_DEPTH`]) without recursion. After that, lookups and
 //!   iteration are infallible views into the caller's bytes; nothing is copied.
+//! * Parsing once: a parser that reads several fields indexes them in one
+//!   walk ([`Document::fields`]), or while validating
+//!   ([`Document::parse_fields`]), and looks them up in the index
+//!   ([`Fields`], through [`Lookup`]) instead of rescanning the document.
 //! * Writing: [`DocWriter`] writes elements into a caller's `&mut [u8]` and
 //!   back-patches length prefixes. If the buffer is too small it keeps
 //!   counting and [`DocWriter::finish`] reports the exact size needed
@@ -21,10 +25,10 @@
 //! Duplicate keys are allowed, as in BSON; lookups return the first match,
 //! as the server's own `BSONObj::getField` does.
 //!
-//! Layout: [`error`](BsonError) (what went wrong, and where), `value` (the
-//! value types and typed reads), `reader` (validation and iteration),
-//! `fields` (one walk that indexes the fields a parser reads: [`Fields`]),
-//! `writer` ([`DocWriter`]).
+//! Layout, one job per module: `error` ([`BsonError`]: what went wrong, and
+//! where), `value` (the value types and typed reads), `reader` (validation
+//! and iteration), `fields` (the one-walk field index), `writer`
+//! ([`DocWriter`]).
 
 mod error;
 mod fields;

@@ -106,7 +106,7 @@ mod sealed {
 
 /// Types a BSON value can be read as with [`Document::get_as`] (sealed).
 pub trait FromValue<'a>: Sized + sealed::Sealed {
-    /// What the type expects, for [`BsonError::WrongType`].
+    /// What the type expects, for [`BsonError::WrongType`](super::BsonError::WrongType).
     const EXPECTED: &'static str;
     /// The value as `Self`, if it has the right type.
     fn from_value(v: Value<'a>) -> Option<Self>;

@@ -24,7 +24,7 @@ pub enum WireError {
         /// The value in the header.
         length: i32,
     },
-    /// messageLength is above [`MAX_MESSAGE_SIZE`] or the caller's buffer.
+    /// messageLength is above [`MAX_MESSAGE_SIZE`](super::MAX_MESSAGE_SIZE) or the caller's buffer.
     MessageTooLarge {
         /// The value in the header (or the size to be written).
         length: usize,

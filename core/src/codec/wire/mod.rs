@@ -2,8 +2,10 @@
 //!
 //! * Framing: [`frame_len`] reads a 16-byte header so a streaming reader knows
 //!   how much to read (checking the size limits *before* any body is read),
-//!   [`parse_op_msg`] checks a whole frame and returns its body [`Document`],
-//!   and [`encode_op_msg_with`] writes a frame straight into a caller's buffer.
+//!   [`parse_op_msg`] checks a whole frame and returns its body
+//!   [`Document`](crate::codec::bson::Document) ([`parse_op_msg_fields`]
+//!   also indexes the fields a parser reads, in the same walk), and
+//!   [`encode_op_msg_with`] writes a frame straight into a caller's buffer.
 //! * Client side: [`Hello`], [`SaslStart`], [`SaslContinue`] and
 //!   [`Authenticate`] write the commands (and their `speculativeAuthenticate`
 //!   forms); [`HelloReply`], [`SaslReply`] and [`AuthenticateReply`] read the
