@@ -161,10 +161,21 @@ impl<'a> SaslReply<'a> {
     /// A malformed `ok`, or, on success, a missing or mistyped
     /// `conversationId`, `done` or `payload`.
     pub fn parse(doc: Document<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
-        let f =
-            doc.fields(["ok", "conversationId", "done", "payload", "code", "codeName", "errmsg"]);
-        match check_ok(&f)? {
-            Ok(()) => Self::from_fields(&f).map(Ok),
+        Self::from_fields(&doc.fields(Self::KEYS))
+    }
+
+    /// The fields [`SaslReply::from_fields`] reads.
+    pub const KEYS: [&'static str; 7] =
+        ["ok", "conversationId", "done", "payload", "code", "codeName", "errmsg"];
+
+    /// [`SaslReply::parse`] from a reply already indexed (one walk) for at
+    /// least [`SaslReply::KEYS`].
+    ///
+    /// # Errors
+    /// As [`SaslReply::parse`].
+    pub fn from_fields(doc: &impl Lookup<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
+        match check_ok(doc)? {
+            Ok(()) => Self::read_fields(doc).map(Ok),
             Err(e) => Ok(Err(e)),
         }
     }
@@ -175,10 +186,10 @@ impl<'a> SaslReply<'a> {
     /// # Errors
     /// A missing or mistyped `conversationId`, `done` or `payload`.
     pub fn parse_speculative(doc: Document<'a>) -> Result<Self, WireError> {
-        Self::from_fields(&doc.fields(["conversationId", "done", "payload"]))
+        Self::read_fields(&doc.fields(["conversationId", "done", "payload"]))
     }
 
-    fn from_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+    fn read_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
         Ok(Self {
             conversation_id: ConversationId::read(doc)?,
             done: doc.req("done")?,
@@ -218,9 +229,20 @@ impl<'a> AuthenticateReply<'a> {
     /// # Errors
     /// A malformed `ok`, or mistyped `dbname`/`user`.
     pub fn parse(doc: Document<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
-        let f = doc.fields(["ok", "dbname", "user", "code", "codeName", "errmsg"]);
-        match check_ok(&f)? {
-            Ok(()) => Self::from_fields(&f).map(Ok),
+        Self::from_fields(&doc.fields(Self::KEYS))
+    }
+
+    /// The fields [`AuthenticateReply::from_fields`] reads.
+    pub const KEYS: [&'static str; 6] = ["ok", "dbname", "user", "code", "codeName", "errmsg"];
+
+    /// [`AuthenticateReply::parse`] from a reply already indexed (one walk)
+    /// for at least [`AuthenticateReply::KEYS`].
+    ///
+    /// # Errors
+    /// As [`AuthenticateReply::parse`].
+    pub fn from_fields(doc: &impl Lookup<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
+        match check_ok(doc)? {
+            Ok(()) => Self::read_fields(doc).map(Ok),
             Err(e) => Ok(Err(e)),
         }
     }
@@ -230,10 +252,10 @@ impl<'a> AuthenticateReply<'a> {
     /// # Errors
     /// Mistyped `dbname`/`user`.
     pub fn parse_speculative(doc: Document<'a>) -> Result<Self, WireError> {
-        Self::from_fields(&doc.fields(["dbname", "user"]))
+        Self::read_fields(&doc.fields(["dbname", "user"]))
     }
 
-    fn from_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+    fn read_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
         Ok(Self { dbname: doc.opt("dbname")?, user: doc.opt("user")? })
     }
 
@@ -454,8 +476,15 @@ impl<'a> HelloReply<'a> {
     /// # Errors
     /// A malformed `ok` or a field of the wrong type.
     pub fn parse(doc: Document<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
-        let f = doc.fields(Self::KEYS);
-        let doc = &f;
+        Self::from_fields(&doc.fields(Self::KEYS))
+    }
+
+    /// [`HelloReply::parse`] from a reply already indexed (one walk) for at
+    /// least [`HelloReply::KEYS`].
+    ///
+    /// # Errors
+    /// As [`HelloReply::parse`].
+    pub fn from_fields(doc: &impl Lookup<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
         if let Err(e) = check_ok(doc)? {
             return Ok(Err(e));
         }
@@ -493,7 +522,7 @@ impl<'a> HelloReply<'a> {
             max_wire_version: opt_i32(doc, "maxWireVersion")?,
             sasl_supported_mechs,
             speculative_authenticate: doc
-                .get_opt::<Document<'a>>("speculativeAuthenticate")?
+                .opt::<Document<'a>>("speculativeAuthenticate")?
                 .map(SpeculativeReply::Document),
         }))
     }
