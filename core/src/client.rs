@@ -1084,7 +1084,9 @@ impl<'c, const P: usize> Authenticator<'c, P> {
     }
 
     /// [`handle_reply`](Self::handle_reply) for a reply validated with its
-    /// fields indexed in the same walk.
+    /// fields indexed in the same walk. One copy for both entry points (it
+    /// is most of a firmware's login code).
+    #[inline(never)]
     fn handle_reply_fields(
         &mut self,
         doc: Result<ReplyFields<'_>, Error>,

@@ -872,7 +872,9 @@ impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
     }
 
     /// One command body, validated with its fields indexed in the same
-    /// walk. `legacy_db` is an OP_QUERY's database (instead of `$db`).
+    /// walk. `legacy_db` is an OP_QUERY's database (instead of `$db`). One
+    /// copy for the three entry points.
+    #[inline(never)]
     fn handle_fields(
         &mut self,
         fields: &CommandFields<'_>,

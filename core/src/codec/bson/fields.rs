@@ -1,14 +1,16 @@
 //! Parse once: one walk over a validated document that records where each
 //! field a caller needs lives, so that lookups never rescan.
 
-use super::reader::{read_value, skip_value};
 use super::value::FromValue;
 use super::{BsonError, Document, Element, Value};
-use crate::reader::Reader;
 
 /// Field lookups by key: implemented by [`Document`] (a scan per lookup) and
 /// by [`Fields`] (an index built in one walk). The wire parsers take either,
 /// so a caller that already indexed a document does not walk it again.
+///
+/// The trait is object-safe: parsers take `&dyn Lookup` (one copy of each
+/// parser, whatever the index's size), and read typed values through
+/// [`opt`](#method.opt) and [`req`](#method.req).
 pub trait Lookup<'a> {
     /// The first element named `key`, if any.
     fn element(&self, key: &'static str) -> Option<Element<'a>>;
@@ -18,12 +20,14 @@ pub trait Lookup<'a> {
 
     /// The document looked into.
     fn document(&self) -> Document<'a>;
+}
 
+impl<'a> dyn Lookup<'a> + '_ {
     /// The value of `key` as `T`, or `None` if absent.
     ///
     /// # Errors
     /// [`BsonError::WrongType`] if present with another type.
-    fn opt<T: FromValue<'a>>(&self, key: &'static str) -> Result<Option<T>, BsonError> {
+    pub fn opt<T: FromValue<'a>>(&self, key: &'static str) -> Result<Option<T>, BsonError> {
         typed(self.element(key), key)
     }
 
@@ -32,7 +36,7 @@ pub trait Lookup<'a> {
     /// # Errors
     /// [`BsonError::Missing`] if absent, [`BsonError::WrongType`] if present
     /// with another type.
-    fn req<T: FromValue<'a>>(&self, key: &'static str) -> Result<T, BsonError> {
+    pub fn req<T: FromValue<'a>>(&self, key: &'static str) -> Result<T, BsonError> {
         self.opt(key)?.ok_or(BsonError::Missing { field: key })
     }
 }
@@ -94,52 +98,12 @@ impl<'a, const N: usize> Fields<'a, N> {
 
     /// Note one top-level element, in document order.
     pub(super) fn record(&mut self, e: Element<'a>) {
-        self.first.get_or_insert(e);
-        if let Some(i) = self.keys.iter().position(|k| *k == e.key)
-            && let Some(slot) = self.found.get_mut(i)
-            && slot.is_none()
-        {
-            *slot = Some(e);
-        }
+        record(&self.keys, &mut self.found, &mut self.first, e);
     }
 
     pub(super) fn index(doc: Document<'a>, keys: [&'static str; N]) -> Self {
         let mut fields = Self::new(doc, keys);
-        let mut r = doc.content();
-        let mut missing = N;
-        // A validated document always decodes; should it not, the walk ends
-        // with what was found so far (never a panic).
-        while !(r.is_empty() || missing == 0 && fields.first.is_some()) {
-            let start = r;
-            let Some((ty, name)) = element_header(&mut r) else { break };
-            // The first occurrence of a wanted key counts; later ones are skipped.
-            let wanted = fields
-                .keys
-                .iter()
-                .position(|k| k.as_bytes() == name)
-                .filter(|&i| matches!(fields.found.get(i), Some(None)));
-            if wanted.is_none() && fields.first.is_some() {
-                if skip_value(&mut r, ty).is_none() {
-                    break;
-                }
-                continue;
-            }
-            let offset = start.position();
-            let Ok(value) = read_value(&mut r, ty, offset) else { break };
-            let key = match wanted.and_then(|i| fields.keys.get(i).copied()) {
-                Some(k) => k,
-                None => match core::str::from_utf8(name) {
-                    Ok(k) => k,
-                    Err(_) => break,
-                },
-            };
-            let e = Element { key, value, offset };
-            fields.first.get_or_insert(e);
-            if let Some(slot) = wanted.and_then(|i| fields.found.get_mut(i)) {
-                *slot = Some(e);
-                missing = missing.saturating_sub(1);
-            }
-        }
+        fields.first = index(doc, &fields.keys, &mut fields.found);
         fields
     }
 
@@ -156,8 +120,7 @@ impl<'a, const N: usize> Fields<'a, N> {
     /// The first element named `key`; `None` if absent, or if `key` is not
     /// one of the keys the index was built for.
     pub fn get_element(&self, key: &str) -> Option<Element<'a>> {
-        let i = self.keys.iter().position(|k| *k == key)?;
-        self.found.get(i).copied().flatten()
+        find(&self.keys, &self.found, key)
     }
 
     /// The value of the first element named `key`.
@@ -210,12 +173,47 @@ impl<'a, const N: usize> Lookup<'a> for Fields<'a, N> {
     }
 }
 
-/// An element's type byte and raw name, without checking the name's UTF-8
-/// (the document was validated; a wanted name is compared as bytes).
-fn element_header<'a>(r: &mut Reader<'a>) -> Option<(u8, &'a [u8])> {
-    let ty = r.u8().ok()?;
-    let key = r.cstring().ok()?;
-    Some((ty, key))
+// The index's work is done over slices, so that one copy of it serves every
+// index size (firmware pays for the code once).
+
+/// Note `e` in `found` (the slot of its key, if wanted and still empty) and
+/// in `first` (if empty).
+fn record<'a>(
+    keys: &[&'static str],
+    found: &mut [Option<Element<'a>>],
+    first: &mut Option<Element<'a>>,
+    e: Element<'a>,
+) {
+    first.get_or_insert(e);
+    if let Some(i) = keys.iter().position(|k| *k == e.key)
+        && let Some(slot) = found.get_mut(i)
+        && slot.is_none()
+    {
+        *slot = Some(e);
+    }
+}
+
+/// The element recorded for `key`.
+fn find<'a>(keys: &[&str], found: &[Option<Element<'a>>], key: &str) -> Option<Element<'a>> {
+    let i = keys.iter().position(|k| *k == key)?;
+    found.get(i).copied().flatten()
+}
+
+/// Fill `found` from one walk over a validated `doc`, stopping once every
+/// key is found; returns its first element.
+fn index<'a>(
+    doc: Document<'a>,
+    keys: &[&'static str],
+    found: &mut [Option<Element<'a>>],
+) -> Option<Element<'a>> {
+    let mut first = None;
+    for e in doc.iter() {
+        record(keys, found, &mut first, e);
+        if found.iter().all(Option::is_some) {
+            break;
+        }
+    }
+    first
 }
 
 #[cfg(test)]
@@ -286,7 +284,8 @@ mod tests {
         assert_eq!(f.get_str("absent"), Err(BsonError::Missing { field: "absent" }));
         // A key the index was not built for reads as absent.
         assert_eq!(f.get_element("d"), None);
-        assert_eq!(f.req::<i32>("d"), Err(BsonError::Missing { field: "d" }));
+        let dyn_f: &dyn Lookup<'_> = &f;
+        assert_eq!(dyn_f.req::<i32>("d"), Err(BsonError::Missing { field: "d" }));
     }
 
     #[test]

@@ -105,7 +105,7 @@ impl<'a> Document<'a> {
     ) -> Result<Fields<'a, N>, BsonError> {
         let doc = read_document_shallow(r)?;
         let mut fields = Fields::new(doc, keys);
-        validate_with(doc, MAX_DEPTH, |e| fields.record(e))?;
+        validate_with(doc, MAX_DEPTH, &mut |e| fields.record(e))?;
         Ok(fields)
     }
 
@@ -146,21 +146,11 @@ impl<'a> Document<'a> {
         self.iter().next()
     }
 
-    /// The first element named `key`. Names are compared as bytes and other
-    /// values skipped by their lengths; only the match is decoded. To read
-    /// several fields, index them in one walk with [`Document::fields`].
+    /// The first element named `key`. To read several fields, index them in
+    /// one walk with [`Document::fields`] (or while validating, with
+    /// [`Document::parse_fields`]).
     pub fn get_element(&self, key: &str) -> Option<Element<'a>> {
-        let mut r = self.content();
-        while !r.is_empty() {
-            let start = r;
-            let ty = r.u8().ok()?;
-            if r.cstring().ok()? == key.as_bytes() {
-                let mut r = start;
-                return read_element(&mut r).ok();
-            }
-            skip_value(&mut r, ty)?;
-        }
-        None
+        self.iter().find(|e| e.key == key)
     }
 
     /// Index the fields named `keys` in one walk over the document (see
@@ -406,31 +396,6 @@ fn read_element<'a>(r: &mut Reader<'a>) -> Result<Element<'a>, BsonError> {
     Ok(Element { key, value, offset })
 }
 
-/// Step over one value of type `ty` by its length prefix or fixed size,
-/// without decoding it: only for documents already validated. `None` if it
-/// does not fit (never for a validated document).
-pub(super) fn skip_value(r: &mut Reader<'_>, ty: u8) -> Option<()> {
-    let len = |r: &mut Reader<'_>| r.i32_le().ok().and_then(|n| usize::try_from(n).ok());
-    let n = match ty {
-        et::DOUBLE | et::DATETIME | et::TIMESTAMP | et::INT64 => 8,
-        et::INT32 => 4,
-        et::BOOL => 1,
-        et::OBJECT_ID => 12,
-        et::DECIMAL128 => 16,
-        et::NULL | et::MIN_KEY | et::MAX_KEY => 0,
-        et::STRING | et::JAVASCRIPT => len(r)?,
-        et::DOCUMENT | et::ARRAY => len(r)?.checked_sub(4)?,
-        et::BINARY => len(r)?.checked_add(1)?,
-        et::REGEX => {
-            r.cstring().ok()?;
-            r.cstring().ok()?;
-            0
-        }
-        _ => return None,
-    };
-    r.take(n).ok().map(|_| ())
-}
-
 fn read_string<'a>(r: &mut Reader<'a>) -> Result<&'a str, BsonError> {
     let offset = r.position();
     let length = read_i32(r, "string length")?;
@@ -541,7 +506,7 @@ struct Frame<'a> {
 /// Walk every element of `doc` and of all documents nested in it, without
 /// recursion: one [`Frame`] per open level, at most [`MAX_DEPTH`].
 pub(super) fn validate(doc: Document<'_>, max_depth: usize) -> Result<(), BsonError> {
-    validate_with(doc, max_depth, |_| ())
+    validate_with(doc, max_depth, &mut |_| ())
 }
 
 /// [`validate`], handing each top-level element to `top_level` as it is
@@ -549,7 +514,7 @@ pub(super) fn validate(doc: Document<'_>, max_depth: usize) -> Result<(), BsonEr
 fn validate_with<'a>(
     doc: Document<'a>,
     max_depth: usize,
-    mut top_level: impl FnMut(Element<'a>),
+    top_level: &mut dyn FnMut(Element<'a>),
 ) -> Result<(), BsonError> {
     // Frames are pushed as documents open: nothing is initialised for
     // levels a document does not reach.

@@ -9,7 +9,7 @@ pub const MONGODB_X509: &str = "MONGODB-X509";
 
 /// Require that the body's first key is one of `names`; returns the one found.
 fn expect_command<'a>(
-    doc: &impl Lookup<'a>,
+    doc: &dyn Lookup<'a>,
     names: &[&'static str],
     expected: &'static str,
 ) -> Result<&'a str, WireError> {
@@ -129,7 +129,7 @@ impl<'a> Hello<'a> {
     ///
     /// # Errors
     /// As [`Hello::parse`].
-    pub fn from_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+    pub fn from_fields(doc: &dyn Lookup<'a>) -> Result<Self, WireError> {
         let name = expect_command(doc, &["hello", "isMaster", "ismaster"], "hello")?;
         let sasl_supported_mechs = match doc.opt::<&str>("saslSupportedMechs")? {
             None => None,
@@ -205,7 +205,7 @@ impl WriteBody for SaslStart<'_> {
 }
 
 impl<'a> SaslStart<'a> {
-    fn parse_with(doc: &impl Lookup<'a>, db_key: &'static str) -> Result<Self, WireError> {
+    fn parse_with(doc: &dyn Lookup<'a>, db_key: &'static str) -> Result<Self, WireError> {
         expect_command(doc, &["saslStart"], "saslStart")?;
         let skip_empty_exchange = match doc.opt::<Document<'a>>("options")? {
             Some(o) => o.get_opt::<bool>("skipEmptyExchange")?.unwrap_or(false),
@@ -235,7 +235,7 @@ impl<'a> SaslStart<'a> {
     ///
     /// # Errors
     /// As [`SaslStart::parse`].
-    pub fn from_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+    pub fn from_fields(doc: &dyn Lookup<'a>) -> Result<Self, WireError> {
         Self::parse_with(doc, "$db")
     }
 
@@ -286,7 +286,7 @@ impl<'a> SaslContinue<'a> {
     ///
     /// # Errors
     /// As [`SaslContinue::parse`].
-    pub fn from_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+    pub fn from_fields(doc: &dyn Lookup<'a>) -> Result<Self, WireError> {
         expect_command(doc, &["saslContinue"], "saslContinue")?;
         Ok(Self {
             conversation_id: ConversationId::read(doc)?,
@@ -326,7 +326,7 @@ impl<'a> Authenticate<'a> {
         w.string("db", self.db);
     }
 
-    fn parse_fields(doc: &impl Lookup<'a>, db: &'a str) -> Result<Self, WireError> {
+    fn parse_fields(doc: &dyn Lookup<'a>, db: &'a str) -> Result<Self, WireError> {
         expect_command(doc, &["authenticate"], "authenticate")?;
         Ok(Self { mechanism: doc.req("mechanism")?, user: doc.opt("user")?, db })
     }

@@ -47,7 +47,7 @@ impl<'a> Command<'a> {
     ///
     /// # Errors
     /// As [`Command::parse`].
-    pub fn from_fields(fields: &impl Lookup<'a>) -> Result<Self, WireError> {
+    pub fn from_fields(fields: &dyn Lookup<'a>) -> Result<Self, WireError> {
         let body = fields.document();
         let first = fields.first().ok_or(WireError::InvalidField {
             field: "command name",

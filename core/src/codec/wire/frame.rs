@@ -111,7 +111,7 @@ pub fn frame_len_in(header: &[u8; HEADER_LEN], capacity: usize) -> Result<usize,
 /// # Errors
 /// Any [`WireError`], with the byte offset in the frame where one applies.
 pub fn parse_op_msg(frame: &[u8]) -> Result<OpMsg<'_>, WireError> {
-    parse_op_msg_with(frame, Document::read, |d| *d).map(|(msg, _)| msg)
+    parse_op_msg_with(frame, &mut Document::read)
 }
 
 /// [`parse_op_msg`], also indexing the body's top-level fields named `keys`
@@ -124,16 +124,20 @@ pub fn parse_op_msg_fields<'a, const N: usize>(
     frame: &'a [u8],
     keys: [&'static str; N],
 ) -> Result<(OpMsg<'a>, Fields<'a, N>), WireError> {
-    parse_op_msg_with(frame, |r| Document::read_fields(r, keys), |f| f.document())
+    let mut fields = None;
+    let msg = parse_op_msg_with(frame, &mut |r| {
+        let f = Document::read_fields(r, keys)?;
+        Ok(fields.insert(f).document())
+    })?;
+    Ok((msg, fields.ok_or(WireError::MissingBody)?))
 }
 
-/// The frame checks of [`parse_op_msg`], with the body read by `read_body`
-/// (which validates it) and its document taken by `doc`.
-fn parse_op_msg_with<'a, B>(
+/// The frame checks of [`parse_op_msg`], with the body read (and validated)
+/// by `read_body`: one copy of the frame logic for both.
+fn parse_op_msg_with<'a>(
     frame: &'a [u8],
-    mut read_body: impl FnMut(&mut Reader<'a>) -> Result<B, BsonError>,
-    doc: impl Fn(&B) -> Document<'a>,
-) -> Result<(OpMsg<'a>, B), WireError> {
+    read_body: &mut dyn FnMut(&mut Reader<'a>) -> Result<Document<'a>, BsonError>,
+) -> Result<OpMsg<'a>, WireError> {
     let mut r = Reader::new(frame);
     let header: [u8; HEADER_LEN] =
         r.take_array().map_err(|_| WireError::Truncated { field: "message header", offset: 0 })?;
@@ -180,8 +184,8 @@ fn parse_op_msg_with<'a, B>(
             Err(_) => break,
         }
     }
-    let read = body.ok_or(WireError::MissingBody)?;
-    Ok((OpMsg { request_id, response_to, flags, body: doc(&read), checksum }, read))
+    let body = body.ok_or(WireError::MissingBody)?;
+    Ok(OpMsg { request_id, response_to, flags, body, checksum })
 }
 
 /// Write the 21 bytes before the body: header, flagBits 0, section kind 0.

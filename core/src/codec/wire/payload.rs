@@ -6,7 +6,7 @@ use crate::codec::bson::{BINARY_SUBTYPE_GENERIC, BsonError, Lookup, Value};
 
 /// A SASL `payload`: binary subtype 0 only (a base64 string is a legacy
 /// form the auth spec says to refuse).
-pub(super) fn read_payload<'a>(doc: &impl Lookup<'a>) -> Result<&'a [u8], WireError> {
+pub(super) fn read_payload<'a>(doc: &dyn Lookup<'a>) -> Result<&'a [u8], WireError> {
     let e = doc.element("payload").ok_or(BsonError::Missing { field: "payload" })?;
     match e.value {
         Value::Binary(b) if b.subtype == BINARY_SUBTYPE_GENERIC => Ok(b.bytes),
@@ -52,7 +52,7 @@ impl<'a> AnyPayload<'a> {
     ///
     /// # Errors
     /// Missing, a binary subtype other than 0, or another type.
-    pub fn read(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+    pub fn read(doc: &dyn Lookup<'a>) -> Result<Self, WireError> {
         let e = doc.element("payload").ok_or(BsonError::Missing { field: "payload" })?;
         match e.value {
             Value::String(s) => Ok(AnyPayload::Base64(s)),
@@ -125,7 +125,7 @@ impl ConversationId {
     ///
     /// # Errors
     /// Missing, or neither int32 nor int64.
-    pub fn read<'a>(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+    pub fn read<'a>(doc: &dyn Lookup<'a>) -> Result<Self, WireError> {
         let field = "conversationId";
         let e = doc.element(field).ok_or(BsonError::Missing { field })?;
         match e.value {

@@ -22,7 +22,7 @@ pub const DEFAULT_MAX_WRITE_BATCH_SIZE: i32 = 100_000;
 pub const DEFAULT_MAX_WIRE_VERSION: i32 = 21;
 
 /// An optional integer field that must fit in `i32`.
-fn opt_i32<'a>(doc: &impl Lookup<'a>, field: &'static str) -> Result<Option<i32>, WireError> {
+fn opt_i32<'a>(doc: &dyn Lookup<'a>, field: &'static str) -> Result<Option<i32>, WireError> {
     match doc.opt::<Integer>(field)? {
         None => Ok(None),
         Some(Integer(v)) => i32::try_from(v).map(Some).map_err(|_| WireError::InvalidField {
@@ -41,7 +41,7 @@ fn opt_i32<'a>(doc: &impl Lookup<'a>, field: &'static str) -> Result<Option<i32>
 /// # Errors
 /// `Err` if `ok` is missing, not a number, not 0 or 1, or if a failure's
 /// `code`, `codeName` or `errmsg` has the wrong type.
-pub fn check_ok<'a>(doc: &impl Lookup<'a>) -> Result<Result<(), CommandError<'a>>, WireError> {
+pub fn check_ok<'a>(doc: &dyn Lookup<'a>) -> Result<Result<(), CommandError<'a>>, WireError> {
     let field = "ok";
     let e = doc.element(field).ok_or(BsonError::Missing { field })?;
     let ok = match e.value {
@@ -88,7 +88,7 @@ impl<'a> CommandError<'a> {
     ///
     /// # Errors
     /// A field of the wrong type, or a `code` outside `i32`.
-    pub fn parse(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+    pub fn parse(doc: &dyn Lookup<'a>) -> Result<Self, WireError> {
         Ok(Self {
             code: opt_i32(doc, "code")?,
             code_name: doc.opt("codeName")?,
@@ -173,7 +173,7 @@ impl<'a> SaslReply<'a> {
     ///
     /// # Errors
     /// As [`SaslReply::parse`].
-    pub fn from_fields(doc: &impl Lookup<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
+    pub fn from_fields(doc: &dyn Lookup<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
         match check_ok(doc)? {
             Ok(()) => Self::read_fields(doc).map(Ok),
             Err(e) => Ok(Err(e)),
@@ -189,7 +189,7 @@ impl<'a> SaslReply<'a> {
         Self::read_fields(&doc.fields(["conversationId", "done", "payload"]))
     }
 
-    fn read_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+    fn read_fields(doc: &dyn Lookup<'a>) -> Result<Self, WireError> {
         Ok(Self {
             conversation_id: ConversationId::read(doc)?,
             done: doc.req("done")?,
@@ -240,7 +240,7 @@ impl<'a> AuthenticateReply<'a> {
     ///
     /// # Errors
     /// As [`AuthenticateReply::parse`].
-    pub fn from_fields(doc: &impl Lookup<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
+    pub fn from_fields(doc: &dyn Lookup<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
         match check_ok(doc)? {
             Ok(()) => Self::read_fields(doc).map(Ok),
             Err(e) => Ok(Err(e)),
@@ -255,7 +255,7 @@ impl<'a> AuthenticateReply<'a> {
         Self::read_fields(&doc.fields(["dbname", "user"]))
     }
 
-    fn read_fields(doc: &impl Lookup<'a>) -> Result<Self, WireError> {
+    fn read_fields(doc: &dyn Lookup<'a>) -> Result<Self, WireError> {
         Ok(Self { dbname: doc.opt("dbname")?, user: doc.opt("user")? })
     }
 
@@ -484,7 +484,7 @@ impl<'a> HelloReply<'a> {
     ///
     /// # Errors
     /// As [`HelloReply::parse`].
-    pub fn from_fields(doc: &impl Lookup<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
+    pub fn from_fields(doc: &dyn Lookup<'a>) -> Result<Result<Self, CommandError<'a>>, WireError> {
         if let Err(e) = check_ok(doc)? {
             return Ok(Err(e));
         }
