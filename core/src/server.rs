@@ -925,7 +925,8 @@ impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
             let m = self.handle_fields(&fields, Some(q.db()), entropy, body)?;
             Ok(wire::finish_op_reply(reply_id, q.request_id, out, m)?)
         } else {
-            let (msg, fields) = wire::parse_op_msg_fields(frame, COMMAND_KEYS)?;
+            let mut fields = Fields::new(Document::EMPTY, COMMAND_KEYS);
+            let msg = wire::parse_op_msg_into(frame, &mut fields)?;
             let body = out.get_mut(wire::OP_MSG_BODY_OFFSET..).unwrap_or(&mut []);
             let m = self.handle_fields(&fields, None, entropy, body)?;
             Ok(wire::finish_op_msg(reply_id, msg.request_id, out, m)?)

@@ -92,8 +92,15 @@ pub struct Fields<'a, const N: usize> {
 
 impl<'a, const N: usize> Fields<'a, N> {
     /// An empty index over `doc`, filled by [`record`](Self::record).
-    pub(super) fn new(doc: Document<'a>, keys: [&'static str; N]) -> Self {
+    pub(crate) fn new(doc: Document<'a>, keys: [&'static str; N]) -> Self {
         Self { doc, first: None, keys, found: [None; N] }
+    }
+
+    /// Empty the index and point it at `doc`.
+    pub(super) fn reset(&mut self, doc: Document<'a>) {
+        self.doc = doc;
+        self.first = None;
+        self.found.fill(None);
     }
 
     /// Note one top-level element, in document order.

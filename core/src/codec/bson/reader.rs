@@ -103,10 +103,21 @@ impl<'a> Document<'a> {
         r: &mut Reader<'a>,
         keys: [&'static str; N],
     ) -> Result<Fields<'a, N>, BsonError> {
-        let doc = read_document_shallow(r)?;
-        let mut fields = Fields::new(doc, keys);
-        validate_with(doc, MAX_DEPTH, &mut |e| fields.record(e))?;
+        let mut fields = Fields::new(Document::EMPTY, keys);
+        Self::read_fields_into(r, &mut fields)?;
         Ok(fields)
+    }
+
+    /// [`Document::read_fields`] into an index the caller holds (no copy of
+    /// it is moved around): it is reset to the document read.
+    pub(crate) fn read_fields_into<const N: usize>(
+        r: &mut Reader<'a>,
+        fields: &mut Fields<'a, N>,
+    ) -> Result<Self, BsonError> {
+        let doc = read_document_shallow(r)?;
+        fields.reset(doc);
+        validate_with(doc, MAX_DEPTH, &mut |e| fields.record(e))?;
+        Ok(doc)
     }
 
     /// The document's bytes, length prefix and terminator included.

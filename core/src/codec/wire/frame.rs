@@ -124,12 +124,17 @@ pub fn parse_op_msg_fields<'a, const N: usize>(
     frame: &'a [u8],
     keys: [&'static str; N],
 ) -> Result<(OpMsg<'a>, Fields<'a, N>), WireError> {
-    let mut fields = None;
-    let msg = parse_op_msg_with(frame, &mut |r| {
-        let f = Document::read_fields(r, keys)?;
-        Ok(fields.insert(f).document())
-    })?;
-    Ok((msg, fields.ok_or(WireError::MissingBody)?))
+    let mut fields = Fields::new(Document::EMPTY, keys);
+    let msg = parse_op_msg_into(frame, &mut fields)?;
+    Ok((msg, fields))
+}
+
+/// [`parse_op_msg_fields`] into an index the caller holds.
+pub(crate) fn parse_op_msg_into<'a, const N: usize>(
+    frame: &'a [u8],
+    fields: &mut Fields<'a, N>,
+) -> Result<OpMsg<'a>, WireError> {
+    parse_op_msg_with(frame, &mut |r| Document::read_fields_into(r, fields))
 }
 
 /// The frame checks of [`parse_op_msg`], with the body read (and validated)

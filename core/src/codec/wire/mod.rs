@@ -43,6 +43,7 @@ pub use commands::{
 pub use crc32c::crc32c;
 pub use dispatch::{Command, CommandKind};
 pub use error::WireError;
+pub(crate) use frame::parse_op_msg_into;
 pub use frame::{
     FLAG_CHECKSUM_PRESENT, FLAG_EXHAUST_ALLOWED, FLAG_MORE_TO_COME, HEADER_LEN, MAX_MESSAGE_SIZE,
     MIN_MESSAGE_LEN, OP_MSG, OP_MSG_BODY_OFFSET, OpMsg, WriteBody, encode_document, encode_message,
