@@ -1084,8 +1084,8 @@ impl<'c, const P: usize> Authenticator<'c, P> {
     }
 
     /// [`handle_reply`](Self::handle_reply) for a reply validated with its
-    /// fields indexed in the same walk. One copy for both entry points (it
-    /// is most of a firmware's login code).
+    /// fields indexed in the same walk. Not inlined: one copy serves both
+    /// entry points (firmware pays for it once).
     #[inline(never)]
     fn handle_reply_fields(
         &mut self,

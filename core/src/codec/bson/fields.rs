@@ -1,8 +1,10 @@
 //! Parse once: one walk over a validated document that records where each
 //! field a caller needs lives, so that lookups never rescan.
 
+use super::reader::read_element;
 use super::value::FromValue;
 use super::{BsonError, Document, Element, Value};
+use crate::reader::Reader;
 
 /// Field lookups by key: implemented by [`Document`] (a scan per lookup) and
 /// by [`Fields`] (an index built in one walk). The wire parsers take either,
@@ -78,34 +80,39 @@ impl<'a> Lookup<'a> for Document<'a> {
 /// The walk compares each element's name as bytes with the wanted keys and
 /// skips over values by their lengths; only the first element of each
 /// wanted key (and the document's first element, a command's name) is
-/// decoded, once. It stops as soon as every wanted key is found. A duplicate
-/// key counts from its first occurrence, as [`Document::get`] does. `N` is
-/// the caller's own count of keys: the index never overflows, whatever the
-/// document holds.
+/// recorded: where it starts, 4 bytes. A lookup decodes that one element and
+/// nothing before it. A duplicate key counts from its first occurrence, as
+/// [`Document::get`] does. `N` is the caller's own count of keys: the index
+/// never overflows, whatever the document holds.
 #[derive(Clone, Copy, Debug)]
 pub struct Fields<'a, const N: usize> {
     doc: Document<'a>,
-    first: Option<Element<'a>>,
+    /// Where the first element starts, from the document's start.
+    first: u32,
     keys: [&'static str; N],
-    found: [Option<Element<'a>>; N],
+    /// Where each wanted key's first element starts, or [`ABSENT`].
+    found: [u32; N],
 }
+
+/// An index slot with no element.
+const ABSENT: u32 = u32::MAX;
 
 impl<'a, const N: usize> Fields<'a, N> {
     /// An empty index over `doc`, filled by [`record`](Self::record).
     pub(crate) fn new(doc: Document<'a>, keys: [&'static str; N]) -> Self {
-        Self { doc, first: None, keys, found: [None; N] }
+        Self { doc, first: ABSENT, keys, found: [ABSENT; N] }
     }
 
     /// Empty the index and point it at `doc`.
     pub(super) fn reset(&mut self, doc: Document<'a>) {
         self.doc = doc;
-        self.first = None;
-        self.found.fill(None);
+        self.first = ABSENT;
+        self.found.fill(ABSENT);
     }
 
     /// Note one top-level element, in document order.
     pub(super) fn record(&mut self, e: Element<'a>) {
-        record(&self.keys, &mut self.found, &mut self.first, e);
+        record(&self.keys, &mut self.found, &mut self.first, self.doc, e);
     }
 
     pub(super) fn index(doc: Document<'a>, keys: [&'static str; N]) -> Self {
@@ -121,13 +128,13 @@ impl<'a, const N: usize> Fields<'a, N> {
 
     /// The document's first element: an OP_MSG command's name.
     pub fn first(&self) -> Option<Element<'a>> {
-        self.first
+        element_at(self.doc, self.first)
     }
 
     /// The first element named `key`; `None` if absent, or if `key` is not
     /// one of the keys the index was built for.
     pub fn get_element(&self, key: &str) -> Option<Element<'a>> {
-        find(&self.keys, &self.found, key)
+        find(self.doc, &self.keys, &self.found, key)
     }
 
     /// The value of the first element named `key`.
@@ -172,7 +179,7 @@ impl<'a, const N: usize> Lookup<'a> for Fields<'a, N> {
     }
 
     fn first(&self) -> Option<Element<'a>> {
-        self.first
+        Fields::first(self)
     }
 
     fn document(&self) -> Document<'a> {
@@ -183,40 +190,49 @@ impl<'a, const N: usize> Lookup<'a> for Fields<'a, N> {
 // The index's work is done over slices, so that one copy of it serves every
 // index size (firmware pays for the code once).
 
-/// Note `e` in `found` (the slot of its key, if wanted and still empty) and
-/// in `first` (if empty).
-fn record<'a>(
+/// Note `e`, an element of `doc`, in `found` (the slot of its key, if
+/// wanted and still empty) and in `first` (if empty).
+fn record(
     keys: &[&'static str],
-    found: &mut [Option<Element<'a>>],
-    first: &mut Option<Element<'a>>,
-    e: Element<'a>,
+    found: &mut [u32],
+    first: &mut u32,
+    doc: Document<'_>,
+    e: Element<'_>,
 ) {
-    first.get_or_insert(e);
+    let Ok(at) = u32::try_from(e.offset.saturating_sub(doc.offset())) else { return };
+    if *first == ABSENT {
+        *first = at;
+    }
     if let Some(i) = keys.iter().position(|k| *k == e.key)
         && let Some(slot) = found.get_mut(i)
-        && slot.is_none()
+        && *slot == ABSENT
     {
-        *slot = Some(e);
+        *slot = at;
     }
 }
 
+/// The element of `doc` starting `at` bytes into it.
+fn element_at(doc: Document<'_>, at: u32) -> Option<Element<'_>> {
+    let at = usize::try_from(at).ok()?;
+    let bytes = doc.as_bytes();
+    // Elements end before the document's terminator.
+    let elements = bytes.get(at..bytes.len().checked_sub(1)?)?;
+    read_element(&mut Reader::with_offset(elements, doc.offset().saturating_add(at))).ok()
+}
+
 /// The element recorded for `key`.
-fn find<'a>(keys: &[&str], found: &[Option<Element<'a>>], key: &str) -> Option<Element<'a>> {
+fn find<'a>(doc: Document<'a>, keys: &[&str], found: &[u32], key: &str) -> Option<Element<'a>> {
     let i = keys.iter().position(|k| *k == key)?;
-    found.get(i).copied().flatten()
+    element_at(doc, *found.get(i)?)
 }
 
 /// Fill `found` from one walk over a validated `doc`, stopping once every
-/// key is found; returns its first element.
-fn index<'a>(
-    doc: Document<'a>,
-    keys: &[&'static str],
-    found: &mut [Option<Element<'a>>],
-) -> Option<Element<'a>> {
-    let mut first = None;
+/// key is found; returns where its first element starts.
+fn index(doc: Document<'_>, keys: &[&'static str], found: &mut [u32]) -> u32 {
+    let mut first = ABSENT;
     for e in doc.iter() {
-        record(keys, found, &mut first, e);
-        if found.iter().all(Option::is_some) {
+        record(keys, found, &mut first, doc, e);
+        if found.iter().all(|&f| f != ABSENT) {
             break;
         }
     }
