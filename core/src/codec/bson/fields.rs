@@ -1,7 +1,7 @@
 //! Parse once: one walk over a validated document that records where each
 //! field a caller needs lives, so that lookups never rescan.
 
-use super::reader::read_element;
+use super::reader::read_value;
 use super::value::FromValue;
 use super::{BsonError, Document, Element, Value};
 use crate::reader::Reader;
@@ -87,8 +87,8 @@ impl<'a> Lookup<'a> for Document<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct Fields<'a, const N: usize> {
     doc: Document<'a>,
-    /// Where the first element starts, from the document's start.
-    first: u32,
+    /// The first element (a command's name), kept decoded.
+    first: Option<Element<'a>>,
     keys: [&'static str; N],
     /// Where each wanted key's first element starts, or [`ABSENT`].
     found: [u32; N],
@@ -100,13 +100,13 @@ const ABSENT: u32 = u32::MAX;
 impl<'a, const N: usize> Fields<'a, N> {
     /// An empty index over `doc`, filled by [`record`](Self::record).
     pub(crate) fn new(doc: Document<'a>, keys: [&'static str; N]) -> Self {
-        Self { doc, first: ABSENT, keys, found: [ABSENT; N] }
+        Self { doc, first: None, keys, found: [ABSENT; N] }
     }
 
     /// Empty the index and point it at `doc`.
     pub(super) fn reset(&mut self, doc: Document<'a>) {
         self.doc = doc;
-        self.first = ABSENT;
+        self.first = None;
         self.found.fill(ABSENT);
     }
 
@@ -128,7 +128,7 @@ impl<'a, const N: usize> Fields<'a, N> {
 
     /// The document's first element: an OP_MSG command's name.
     pub fn first(&self) -> Option<Element<'a>> {
-        element_at(self.doc, self.first)
+        self.first
     }
 
     /// The first element named `key`; `None` if absent, or if `key` is not
@@ -192,17 +192,15 @@ impl<'a, const N: usize> Lookup<'a> for Fields<'a, N> {
 
 /// Note `e`, an element of `doc`, in `found` (the slot of its key, if
 /// wanted and still empty) and in `first` (if empty).
-fn record(
+fn record<'a>(
     keys: &[&'static str],
     found: &mut [u32],
-    first: &mut u32,
-    doc: Document<'_>,
-    e: Element<'_>,
+    first: &mut Option<Element<'a>>,
+    doc: Document<'a>,
+    e: Element<'a>,
 ) {
+    first.get_or_insert(e);
     let Ok(at) = u32::try_from(e.offset.saturating_sub(doc.offset())) else { return };
-    if *first == ABSENT {
-        *first = at;
-    }
     if let Some(i) = keys.iter().position(|k| *k == e.key)
         && let Some(slot) = found.get_mut(i)
         && *slot == ABSENT
@@ -211,25 +209,36 @@ fn record(
     }
 }
 
-/// The element of `doc` starting `at` bytes into it.
-fn element_at(doc: Document<'_>, at: u32) -> Option<Element<'_>> {
+/// The element of `doc` starting `at` bytes into it, whose name is `name`
+/// (the wanted key it was recorded under: its UTF-8 is not checked again).
+fn element_at<'a>(doc: Document<'a>, at: u32, name: &'static str) -> Option<Element<'a>> {
     let at = usize::try_from(at).ok()?;
     let bytes = doc.as_bytes();
     // Elements end before the document's terminator.
     let elements = bytes.get(at..bytes.len().checked_sub(1)?)?;
-    read_element(&mut Reader::with_offset(elements, doc.offset().saturating_add(at))).ok()
+    let mut r = Reader::with_offset(elements, doc.offset().saturating_add(at));
+    let offset = r.position();
+    let ty = r.u8().ok()?;
+    r.cstring().ok()?;
+    let value = read_value(&mut r, ty, offset).ok()?;
+    Some(Element { key: name, value, offset })
 }
 
 /// The element recorded for `key`.
-fn find<'a>(doc: Document<'a>, keys: &[&str], found: &[u32], key: &str) -> Option<Element<'a>> {
+fn find<'a>(
+    doc: Document<'a>,
+    keys: &[&'static str],
+    found: &[u32],
+    key: &str,
+) -> Option<Element<'a>> {
     let i = keys.iter().position(|k| *k == key)?;
-    element_at(doc, *found.get(i)?)
+    element_at(doc, *found.get(i)?, keys.get(i)?)
 }
 
 /// Fill `found` from one walk over a validated `doc`, stopping once every
 /// key is found; returns where its first element starts.
-fn index(doc: Document<'_>, keys: &[&'static str], found: &mut [u32]) -> u32 {
-    let mut first = ABSENT;
+fn index<'a>(doc: Document<'a>, keys: &[&'static str], found: &mut [u32]) -> Option<Element<'a>> {
+    let mut first = None;
     for e in doc.iter() {
         record(keys, found, &mut first, doc, e);
         if found.iter().all(|&f| f != ABSENT) {

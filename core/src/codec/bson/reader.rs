@@ -393,7 +393,7 @@ fn read_document_shallow<'a>(r: &mut Reader<'a>) -> Result<Document<'a>, BsonErr
 
 /// Read one element (type, name, value). Nested documents are checked only
 /// shallowly here; [`validate`] walks into them.
-pub(super) fn read_element<'a>(r: &mut Reader<'a>) -> Result<Element<'a>, BsonError> {
+fn read_element<'a>(r: &mut Reader<'a>) -> Result<Element<'a>, BsonError> {
     let offset = r.position();
     let ty = r.u8().map_err(|e| BsonError::from_read(e, "element type"))?;
     if ty == 0 {
