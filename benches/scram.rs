@@ -182,6 +182,105 @@ impl ServerLogin {
     }
 }
 
+/// The server's proof check alone, through the typestate `Server` with stored
+/// keys: client-first parsed, server-first built, client-final verified.
+/// About 11 SHA-256 compressions (ClientSignature and ServerSignature over a
+/// 4-block AuthMessage with cached pads, plus H(ClientKey)): its bound.
+struct ServerVerify {
+    creds: StoredCredentials<Sha256>,
+    first: Vec<u8>,
+    fin: Vec<u8>,
+}
+
+/// SHA-256 compressions in a server verification with stored keys (see
+/// [`ServerVerify`]).
+const VERIFY_COMPRESSIONS: u32 = 11;
+
+impl ServerVerify {
+    fn new() -> Self {
+        let creds =
+            StoredCredentials::<Sha256>::generate("alice", "pencil", &[1; 28], 4096).unwrap();
+        let nonce = Nonce::from_random(&[1; 24]).unwrap();
+        let c =
+            Client::<Sha256>::start("alice", "pencil", &nonce, &ClientConfig::default()).unwrap();
+        let first = c.message().to_vec();
+        let st = Server::<Sha256>::handle_client_first(&first)
+            .unwrap()
+            .respond(&creds, &SERVER_ENTROPY)
+            .unwrap();
+        let c = c.handle_server_first(st.message()).unwrap();
+        let fin = c.message().to_vec();
+        ServerVerify { creds, first, fin }
+    }
+
+    fn run(&self) {
+        let st = Server::<Sha256>::handle_client_first(black_box(&self.first))
+            .unwrap()
+            .respond(&self.creds, &SERVER_ENTROPY)
+            .unwrap();
+        black_box(st.handle_client_final(black_box(&self.fin)).unwrap());
+    }
+}
+
+/// A whole login as a driver makes it, through `ServerSession::handle_frame`:
+/// three OP_MSG frames (hello with `saslSupportedMechs`, saslStart,
+/// saslContinue with the proof), known user, stored keys.
+struct WireLogin {
+    users: StaticUsers<4>,
+    frames: [Vec<u8>; 3],
+}
+
+impl WireLogin {
+    fn new() -> Self {
+        let login = ServerLogin::new("alice");
+        let frame = |body: &[u8]| {
+            let doc = mongoauth::codec::bson::Document::parse(body).unwrap();
+            let mut out = vec![0u8; 2048];
+            let n = wire::encode_op_msg(1, 0, doc, &mut out).unwrap();
+            out.truncate(n);
+            out
+        };
+        let hello = wire::Hello {
+            legacy: false,
+            sasl_supported_mechs: Some(wire::UserRef { db: "admin", user: "alice" }),
+            ..wire::Hello::default()
+        };
+        let mut buf = vec![0u8; 1024];
+        let n = wire::encode_document(&hello, &mut buf).unwrap();
+        let frames = [frame(&buf[..n]), frame(&login.start), frame(&login.fin)];
+        let w = WireLogin { users: login.users, frames };
+        // The proof verifies: the last reply is {done: true, ok: 1}.
+        let mut session = ServerSession::new(&w.users, [9; 32]);
+        let mut out = [0u8; 2048];
+        for f in &w.frames {
+            session.handle_frame(f, 2, &SERVER_ENTROPY, &mut out).unwrap();
+        }
+        assert!(session.authenticated_user().is_some());
+        w
+    }
+
+    fn run(&self) {
+        let mut session = ServerSession::new(&self.users, [9; 32]);
+        let mut out = [0u8; 2048];
+        for f in &self.frames {
+            black_box(session.handle_frame(black_box(f), 2, &SERVER_ENTROPY, &mut out).unwrap());
+        }
+        black_box(session.authenticated_user().is_some());
+    }
+}
+
+/// Median time of one call of a microsecond-scale `f`, from batches.
+fn per_call(mut f: impl FnMut()) -> Duration {
+    const BATCH: u32 = 200;
+    median(31, || {
+        time(|| {
+            for _ in 0..BATCH {
+                f();
+            }
+        }) / BATCH
+    })
+}
+
 fn benches(c: &mut Criterion) {
     {
         let mut g = c.benchmark_group("server (stored keys)");
@@ -189,6 +288,12 @@ fn benches(c: &mut Criterion) {
         let unknown = ServerLogin::new("zelda");
         g.bench_function("ServerSession login, known user", |b| b.iter(|| known.run()));
         g.bench_function("ServerSession login, unknown user", |b| b.iter(|| unknown.run()));
+        let verify = ServerVerify::new();
+        g.bench_function("server verify (typestate, stored keys)", |b| b.iter(|| verify.run()));
+        let wire_login = WireLogin::new();
+        g.bench_function("ServerSession wire login (3 OP_MSG frames)", |b| {
+            b.iter(|| wire_login.run())
+        });
         g.finish();
     }
     let salt = [7u8; 28];
@@ -285,6 +390,12 @@ fn summary() {
         median(21, || time(|| openssl_pbkdf2(true, b"pencil", &salt, 15000, &mut [0; 32]))),
         b256,
     );
+    let b11 = bound(bulk256, VERIFY_COMPRESSIONS);
+    println!("server side, ratio to {VERIFY_COMPRESSIONS} bulk SHA-256 compressions:");
+    let verify = ServerVerify::new();
+    report("server verify (typestate, stored keys)", per_call(|| verify.run()), b11);
+    let wire_login = WireLogin::new();
+    report("ServerSession wire login (3 OP_MSG frames)", per_call(|| wire_login.run()), b11);
     let bulk1 = bulk_compression::<Sha1>();
     println!("bulk SHA-1 compression: {:.2} ns per block", ns_per_block(bulk1));
     let b1 = bound(bulk1, 2 * 10000);

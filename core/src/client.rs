@@ -73,7 +73,7 @@ use core::fmt;
 
 use zeroize::Zeroize;
 
-use crate::codec::bson::{DocWriter, Document};
+use crate::codec::bson::{DocWriter, Document, Fields};
 use crate::codec::wire::{
     self, Authenticate, AuthenticateReply, CommandError, ConversationId, Hello, HelloReply,
     SaslContinue, SaslReply, SaslStart, Speculative, UserRef, WriteBody,
@@ -129,6 +129,37 @@ const _: () = assert!(DEFAULT_PAYLOAD_LEN >= MAX_PLAIN_PAYLOAD);
 /// Most SASL replies one conversation may take (SCRAM needs two, three with
 /// a server that ignores `skipEmptyExchange`).
 pub const MAX_SASL_REPLIES: u8 = 3;
+
+/// Every field of a reply the [`Authenticator`]'s parsers read
+/// ([`HelloReply::KEYS`], [`SaslReply::KEYS`], [`AuthenticateReply::KEYS`]),
+/// indexed in the walk that validates the reply.
+const REPLY_KEYS: [&str; 22] = [
+    "ok",
+    "code",
+    "codeName",
+    "errmsg",
+    "isWritablePrimary",
+    "ismaster",
+    "saslSupportedMechs",
+    "helloOk",
+    "arbiterOnly",
+    "maxBsonObjectSize",
+    "maxMessageSizeBytes",
+    "maxWriteBatchSize",
+    "localTime",
+    "connectionId",
+    "minWireVersion",
+    "maxWireVersion",
+    "speculativeAuthenticate",
+    "conversationId",
+    "done",
+    "payload",
+    "dbname",
+    "user",
+];
+
+/// A reply's fields, indexed once.
+type ReplyFields<'a> = Fields<'a, { REPLY_KEYS.len() }>;
 /// Most bytes of the username an error message repeats (a longer one is
 /// shown cut, marked `...`).
 pub const MAX_ERROR_USER_LEN: usize = 128;
@@ -1052,8 +1083,18 @@ impl<'c, const P: usize> Authenticator<'c, P> {
     /// breaks the mechanism or the handshake. After an error the login is
     /// over and [`error`](Self::error) describes it.
     pub fn handle_reply(&mut self, body: &[u8]) -> Result<Step<'_>, Error> {
+        self.handle_reply_fields(Document::parse_fields(body, REPLY_KEYS).map_err(Error::from))
+    }
+
+    /// [`handle_reply`](Self::handle_reply) for a reply validated with its
+    /// fields indexed in the same walk. Not inlined: one copy serves both
+    /// entry points (firmware pays for it once).
+    #[inline(never)]
+    fn handle_reply_fields(
+        &mut self,
+        doc: Result<ReplyFields<'_>, Error>,
+    ) -> Result<Step<'_>, Error> {
         let stage = self.stage();
-        let doc = Document::parse(body).map_err(Error::from);
         if !matches!(self.step(), Step::Send(_)) {
             // Nothing outstanding: report, but do not end (or undo) the login.
             return Err(doc.err().unwrap_or(Error::UnexpectedStep {
@@ -1062,8 +1103,8 @@ impl<'c, const P: usize> Authenticator<'c, P> {
         }
         let mut server = None;
         let result = doc.and_then(|doc| match self.phase {
-            Phase::Hello => self.on_hello(doc, &mut server),
-            _ => self.on_auth(doc, &mut server),
+            Phase::Hello => self.on_hello(&doc, &mut server),
+            _ => self.on_auth(&doc, &mut server),
         });
         match result {
             Ok(()) => Ok(self.step()),
@@ -1080,19 +1121,19 @@ impl<'c, const P: usize> Authenticator<'c, P> {
     /// A malformed frame, a reply to another request, or
     /// [`handle_reply`](Self::handle_reply)'s errors.
     pub fn handle_reply_frame(&mut self, frame: &[u8], request_id: i32) -> Result<Step<'_>, Error> {
-        let msg = wire::parse_op_msg(frame)?;
+        let (msg, fields) = wire::parse_op_msg_fields(frame, REPLY_KEYS)?;
         if msg.response_to != request_id {
             return Err(Error::Protocol { rule: "reply does not answer our request" });
         }
-        self.handle_reply(msg.body.as_bytes())
+        self.handle_reply_fields(Ok(fields))
     }
 
     fn on_hello(
         &mut self,
-        doc: Document<'_>,
+        doc: &ReplyFields<'_>,
         server: &mut Option<ServerReply>,
     ) -> Result<(), Error> {
-        let reply = HelloReply::parse(doc)?.map_err(|e| command_failed(&e, server))?;
+        let reply = HelloReply::from_fields(doc)?.map_err(|e| command_failed(&e, server))?;
         if reply.arbiter_only {
             // The handshake spec: never authenticate against an arbiter.
             self.phase = Phase::Done(Outcome::Arbiter);
@@ -1179,20 +1220,20 @@ impl<'c, const P: usize> Authenticator<'c, P> {
 
     fn on_auth(
         &mut self,
-        doc: Document<'_>,
+        doc: &ReplyFields<'_>,
         server: &mut Option<ServerReply>,
     ) -> Result<(), Error> {
         match self.conversation {
             Conversation::X509 => {
-                AuthenticateReply::parse(doc)?.map_err(|e| command_failed(&e, server))?;
+                AuthenticateReply::from_fields(doc)?.map_err(|e| command_failed(&e, server))?;
                 self.phase =
                     Phase::Done(Outcome::Authenticated { mechanism: Mechanism::MongodbX509 });
                 Ok(())
             }
             #[cfg(feature = "mongodb-cr")]
             Conversation::Cr(None) => {
-                let reply =
-                    cr::GetNonceReply::parse(doc)?.map_err(|e| command_failed(&e, server))?;
+                let reply = cr::GetNonceReply::parse(doc.document())?
+                    .map_err(|e| command_failed(&e, server))?;
                 let nonce = heapless::String::try_from(reply.nonce)
                     .map_err(|_| Error::Capacity { what: "nonce", limit: cr::MAX_NONCE_LEN })?;
                 let key = cr::client_key(reply.nonce, self.username()?, self.password_str()?);
@@ -1202,12 +1243,12 @@ impl<'c, const P: usize> Authenticator<'c, P> {
             }
             #[cfg(feature = "mongodb-cr")]
             Conversation::Cr(Some(_)) => {
-                AuthenticateReply::parse(doc)?.map_err(|e| command_failed(&e, server))?;
+                AuthenticateReply::from_fields(doc)?.map_err(|e| command_failed(&e, server))?;
                 self.done();
                 Ok(())
             }
             _ => {
-                let reply = SaslReply::parse(doc)?.map_err(|e| command_failed(&e, server))?;
+                let reply = SaslReply::from_fields(doc)?.map_err(|e| command_failed(&e, server))?;
                 self.on_sasl_reply(reply)
             }
         }
@@ -1799,6 +1840,19 @@ impl WriteBody for Command<'_> {
             Self::GetNonce(c) => c.write_body(w),
             #[cfg(feature = "mongodb-cr")]
             Self::CrAuthenticate(c) => c.write_body(w),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_index_covers_every_parser_it_feeds() {
+        let keys = HelloReply::KEYS.iter().chain(&SaslReply::KEYS).chain(&AuthenticateReply::KEYS);
+        for k in keys {
+            assert!(REPLY_KEYS.contains(k), "REPLY_KEYS misses {k}");
         }
     }
 }

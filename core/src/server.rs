@@ -33,7 +33,7 @@ use heapless::String;
 use subtle::{Choice, ConditionallySelectable};
 use zeroize::Zeroizing;
 
-use crate::codec::bson::{DocWriter, Document};
+use crate::codec::bson::{DocWriter, Document, Fields};
 use crate::codec::wire::{
     self, Command, CommandError, CommandKind, Hello, HelloReply, MechList, SaslContinue, SaslReply,
     SaslStart, Speculative, SpeculativeReply, WriteBody,
@@ -43,6 +43,23 @@ use crate::error::Error;
 use crate::mech::Mechanism;
 use crate::mech::gssapi::{GssAcceptor, NoGss};
 use crate::mech::scram::{AnyServer, AnyStoredCredentials, ServerMachine, StoredCredentials};
+
+/// Every field of an incoming command the session's parsers read
+/// ([`Hello::KEYS`], [`SaslStart::KEYS`], [`SaslContinue::KEYS`]), indexed
+/// in the one walk over each command.
+const COMMAND_KEYS: [&str; 8] = [
+    "$db",
+    "saslSupportedMechs",
+    "speculativeAuthenticate",
+    "client",
+    "options",
+    "mechanism",
+    "payload",
+    "conversationId",
+];
+
+/// An incoming command's fields, indexed once.
+type CommandFields<'a> = Fields<'a, { COMMAND_KEYS.len() }>;
 
 /// Longest database name a session tracks.
 pub const MAX_DB_LEN: usize = 64;
@@ -833,9 +850,8 @@ impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
         entropy: &[u8; SESSION_ENTROPY_LEN],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        let doc = Document::parse(body)?;
-        let cmd = Command::parse(doc)?;
-        self.dispatch(cmd, entropy, out)
+        let fields = Document::parse_fields(body, COMMAND_KEYS)?;
+        self.handle_fields(&fields, None, entropy, out)
     }
 
     /// As [`handle`](Self::handle) for a legacy OP_QUERY command (the opening
@@ -851,10 +867,31 @@ impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
         entropy: &[u8; SESSION_ENTROPY_LEN],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        let doc = Document::parse(body)?;
-        let name =
-            doc.first().ok_or(Error::Protocol { rule: "a command body must not be empty" })?.key;
-        self.dispatch(Command { name, db, body: doc }, entropy, out)
+        let fields = Document::parse_fields(body, COMMAND_KEYS)?;
+        self.handle_fields(&fields, Some(db), entropy, out)
+    }
+
+    /// One command body, validated with its fields indexed in the same
+    /// walk. `legacy_db` is an OP_QUERY's database (instead of `$db`). One
+    /// copy for the three entry points.
+    #[inline(never)]
+    fn handle_fields(
+        &mut self,
+        fields: &CommandFields<'_>,
+        legacy_db: Option<&str>,
+        entropy: &[u8; SESSION_ENTROPY_LEN],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let cmd = match legacy_db {
+            None => Command::from_fields(fields)?,
+            Some(db) => {
+                let first = fields.first();
+                let first =
+                    first.ok_or(Error::Protocol { rule: "a command body must not be empty" })?;
+                Command { name: first.key, db, body: fields.document() }
+            }
+        };
+        self.dispatch(cmd, fields, entropy, out)
     }
 
     /// Handle one whole request frame (an OP_MSG, or a driver's opening
@@ -884,12 +921,14 @@ impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
         if op == wire::OP_QUERY {
             let q = wire::parse_op_query(frame)?;
             let body = out.get_mut(wire::OP_REPLY_BODY_OFFSET..).unwrap_or(&mut []);
-            let m = self.handle_legacy(q.query.as_bytes(), q.db(), entropy, body)?;
+            let fields = q.query.fields(COMMAND_KEYS);
+            let m = self.handle_fields(&fields, Some(q.db()), entropy, body)?;
             Ok(wire::finish_op_reply(reply_id, q.request_id, out, m)?)
         } else {
-            let msg = wire::parse_op_msg(frame)?;
+            let mut fields = Fields::new(Document::EMPTY, COMMAND_KEYS);
+            let msg = wire::parse_op_msg_into(frame, &mut fields)?;
             let body = out.get_mut(wire::OP_MSG_BODY_OFFSET..).unwrap_or(&mut []);
-            let m = self.handle(msg.body.as_bytes(), entropy, body)?;
+            let m = self.handle_fields(&fields, None, entropy, body)?;
             Ok(wire::finish_op_msg(reply_id, msg.request_id, out, m)?)
         }
     }
@@ -897,14 +936,15 @@ impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
     fn dispatch(
         &mut self,
         cmd: Command<'_>,
+        fields: &CommandFields<'_>,
         entropy: &[u8; SESSION_ENTROPY_LEN],
         out: &mut [u8],
     ) -> Result<usize, Error> {
         match cmd.kind() {
-            CommandKind::Hello | CommandKind::LegacyHello => self.hello(cmd, entropy, out),
+            CommandKind::Hello | CommandKind::LegacyHello => self.hello(cmd, fields, entropy, out),
             #[cfg(feature = "gssapi")]
             CommandKind::SaslStart
-                if cmd.body.get_str("mechanism").ok() == Some(crate::mech::gssapi::MECHANISM) =>
+                if fields.get_str("mechanism").ok() == Some(crate::mech::gssapi::MECHANISM) =>
             {
                 self.gss_handle(cmd, true, out)
             }
@@ -913,7 +953,7 @@ impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
                 self.gss_handle(cmd, false, out)
             }
             CommandKind::SaslStart => {
-                let reply = SaslStart::parse(cmd.body)
+                let reply = SaslStart::from_fields(fields)
                     .ok()
                     .and_then(|s| self.sasl_start(&s, cmd.db, entropy).ok())
                     .map(|first| (false, first));
@@ -923,8 +963,9 @@ impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
                 }
             }
             CommandKind::SaslContinue => {
-                let reply =
-                    SaslContinue::parse(cmd.body).ok().and_then(|c| self.sasl_continue(&c).ok());
+                let reply = SaslContinue::from_fields(fields)
+                    .ok()
+                    .and_then(|c| self.sasl_continue(&c).ok());
                 match reply {
                     Some(r) => sasl_reply(r, out),
                     None => self.fail(out),
@@ -958,11 +999,12 @@ impl<U: UserStore, G: GssAcceptor> ServerSession<U, G> {
     fn hello(
         &mut self,
         cmd: Command<'_>,
+        fields: &CommandFields<'_>,
         entropy: &[u8; SESSION_ENTROPY_LEN],
         out: &mut [u8],
     ) -> Result<usize, Error> {
         // Accept OP_QUERY hellos without `$db` too.
-        let hello = Hello::parse(cmd.body).ok();
+        let hello = Hello::from_fields(fields).ok();
         let mut reply = HelloReply::primary();
         reply.legacy = cmd.kind() == CommandKind::LegacyHello;
         reply.hello_ok = true;
@@ -1362,5 +1404,18 @@ impl WriteBody for GssReply<'_> {
             }
         }
         w.double("ok", 1.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_index_covers_every_parser_it_feeds() {
+        let keys = Hello::KEYS.iter().chain(&SaslStart::KEYS).chain(&SaslContinue::KEYS);
+        for k in keys {
+            assert!(COMMAND_KEYS.contains(k), "COMMAND_KEYS misses {k}");
+        }
     }
 }

@@ -117,7 +117,11 @@ fn replies_build_and_parse_without_allocating() {
         let mut buf = [0u8; 512];
         let d = round(&mut buf, &hello);
         let parsed = HelloReply::parse(d).unwrap().unwrap();
-        assert_eq!(parsed.default_mechanism(), "SCRAM-SHA-256");
+        let mechs_listed = parsed.sasl_supported_mechs.iter().flat_map(|l| l.iter());
+        assert_eq!(
+            mongoauth::mech::negotiate(mechs_listed),
+            mongoauth::mech::Mechanism::ScramSha256
+        );
         assert!(parsed.sasl_supported_mechs.unwrap().iter().eq(mechs));
         assert_eq!(parsed.speculative_authenticate.unwrap().sasl().unwrap(), sasl);
 
@@ -158,5 +162,55 @@ fn malformed_input_errors_without_allocating() {
         assert!(wire::parse_op_msg(&buf[..n]).is_err());
         assert!(Document::parse(&[5, 0, 0, 0, 1]).is_err());
         assert!(Document::parse(&[9, 0, 0, 0, 8, b'b', 0, 2, 0]).is_err());
+    });
+}
+
+#[test]
+fn server_frames_are_answered_without_allocating() {
+    use mongoauth::mech::scram::{Client, ClientConfig, Nonce, Sha256};
+    use mongoauth::server::{ServerSession, StaticUsers};
+    let users = StaticUsers::<1>::new().with_scram_user("admin", "alice", "pencil", &[1; 28]);
+    let users = users.unwrap();
+    alloc_guard::assert_no_alloc("server frames", || {
+        let mut session = ServerSession::new(&users, [9; 32]);
+        let (mut req, mut rep) = ([0u8; 512], [0u8; 512]);
+        // hello, asking for the user's mechanisms
+        let hello = Hello {
+            legacy: false,
+            sasl_supported_mechs: Some(UserRef { db: "admin", user: "alice" }),
+            ..Hello::default()
+        };
+        let n = wire::encode_message(1, 0, &hello, &mut req).unwrap();
+        let m = session.handle_frame(&req[..n], 2, &[3; 24], &mut rep).unwrap();
+        let body = wire::parse_op_msg(&rep[..m]).unwrap().body;
+        let reply = HelloReply::parse(body).unwrap().unwrap();
+        assert!(reply.sasl_supported_mechs.unwrap().contains("SCRAM-SHA-256"));
+        // saslStart, then saslContinue with the proof
+        let nonce = Nonce::from_random(&[1; 24]).unwrap();
+        let c = Client::<Sha256>::start("alice", "pencil", &nonce, &ClientConfig::default());
+        let c = c.unwrap();
+        let start = SaslStart {
+            mechanism: "SCRAM-SHA-256",
+            payload: c.message(),
+            skip_empty_exchange: true,
+            db: "admin",
+        };
+        let n = wire::encode_message(3, 0, &start, &mut req).unwrap();
+        let m = session.handle_frame(&req[..n], 4, &[3; 24], &mut rep).unwrap();
+        let body = wire::parse_op_msg(&rep[..m]).unwrap().body;
+        let first = SaslReply::parse(body).unwrap().unwrap();
+        let c = c.handle_server_first(first.payload).unwrap();
+        let cont = SaslContinue {
+            conversation_id: first.conversation_id,
+            payload: c.message(),
+            db: "admin",
+        };
+        let n = wire::encode_message(5, 0, &cont, &mut req).unwrap();
+        let m = session.handle_frame(&req[..n], 6, &[3; 24], &mut rep).unwrap();
+        let body = wire::parse_op_msg(&rep[..m]).unwrap().body;
+        let last = SaslReply::parse(body).unwrap().unwrap();
+        assert!(last.done);
+        c.handle_server_final(last.payload).unwrap();
+        assert_eq!(session.authenticated_user(), Some(("admin", "alice")));
     });
 }

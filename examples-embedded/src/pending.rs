@@ -4,7 +4,11 @@
 //! (`mongoauth::client`, `bson`, `wire`, `session`, feature `wire`).
 
 /// Run the checks of the enabled pending features; `true` if all passed.
+/// Never inlined: its buffers (about 14 KB with `wire`) must not land in
+/// `firmware_main`'s frame, where every conversation's stack figure would
+/// count them.
 #[allow(unused_mut)] // mutated only when a pending feature is on
+#[inline(never)]
 pub fn run() -> bool {
     let mut ok = true;
     #[cfg(feature = "uri")]

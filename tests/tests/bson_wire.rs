@@ -414,6 +414,12 @@ fn hello_negotiation_example_matches() {
     assert_eq!(Hello::parse(d).unwrap(), legacy);
 }
 
+/// The mechanism the client picks from a hello reply (the one rule, in
+/// `mech::negotiate`).
+fn negotiated(reply: &HelloReply<'_>) -> &'static str {
+    mongoauth::mech::negotiate(reply.sasl_supported_mechs.iter().flat_map(|l| l.iter())).as_str()
+}
+
 #[test]
 fn default_mechanism_cases() {
     let v = spec_json("mechanism-vectors.json");
@@ -430,7 +436,7 @@ fn default_mechanism_cases() {
         let parsed = HelloReply::parse(msg.body).unwrap().unwrap();
         let listed: Option<Vec<&str>> = parsed.sasl_supported_mechs.map(|m| m.iter().collect());
         assert_eq!(listed, names);
-        assert_eq!(parsed.default_mechanism(), case["choose"].as_str().unwrap());
+        assert_eq!(negotiated(&parsed), case["choose"].as_str().unwrap());
     }
 }
 
@@ -466,7 +472,7 @@ fn hello_reply_round_trip() {
     let s = parsed.speculative_authenticate.unwrap().sasl().unwrap();
     assert_eq!(s.payload, payload);
     assert!(!s.done);
-    assert_eq!(parsed.default_mechanism(), "SCRAM-SHA-256");
+    assert_eq!(negotiated(&parsed), "SCRAM-SHA-256");
 
     // Legacy reply uses `ismaster`; an X.509 speculative reply.
     let legacy = HelloReply {
@@ -1174,6 +1180,9 @@ proptest! {
         let n = bytes.len() as i32;
         bytes[..4].copy_from_slice(&n.to_le_bytes());
         *bytes.last_mut().unwrap() = 0;
+        // Indexing while validating accepts and rejects exactly as parsing.
+        let indexed = Document::parse_fields(&bytes, ["a", ""]).map(|f| f.document());
+        prop_assert_eq!(indexed, Document::parse(&bytes));
         if let Ok(d) = Document::parse(&bytes) {
             // A document that parses re-encodes to the same bytes.
             let again = write_doc(|w| for e in d.iter() { w.value(e.key, &e.value); });
@@ -1201,11 +1210,36 @@ proptest! {
             b[at % len] ^= x;
         }
         let b = &b[..b.len() - cut % 4];
+        let indexed = wire::parse_op_msg_fields(b, ["ok", "saslSupportedMechs"]).map(|(m, _)| m);
+        prop_assert_eq!(indexed, wire::parse_op_msg(b));
         if let Ok(msg) = wire::parse_op_msg(b) {
             let _ = HelloReply::parse(msg.body);
             let _ = SaslReply::parse(msg.body);
             let _ = Hello::parse(msg.body);
             let _ = Command::parse(msg.body);
+        }
+    }
+
+    #[test]
+    fn field_index_agrees_with_a_scan(
+        kv in proptest::collection::vec(("[abc]{0,2}", tree()), 0..10),
+    ) {
+        // Keys from a small alphabet: duplicates are common, and the first
+        // occurrence must count, exactly as `Document::get` and a scan do.
+        let bytes = write_doc(|w| write_tree_fields(w, &kv));
+        let d = Document::parse(&bytes).unwrap();
+        const KEYS: [&str; 6] = ["a", "b", "", "ab", "ca", "zz"];
+        let f = d.fields(KEYS);
+        // Indexed while validating: the same index, the same document.
+        let g = Document::parse_fields(&bytes, KEYS).unwrap();
+        prop_assert_eq!(g.document(), d);
+        prop_assert_eq!(f.first(), d.first());
+        prop_assert_eq!(g.first(), d.first());
+        for k in KEYS {
+            let scanned = d.iter().find(|e| e.key == k);
+            prop_assert_eq!(f.get_element(k), scanned);
+            prop_assert_eq!(g.get_element(k), scanned);
+            prop_assert_eq!(d.get_element(k), scanned);
         }
     }
 
@@ -1283,7 +1317,7 @@ fn bson_crate_reads_our_commands() {
     let parsed = HelloReply::parse(d).unwrap().unwrap();
     assert_eq!(parsed.local_time, Some(5));
     assert_eq!(parsed.max_wire_version, Some(25));
-    assert_eq!(parsed.default_mechanism(), "SCRAM-SHA-256");
+    assert_eq!(negotiated(&parsed), "SCRAM-SHA-256");
     let again = write_doc(|w| {
         for e in d.iter() {
             w.value(e.key, &e.value);

@@ -572,6 +572,11 @@ fn exercise_document(doc: Document<'_>, len: usize) -> Outcome {
     Ok(())
 }
 
+/// Keys the command and reply parsers index, for the index-against-scan
+/// checks (plus one no parser reads).
+const INDEX_KEYS: [&str; 9] =
+    ["ok", "$db", "payload", "conversationId", "mechanism", "options", "done", "", "a"];
+
 /// The same value, bit for bit: a NaN double equals itself here (`==` on
 /// `f64` says no, which once made this harness report a NaN array element
 /// as a parser bug).
@@ -586,7 +591,11 @@ fn same_value(a: &Value<'_>, b: &Value<'_>) -> bool {
 /// getters, which must agree with iteration.
 fn walk(doc: Document<'_>) -> Outcome {
     for e in doc.iter() {
-        ensure(doc.get_element(e.key).is_some(), "an iterated key is not found by get")?;
+        let first = doc.iter().find(|x| x.key == e.key).map(|x| x.offset);
+        ensure(
+            doc.get_element(e.key).map(|g| g.offset) == first,
+            "get does not find an iterated key's first occurrence",
+        )?;
         match e.value {
             Value::Array(a) => {
                 for (i, v) in a.iter().enumerate() {
@@ -612,9 +621,11 @@ pub fn bson(data: &[u8]) -> Outcome {
     // Read from a stream too (trailing bytes allowed there).
     let mut r = Reader::new(data);
     let streamed = Document::read(&mut r);
+    let indexed = Document::parse_fields(data, INDEX_KEYS);
     let doc = match Document::parse(data) {
         Ok(doc) => doc,
         Err(e) => {
+            ensure(indexed.err() == Some(e), "parse_fields and parse disagree on an error")?;
             ensure(e.offset().is_none_or(|o| o <= data.len()), "BSON error offset past input")?;
             return match (e, streamed) {
                 (BsonError::TrailingData { .. }, Ok(_)) | (_, Err(_)) => Ok(()),
@@ -623,6 +634,18 @@ pub fn bson(data: &[u8]) -> Outcome {
         }
     };
     ensure(streamed.is_ok_and(|d| d == doc), "stream read and parse disagree")?;
+    // Parse once: the index built while validating, and the one built by a
+    // walk over a parsed document, agree with a scan for every key.
+    let indexed = indexed.map_err(|_| "parse_fields rejects a document parse accepts")?;
+    ensure(indexed.document() == doc, "parse_fields found another document")?;
+    let walked = doc.fields(INDEX_KEYS);
+    for k in INDEX_KEYS {
+        let scanned = doc.iter().find(|e| e.key == k).map(|e| e.offset);
+        ensure(indexed.get_element(k).map(|e| e.offset) == scanned, "index (parse) != scan")?;
+        ensure(walked.get_element(k).map(|e| e.offset) == scanned, "index (walk) != scan")?;
+    }
+    let first = doc.first().map(|e| e.offset);
+    ensure(indexed.first().map(|e| e.offset) == first, "index's first element differs")?;
     walk(doc)?;
     {
         let mut buf = vec![0u8; data.len()];
