@@ -20,12 +20,13 @@ use std::hint::black_box;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use mongoauth::codec::wire;
 use mongoauth::crypto::HmacKey;
 use mongoauth::mech::scram::{
     Client, ClientConfig, Nonce, ScramKeys, Server, Sha1, Sha256, StoredCredentials,
 };
-use mongoauth::server::{ServerSession, StaticUsers};
+
+#[path = "common/server_login.rs"]
+mod server_login;
 
 /// Iterations for the PBKDF2 rows: MongoDB's minimum, so a round stays short;
 /// the per-iteration loop is what is compared.
@@ -126,58 +127,10 @@ impl Exchange {
     }
 }
 
-/// A `ServerSession` wire login (saslStart, saslContinue) for a known user.
-struct WireLogin {
-    users: StaticUsers<4>,
-    start: Vec<u8>,
-    fin: Vec<u8>,
-}
-
-impl WireLogin {
-    fn new() -> Self {
-        let users =
-            StaticUsers::<4>::new().with_scram_user("admin", "alice", "pencil", &[1; 28]).unwrap();
-        let nonce = Nonce::from_random(&CLIENT_ENTROPY).unwrap();
-        let c =
-            Client::<Sha256>::start("alice", "pencil", &nonce, &ClientConfig::default()).unwrap();
-        let mut start = vec![0u8; 1024];
-        let cmd = wire::SaslStart {
-            mechanism: "SCRAM-SHA-256",
-            payload: c.message(),
-            skip_empty_exchange: true,
-            db: "admin",
-        };
-        let n = wire::encode_document(&cmd, &mut start).unwrap();
-        start.truncate(n);
-        let mut session = ServerSession::new(&users, [9; 32]);
-        let mut out = vec![0u8; 2048];
-        let m = session.handle(&start, &SERVER_ENTROPY, &mut out).unwrap();
-        let doc = mongoauth::codec::bson::Document::parse(&out[..m]).unwrap();
-        let reply = wire::SaslReply::parse(doc).unwrap().unwrap();
-        let c = c.handle_server_first(reply.payload).unwrap();
-        let mut fin = vec![0u8; 1024];
-        let cmd = wire::SaslContinue {
-            conversation_id: wire::ConversationId::Int32(1),
-            payload: c.message(),
-            db: "admin",
-        };
-        let n = wire::encode_document(&cmd, &mut fin).unwrap();
-        fin.truncate(n);
-        WireLogin { users, start, fin }
-    }
-
-    fn run(&self) {
-        let mut session = ServerSession::new(&self.users, [9; 32]);
-        let mut out = [0u8; 2048];
-        black_box(session.handle(black_box(&self.start), &SERVER_ENTROPY, &mut out).unwrap());
-        black_box(session.handle(black_box(&self.fin), &SERVER_ENTROPY, &mut out).unwrap());
-    }
-}
-
 /// Every row, measured once, in a fixed order.
 fn measure() -> Vec<(&'static str, f64)> {
     let ex = Exchange::new();
-    let wire = WireLogin::new();
+    let wire = server_login::ServerLogin::new("alice");
     let k256 = HmacKey::<Sha256>::new(b"pencil");
     let k1 = HmacKey::<Sha1>::new(b"1c33006ec1ffd90f9cadcbcc0e118200");
     let salt = [7u8; 28];

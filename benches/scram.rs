@@ -22,6 +22,10 @@ use mongoauth::mech::scram::{
 };
 use mongoauth::server::{ServerSession, StaticUsers};
 
+#[path = "common/server_login.rs"]
+mod server_login;
+use server_login::{SERVER_ENTROPY, ServerLogin};
+
 #[link(name = "crypto")]
 unsafe extern "C" {
     fn EVP_sha256() -> *const core::ffi::c_void;
@@ -124,61 +128,6 @@ impl<H: ScramHash> Conversation<H> {
         let c = Client::<H>::start("user", "pencil", &nonce, &ClientConfig::default()).unwrap();
         let c = c.handle_server_first(black_box(&self.server_first)).unwrap();
         black_box(c.handle_server_final(&self.server_final).unwrap());
-    }
-}
-
-/// One server-side login through `ServerSession` (saslStart, then
-/// saslContinue with the client's proof), for a known user (the proof
-/// verifies) or an unknown one (decoy credentials; code 18). Stored keys,
-/// so no PBKDF2 on the server: what the server pays per login.
-struct ServerLogin {
-    users: StaticUsers<4>,
-    start: Vec<u8>,
-    fin: Vec<u8>,
-}
-
-const SERVER_ENTROPY: [u8; 24] = [0x42; 24];
-
-impl ServerLogin {
-    fn new(user: &str) -> Self {
-        let users = StaticUsers::<4>::new()
-            .with_scram_user("admin", "carol", "x", &[3; 28])
-            .unwrap()
-            .with_scram_user("admin", "alice", "pencil", &[1; 28])
-            .unwrap();
-        let nonce = Nonce::from_random(&[1u8; 24]).unwrap();
-        let c = Client::<Sha256>::start(user, "pencil", &nonce, &ClientConfig::default()).unwrap();
-        let mut start = vec![0u8; 1024];
-        let cmd = wire::SaslStart {
-            mechanism: "SCRAM-SHA-256",
-            payload: c.message(),
-            skip_empty_exchange: true,
-            db: "admin",
-        };
-        let n = wire::encode_document(&cmd, &mut start).unwrap();
-        start.truncate(n);
-        let mut session = ServerSession::new(&users, [9; 32]);
-        let mut out = vec![0u8; 2048];
-        let m = session.handle(&start, &SERVER_ENTROPY, &mut out).unwrap();
-        let doc = mongoauth::codec::bson::Document::parse(&out[..m]).unwrap();
-        let reply = wire::SaslReply::parse(doc).unwrap().unwrap();
-        let c = c.handle_server_first(reply.payload).unwrap();
-        let mut fin = vec![0u8; 1024];
-        let cmd = wire::SaslContinue {
-            conversation_id: wire::ConversationId::Int32(1),
-            payload: c.message(),
-            db: "admin",
-        };
-        let n = wire::encode_document(&cmd, &mut fin).unwrap();
-        fin.truncate(n);
-        ServerLogin { users, start, fin }
-    }
-
-    fn run(&self) {
-        let mut session = ServerSession::new(&self.users, [9; 32]);
-        let mut out = [0u8; 2048];
-        black_box(session.handle(black_box(&self.start), &SERVER_ENTROPY, &mut out).unwrap());
-        black_box(session.handle(black_box(&self.fin), &SERVER_ENTROPY, &mut out).unwrap());
     }
 }
 
