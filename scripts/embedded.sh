@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Proves that mongoauth runs on a Cortex-M4 and measures what it costs there.
 #
-#   1. finds a Rust toolchain that can build for thumbv7em-none-eabihf:
-#      rustup's installed target, else rustup's rust-src (-Zbuild-std), else
-#      Debian's rustc-web + rust-web-src fetched with `apt-get download` into
-#      target/embedded-toolchain/ (reused when present; nothing is installed);
+#   1. takes a Rust toolchain that can build for thumbv7em-none-eabihf:
+#      by default Debian's rustc-web + rust-web-src fetched with `apt-get
+#      download` into target/embedded-toolchain/ (reused when present;
+#      nothing is installed); EMBEDDED_TOOLCHAIN=auto tries rustup's
+#      installed target, then rustup's rust-src (-Zbuild-std), then Debian's;
 #   2. builds examples-embedded/ and runs it under QEMU (mps2-an386), which
 #      runs SCRAM-SHA-256 and SCRAM-SHA-1 conversations and exits 0 or 1
 #      through semihosting;
