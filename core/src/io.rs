@@ -607,7 +607,9 @@ pub const CONNECT_TIMEOUT: core::time::Duration = core::time::Duration::from_sec
 /// [`authenticate_until`] for that. `mongodb+srv` needs DNS: with the `srv`
 /// feature it is resolved with the system's resolver (see `connect_srv`;
 /// a resolution error is a [`ConnectError::Connect`] wrapping the
-/// `SrvError`); without the feature, the login goes to the name itself.
+/// `SrvError`); without the feature it is refused with
+/// [`ConnectError::Connect`] (`io::ErrorKind::Unsupported`), never dialed
+/// as a host name.
 ///
 /// # Errors
 /// [`ConnectError::Setup`] for the URI or credential (a URI without one
@@ -630,6 +632,15 @@ pub fn connect_timeout(
 ) -> Result<(std::net::TcpStream, Outcome), ConnectError> {
     let deadline = std::time::Instant::now() + timeout;
     let parsed = crate::uri::ConnectionString::parse(uri, &mut ())?;
+    // Without a resolver, dialing the SRV name itself would reach the wrong
+    // host (or none): refuse, and say which feature resolves it.
+    #[cfg(not(feature = "srv"))]
+    if parsed.scheme() == crate::uri::Scheme::MongodbSrv {
+        return Err(ConnectError::Connect(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "mongodb+srv:// needs DNS SRV/TXT resolution: build mongoauth with the `srv` feature",
+        )));
+    }
     #[cfg(feature = "srv")]
     if parsed.scheme() == crate::uri::Scheme::MongodbSrv {
         return match connect_srv(uri, &crate::uri::SrvResolver::system().timeout(timeout), timeout)
@@ -834,4 +845,24 @@ pub fn connect_srv(
         resolved.hosts().iter().map(|h| (h.host.clone(), h.port, h.addrs.clone())).collect();
     let (stream, outcome) = login_first(&targets, cred, gss_properties(&view), timeout, deadline)?;
     Ok((stream, outcome, resolved))
+}
+
+#[cfg(all(test, feature = "std", not(feature = "srv")))]
+mod srv_without_resolver {
+    use super::{ConnectError, connect_timeout};
+
+    /// Without the `srv` feature a `mongodb+srv` URI is refused before any
+    /// connection is tried, not dialed as if the SRV name were a host.
+    #[test]
+    fn refused_not_dialed() {
+        let uri = "mongodb+srv://alice:pw@cluster0.example.invalid/?authSource=admin";
+        match connect_timeout(uri, core::time::Duration::from_secs(1)) {
+            Err(ConnectError::Connect(e)) => {
+                assert_eq!(e.kind(), std::io::ErrorKind::Unsupported);
+                assert!(std::format!("{e}").contains("`srv` feature"), "{e}");
+            }
+            Err(other) => panic!("another error: {other}"),
+            Ok(_) => panic!("a mongodb+srv URI logged in without a resolver"),
+        }
+    }
 }
