@@ -218,18 +218,6 @@ impl WireLogin {
     }
 }
 
-/// Median time of one call of a microsecond-scale `f`, from batches.
-fn per_call(mut f: impl FnMut()) -> Duration {
-    const BATCH: u32 = 200;
-    median(31, || {
-        time(|| {
-            for _ in 0..BATCH {
-                f();
-            }
-        }) / BATCH
-    })
-}
-
 fn benches(c: &mut Criterion) {
     {
         let mut g = c.benchmark_group("server (stored keys)");
@@ -286,94 +274,167 @@ fn benches(c: &mut Criterion) {
     }
 }
 
-/// Ratios to the physical bound, measured now, in this process.
+/// The bound a row of the ratio table is held to.
+#[derive(Clone, Copy)]
+enum Bound {
+    /// 2 x 15,000 SHA-256 compressions (PBKDF2 at 15,000 iterations).
+    Sha256Pbkdf2,
+    /// [`VERIFY_COMPRESSIONS`] SHA-256 compressions (a server-side proof check).
+    Sha256Verify,
+    /// 2 x 10,000 SHA-1 compressions (PBKDF2 at 10,000 iterations).
+    Sha1Pbkdf2,
+}
+
+/// One row of the ratio table: what it measures, its bound, and one sample.
+type Row<'a> = (&'static str, Bound, Box<dyn FnMut() -> Duration + 'a>);
+
+/// Rounds of the ratio table: every row (and the bulk compressions the
+/// bounds come from) is sampled once per round, round after round, so that
+/// a slow spell of the machine lands on every row alike instead of on
+/// whichever row was running then.
+const ROUNDS: usize = 21;
+
+/// Ratios to the physical bound, measured now, in this process, with the
+/// rows interleaved round by round; each row prints its median, its spread
+/// (fastest and slowest round) and the median's ratio to its bound.
 fn summary() {
-    println!("\nratio to the physical bound (2 x iterations x bulk compression), same run:");
-    println!("{:<44} {:>10} {:>10} {:>8}", "", "time", "bound", "x bound");
-    let report = |what: &str, t: Duration, bound: Duration| {
-        println!(
-            "{what:<44} {:>10.3?} {:>10.3?} {:>8.2}",
-            t,
-            bound,
-            t.as_secs_f64() / bound.as_secs_f64()
-        );
-    };
     let salt = [7u8; 28];
-    let bulk256 = bulk_compression::<Sha256>();
-    println!("bulk SHA-256 compression: {:.2} ns per block", ns_per_block(bulk256));
-    let b256 = bound(bulk256, 2 * 15000);
-    let conv = Conversation::<Sha256>::new(15000);
-    report("SCRAM-SHA-256 @15000 client conversation", median(21, || time(|| conv.run())), b256);
-    let k = HmacKey::<Sha256>::new(b"pencil");
-    report(
-        "SCRAM-SHA-256 @15000 mongoauth PBKDF2 only",
-        median(21, || {
-            time(|| {
-                black_box(k.pbkdf2(&salt, 15000));
-            })
-        }),
-        b256,
-    );
-    report(
-        "SCRAM-SHA-256 @15000 portable loop PBKDF2 only",
-        median(21, || {
-            time(|| {
-                black_box(k.pbkdf2_portable(&salt, 15000));
-            })
-        }),
-        b256,
-    );
-    report(
-        "SCRAM-SHA-256 @15000 pbkdf2 crate",
-        median(21, || {
-            time(|| {
-                let mut out = [0u8; 32];
-                pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"pencil", &salt, 15000, &mut out);
-                black_box(out);
-            })
-        }),
-        b256,
-    );
-    report(
-        "SCRAM-SHA-256 @15000 OpenSSL PBKDF2 only",
-        median(21, || time(|| openssl_pbkdf2(true, b"pencil", &salt, 15000, &mut [0; 32]))),
-        b256,
-    );
-    let b11 = bound(bulk256, VERIFY_COMPRESSIONS);
-    println!("server side, ratio to {VERIFY_COMPRESSIONS} bulk SHA-256 compressions:");
+    let conv256 = Conversation::<Sha256>::new(15000);
+    let k256 = HmacKey::<Sha256>::new(b"pencil");
     let verify = ServerVerify::new();
-    report("server verify (typestate, stored keys)", per_call(|| verify.run()), b11);
     let wire_login = WireLogin::new();
-    report("ServerSession wire login (3 OP_MSG frames)", per_call(|| wire_login.run()), b11);
-    let bulk1 = bulk_compression::<Sha1>();
-    println!("bulk SHA-1 compression: {:.2} ns per block", ns_per_block(bulk1));
-    let b1 = bound(bulk1, 2 * 10000);
-    let conv = Conversation::<Sha1>::new(10000);
-    report("SCRAM-SHA-1 @10000 client conversation", median(21, || time(|| conv.run())), b1);
-    let k = HmacKey::<Sha1>::new(b"1c33006ec1ffd90f9cadcbcc0e118200");
-    report(
-        "SCRAM-SHA-1 @10000 mongoauth PBKDF2 only",
-        median(21, || {
-            time(|| {
-                black_box(k.pbkdf2(&salt[..16], 10000));
-            })
-        }),
-        b1,
+    let conv1 = Conversation::<Sha1>::new(10000);
+    let k1 = HmacKey::<Sha1>::new(b"1c33006ec1ffd90f9cadcbcc0e118200");
+    let batch = |f: &dyn Fn()| {
+        const BATCH: u32 = 200;
+        time(|| {
+            for _ in 0..BATCH {
+                f();
+            }
+        }) / BATCH
+    };
+    let mut rows: Vec<Row<'_>> = vec![
+        (
+            "SCRAM-SHA-256 @15000 client conversation",
+            Bound::Sha256Pbkdf2,
+            Box::new(|| time(|| conv256.run())),
+        ),
+        (
+            "SCRAM-SHA-256 @15000 mongoauth PBKDF2 only",
+            Bound::Sha256Pbkdf2,
+            Box::new(|| {
+                time(|| {
+                    black_box(k256.pbkdf2(&salt, 15000));
+                })
+            }),
+        ),
+        (
+            "SCRAM-SHA-256 @15000 portable loop (SHA-NI not used)",
+            Bound::Sha256Pbkdf2,
+            Box::new(|| {
+                time(|| {
+                    black_box(k256.pbkdf2_portable(&salt, 15000));
+                })
+            }),
+        ),
+        (
+            "SCRAM-SHA-256 @15000 pbkdf2 crate",
+            Bound::Sha256Pbkdf2,
+            Box::new(|| {
+                time(|| {
+                    let mut out = [0u8; 32];
+                    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"pencil", &salt, 15000, &mut out);
+                    black_box(out);
+                })
+            }),
+        ),
+        (
+            "SCRAM-SHA-256 @15000 OpenSSL PBKDF2 only",
+            Bound::Sha256Pbkdf2,
+            Box::new(|| time(|| openssl_pbkdf2(true, b"pencil", &salt, 15000, &mut [0; 32]))),
+        ),
+        (
+            "server verify (typestate, stored keys)",
+            Bound::Sha256Verify,
+            Box::new(|| batch(&|| verify.run())),
+        ),
+        (
+            "ServerSession wire login (3 OP_MSG frames)",
+            Bound::Sha256Verify,
+            Box::new(|| batch(&|| wire_login.run())),
+        ),
+        (
+            "SCRAM-SHA-1 @10000 client conversation",
+            Bound::Sha1Pbkdf2,
+            Box::new(|| time(|| conv1.run())),
+        ),
+        (
+            "SCRAM-SHA-1 @10000 mongoauth PBKDF2 only",
+            Bound::Sha1Pbkdf2,
+            Box::new(|| {
+                time(|| {
+                    black_box(k1.pbkdf2(&salt[..16], 10000));
+                })
+            }),
+        ),
+        (
+            "SCRAM-SHA-1 @10000 portable loop (SHA-NI not used)",
+            Bound::Sha1Pbkdf2,
+            Box::new(|| {
+                time(|| {
+                    black_box(k1.pbkdf2_portable(&salt[..16], 10000));
+                })
+            }),
+        ),
+        (
+            "SCRAM-SHA-1 @10000 OpenSSL PBKDF2 only",
+            Bound::Sha1Pbkdf2,
+            Box::new(|| time(|| openssl_pbkdf2(false, b"pencil", &salt, 10000, &mut [0; 20]))),
+        ),
+    ];
+    let mut bulk256 = Vec::with_capacity(ROUNDS);
+    let mut bulk1 = Vec::with_capacity(ROUNDS);
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(ROUNDS); rows.len()];
+    for _ in 0..ROUNDS {
+        bulk256.push(bulk_compression::<Sha256>());
+        bulk1.push(bulk_compression::<Sha1>());
+        for (row, out) in rows.iter_mut().zip(samples.iter_mut()) {
+            out.push((row.2)());
+        }
+    }
+    let mid = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (b256, b1) = (mid(&mut bulk256), mid(&mut bulk1));
+    println!("\nratio to the physical bound, same run, {ROUNDS} rounds with the rows interleaved:");
+    println!(
+        "bulk SHA-256 compression {:.2} ns per block, SHA-1 {:.2} ns (medians)",
+        ns_per_block(b256),
+        ns_per_block(b1)
     );
-    report(
-        "SCRAM-SHA-1 @10000 portable loop PBKDF2 only",
-        median(21, || {
-            time(|| {
-                black_box(k.pbkdf2_portable(&salt[..16], 10000));
-            })
-        }),
-        b1,
+    println!(
+        "bounds: PBKDF2 = 2 x iterations x bulk compression; server side = {VERIFY_COMPRESSIONS} compressions"
     );
-    report(
-        "SCRAM-SHA-1 @10000 OpenSSL PBKDF2 only",
-        median(21, || time(|| openssl_pbkdf2(false, b"pencil", &salt, 10000, &mut [0; 20]))),
-        b1,
+    println!(
+        "{:<54} {:>10} {:>23} {:>10} {:>8}",
+        "", "median", "spread (min-max)", "bound", "x bound"
     );
+    for (row, v) in rows.iter().zip(samples.iter_mut()) {
+        let m = mid(v);
+        let (lo, hi) = (v[0], v[v.len() - 1]);
+        let b = match row.1 {
+            Bound::Sha256Pbkdf2 => bound(b256, 2 * 15000),
+            Bound::Sha256Verify => bound(b256, VERIFY_COMPRESSIONS),
+            Bound::Sha1Pbkdf2 => bound(b1, 2 * 10000),
+        };
+        let spread = format!("{lo:.3?}-{hi:.3?}");
+        println!(
+            "{:<54} {m:>10.3?} {spread:>23} {b:>10.3?} {:>8.2}",
+            row.0,
+            m.as_secs_f64() / b.as_secs_f64()
+        );
+    }
 }
 
 fn time(f: impl FnOnce()) -> Duration {
