@@ -37,7 +37,7 @@ if cargo build -p mongoauth-ffi --release; then ok build-library; else fail buil
 # the installed package and the examples, and the overhead benchmark in
 # --quick mode (its figures printed; a benchmark, not a timed test).
 venv=$root/target/venv
-py_free_port() { # py_free_port FROM: a port nobody listens on
+free_port() { # free_port FROM: a port nobody listens on
     local p
     for p in $(seq "$1" "$(($1 + 200))"); do
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
@@ -47,7 +47,7 @@ py_free_port() { # py_free_port FROM: a port nobody listens on
     done
     return 1
 }
-py_case() { # py_case NAME EXPECTED_EXIT PATTERN CMD...: exit status and output
+check() { # check NAME EXPECTED_EXIT PATTERN CMD...: exit status and output
     local name=$1 want=$2 pattern=$3 log rc
     shift 3
     log=$(mktemp)
@@ -64,12 +64,12 @@ py_case() { # py_case NAME EXPECTED_EXIT PATTERN CMD...: exit status and output
 py_logins() { # py_logins PREFIX HOST:PORT: the login cases against one server
     local prefix=$1 addr=$2 m
     for m in SCRAM-SHA-256 SCRAM-SHA-1; do
-        py_case "$prefix-$m" 0 "^logged in as alice on admin with $m\$" \
+        check "$prefix-$m" 0 "^logged in as alice on admin with $m\$" \
             "${wpy[@]}" "$pyout/examples/scram_login.py" "mongodb://alice:pencil@$addr/?authSource=admin&authMechanism=$m"
     done
-    py_case "$prefix-negotiated" 0 '^logged in as alice on admin with SCRAM-SHA-256$' \
+    check "$prefix-negotiated" 0 '^logged in as alice on admin with SCRAM-SHA-256$' \
         "${wpy[@]}" "$pyout/examples/scram_login.py" "mongodb://alice:pencil@$addr/?authSource=admin"
-    py_case "$prefix-wrong-password" 2 'refused: server code 18' \
+    check "$prefix-wrong-password" 2 'refused: server code 18' \
         "${wpy[@]}" "$pyout/examples/scram_login.py" "mongodb://alice:wrong@$addr/?authSource=admin"
 }
 if ! command -v python3 >/dev/null; then
@@ -111,7 +111,7 @@ else
     cp -r bindings/python/examples "$pyout/examples"
     cp -r bindings/python/tests "$pyout/tests"
     cd "$pyout" || exit 1
-    py_case python-wheel-import 0 '^api .*/venv/lib/python3[^/]*/site-packages/mongoauth$' \
+    check python-wheel-import 0 '^api .*/venv/lib/python3[^/]*/site-packages/mongoauth$' \
         "${wpy[@]}" -c 'import mongoauth, mongoauth._lowlevel as ll, os; print(ll.MODE, os.path.dirname(mongoauth.__file__))'
     # our loopback server (Rust)
     lb_out=$(mktemp)
@@ -133,7 +133,7 @@ else
         fail "python-test-tools-install (pip install pytest pymongo scramp mypy types-cffi)"
     fi
     # FerretDB (users created by pymongo as root)
-    if fdb_port=$(py_free_port 18900) && fdb_pid=$("$root/scripts/ferretdb.sh" start "$pyout/fdb" "$fdb_port"); then
+    if fdb_port=$(free_port 18900) && fdb_pid=$("$root/scripts/ferretdb.sh" start "$pyout/fdb" "$fdb_port"); then
         if "${wpy[@]}" -c 'import sys, pymongo
 c = pymongo.MongoClient(sys.argv[1], directConnection=True, serverSelectionTimeoutMS=5000)
 c.admin.command("createUser", "alice", pwd="pencil", roles=[], mechanisms=["SCRAM-SHA-1", "SCRAM-SHA-256"])
@@ -164,12 +164,12 @@ c.close()' "mongodb://root:rootpw@127.0.0.1:$fdb_port/?authSource=admin"; then
     fi
     rm -f "$log"
     # mypy --strict: the installed package and the examples
-    py_case python-mypy-strict-package 0 '^Success' "${wpy[@]}" -m mypy --strict -p mongoauth
+    check python-mypy-strict-package 0 '^Success' "${wpy[@]}" -m mypy --strict -p mongoauth
     cp -r "$root/bindings/python/bench" "$pyout/bench"
-    py_case python-mypy-strict-examples 0 '^Success' \
+    check python-mypy-strict-examples 0 '^Success' \
         "${wpy[@]}" -m mypy --strict --config-file "$root/bindings/python/pyproject.toml" "$pyout/examples" "$pyout/bench"
     # the overhead benchmark, quick (a few seconds): figures printed, not judged
-    py_case python-bench-quick 0 '^in memory .*ratio' \
+    check python-bench-quick 0 '^in memory .*ratio' \
         "${wpy[@]}" "$root/bindings/python/bench/login_overhead.py" --quick \
         --helper "$root/target/release/mongoauth-login-bench" --server "$root/target/release/mongoauth-loopback-server"
     "${wpy[@]}" "$root/bindings/python/bench/login_overhead.py" --quick --no-tcp \
@@ -281,30 +281,6 @@ fi
 # ---- GSSAPI in a real realm ------------------------------------------------------
 krb_dir=$root/target/bindings-krb
 krb_port=
-free_port() {
-    local p
-    for p in $(seq "$1" "$(($1 + 200))"); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-check() { # check NAME EXPECTED_EXIT PATTERN CMD...: exit status and output
-    local name=$1 want=$2 pattern=$3 log rc
-    shift 3
-    log=$(mktemp)
-    "$@" >"$log" 2>&1
-    rc=$?
-    if [ "$rc" -eq "$want" ] && grep -qE "$pattern" "$log"; then
-        ok "$name"
-    else
-        sed 's/^/     | /' "$log" | tail -n 20
-        fail "$name (exit $rc, expected $want and /$pattern/)"
-    fi
-    rm -f "$log"
-}
 stop_realm() {
     [ -n "$krb_port" ] && scripts/krb-realm.sh stop "$krb_dir" >/dev/null 2>&1
     [ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null
