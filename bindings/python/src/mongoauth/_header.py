@@ -22,6 +22,19 @@ import tempfile
 _STD_HEADERS = ("stdbool.h", "stddef.h", "stdint.h")
 
 
+def _skip_balanced(text: str, i: int, opening: str, closing: str) -> int:
+    """The index just past the `closing` that balances an `opening` already
+    passed (`i` is right after it), or the end of `text`."""
+    depth = 1
+    while i < len(text) and depth:
+        if text[i] == opening:
+            depth += 1
+        elif text[i] == closing:
+            depth -= 1
+        i += 1
+    return i
+
+
 def _strip_balanced(text: str, keyword: str) -> str:
     """Remove every `keyword(...)` (parentheses balanced) from `text`."""
     out: list[str] = []
@@ -33,14 +46,7 @@ def _strip_balanced(text: str, keyword: str) -> str:
             out.append(text[pos:])
             return "".join(out)
         out.append(text[pos : m.start()])
-        depth, i = 1, m.end()
-        while i < len(text) and depth:
-            if text[i] == "(":
-                depth += 1
-            elif text[i] == ")":
-                depth -= 1
-            i += 1
-        pos = i
+        pos = _skip_balanced(text, m.end(), "(", ")")
 
 
 def _strip_inline_functions(text: str) -> str:
@@ -62,14 +68,7 @@ def _strip_inline_functions(text: str) -> str:
             pos = len(text) if semicolon < 0 else semicolon + 1
             continue
         out.append(text[pos : m.start()])
-        depth, i = 1, brace + 1
-        while i < len(text) and depth:
-            if text[i] == "{":
-                depth += 1
-            elif text[i] == "}":
-                depth -= 1
-            i += 1
-        pos = i
+        pos = _skip_balanced(text, brace + 1, "{", "}")
 
 
 def clean(preprocessed: str) -> str:
